@@ -1,0 +1,94 @@
+/**
+ * Commands are data: each one declares its options and positionals and a `run` function, so the
+ * whole CLI can be driven from tests through `main(rawArgs, io)`.
+ */
+
+/** One option, in the shape `node:util` `parseArgs` takes, plus help text. */
+export interface OptionDef {
+  type: 'string' | 'boolean'
+  short?: string
+  multiple?: boolean
+  default?: string | boolean
+  description: string
+  /** Placeholder shown in help, e.g. `<path>`. */
+  valueName?: string
+}
+
+/** One positional argument. */
+export interface PositionalDef {
+  name: string
+  description: string
+  required?: boolean
+  /** Takes all remaining positionals. */
+  variadic?: boolean
+}
+
+/** The streams and environment a command runs against. */
+export interface CliIo {
+  stdout: { write: (chunk: string | Uint8Array) => unknown, isTTY?: boolean, columns?: number }
+  stderr: { write: (chunk: string | Uint8Array) => unknown, isTTY?: boolean, columns?: number }
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean }
+  env: Record<string, string | undefined>
+  cwd: string
+  /** Aborted when the process receives SIGINT/SIGTERM. */
+  signal?: AbortSignal
+}
+
+/** What a command's `run` receives. */
+export interface CommandContext {
+  args: Record<string, string | boolean | string[] | undefined>
+  positionals: string[]
+  io: CliIo
+  /** The full command path, e.g. `['pin', 'add']`. */
+  path: string[]
+}
+
+export interface CommandDef {
+  name: string
+  description: string
+  options?: Record<string, OptionDef>
+  positionals?: PositionalDef[]
+  subCommands?: CommandDef[]
+  /** Returns the exit code (0 if nothing is returned). */
+  run?: (ctx: CommandContext) => Promise<number | undefined | void>
+}
+
+/** Identity helper that gives a command literal its type. */
+export function defineCommand (def: CommandDef): CommandDef {
+  return def
+}
+
+/** Options every command accepts. */
+export const GLOBAL_OPTIONS: Record<string, OptionDef> = {
+  repo: { type: 'string', description: 'repo directory (default $AGORA_REPO or ~/.agora)', valueName: '<dir>' },
+  json: { type: 'boolean', description: 'print machine-readable JSON' },
+  help: { type: 'boolean', short: 'h', description: 'show help' }
+}
+
+/** Read a string option, or undefined. */
+export function str (ctx: CommandContext, name: string): string | undefined {
+  const v = ctx.args[name]
+  return typeof v === 'string' ? v : undefined
+}
+
+/** Read a boolean option. */
+export function flag (ctx: CommandContext, name: string): boolean {
+  return ctx.args[name] === true
+}
+
+/** Read a repeated string option. */
+export function list (ctx: CommandContext, name: string): string[] {
+  const v = ctx.args[name]
+  if (Array.isArray(v)) return v
+  return typeof v === 'string' ? [v] : []
+}
+
+/** Write a line to stdout. */
+export function out (ctx: CommandContext, line: string): void {
+  ctx.io.stdout.write(line + '\n')
+}
+
+/** Write a value as pretty JSON to stdout (bigints as decimal strings). */
+export function outJson (ctx: CommandContext, value: unknown): void {
+  ctx.io.stdout.write(JSON.stringify(value, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v, 2) + '\n')
+}

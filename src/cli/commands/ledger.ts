@@ -1,0 +1,5 @@
+import type { CommandDef } from '../command.ts'
+
+/** The ledger commands. */
+export const ledgerCommands: CommandDef[] = [
+]

@@ -1,0 +1,5 @@
+import type { CommandDef } from '../command.ts'
+
+/** The yuma commands. */
+export const yumaCommands: CommandDef[] = [
+]

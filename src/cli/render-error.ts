@@ -1,0 +1,25 @@
+/**
+ * The one place where an error becomes text for a person: a short message, bullet hints from
+ * `err.meta` (when a library error carries them) and the cause chain.
+ */
+export function renderError (err: unknown): string {
+  const e = toError(err)
+  const lines = [`Error: ${e.message}`]
+  const meta = (e as { meta?: unknown }).meta
+  if (Array.isArray(meta)) for (const m of meta) lines.push(`  • ${String(m)}`)
+  let cause: unknown = e.cause
+  let depth = 0
+  while (cause != null && depth < 5) {
+    const c = toError(cause)
+    lines.push(`Caused by: ${c.name}: ${c.message}`)
+    cause = c.cause
+    depth++
+  }
+  if (e.name !== 'Error' && e.name !== 'UsageError') lines.push(`(${e.name})`)
+  return lines.join('\n')
+}
+
+function toError (err: unknown): Error {
+  if (err instanceof Error) return err
+  return new Error(String(err))
+}
