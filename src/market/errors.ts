@@ -1,0 +1,93 @@
+/**
+ * Named errors of the market. Callers tell them apart by `err.name`.
+ */
+
+/** An encoded record is larger than the limit; it was refused before decoding. */
+export class RecordTooLargeError extends Error {
+  static override name = 'RecordTooLargeError'
+  override name = 'RecordTooLargeError'
+}
+
+/** Bytes that do not decode to a well-formed, canonical envelope or record. */
+export class MalformedRecordError extends Error {
+  static override name = 'MalformedRecordError'
+  override name = 'MalformedRecordError'
+}
+
+/** A signature that does not verify under the claimed key and domain. */
+export class InvalidSignatureError extends Error {
+  static override name = 'InvalidSignatureError'
+  override name = 'InvalidSignatureError'
+}
+
+/** A listing whose fields break the schema (name, licence, sizes, times, access…). */
+export class InvalidListingError extends Error {
+  static override name = 'InvalidListingError'
+  override name = 'InvalidListingError'
+}
+
+/** A licence that is neither a known SPDX identifier nor `unspecified`. */
+export class UnknownLicenseError extends Error {
+  static override name = 'UnknownLicenseError'
+  override name = 'UnknownLicenseError'
+}
+
+/** A record whose expiry time has passed (or whose creation lies in the future). */
+export class RecordExpiredError extends Error {
+  static override name = 'RecordExpiredError'
+  override name = 'RecordExpiredError'
+}
+
+/** A DHT record stored under a key that does not belong to it. */
+export class RecordKeyMismatchError extends Error {
+  static override name = 'RecordKeyMismatchError'
+  override name = 'RecordKeyMismatchError'
+}
+
+/** A listing older (lower sequence) than the version already known for the same item. */
+export class StaleListingError extends Error {
+  static override name = 'StaleListingError'
+  override name = 'StaleListingError'
+}
+
+/** Ciphertext whose header or layout is wrong (bad magic, sizes, missing or extra bytes). */
+export class CiphertextFormatError extends Error {
+  static override name = 'CiphertextFormatError'
+  override name = 'CiphertextFormatError'
+}
+
+/** A chunk that fails authentication: wrong key, tampered, reordered, dropped or truncated. */
+export class DecryptionError extends Error {
+  static override name = 'DecryptionError'
+  override name = 'DecryptionError'
+}
+
+/** A content key that does not match the commitment in its listing. */
+export class KeyCommitmentMismatchError extends Error {
+  static override name = 'KeyCommitmentMismatchError'
+  override name = 'KeyCommitmentMismatchError'
+}
+
+/** A sealed content key that cannot be opened by this recipient. */
+export class SealedKeyError extends Error {
+  static override name = 'SealedKeyError'
+  override name = 'SealedKeyError'
+}
+
+/** A receipt or reissue request that is malformed or does not match what it claims. */
+export class InvalidReceiptError extends Error {
+  static override name = 'InvalidReceiptError'
+  override name = 'InvalidReceiptError'
+}
+
+/** A receipt, escrow reference or reissue request presented a second time. */
+export class ReceiptReplayError extends Error {
+  static override name = 'ReceiptReplayError'
+  override name = 'ReceiptReplayError'
+}
+
+/** The buyer already holds a receipt for this listing: paying again is refused. */
+export class AlreadyPurchasedError extends Error {
+  static override name = 'AlreadyPurchasedError'
+  override name = 'AlreadyPurchasedError'
+}

@@ -1,0 +1,68 @@
+/**
+ * Hotkey helpers. The hotkey is the peer's libp2p ed25519 identity key: its 32-byte secret seed
+ * (`privateKey.raw.subarray(0, 32)` of a libp2p `Ed25519PrivateKey`) signs listings and
+ * receipts, and its X25519 form (RFC 7748 birational map) receives sealed content keys.
+ */
+import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import * as ed from '@noble/ed25519'
+import { sha512 } from '@noble/hashes/sha2.js'
+
+// @noble/ed25519 needs a synchronous SHA-512 for its sync API; every user sets the same one.
+if (ed.hashes.sha512 == null) ed.hashes.sha512 = sha512
+
+/**
+ * Asserts that `value` is a Uint8Array of `length` bytes (any length when omitted).
+ * Throws `TypeError` for a wrong type and `RangeError` for a wrong length (STYLE.md item 9).
+ */
+export function assertBytes (value: unknown, length: number | undefined, what: string): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${what} must be a Uint8Array`)
+  if (length != null && value.length !== length) {
+    throw new RangeError(`${what} must be ${length} bytes, got ${value.length}`)
+  }
+}
+
+/** The ed25519 public key (32 bytes) of a 32-byte secret seed. */
+export function publicKeyOf (secretKey: Uint8Array): Uint8Array {
+  assertBytes(secretKey, 32, 'secret key')
+  return ed.getPublicKey(secretKey)
+}
+
+/** Signs `message` with a 32-byte ed25519 secret seed; returns the 64-byte signature. */
+export function signBytes (message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  assertBytes(secretKey, 32, 'secret key')
+  return ed.sign(message, secretKey)
+}
+
+/**
+ * Verifies an ed25519 signature. Returns `false` for a bad signature or an invalid point and
+ * throws only for arguments of the wrong type or length.
+ */
+export function verifyBytes (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  assertBytes(signature, 64, 'signature')
+  assertBytes(publicKey, 32, 'public key')
+  try {
+    return ed.verify(signature, message, publicKey)
+  } catch {
+    return false
+  }
+}
+
+/** The libp2p peer id string (`12D3Koo…`) of an ed25519 public key. */
+export function peerIdOf (publicKey: Uint8Array): string {
+  assertBytes(publicKey, 32, 'public key')
+  return peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString()
+}
+
+/** The X25519 public key of an ed25519 public key. */
+export function x25519PublicOf (edPublicKey: Uint8Array): Uint8Array {
+  assertBytes(edPublicKey, 32, 'public key')
+  return ed25519.utils.toMontgomery(edPublicKey)
+}
+
+/** The X25519 secret scalar of an ed25519 secret seed. */
+export function x25519SecretOf (edSecretKey: Uint8Array): Uint8Array {
+  assertBytes(edSecretKey, 32, 'secret key')
+  return ed25519.utils.toMontgomerySecret(edSecretKey)
+}
