@@ -1,0 +1,122 @@
+/**
+ * The repo's `config.json`: typed, with defaults and validation at the boundary.
+ */
+import { InvalidParametersError } from './errors.ts'
+
+/** The import profiles `agora add --profile` accepts (IPIP-499 names). */
+export const IMPORT_PROFILES = ['unixfs-v1-2025', 'unixfs-v0-2015'] as const
+
+/** A CID profile: how bytes are chunked and linked, and so which CID they get. */
+export type ImportProfile = typeof IMPORT_PROFILES[number]
+
+/**
+ * The default profile. Policy: `unixfs-v1-2025` (CIDv1, raw leaves, 1 MiB chunks, 1024 links per
+ * node) because multi-GB model files then need 4x fewer blocks than Kubo's classic 256 KiB
+ * layout, and it is what `@helia/unixfs` and Kubo's `unixfs-v1-2025` profile produce, so the same
+ * bytes get the same CID there.
+ */
+export const DEFAULT_PROFILE: ImportProfile = 'unixfs-v1-2025'
+
+/** The content of `config.json`. */
+export interface AgoraConfig {
+  /** Config format version. */
+  version: 1
+  addresses: {
+    /** libp2p listen multiaddrs. @default ['/ip4/0.0.0.0/tcp/4001'] */
+    listen: string[]
+    /** Multiaddrs to announce instead of the listen addresses. @default [] */
+    announce: string[]
+    /** `host:port` of the HTTP API (token-guarded). @default '127.0.0.1:5001' */
+    api: string
+    /** `host:port` of the trustless gateway (no token, public content). @default '127.0.0.1:8080' */
+    gateway: string
+  }
+  /** Multiaddrs (with `/p2p/<peer id>`) of the only peers contacted at start. @default [] */
+  bootstrap: string[]
+  reprovide: {
+    /** Milliseconds between two reprovide rounds of every pinned root. @default 43_200_000 (12 h) */
+    intervalMs: number
+  }
+  import: {
+    /** Default CID profile for `agora add`. @default 'unixfs-v1-2025' */
+    profile: ImportProfile
+  }
+  fetch: {
+    /** Milliseconds a fetch waits for a provider to answer before failing. @default 60_000 */
+    timeoutMs: number
+  }
+}
+
+/** The default config (a fresh object each call). */
+export function defaultConfig (): AgoraConfig {
+  return {
+    version: 1,
+    addresses: {
+      listen: ['/ip4/0.0.0.0/tcp/4001'],
+      announce: [],
+      api: '127.0.0.1:5001',
+      gateway: '127.0.0.1:8080'
+    },
+    bootstrap: [],
+    reprovide: { intervalMs: 12 * 60 * 60 * 1000 },
+    import: { profile: DEFAULT_PROFILE },
+    fetch: { timeoutMs: 60_000 }
+  }
+}
+
+/** A partial config as written by hand or passed to `agora init`. */
+export interface ConfigOverrides {
+  addresses?: Partial<AgoraConfig['addresses']>
+  bootstrap?: string[]
+  reprovide?: Partial<AgoraConfig['reprovide']>
+  import?: Partial<AgoraConfig['import']>
+  fetch?: Partial<AgoraConfig['fetch']>
+}
+
+/** Merge overrides into a config (returns a new object). */
+export function mergeConfig (base: AgoraConfig, o: ConfigOverrides): AgoraConfig {
+  return {
+    version: 1,
+    addresses: { ...base.addresses, ...o.addresses },
+    bootstrap: o.bootstrap ?? base.bootstrap,
+    reprovide: { ...base.reprovide, ...o.reprovide },
+    import: { ...base.import, ...o.import },
+    fetch: { ...base.fetch, ...o.fetch }
+  }
+}
+
+/** Throw `InvalidParametersError` unless `p` is a known profile. */
+export function assertProfile (p: unknown): asserts p is ImportProfile {
+  if (!IMPORT_PROFILES.includes(p as ImportProfile)) {
+    throw new InvalidParametersError(`unknown import profile ${JSON.stringify(p)} (expected one of ${IMPORT_PROFILES.join(', ')})`)
+  }
+}
+
+/** Split `host:port` (IPv6 as `[::1]:5001`); throws `InvalidParametersError`. */
+export function parseHostPort (s: string): { host: string, port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(s)
+  const port = m == null ? NaN : Number(m[3])
+  if (m == null || port > 65535) throw new InvalidParametersError(`invalid address ${JSON.stringify(s)} (expected host:port)`)
+  return { host: m[1] ?? m[2], port }
+}
+
+/** Validate a parsed `config.json` (unknown input) and fill defaults for missing sections. */
+export function validateConfig (raw: unknown): AgoraConfig {
+  if (raw == null || typeof raw !== 'object') throw new InvalidParametersError('config is not a JSON object')
+  const r = raw as Record<string, unknown>
+  if (r.version !== 1) throw new InvalidParametersError(`unsupported config version ${JSON.stringify(r.version)}`)
+  const cfg = mergeConfig(defaultConfig(), r as ConfigOverrides)
+  const strings = (v: unknown, what: string): void => {
+    if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) throw new InvalidParametersError(`config ${what} must be an array of strings`)
+  }
+  strings(cfg.addresses.listen, 'addresses.listen')
+  strings(cfg.addresses.announce, 'addresses.announce')
+  strings(cfg.bootstrap, 'bootstrap')
+  parseHostPort(cfg.addresses.api)
+  parseHostPort(cfg.addresses.gateway)
+  assertProfile(cfg.import.profile)
+  for (const [k, v] of [['reprovide.intervalMs', cfg.reprovide.intervalMs], ['fetch.timeoutMs', cfg.fetch.timeoutMs]] as const) {
+    if (!Number.isSafeInteger(v) || v <= 0) throw new InvalidParametersError(`config ${k} must be a positive integer`)
+  }
+  return cfg
+}

@@ -1,0 +1,111 @@
+/**
+ * Import files and directories with the standard UnixFS importer.
+ */
+import { createReadStream } from 'node:fs'
+import { lstat, readdir, readlink } from 'node:fs/promises'
+import { basename, join, relative, sep } from 'node:path'
+import { importer } from 'ipfs-unixfs-importer'
+import { assertProfile } from '../config.ts'
+import { InvalidParametersError } from '../errors.ts'
+import type { ImportProfile } from '../config.ts'
+import type { AbortOptions } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
+import type { ImportCandidate, ImporterOptions } from 'ipfs-unixfs-importer'
+import type { CID } from 'multiformats/cid'
+
+/** What `add` needs of a blockstore. */
+export type WritableBlocks = Pick<Blockstore, 'put'>
+
+/** Progress of an import: bytes read so far from the source files. */
+export interface AddProgress {
+  bytes: number
+  /** Total bytes of the source (known for paths). */
+  total?: number
+}
+
+/** Options for {@link addPath} and {@link addStream}. */
+export interface AddOptions extends AbortOptions {
+  /** CID profile. @default the repo's configured profile */
+  profile: ImportProfile
+  /** Called as bytes are read (throttle in the caller). */
+  onProgress?: (p: AddProgress) => void
+}
+
+/** The result of an import. */
+export interface AddResult {
+  cid: CID
+  /** Total bytes of file content imported. */
+  size: number
+  /** Name of the imported file or directory. */
+  name: string
+}
+
+/** A fresh importer options object each call: the importer writes into it. */
+function importerOptions (o: AddOptions): ImporterOptions {
+  assertProfile(o.profile)
+  return { profile: o.profile, wrapWithDirectory: false, blockWriteConcurrency: 16, fileImportConcurrency: 4 }
+}
+
+async function * counted (src: AsyncIterable<Buffer | Uint8Array>, tick: (n: number) => void, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  for await (const chunk of src) {
+    signal?.throwIfAborted()
+    tick(chunk.byteLength)
+    yield chunk
+  }
+}
+
+async function * walk (root: string, rel: string, tick: (n: number) => void, signal?: AbortSignal): AsyncGenerator<ImportCandidate> {
+  const full = join(root, rel)
+  const st = await lstat(full)
+  const path = rel.split(sep).join('/')
+  if (st.isSymbolicLink()) {
+    yield { path, link: await readlink(full) } as ImportCandidate
+  } else if (st.isDirectory()) {
+    const names = (await readdir(full)).sort()
+    // Only empty directories are listed explicitly: the importer's tree builder replaces a
+    // directory node (and drops its children) when the same directory path is given again.
+    if (names.length === 0) yield { path }
+    for (const n of names) yield * walk(root, join(rel, n), tick, signal)
+  } else if (st.isFile()) {
+    yield { path, content: counted(createReadStream(full, { highWaterMark: 1 << 20 }), tick, signal) }
+  }
+}
+
+async function totalSize (p: string): Promise<number> {
+  const st = await lstat(p)
+  if (st.isFile()) return st.size
+  if (!st.isDirectory()) return 0
+  let n = 0
+  for (const e of await readdir(p)) n += await totalSize(join(p, e))
+  return n
+}
+
+/** Import a file or directory (recursively) from the local filesystem. */
+export async function addPath (blocks: WritableBlocks, path: string, options: AddOptions): Promise<AddResult> {
+  const st = await lstat(path).catch((err: Error) => { throw new InvalidParametersError(`cannot read ${path}: ${err.message}`, { cause: err }) })
+  if (!st.isFile() && !st.isDirectory()) throw new InvalidParametersError(`${path} is neither a file nor a directory`)
+  const total = await totalSize(path)
+  let bytes = 0
+  const tick = (n: number): void => { bytes += n; options.onProgress?.({ bytes, total }) }
+  const name = basename(path)
+  const parent = join(path, '..')
+  let last: { cid: CID, path?: string } | undefined
+  const source = walk(parent, relative(parent, path), tick, options.signal)
+  for await (const r of importer(source, blocks, importerOptions(options))) {
+    if (r.path === name) last = r
+  }
+  if (last == null) throw new InvalidParametersError(`nothing imported from ${path}`)
+  return { cid: last.cid, size: bytes, name }
+}
+
+/** Import a byte stream as one file (no name). */
+export async function addStream (blocks: WritableBlocks, source: AsyncIterable<Uint8Array>, options: AddOptions): Promise<AddResult> {
+  let bytes = 0
+  const tick = (n: number): void => { bytes += n; options.onProgress?.({ bytes }) }
+  let root: CID | undefined
+  for await (const r of importer([{ content: counted(source, tick, options.signal) }], blocks, importerOptions(options))) {
+    root = r.cid
+  }
+  if (root == null) throw new InvalidParametersError('nothing imported')
+  return { cid: root, size: bytes, name: '' }
+}

@@ -1,0 +1,57 @@
+/**
+ * Errors raised by the repo and the content store. Compared by `.name`.
+ */
+
+/** There is no initialised repo at the given path. */
+export class RepoNotInitializedError extends Error {
+  static override name = 'RepoNotInitializedError'
+  override name = 'RepoNotInitializedError'
+}
+
+/** The repo on disk has a version this program does not understand. */
+export class RepoVersionError extends Error {
+  static override name = 'RepoVersionError'
+  override name = 'RepoVersionError'
+}
+
+/** The repo is held by another process (usually a running daemon). */
+export class RepoLockedError extends Error {
+  static override name = 'RepoLockedError'
+  override name = 'RepoLockedError'
+}
+
+/** A string is not a valid CID. */
+export class InvalidCidError extends Error {
+  static override name = 'InvalidCidError'
+  override name = 'InvalidCidError'
+}
+
+/** A path inside a DAG does not exist, or is malformed. */
+export class PathNotFoundError extends Error {
+  static override name = 'PathNotFoundError'
+  override name = 'PathNotFoundError'
+}
+
+/** A block is not in the local blockstore (and the operation may not fetch it). */
+export class BlockNotFoundError extends Error {
+  static override name = 'BlockNotFoundError'
+  override name = 'BlockNotFoundError'
+}
+
+/** A block's bytes do not hash to its CID. */
+export class CorruptBlockError extends Error {
+  static override name = 'CorruptBlockError'
+  override name = 'CorruptBlockError'
+}
+
+/** The content is not something the command can handle (e.g. `cat` of a directory). */
+export class WrongContentTypeError extends Error {
+  static override name = 'WrongContentTypeError'
+  override name = 'WrongContentTypeError'
+}
+
+/** The CID is not pinned (`pin rm`). */
+export class NotPinnedError extends Error {
+  static override name = 'NotPinnedError'
+  override name = 'NotPinnedError'
+}

@@ -1,0 +1,142 @@
+/**
+ * Local read paths over any block reader: resolve a CID path, stream a file, list a directory,
+ * write a file or directory tree to disk. Memory stays bounded: content is streamed block by block.
+ */
+import { createWriteStream } from 'node:fs'
+import { mkdir, rename, symlink, unlink } from 'node:fs/promises'
+import { once } from 'node:events'
+import { dirname, join, resolve, sep } from 'node:path'
+import { exporter, recursive } from 'ipfs-unixfs-exporter'
+import { InvalidParametersError } from '../errors.ts'
+import { PathNotFoundError, WrongContentTypeError } from './errors.ts'
+import type { BlockReader } from './dag.ts'
+import type { AbortOptions } from '@libp2p/interface'
+import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
+import type { CID } from 'multiformats/cid'
+
+/** One entry of a directory listing. */
+export interface LsEntry {
+  name: string
+  cid: CID
+  /** File size in bytes (0 for directories). */
+  size: number
+  type: 'file' | 'directory' | 'raw' | 'symlink' | 'object' | 'identity'
+}
+
+/** Resolve `cid` + `path` to an exporter entry; maps exporter errors to named store errors. */
+export async function resolveEntry (blocks: BlockReader, cid: CID, path: string, options?: AbortOptions): Promise<UnixFSEntry> {
+  if (path.split('/').some(s => s === '..' || s === '.')) throw new PathNotFoundError(`invalid path segment in ${path}`)
+  try {
+    return await exporter(path === '' ? cid : `${cid.toString()}/${path}`, blocks, options)
+  } catch (err) {
+    const name = (err as Error).name
+    if (name === 'BlockNotFoundError') throw err
+    if (name === 'NotFoundError' || name === 'BadPathError' || (err as { code?: string }).code === 'ERR_NOT_FOUND') {
+      throw new PathNotFoundError(`no such path: ${cid.toString()}${path !== '' ? '/' + path : ''}`, { cause: err })
+    }
+    throw err
+  }
+}
+
+function entryType (e: UnixFSEntry): LsEntry['type'] {
+  if (e.type === 'file' || e.type === 'directory') {
+    return e.unixfs.type === 'symlink' ? 'symlink' : e.type === 'file' ? 'file' : 'directory'
+  }
+  return e.type
+}
+
+/** The byte size of an entry's content. */
+export function entrySize (e: UnixFSEntry): number {
+  if (e.type === 'file') return Number(e.unixfs.fileSize())
+  if (e.type === 'raw' || e.type === 'identity') return e.node.byteLength
+  return 0
+}
+
+/** Options for {@link cat}. */
+export interface CatOptions extends AbortOptions {
+  offset?: number
+  length?: number
+}
+
+/** Stream the bytes of a file (or raw block). Throws `WrongContentTypeError` for a directory. */
+export async function * cat (blocks: BlockReader, cid: CID, path: string, options: CatOptions = {}): AsyncGenerator<Uint8Array> {
+  const e = await resolveEntry(blocks, cid, path, options)
+  if (e.type === 'directory') throw new WrongContentTypeError(`${cid.toString()}${path !== '' ? '/' + path : ''} is a directory (use: agora ls / agora get)`)
+  if (e.type === 'object') throw new WrongContentTypeError(`${cid.toString()} is not UnixFS file data`)
+  yield * e.content({ offset: options.offset, length: options.length, signal: options.signal, blockReadConcurrency: 8 })
+}
+
+/** List a directory (or describe a single file). */
+export async function * ls (blocks: BlockReader, cid: CID, path: string, options?: AbortOptions): AsyncGenerator<LsEntry> {
+  const e = await resolveEntry(blocks, cid, path, options)
+  if (e.type !== 'directory') {
+    yield { name: e.name, cid: e.cid, size: entrySize(e), type: entryType(e) }
+    return
+  }
+  for await (const child of e.entries({ signal: options?.signal })) {
+    const full = await exporter(child.cid, blocks, options)
+    yield { name: child.name, cid: child.cid, size: entrySize(full), type: entryType(full) }
+  }
+}
+
+/** Progress of `get`: file bytes written so far. */
+export interface GetProgress { bytes: number }
+
+/** Options for {@link getToPath}. */
+export interface GetOptions extends AbortOptions {
+  onProgress?: (p: GetProgress) => void
+}
+
+/** The result of `get`. */
+export interface GetResult { path: string, files: number, bytes: number }
+
+async function writeStream (file: string, source: AsyncIterable<Uint8Array>, tick: (n: number) => void): Promise<void> {
+  // Written beside the target and renamed at the end: a killed get never leaves a short file under the final name.
+  const tmp = `${file}.agora-partial`
+  const ws = createWriteStream(tmp)
+  try {
+    for await (const c of source) {
+      if (!ws.write(c)) await once(ws, 'drain')
+      tick(c.byteLength)
+    }
+    ws.end()
+    await once(ws, 'finish')
+  } catch (err) {
+    ws.destroy()
+    await unlink(tmp).catch(() => {})
+    throw err
+  }
+  await rename(tmp, file)
+}
+
+/** Write the file or directory tree at `cid`/`path` to `out` on disk. */
+export async function getToPath (blocks: BlockReader, cid: CID, path: string, out: string, options: GetOptions = {}): Promise<GetResult> {
+  let bytes = 0
+  let files = 0
+  const tick = (n: number): void => { bytes += n; options.onProgress?.({ bytes }) }
+  const root = resolve(out)
+  const start = path === '' ? cid : `${cid.toString()}/${path}`
+  const base = (await resolveEntry(blocks, cid, path, options)).path
+  for await (const e of recursive(start, blocks, { signal: options.signal })) {
+    const rel = e.path === base ? '' : e.path.slice(base.length + 1)
+    const target = rel === '' ? root : join(root, ...rel.split('/'))
+    // Policy: names come from the DAG (untrusted); refuse anything that escapes the output directory.
+    if (rel.split('/').some(s => s === '..' || s === '.' || s.includes(sep)) || !(target === root || target.startsWith(root + sep))) {
+      throw new InvalidParametersError(`refusing unsafe path ${JSON.stringify(e.path)}`)
+    }
+    const full = await exporter(e.cid, blocks, { signal: options.signal })
+    if (full.type === 'directory') {
+      await mkdir(target, { recursive: true })
+    } else if (full.type === 'file' && full.unixfs.type === 'symlink') {
+      const link = new TextDecoder().decode(full.unixfs.data ?? new Uint8Array())
+      await mkdir(dirname(target), { recursive: true })
+      await unlink(target).catch(() => {})
+      await symlink(link, target)
+    } else if (full.type === 'file' || full.type === 'raw' || full.type === 'identity') {
+      await mkdir(dirname(target), { recursive: true })
+      await writeStream(target, full.content({ signal: options.signal, blockReadConcurrency: 8 }), tick)
+      files++
+    }
+  }
+  return { path: root, files, bytes }
+}
