@@ -1,0 +1,199 @@
+/**
+ * The shared state of one fetch: which blocks are still wanted, which are in flight with which
+ * provider, which providers said they lack which block, and the local walk over blocks already
+ * stored (so a resumed fetch requests only what is missing).
+ */
+import { logger } from '@libp2p/logger'
+import { assertSupportedHash, IDENTITY, linksOf, mayHaveLinks, verifyBlock } from './blocks.ts'
+import { readBlock } from './fetch-server.ts'
+import type { FetchProgressEvent } from './types.ts'
+import type { PeerId } from '@libp2p/interface'
+import type { Blockstore } from 'interface-blockstore'
+import type { CID } from 'multiformats/cid'
+
+const log = logger('agora:dht:fetch')
+
+export interface FetchStateInit {
+  blockstore: Blockstore
+  /** Follow links (a whole DAG) or fetch only the given block. */
+  walk: boolean
+  maxBlockSize: number
+  onProgress?: (event: FetchProgressEvent) => void
+}
+
+/** Bookkeeping for one fetch. Not safe to share between fetches. */
+export class FetchState {
+  readonly init: FetchStateInit
+  /** CIDs to request, used as a stack (depth first keeps the frontier small). */
+  private readonly wanted: CID[] = []
+  private readonly toCheck: CID[] = []
+  private readonly seen = new Set<string>()
+  private readonly lacking = new Map<string, Set<string>>()
+  private readonly inFlight = new Set<string>()
+  private walking = false
+  private waiters: Array<() => void> = []
+  private readonly finish = deferred()
+  /** Resolves when every block of the DAG is stored; rejects with the reason the fetch failed. */
+  readonly finished: Promise<void> = this.finish.promise
+  settled = false
+  blocksFetched = 0
+  bytesFetched = 0
+  blocksSkipped = 0
+  lastProgress = Date.now()
+
+  constructor (init: FetchStateInit) {
+    this.init = init
+    this.finished.catch(() => {}) // the caller awaits it; this only keeps an early failure from being unhandled
+  }
+
+  /** Adds CIDs to check against the store (and to request if missing). */
+  discover (cids: CID[]): void {
+    for (const cid of cids) {
+      const key = cid.toString()
+      if (this.seen.has(key)) continue
+      this.seen.add(key)
+      this.toCheck.push(cid)
+    }
+    this.kick()
+  }
+
+  private kick (): void {
+    if (this.walking || this.settled || this.toCheck.length === 0) return
+    this.walking = true
+    this.walkStored().then(() => {
+      this.walking = false
+      this.kick()
+      this.changed()
+    }, err => {
+      this.walking = false
+      this.fail(err)
+    })
+  }
+
+  /** Up to `n` wanted CIDs that `peer` has not said it lacks; they become in flight. */
+  take (peer: string, n: number): CID[] {
+    const out: CID[] = []
+    for (let i = this.wanted.length - 1; i >= 0 && out.length < n; i--) {
+      const cid = this.wanted[i]
+      if (this.lacking.get(cid.toString())?.has(peer) === true) continue
+      this.wanted.splice(i, 1)
+      this.inFlight.add(cid.toString())
+      out.push(cid)
+    }
+    return out
+  }
+
+  /** Whether some wanted block is not known to be lacking at `peer`. */
+  hasWorkFor (peer: string): boolean {
+    return this.wanted.some(cid => this.lacking.get(cid.toString())?.has(peer) !== true)
+  }
+
+  /** Whether blocks are wanted that no-one is fetching. */
+  hasWanted (): boolean {
+    return this.wanted.length > 0
+  }
+
+  /** Puts in-flight CIDs back (their provider failed). */
+  release (cids: CID[]): void {
+    for (const cid of cids) {
+      if (this.inFlight.delete(cid.toString())) this.wanted.push(cid)
+    }
+    this.changed()
+  }
+
+  /** `peer` answered that it does not have `cid`. */
+  dontHave (cid: CID, peer: PeerId): void {
+    const key = cid.toString()
+    let set = this.lacking.get(key)
+    if (set == null) { set = new Set(); this.lacking.set(key, set) }
+    set.add(peer.toString())
+    this.init.onProgress?.({ type: 'agora:fetch:dont-have', cid, peer })
+    this.release([cid])
+  }
+
+  /**
+   * A block arrived: verify it against its CID, store it, then queue its links.
+   *
+   * Policy: nothing reaches the blockstore before its hash matched its CID.
+   *
+   * @throws BlockVerificationError (the caller drops the provider and releases the CID)
+   */
+  async received (cid: CID, bytes: Uint8Array, peer: PeerId): Promise<void> {
+    verifyBlock(cid, bytes)
+    await this.init.blockstore.put(cid, bytes)
+    this.inFlight.delete(cid.toString())
+    this.blocksFetched++
+    this.bytesFetched += bytes.byteLength
+    this.lastProgress = Date.now()
+    this.init.onProgress?.({ type: 'agora:fetch:block', cid, bytes: bytes.byteLength, peer })
+    if (this.init.walk && mayHaveLinks(cid)) this.discover(linksOf(cid, bytes))
+    this.changed()
+  }
+
+  /** Ends the fetch with an error; every waiting worker wakes up. */
+  fail (err: Error): void {
+    if (this.settled) return
+    this.settled = true
+    this.finish.reject(err)
+    this.changed()
+  }
+
+  /** Wakes every waiting worker, e.g. after a provider left. */
+  wake (): void {
+    this.changed()
+  }
+
+  /** Resolves on the next change of state (or at once if settled). */
+  async wait (): Promise<void> {
+    if (this.settled) return
+    await new Promise<void>(resolve => { this.waiters.push(resolve) })
+  }
+
+  private changed (): void {
+    if (!this.settled && !this.walking && this.toCheck.length === 0 && this.wanted.length === 0 && this.inFlight.size === 0) {
+      this.settled = true
+      this.finish.resolve()
+    }
+    const waiters = this.waiters
+    this.waiters = []
+    for (const w of waiters) w()
+  }
+
+  /** Checks discovered CIDs against the store; stored ones are walked locally, missing ones wanted. */
+  private async walkStored (): Promise<void> {
+    let cid: CID | undefined
+    while (!this.settled && (cid = this.toCheck.pop()) != null) {
+      assertSupportedHash(cid)
+      let bytes: Uint8Array | undefined
+      if (cid.multihash.code === IDENTITY) {
+        bytes = cid.multihash.digest
+        verifyBlock(cid, bytes)
+        await this.init.blockstore.put(cid, bytes)
+      } else if (await this.init.blockstore.has(cid)) {
+        this.blocksSkipped++
+        this.lastProgress = Date.now()
+        this.init.onProgress?.({ type: 'agora:fetch:skip', cid })
+        if (this.init.walk && mayHaveLinks(cid)) bytes = await readBlock(this.init.blockstore, cid, Infinity)
+      } else {
+        this.wanted.push(cid)
+        this.changed()
+        continue
+      }
+      if (bytes != null && this.init.walk && mayHaveLinks(cid)) {
+        for (const link of linksOf(cid, bytes)) {
+          const key = link.toString()
+          if (!this.seen.has(key)) { this.seen.add(key); this.toCheck.push(link) }
+        }
+      }
+    }
+    log.trace('local walk done, %d wanted', this.wanted.length)
+  }
+}
+
+/** A promise with its settle functions (Promise.withResolvers is beyond our ES2023 lib). */
+export function deferred (): { promise: Promise<void>, resolve: () => void, reject: (err: Error) => void } {
+  let resolve!: () => void
+  let reject!: (err: Error) => void
+  const promise = new Promise<void>((_resolve, _reject) => { resolve = _resolve; reject = _reject })
+  return { promise, resolve, reject }
+}

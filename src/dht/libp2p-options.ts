@@ -1,0 +1,50 @@
+/**
+ * The libp2p configuration of an agora peer, with the fixes of libp2p-notes §8 applied.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { AGORA_KAD_PROTOCOL, IPFS_KAD_PROTOCOL, MiB } from './constants.ts'
+import type { NetworkInit } from './types.ts'
+import type { Libp2pOptions } from 'libp2p'
+
+/** Builds the options handed to `createLibp2p` (directly, or through Helia's libp2p mixin). */
+export function libp2pOptions (init: NetworkInit): Libp2pOptions<any> {
+  const dht = (protocol: string, prefix: string): ReturnType<typeof kadDHT> => kadDHT({
+    protocol,
+    // Policy: explicit server mode and no address filtering: our peers live on loopback and
+    // LANs, which kad-dht's public-internet defaults would drop (libp2p-notes §8.5)
+    clientMode: false,
+    peerInfoMapper: passthroughMapper,
+    validators: init.dhtValidators ?? {},
+    selectors: init.dhtSelectors ?? {},
+    initialQuerySelfInterval: init.initialQuerySelfInterval ?? 1000,
+    ...(prefix === '' ? {} : { datastorePrefix: `/dht-${prefix}`, logPrefix: `libp2p:dht-${prefix}`, metricsPrefix: `libp2p_dht_${prefix}` })
+  })
+  const services: Record<string, any> = {
+    identify: identify(),
+    // two DHTs ping each new contact at once; the default limit of 1 leaves routing tables empty (§8.7)
+    ping: ping({ maxOutboundStreams: 8, maxInboundStreams: 8 }),
+    dht: dht(AGORA_KAD_PROTOCOL, ''),
+    pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false })
+  }
+  if (init.ipfsDht === true) services.ipfsDht = dht(IPFS_KAD_PROTOCOL, 'ipfs')
+  return {
+    privateKey: init.privateKey,
+    datastore: init.datastore,
+    addresses: { listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'], announce: init.announce ?? [] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    // a 4 MiB read buffer overflows under Bitswap's 2 MiB messages on a busy loop (§8.3)
+    streamMuxers: [yamux({ streamOptions: { maxReadBufferLength: 64 * MiB } })],
+    // Policy: no discovery of any kind; we dial only the bootstrap peers we are given (§8.12)
+    peerDiscovery: [],
+    connectionManager: init.inboundConnectionThreshold == null ? {} : { inboundConnectionThreshold: init.inboundConnectionThreshold },
+    services,
+    start: false
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * `createNetwork`: the libp2p node of a peer (optionally inside a Helia-light node for Bitswap),
+ * our fetch protocol, and the DHT operations on top of it.
+ */
+import { logger } from '@libp2p/logger'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { assertSupportedHash } from './blocks.ts'
+import { DEFAULT_FETCH_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BLOCK_SIZE, DEFAULT_MAX_FETCH_STREAMS, DEFAULT_MAX_PROVIDERS, DEFAULT_MESSAGE_TIMEOUT, DEFAULT_QUERY_TIMEOUT, DEFAULT_WINDOW, FETCH_PROTOCOL } from './constants.ts'
+import { NotFoundError } from '../errors.ts'
+import { NetworkNotStartedError } from './errors.ts'
+import { runFetch } from './fetcher.ts'
+import { fetchHandler, readBlock } from './fetch-server.ts'
+import { libp2pOptions } from './libp2p-options.ts'
+import type { FetchContext } from './fetcher.ts'
+import type { FetchOptions, FetchResult, Network, NetworkInit, NetworkServices, PeerSummary, ProvideResult } from './types.ts'
+import type { BitswapWant } from './workers.ts'
+import type { AbortOptions, Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { CID } from 'multiformats/cid'
+
+const log = logger('agora:dht')
+
+/** Delay between libp2p's stop and our return, so the caller may close its stores (§8.11). */
+const STOP_GRACE_MS = 200
+
+interface Stoppable { stop(): unknown }
+
+class AgoraNetwork implements Network {
+  private readonly init: NetworkInit
+  private node?: Libp2p<NetworkServices>
+  private stopper?: Stoppable
+  private bitswap?: BitswapWant
+  private shutdown = new AbortController()
+  private started = false
+
+  constructor (init: NetworkInit) {
+    this.init = init
+  }
+
+  get libp2p (): Libp2p<NetworkServices> {
+    if (this.node == null) throw new NetworkNotStartedError('the network has not been started')
+    return this.node
+  }
+
+  get peerId (): PeerId {
+    return this.libp2p.peerId
+  }
+
+  isStarted (): boolean {
+    return this.started
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    this.shutdown = new AbortController()
+    const opts = libp2pOptions(this.init)
+    if (this.init.bitswap !== false) {
+      // Helia-light owns the libp2p node it creates from our options; Bitswap is a mixin of it
+      const [{ createHeliaLight }, { withLibp2pLight }, { withBitswap }] = await Promise.all([import('helia'), import('@helia/libp2p'), import('@helia/bitswap')])
+      const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore: this.init.blockstore, datastore: this.init.datastore }), opts))
+      await helia.start()
+      this.node = helia.libp2p as unknown as Libp2p<NetworkServices>
+      this.stopper = helia
+      const brokers = (helia as unknown as { blockBrokers: Array<{ name: string, retrieve(cid: CID, o: AbortOptions): Promise<Uint8Array> }> }).blockBrokers
+      const broker = brokers.find(b => b.name === 'bitswap')
+      if (broker != null) this.bitswap = { want: async (cid, o) => broker.retrieve(cid, o) }
+    } else {
+      this.node = await createLibp2p(opts) as unknown as Libp2p<NetworkServices>
+      this.stopper = this.node
+      await this.node.start()
+    }
+    await this.node.handle(FETCH_PROTOCOL, fetchHandler({
+      blockstore: this.init.blockstore,
+      maxBlockSize: this.init.maxBlockSize ?? DEFAULT_MAX_BLOCK_SIZE,
+      idleTimeout: this.init.serveIdleTimeout ?? DEFAULT_IDLE_TIMEOUT,
+      onServe: this.init.onServe
+    }), { maxInboundStreams: this.init.maxFetchStreams ?? DEFAULT_MAX_FETCH_STREAMS })
+    this.started = true
+    await Promise.all((this.init.bootstrap ?? []).map(async addr => {
+      try {
+        await this.node?.dial(multiaddr(addr), { signal: AbortSignal.timeout(DEFAULT_MESSAGE_TIMEOUT) })
+      } catch (err) {
+        log.error('could not reach bootstrap peer %s - %e', addr, err)
+      }
+    }))
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    this.shutdown.abort(new NetworkNotStartedError('the network is stopping'))
+    await this.node?.unhandle(FETCH_PROTOCOL)
+    await this.stopper?.stop()
+    await new Promise(resolve => setTimeout(resolve, STOP_GRACE_MS))
+  }
+
+  private dhts (): KadDHT[] {
+    const s = this.libp2p.services
+    return s.ipfsDht == null ? [s.dht] : [s.dht, s.ipfsDht]
+  }
+
+  private querySignal (options?: AbortOptions): AbortSignal {
+    return options?.signal ?? AbortSignal.timeout(this.init.queryTimeout ?? DEFAULT_QUERY_TIMEOUT)
+  }
+
+  async provide (cid: CID, options?: AbortOptions): Promise<ProvideResult> {
+    if (!this.started) throw new NetworkNotStartedError('the network has not been started')
+    // with no peer at all, kad-dht would wait for a routing table until the timeout (§8.6)
+    if (this.libp2p.getConnections().length === 0) return { peers: 0 }
+    const signal = this.querySignal(options)
+    let peers = 0
+    try {
+      for (const dht of this.dhts()) {
+        for await (const e of dht.provide(cid, { signal })) {
+          if (e.name === 'PEER_RESPONSE' && e.messageName === 'ADD_PROVIDER') peers++
+        }
+      }
+    } catch (err) {
+      if (options?.signal?.aborted === true) throw err
+      log('provide %c ended early - %e', cid, err)
+    }
+    return { peers }
+  }
+
+  async * findProviders (cid: CID, options?: AbortOptions): AsyncGenerator<PeerInfo> {
+    if (!this.started) throw new NetworkNotStartedError('the network has not been started')
+    if (this.libp2p.getConnections().length === 0) return
+    const signal = this.querySignal(options)
+    const seen = new Set<string>([this.peerId.toString()])
+    try {
+      for (const dht of this.dhts()) {
+        for await (const e of dht.findProviders(cid, { signal })) {
+          const found = e.name === 'PROVIDER' ? e.providers.filter(p => !seen.has(p.id.toString())) : []
+          for (const p of found) {
+            seen.add(p.id.toString())
+            yield p
+          }
+        }
+      }
+    } catch (err) {
+      if (options?.signal?.aborted === true) throw err
+      log('findProviders %c ended early - %e', cid, err)
+    }
+  }
+
+  private fetchContext (): FetchContext {
+    return {
+      libp2p: this.libp2p,
+      blockstore: this.init.blockstore,
+      bitswap: this.bitswap,
+      findProviders: (cid, o) => this.findProviders(cid, o),
+      maxBlockSize: this.init.maxBlockSize ?? DEFAULT_MAX_BLOCK_SIZE,
+      shutdown: this.shutdown.signal,
+      defaults: { timeout: DEFAULT_FETCH_TIMEOUT, maxProviders: DEFAULT_MAX_PROVIDERS, window: DEFAULT_WINDOW, messageTimeout: DEFAULT_MESSAGE_TIMEOUT }
+    }
+  }
+
+  async fetch (root: CID, options?: FetchOptions): Promise<FetchResult> {
+    if (!this.started) throw new NetworkNotStartedError('the network has not been started')
+    assertSupportedHash(root)
+    const result = await runFetch(this.fetchContext(), root, true, options)
+    options?.onProgress?.({ type: 'agora:fetch:done', result })
+    return result
+  }
+
+  async fetchBlock (cid: CID, options?: FetchOptions): Promise<Uint8Array> {
+    if (!this.started) throw new NetworkNotStartedError('the network has not been started')
+    assertSupportedHash(cid)
+    await runFetch(this.fetchContext(), cid, false, options)
+    const bytes = await readBlock(this.init.blockstore, cid, Infinity)
+    if (bytes == null) throw new NotFoundError(`block ${cid} vanished from the blockstore`)
+    return bytes
+  }
+
+  async connect (addr: Multiaddr | string, options?: AbortOptions): Promise<PeerSummary> {
+    const conn = await this.libp2p.dial(typeof addr === 'string' ? multiaddr(addr) : addr, { signal: options?.signal ?? AbortSignal.timeout(DEFAULT_MESSAGE_TIMEOUT) })
+    return { peerId: conn.remotePeer.toString(), addrs: [conn.remoteAddr.toString()] }
+  }
+
+  peers (): PeerSummary[] {
+    const byPeer = new Map<string, string[]>()
+    for (const c of this.libp2p.getConnections()) {
+      const key = c.remotePeer.toString()
+      byPeer.set(key, [...(byPeer.get(key) ?? []), c.remoteAddr.toString()])
+    }
+    return [...byPeer].map(([peerId, addrs]) => ({ peerId, addrs }))
+  }
+
+  addresses (): string[] {
+    return this.libp2p.getMultiaddrs().map(String)
+  }
+}
+
+/**
+ * Builds a peer's network: libp2p over TCP with Noise and Yamux, identify, ping, our private
+ * Kademlia DHT (`/agora/kad/1.0.0`, server mode), gossipsub as `pubsub`, our fetch protocol
+ * and, unless `bitswap: false`, Bitswap through a Helia-light node sharing the same libp2p.
+ *
+ * The stores must be open; the caller closes them after `stop()` resolves. Install
+ * `process.on('unhandledRejection')` in the process (libp2p-notes §8.4).
+ */
+export async function createNetwork (init: NetworkInit): Promise<Network> {
+  const network = new AgoraNetwork(init)
+  if (init.start !== false) await network.start()
+  return network
+}
