@@ -1,0 +1,92 @@
+/**
+ * Blocks: a header signed by the genesis authority, and the transactions' wire bytes.
+ *
+ * - header bytes = dag-cbor `{ c: chainId, h: height, p: parent hash, s: state root, x: tx root, t: ms, n: tx count }`
+ * - block hash = sha256(header bytes); the signature is ed25519 over `"agora-block/v1" ‖ 0x00 ‖ header bytes`
+ * - tx root = sha256 of the concatenated tx hashes (32 bytes each)
+ * - wire = dag-cbor `{ h: header bytes, g: signature, x: [tx wire bytes] }`
+ */
+import { createHash } from 'node:crypto'
+import * as cbor from '@ipld/dag-cbor'
+import { MalformedError } from './errors.ts'
+import { sign, verify } from './keys.ts'
+
+/** The block signature domain. */
+export const BLOCK_DOMAIN = 'agora-block/v1'
+/** Policy: blocks larger than this are refused before decoding. */
+export const MAX_BLOCK_BYTES = 64 * 1024 * 1024
+
+/** A block header. */
+export interface BlockHeader {
+  chainId: string
+  height: number
+  /** Hash of the parent (the genesis hash for height 1). */
+  parent: Uint8Array
+  stateRoot: Uint8Array
+  txRoot: Uint8Array
+  timestamp: number
+  txCount: number
+}
+
+/** A decoded block. */
+export interface Block {
+  header: BlockHeader
+  headerBytes: Uint8Array
+  signature: Uint8Array
+  txs: Uint8Array[]
+  /** sha256 of the header bytes, hex. */
+  hash: string
+  bytes: Uint8Array
+}
+
+const DOMAIN = new TextEncoder().encode(BLOCK_DOMAIN + '\u0000')
+
+function signing (headerBytes: Uint8Array): Uint8Array {
+  const m = new Uint8Array(DOMAIN.length + headerBytes.length)
+  m.set(DOMAIN)
+  m.set(headerBytes, DOMAIN.length)
+  return m
+}
+
+/** The tx root over transaction hashes (hex). */
+export function txRoot (hashes: readonly string[]): Uint8Array {
+  const h = createHash('sha256').update('agora-txs\u0000')
+  for (const x of hashes) h.update(Buffer.from(x, 'hex'))
+  return new Uint8Array(h.digest())
+}
+
+/** Build and sign a block. */
+export function sealBlock (header: BlockHeader, txs: Uint8Array[], secretKey: Uint8Array): Block {
+  const headerBytes = cbor.encode({ c: header.chainId, h: header.height, p: header.parent, s: header.stateRoot, x: header.txRoot, t: header.timestamp, n: header.txCount })
+  const signature = sign(signing(headerBytes), secretKey)
+  const bytes = cbor.encode({ h: headerBytes, g: signature, x: txs })
+  return { header, headerBytes, signature, txs, hash: createHash('sha256').update(headerBytes).digest('hex'), bytes }
+}
+
+function isBytes (x: unknown, len?: number): x is Uint8Array {
+  return x instanceof Uint8Array && (len === undefined || x.length === len)
+}
+
+/** Decode a block (size and shape checks; the signature is checked by `verifyBlockSignature`). */
+export function decodeBlock (bytes: Uint8Array): Block {
+  if (!(bytes instanceof Uint8Array) || bytes.length > MAX_BLOCK_BYTES) throw new MalformedError('block too large or not bytes')
+  let o: Record<string, unknown>
+  let h: Record<string, unknown>
+  try {
+    o = cbor.decode(bytes)
+    h = cbor.decode(o.h as Uint8Array)
+  } catch (err) {
+    throw new MalformedError('block is not canonical dag-cbor', { cause: err })
+  }
+  if (!isBytes(o.h) || !isBytes(o.g, 64) || !Array.isArray(o.x) || !o.x.every(x => isBytes(x))) throw new MalformedError('bad block shape')
+  const ok = typeof h.c === 'string' && Number.isSafeInteger(h.h) && isBytes(h.p, 32) && isBytes(h.s, 32) && isBytes(h.x, 32) &&
+    Number.isSafeInteger(h.t) && h.n === o.x.length
+  if (!ok) throw new MalformedError('bad block header')
+  const header: BlockHeader = { chainId: h.c as string, height: h.h as number, parent: h.p as Uint8Array, stateRoot: h.s as Uint8Array, txRoot: h.x as Uint8Array, timestamp: h.t as number, txCount: h.n as number }
+  return { header, headerBytes: o.h, signature: o.g, txs: o.x as Uint8Array[], hash: createHash('sha256').update(o.h).digest('hex'), bytes }
+}
+
+/** True if the block is signed by `authorityKey` (32-byte public key). */
+export function verifyBlockSignature (block: Block, authorityKey: Uint8Array): boolean {
+  return verify(block.signature, signing(block.headerBytes), authorityKey)
+}

@@ -1,0 +1,144 @@
+/**
+ * Canonical encoding of ledger state values. dag-cbor cannot tell `5` from `5n` after a round
+ * trip, and state mixes safe integers (uids, blocks) with rao amounts (bigint), so state values
+ * use this small self-describing format instead. It is canonical: one value has exactly one
+ * encoding (map keys sorted, minimal varints, no floats), so its hash is a function of the value.
+ *
+ * Tags: 0 null, 1 false, 2 true, 3 uint (varint, safe integers only), 4 bigint (sign byte +
+ * varint length + big-endian magnitude), 5 string (varint length + UTF-8), 6 bytes, 7 array,
+ * 8 map (varint count, then key/value pairs, keys sorted by code unit).
+ */
+import { MalformedError } from './errors.ts'
+
+/** A value the codec can encode. */
+export type Value = null | boolean | number | bigint | string | Uint8Array | Value[] | { [k: string]: Value }
+
+const enc = new TextEncoder()
+const dec = new TextDecoder('utf-8', { fatal: true })
+
+class Writer {
+  buf = new Uint8Array(256)
+  len = 0
+  ensure (n: number): void {
+    if (this.len + n <= this.buf.length) return
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n))
+    next.set(this.buf.subarray(0, this.len))
+    this.buf = next
+  }
+
+  byte (b: number): void { this.ensure(1); this.buf[this.len++] = b }
+  varint (n: number): void {
+    this.ensure(8)
+    while (n >= 0x80) { this.buf[this.len++] = (n % 0x80) | 0x80; n = Math.floor(n / 0x80) }
+    this.buf[this.len++] = n
+  }
+
+  bytes (b: Uint8Array): void { this.varint(b.length); this.ensure(b.length); this.buf.set(b, this.len); this.len += b.length }
+}
+
+function write (w: Writer, v: Value): void {
+  if (v === null) return w.byte(0)
+  if (v === false) return w.byte(1)
+  if (v === true) return w.byte(2)
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v < 0) throw new MalformedError(`state numbers must be safe non-negative integers, got ${v}`)
+    w.byte(3); return w.varint(v)
+  }
+  if (typeof v === 'bigint') {
+    w.byte(4); w.byte(v < 0n ? 1 : 0)
+    let m = v < 0n ? -v : v
+    const out: number[] = []
+    while (m > 0n) { out.push(Number(m & 0xffn)); m >>= 8n }
+    return w.bytes(Uint8Array.from(out.reverse()))
+  }
+  if (typeof v === 'string') { w.byte(5); return w.bytes(enc.encode(v)) }
+  if (v instanceof Uint8Array) { w.byte(6); return w.bytes(v) }
+  if (Array.isArray(v)) {
+    w.byte(7); w.varint(v.length)
+    for (const x of v) write(w, x)
+    return
+  }
+  const keys = Object.keys(v).filter(k => v[k] !== undefined).sort()
+  w.byte(8); w.varint(keys.length)
+  for (const k of keys) { w.bytes(enc.encode(k)); write(w, v[k]) }
+}
+
+/** Encode a value canonically. */
+export function encodeValue (v: Value): Uint8Array {
+  const w = new Writer()
+  write(w, v)
+  return w.buf.slice(0, w.len)
+}
+
+class Reader {
+  pos = 0
+  readonly buf: Uint8Array
+  constructor (buf: Uint8Array) { this.buf = buf }
+  byte (): number {
+    if (this.pos >= this.buf.length) throw new MalformedError('truncated value')
+    return this.buf[this.pos++]
+  }
+
+  varint (): number {
+    let n = 0
+    let mul = 1
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte()
+      n += (b & 0x7f) * mul
+      if ((b & 0x80) === 0) {
+        if (i > 0 && b === 0) throw new MalformedError('non-minimal varint')
+        return n
+      }
+      mul *= 0x80
+    }
+    throw new MalformedError('varint too long')
+  }
+
+  bytes (): Uint8Array {
+    const n = this.varint()
+    if (this.pos + n > this.buf.length) throw new MalformedError('truncated value')
+    const b = this.buf.subarray(this.pos, this.pos + n)
+    this.pos += n
+    return b
+  }
+}
+
+function read (r: Reader, depth: number): Value {
+  if (depth > 32) throw new MalformedError('value nested too deeply')
+  const tag = r.byte()
+  switch (tag) {
+    case 0: return null
+    case 1: return false
+    case 2: return true
+    case 3: return r.varint()
+    case 4: {
+      const neg = r.byte() === 1
+      let m = 0n
+      for (const b of r.bytes()) m = (m << 8n) | BigInt(b)
+      return neg ? -m : m
+    }
+    case 5: return dec.decode(r.bytes())
+    case 6: return r.bytes().slice()
+    case 7: {
+      const n = r.varint()
+      const out: Value[] = []
+      for (let i = 0; i < n; i++) out.push(read(r, depth + 1))
+      return out
+    }
+    case 8: {
+      const n = r.varint()
+      const out: Record<string, Value> = {}
+      for (let i = 0; i < n; i++) out[dec.decode(r.bytes())] = read(r, depth + 1)
+      return out
+    }
+    default: throw new MalformedError(`unknown value tag ${tag}`)
+  }
+}
+
+/** Decode a value; throws `MalformedError` on bad or trailing bytes. */
+export function decodeValue (bytes: Uint8Array): Value {
+  const r = new Reader(bytes)
+  const v = read(r, 0)
+  if (r.pos !== bytes.length) throw new MalformedError('trailing bytes after value')
+  return v
+}

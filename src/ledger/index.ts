@@ -1,0 +1,41 @@
+/**
+ * The ledger: TAO balances, stake, subnets, neurons, emission and epochs (tokenomics.md), as a
+ * state machine over signed transactions in signed, hash-chained blocks.
+ *
+ * @example
+ * ```ts
+ * const ledger = await createLedger({ datastore, genesis, authorityKey })
+ * await ledger.submit(signTx({ chainId, signer, nonce: 0, body: { kind: 'transfer', to, amount: 1n } }, key))
+ * const block = await ledger.produceBlock()
+ * ```
+ */
+import { Ledger } from './ledger.ts'
+import { yumaEpoch } from './yuma-adapter.ts'
+import type { LedgerInit } from './ledger.ts'
+
+export { Ledger } from './ledger.ts'
+export type { LedgerInit, Head } from './ledger.ts'
+export type { MetagraphRow } from './queries.ts'
+export type { Block, BlockHeader } from './block.ts'
+export { decodeBlock, BLOCK_DOMAIN } from './block.ts'
+export { parseGenesis, genesisToJson, genesisHash } from './genesis.ts'
+export type { Genesis, GenesisJson } from './genesis.ts'
+export { signTx, decodeTx, TX_DOMAIN, MAX_TX_BYTES } from './tx/codec.ts'
+export { commitHash } from './tx/weights.ts'
+export type { Tx, TxBody, TxKind, SignedTx } from './tx/types.ts'
+export { toAddress, fromAddress, isAddress, SS58_PREFIX } from './address.ts'
+export { generateKeyPair } from './keys.ts'
+export type { KeyPair } from './keys.ts'
+export { blockEmission, lockCost, upgradedBurn } from './math.ts'
+export { DEFAULT_CHAIN_PARAMS, DEFAULT_SUBNET_PARAMS, RAO_PER_TAO, TOTAL_SUPPLY } from './params.ts'
+export type { ChainParams, SubnetParams } from './params.ts'
+export type { Globals, Hotkey, Neuron, Subnet } from './records.ts'
+export { yumaEpoch } from './yuma-adapter.ts'
+export * from './errors.ts'
+
+/** Make a `Ledger` (with Yuma as its epoch unless given another) and start it. */
+export async function createLedger (init: Omit<LedgerInit, 'epoch'> & Partial<Pick<LedgerInit, 'epoch'>>): Promise<Ledger> {
+  const ledger = new Ledger({ ...init, epoch: init.epoch ?? yumaEpoch })
+  await ledger.start()
+  return ledger
+}

@@ -1,0 +1,247 @@
+/**
+ * `Ledger`: the chain state machine as a Startable service over a datastore. The authority
+ * orders submitted transactions into signed blocks (`produceBlock`, on a timer with
+ * `produceBlocks: true`); every other peer re-executes blocks with `applyBlock`, which refuses
+ * one from the wrong parent, with a bad signature or reaching a different state root. Each
+ * block and its state changes are written in one datastore batch.
+ */
+import { logger } from '@libp2p/logger'
+import { Key } from 'interface-datastore'
+import { fromAddress, toAddress } from './address.ts'
+import { decodeBlock, sealBlock, txRoot, verifyBlockSignature } from './block.ts'
+import { decodeValue, encodeValue } from './codec.ts'
+import { CorruptLedgerError, InvalidBlockError, NotAuthorityError, StateRootMismatchError, WrongParentError } from './errors.ts'
+import { commitBlock, moneyOf, OpenBlock } from './executor.ts'
+import { genesisEntries, genesisHash } from './genesis.ts'
+import { generateKeyPair } from './keys.ts'
+import { LedgerQueries } from './queries.ts'
+import { StateStore } from './state.ts'
+import { decodeTx } from './tx/codec.ts'
+import type { Block } from './block.ts'
+import type { Value } from './codec.ts'
+import type { EpochRunner } from './epoch-types.ts'
+import type { Genesis } from './genesis.ts'
+import type { SignedTx } from './tx/types.ts'
+import type { AbortOptions } from '@libp2p/interface'
+import type { Datastore } from 'interface-datastore'
+
+const log = logger('agora:ledger')
+
+/** How a `Ledger` is made. */
+export interface LedgerInit {
+  datastore: Datastore
+  genesis: Genesis
+  /** The epoch function (the Yuma adapter). */
+  epoch: EpochRunner
+  /** The authority's 32-byte secret key, on the authority peer only. */
+  authorityKey?: Uint8Array
+  /** Produce a block every `genesis.params.blockTimeMs` while started (authority only). @default false */
+  produceBlocks?: boolean
+  /** Datastore key prefix, so several chains can share a store. @default '/ledger' */
+  prefix?: string
+}
+
+/** The chain head. */
+export interface Head { height: number, hash: string, stateRoot: string }
+
+/** The chain's state machine and block store. */
+export class Ledger extends LedgerQueries {
+  readonly genesis: Genesis
+  readonly genesisHash: string
+  private readonly ds: Datastore
+  private readonly runEpoch: EpochRunner
+  private readonly secretKey: Uint8Array | undefined
+  private readonly prefix: string
+  private readonly produce: boolean
+  private readonly money = { total: 0n }
+  private head: Head = { height: 0, hash: '', stateRoot: '' }
+  private open: OpenBlock | undefined
+  private pool: SignedTx[] = []
+  private timer: ReturnType<typeof setInterval> | undefined
+  private queue: Promise<unknown> = Promise.resolve()
+  private started = false
+  /** Fires `block` (detail: Block) after each block is committed. */
+  readonly events = new EventTarget()
+
+  constructor (init: LedgerInit) {
+    super(new StateStore())
+    this.genesis = init.genesis
+    this.genesisHash = genesisHash(init.genesis)
+    this.ds = init.datastore
+    this.runEpoch = init.epoch
+    this.prefix = init.prefix ?? '/ledger'
+    this.produce = init.produceBlocks === true
+    if (init.authorityKey != null) {
+      if (toAddress(generateKeyPair(init.authorityKey).publicKey) !== init.genesis.authority) throw new NotAuthorityError('the key given is not the genesis authority')
+      this.secretKey = init.authorityKey
+    }
+  }
+
+  /** True if this peer produces blocks. */
+  get isAuthority (): boolean { return this.secretKey != null }
+
+  /** Load the chain from the datastore (or write genesis) and check its state root. */
+  async start (options?: AbortOptions): Promise<void> {
+    if (this.started) return
+    const headBytes = await this.ds.has(this.key('head'), options) ? await this.ds.get(this.key('head'), options) : undefined
+    if (headBytes == null) {
+      const batch = this.ds.batch()
+      for (const c of this.store.commit(genesisEntries(this.genesis))) batch.put(this.key(`s/${c.key}`), c.value as Uint8Array)
+      this.head = { height: 0, hash: this.genesisHash, stateRoot: hex(this.store.root()) }
+      batch.put(this.key('head'), this.encodeHead())
+      await batch.commit(options)
+    } else {
+      const h = decodeValue(headBytes) as { height: number, hash: string, stateRoot: string, genesis: string }
+      if (h.genesis !== this.genesisHash) throw new CorruptLedgerError('the datastore holds another chain (genesis hash differs)')
+      const pre = `${this.prefix}/s/`
+      for await (const { key, value } of this.ds.query({ prefix: pre }, options)) {
+        this.store.load(key.toString().slice(pre.length), decodeValue(value), value)
+      }
+      this.head = { height: h.height, hash: h.hash, stateRoot: h.stateRoot }
+      if (hex(this.store.root()) !== h.stateRoot) throw new CorruptLedgerError(`stored state does not hash to the head's state root at height ${h.height}`)
+    }
+    this.money.total = moneyOf(this.store.entries())
+    this.started = true
+    log('started at height %d root %s', this.head.height, this.head.stateRoot)
+    if (this.produce && this.isAuthority) {
+      this.timer = setInterval(() => { this.produceBlock().catch(err => log.error('block production failed: %e', err)) }, this.genesis.params.blockTimeMs)
+    }
+  }
+
+  /** Stop producing and wait for work in flight. */
+  async stop (): Promise<void> {
+    if (this.timer != null) clearInterval(this.timer)
+    this.timer = undefined
+    await this.queue.catch(() => {})
+    this.started = false
+  }
+
+  /** The chain head. */
+  status (): Head & { chainId: string, authority: string, genesisHash: string, pending: number } {
+    return { ...this.head, chainId: this.genesis.chainId, authority: this.genesis.authority, genesisHash: this.genesisHash, pending: this.openBlock().txs.length }
+  }
+
+  /**
+   * Submit a transaction (wire bytes or signed). It is decoded, its signature checked, and
+   * applied to the next block; a refused one throws a named error and changes nothing.
+   */
+  async submit (tx: Uint8Array | SignedTx): Promise<{ hash: string }> {
+    const stx = tx instanceof Uint8Array ? decodeTx(tx) : tx
+    this.openBlock().apply(stx)
+    if (!this.isAuthority) this.pool.push(stx)
+    return { hash: stx.hash }
+  }
+
+  /** Transactions accepted here but not yet in a block (for forwarding to the authority). */
+  pendingTransactions (): Uint8Array[] { return this.pool.map(t => t.bytes) }
+
+  /** Seal the open block, persist it, and return it (authority only). */
+  async produceBlock (options?: AbortOptions): Promise<Block> {
+    return this.serial(async () => {
+      if (this.secretKey == null) throw new NotAuthorityError('only the genesis authority produces blocks')
+      const open = this.openBlock()
+      this.open = undefined
+      const committed = commitBlock(this.store, open, this.money)
+      const block = sealBlock({
+        chainId: this.genesis.chainId,
+        height: open.height,
+        parent: Buffer.from(this.head.hash, 'hex'),
+        stateRoot: this.store.root(),
+        txRoot: txRoot(open.txs.map(t => t.hash)),
+        timestamp: Date.now(),
+        txCount: open.txs.length
+      }, open.txs.map(t => t.bytes), this.secretKey)
+      await this.persist(block, committed, options)
+      return block
+    })
+  }
+
+  /** Re-execute a block from the authority and adopt it, or refuse it with a named error. */
+  async applyBlock (input: Uint8Array | Block, options?: AbortOptions): Promise<void> {
+    return this.serial(async () => {
+      const block = input instanceof Uint8Array ? decodeBlock(input) : input
+      const h = block.header
+      if (h.chainId !== this.genesis.chainId) throw new InvalidBlockError(`block of chain ${h.chainId}`)
+      if (h.height !== this.head.height + 1 || hex(h.parent) !== this.head.hash) {
+        throw new WrongParentError(`block ${h.height} (parent ${hex(h.parent).slice(0, 16)}) does not follow head ${this.head.height} (${this.head.hash.slice(0, 16)})`)
+      }
+      if (!verifyBlockSignature(block, fromAddress(this.genesis.authority))) throw new InvalidBlockError(`block ${h.height} is not signed by the authority`)
+      const open = new OpenBlock(this.store, h.height, this.genesis.chainId, this.genesis.params, this.runEpoch)
+      const stxs = block.txs.map((bytes, i) => {
+        try {
+          const stx = decodeTx(bytes)
+          open.apply(stx)
+          return stx
+        } catch (err) {
+          throw new InvalidBlockError(`block ${h.height} tx ${i} is invalid: ${(err as Error).message}`, { cause: err })
+        }
+      })
+      if (hex(txRoot(stxs.map(t => t.hash))) !== hex(h.txRoot)) throw new InvalidBlockError('tx root does not match')
+      const committed = commitBlock(this.store, open, this.money)
+      if (hex(this.store.root()) !== hex(h.stateRoot)) {
+        committed.undo()
+        throw new StateRootMismatchError(`block ${h.height}: re-execution gives state root ${hex(this.store.root())}, block says ${hex(h.stateRoot)}`)
+      }
+      this.open = undefined
+      await this.persist(block, committed, options)
+      const included = new Set(stxs.map(t => t.hash))
+      const rest = this.pool.filter(t => !included.has(t.hash))
+      this.pool = []
+      for (const t of rest) await this.submit(t).catch(() => {})
+    })
+  }
+
+  /** The stored block at `height` (1..head), or undefined. */
+  async getBlock (height: number, options?: AbortOptions): Promise<Block | undefined> {
+    if (!Number.isSafeInteger(height) || height < 1 || height > this.head.height) return undefined
+    return decodeBlock(await this.ds.get(this.key(`b/${pad(height)}`), options))
+  }
+
+  /** Recompute the money in state from scratch and compare it with TotalIssuance (tests, audits). */
+  audit (): { issuance: bigint, held: bigint, ok: boolean } {
+    const held = moneyOf(this.store.entries())
+    const issuance = this.globals().issuance
+    return { issuance, held, ok: held === issuance }
+  }
+
+  private openBlock (): OpenBlock {
+    this.open ??= new OpenBlock(this.store, this.head.height + 1, this.genesis.chainId, this.genesis.params, this.runEpoch)
+    return this.open
+  }
+
+  private async persist (block: Block, committed: { changes: Array<{ key: string, value: Uint8Array | null }>, undo: () => void }, options?: AbortOptions): Promise<void> {
+    const prev = this.head
+    this.head = { height: block.header.height, hash: block.hash, stateRoot: hex(block.header.stateRoot) }
+    const batch = this.ds.batch()
+    batch.put(this.key(`b/${pad(block.header.height)}`), block.bytes)
+    for (const c of committed.changes) {
+      if (c.value == null) batch.delete(this.key(`s/${c.key}`))
+      else batch.put(this.key(`s/${c.key}`), c.value)
+    }
+    batch.put(this.key('head'), this.encodeHead())
+    try {
+      await batch.commit(options)
+    } catch (err) {
+      committed.undo()
+      this.head = prev
+      this.open = undefined
+      throw err
+    }
+    this.events.dispatchEvent(new CustomEvent('block', { detail: block }))
+  }
+
+  private encodeHead (): Uint8Array {
+    return encodeValue({ ...this.head, genesis: this.genesisHash } as unknown as Value)
+  }
+
+  private key (k: string): Key { return new Key(`${this.prefix}/${k}`) }
+
+  private async serial<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn)
+    this.queue = run.catch(() => {})
+    return run
+  }
+}
+
+function hex (b: Uint8Array): string { return Buffer.from(b).toString('hex') }
+function pad (n: number): string { return n.toString().padStart(12, '0') }

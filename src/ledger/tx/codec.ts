@@ -1,0 +1,86 @@
+/**
+ * Transaction wire format and signatures.
+ *
+ * - unsigned bytes = dag-cbor `{ c: chainId, s: signer pubkey (32 B), n: nonce, k: kind, b: body }`
+ * - signature = ed25519 over `"agora-tx/v1" ‖ 0x00 ‖ unsigned bytes`
+ * - wire bytes = dag-cbor `{ t: unsigned bytes, g: signature }`, at most `MAX_TX_BYTES`
+ * - hash = hex sha256 of the wire bytes
+ *
+ * dag-cbor decoding is strict (canonical only), so every transaction has exactly one encoding.
+ */
+import { createHash } from 'node:crypto'
+import * as cbor from '@ipld/dag-cbor'
+import { fromAddress, toAddress } from '../address.ts'
+import { BadSignatureError, MalformedError } from '../errors.ts'
+import { sign, verify } from '../keys.ts'
+import { uint } from './check.ts'
+import { KINDS } from './kinds.ts'
+import type { SignedTx, Tx, TxKind } from './types.ts'
+
+/** The signature domain of transactions. */
+export const TX_DOMAIN = 'agora-tx/v1'
+/** Policy: transactions larger than this are refused before decoding. */
+export const MAX_TX_BYTES = 64 * 1024
+
+const DOMAIN_BYTES = new TextEncoder().encode(TX_DOMAIN + '\u0000')
+
+function signingBytes (unsigned: Uint8Array): Uint8Array {
+  const m = new Uint8Array(DOMAIN_BYTES.length + unsigned.length)
+  m.set(DOMAIN_BYTES)
+  m.set(unsigned, DOMAIN_BYTES.length)
+  return m
+}
+
+function hashHex (bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+/** Canonical unsigned bytes of a transaction. */
+export function encodeUnsigned (tx: Tx): Uint8Array {
+  const def = KINDS[tx.body.kind]
+  if (def == null) throw new MalformedError(`unknown transaction kind ${String(tx.body.kind)}`)
+  return cbor.encode({ c: tx.chainId, s: fromAddress(tx.signer), n: tx.nonce, k: tx.body.kind, b: def.encode(tx.body as never) })
+}
+
+/** Sign a transaction with the signer's 32-byte secret key. */
+export function signTx (tx: Tx, secretKey: Uint8Array): SignedTx {
+  const unsigned = encodeUnsigned(tx)
+  const signature = sign(signingBytes(unsigned), secretKey)
+  const bytes = cbor.encode({ t: unsigned, g: signature })
+  return { tx, signature, unsigned, bytes, hash: hashHex(bytes) }
+}
+
+function asMap (x: unknown, what: string): Record<string, unknown> {
+  if (x == null || typeof x !== 'object' || Array.isArray(x) || x instanceof Uint8Array) throw new MalformedError(`${what} must be a map`)
+  return x as Record<string, unknown>
+}
+
+/**
+ * Decode and verify a transaction from wire bytes: size, canonical CBOR, field ranges, then
+ * the signature. Throws `MalformedError` or `BadSignatureError`.
+ */
+export function decodeTx (bytes: Uint8Array): SignedTx {
+  if (!(bytes instanceof Uint8Array)) throw new MalformedError('transaction must be bytes')
+  if (bytes.length > MAX_TX_BYTES) throw new MalformedError(`transaction of ${bytes.length} bytes exceeds ${MAX_TX_BYTES}`)
+  let outer: Record<string, unknown>
+  let inner: Record<string, unknown>
+  try {
+    outer = asMap(cbor.decode(bytes), 'transaction')
+    if (!(outer.t instanceof Uint8Array) || !(outer.g instanceof Uint8Array)) throw new MalformedError('transaction needs t and g byte strings')
+    inner = asMap(cbor.decode(outer.t), 'transaction body')
+  } catch (err) {
+    if ((err as Error).name === 'MalformedError') throw err
+    throw new MalformedError('transaction is not canonical dag-cbor', { cause: err })
+  }
+  const unsigned = outer.t as Uint8Array
+  const signature = outer.g as Uint8Array
+  if (signature.length !== 64) throw new MalformedError('signature must be 64 bytes')
+  if (!(inner.s instanceof Uint8Array) || inner.s.length !== 32) throw new MalformedError('signer must be a 32-byte public key')
+  if (typeof inner.c !== 'string' || inner.c.length > 64) throw new MalformedError('chain id must be a short string')
+  const kind = inner.k as TxKind
+  const def = typeof kind === 'string' && Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined
+  if (def == null) throw new MalformedError(`unknown transaction kind ${String(inner.k)}`)
+  const tx: Tx = { chainId: inner.c, signer: toAddress(inner.s), nonce: uint(inner.n, 'nonce'), body: def.decode(asMap(inner.b, 'body')) }
+  if (!verify(signature, signingBytes(unsigned), inner.s)) throw new BadSignatureError(`bad signature from ${tx.signer}`)
+  return { tx, signature, unsigned, bytes, hash: hashHex(bytes) }
+}

@@ -1,0 +1,75 @@
+/**
+ * The transaction set: a tagged union of kinds, each with its own decoder (boundary checks) and
+ * apply function. Adding a kind (escrow, deliver, refund for the market) means adding a
+ * `TxKindDef` to `KINDS` in `kinds.ts`; nothing else changes.
+ */
+import type { ChainParams } from '../params.ts'
+import type { Records } from '../records.ts'
+
+/** Transfer free balance to another account. */
+export type TransferTx = { kind: 'transfer', to: string, amount: bigint }
+/** Move free balance into stake under (hotkey, signer coldkey). */
+export type AddStakeTx = { kind: 'addStake', hotkey: string, amount: bigint }
+/** Move stake under (hotkey, signer coldkey) back to free balance. */
+export type RemoveStakeTx = { kind: 'removeStake', hotkey: string, amount: bigint }
+/** Make one's own hotkey a delegate (others may stake to it) with a take (u16). */
+export type BecomeDelegateTx = { kind: 'becomeDelegate', hotkey: string, take: number }
+/** Register a new subnet, locking the current lock cost (§6). */
+export type RegisterNetworkTx = { kind: 'registerNetwork' }
+/** The subnet owner changes hyperparameters of its subnet. */
+export type SetSubnetParamsTx = { kind: 'setSubnetParams', netuid: number, params: Record<string, number | boolean> }
+/** Burn registration of a hotkey on a subnet, paid by the signer coldkey (§5.2). */
+export type BurnedRegisterTx = { kind: 'burnedRegister', netuid: number, hotkey: string }
+/** Join the root network with a hotkey owned by the signer coldkey (§8). */
+export type RootRegisterTx = { kind: 'rootRegister', hotkey: string }
+/** Set weights, signed by the hotkey (§7). On netuid 0 the uids are netuids. */
+export type SetWeightsTx = { kind: 'setWeights', netuid: number, uids: number[], values: number[], versionKey: number }
+/** Commit to weights: `hash = commitHash(hotkey, netuid, uids, values, salt, versionKey)`. */
+export type CommitWeightsTx = { kind: 'commitWeights', netuid: number, hash: Uint8Array }
+/** Reveal committed weights within the reveal window. */
+export type RevealWeightsTx = { kind: 'revealWeights', netuid: number, uids: number[], values: number[], salt: Uint8Array, versionKey: number }
+
+/** Every transaction body. */
+export type TxBody = TransferTx | AddStakeTx | RemoveStakeTx | BecomeDelegateTx | RegisterNetworkTx |
+SetSubnetParamsTx | BurnedRegisterTx | RootRegisterTx | SetWeightsTx | CommitWeightsTx | RevealWeightsTx
+
+/** The kind names. */
+export type TxKind = TxBody['kind']
+
+/** An unsigned transaction. */
+export interface Tx {
+  chainId: string
+  /** Signer address (SS58); its public key verifies the signature. */
+  signer: string
+  /** The signer's next nonce. */
+  nonce: number
+  body: TxBody
+}
+
+/** A transaction with its signature and canonical bytes. */
+export interface SignedTx {
+  tx: Tx
+  signature: Uint8Array
+  /** The canonical unsigned bytes that were signed (after the domain). */
+  unsigned: Uint8Array
+  /** The wire bytes. */
+  bytes: Uint8Array
+  /** sha256 of the wire bytes, hex. */
+  hash: string
+}
+
+/** What an apply function sees. */
+export interface ApplyContext {
+  r: Records
+  block: number
+  chain: ChainParams
+  signer: string
+}
+
+/** One kind: how to read its body from decoded CBOR, write it back, and apply it. */
+export interface TxKindDef<B extends TxBody = TxBody> {
+  kind: B['kind']
+  decode: (raw: Record<string, unknown>) => B
+  encode: (body: B) => Record<string, unknown>
+  apply: (ctx: ApplyContext, body: B) => void
+}
