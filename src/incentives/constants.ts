@@ -1,0 +1,47 @@
+/**
+ * Signature and hash domains, sizes and time units of the validator core. Every signature or
+ * hash over structured bytes starts with one of these domain strings, so a value made for one
+ * purpose can never be replayed as another (DESIGN.md "Keys").
+ */
+
+/** Domain of a validator's signature over one probe report. */
+export const PROBE_REPORT_DOMAIN = 'agora-probe-report'
+
+/** Domain of the hash that draws a task's byte range from the secret nonce (tasks.ts). */
+export const TASK_RANGE_DOMAIN = 'agora-probe-range'
+
+/** Domain of the commitment to a round's secret nonce. */
+export const NONCE_COMMITMENT_DOMAIN = 'agora-probe-nonce'
+
+/** Domain of a commit-reveal weights commitment. */
+export const WEIGHTS_COMMIT_DOMAIN = 'agora-weights-commit'
+
+/** Version of the probe report encoding (field `v`). */
+export const PROBE_REPORT_VERSION = 1
+
+/**
+ * Largest signed probe report accepted, checked before decoding.
+ * Policy: a report is ~400 bytes of fields; 4 KiB leaves room and bounds the decoder's work.
+ */
+export const MAX_SIGNED_REPORT_BYTES = 4096
+
+/** Largest report batch accepted, checked before decoding (4096 reports of the maximum size). */
+export const MAX_REPORT_BATCH_BYTES = 16 * 1024 * 1024
+
+/** Length of an ed25519 public key (a hotkey) in bytes. */
+export const HOTKEY_LENGTH = 32
+
+/** Length of an ed25519 signature in bytes. */
+export const SIGNATURE_LENGTH = 64
+
+/** Length of the validator's per-round secret nonce in bytes. */
+export const NONCE_LENGTH = 32
+
+/** Time units in milliseconds. */
+export const second = 1000
+export const minute = 60 * second
+export const hour = 60 * minute
+export const day = 24 * hour
+
+/** One mebibyte. */
+export const MiB = 1024 * 1024

@@ -1,0 +1,229 @@
+/**
+ * Task selection (validation.md A.3 §2), pure and deterministic.
+ *
+ * Exact derivation:
+ * 1. The eligible set is the (listing, file, miner) tuples whose miner advertises the file.
+ *    Each tuple has a task key
+ *    `taskKey = SHA256(fileCID.bytes ‖ minerPeerId.multihash.bytes ‖ seed)`
+ *    where `seed` is the hash of the block at round start. Both prefixes are self-delimiting
+ *    (a binary CID and a multihash each carry their own lengths), so the concatenation is
+ *    unambiguous. Tuples with the same task key (one file in several listings) collapse to the
+ *    one with the lexicographically smallest listing CID string.
+ * 2. The validator's point is `SHA256(validatorHotkey)` (the 32-byte public key). It takes the
+ *    `k` tasks whose keys are XOR-closest to that point (Spark's scheme in our Kademlia
+ *    keyspace), ordered by distance; distances of distinct keys never tie.
+ * 3. Each selected task gets a byte range drawn from the validator's secret per-round nonce:
+ *    `len = min(rangeLength, fileSize)`,
+ *    `start = uint256be(SHA256(varint(len(D)) ‖ D ‖ nonce ‖ taskKey)) mod (fileSize − len + 1)`
+ *    with `D = 'agora-probe-range'`. The modulo bias is below 2⁻²⁰⁰ for any real file size.
+ *    The validator publishes `nonceCommitment(nonce) = SHA256(varint(len(N)) ‖ N ‖ nonce)`,
+ *    `N = 'agora-probe-nonce'`, in its round record and reveals the nonce after the round, so
+ *    anyone can recompute the ranges from the reports; before the reveal nobody, the miner
+ *    included, can tell which ranges will be asked.
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { CID, varint } from 'multiformats'
+import { HOTKEY_LENGTH, MiB, NONCE_COMMITMENT_DOMAIN, NONCE_LENGTH, TASK_RANGE_DOMAIN } from './constants.ts'
+import { InvalidTaskInputError } from './errors.ts'
+import { equalBytes } from './probe-report.ts'
+
+/** One eligible (listing, file, miner) tuple. */
+export interface EligibleEntry {
+  /** CID of the listing (string form). */
+  listingCid: string
+  /** CID of the file (string form). */
+  fileCid: string
+  /** Size of the file in bytes, from the listing manifest. */
+  fileSize: number
+  /** The miner's libp2p peer id (string form). */
+  minerPeerId: string
+  /** The miner's hotkey bound to that peer id (32 bytes). */
+  minerHotkey: Uint8Array
+}
+
+/** A selected probe task. */
+export interface ProbeTask extends EligibleEntry {
+  /** `SHA256(fileCID ‖ minerPeerId ‖ seed)`. */
+  taskKey: Uint8Array
+  /** First byte of the range to ask for. */
+  rangeStart: number
+  /** Length of the range to ask for. */
+  rangeLen: number
+}
+
+/** Inputs of {@link selectTasks}. */
+export interface SelectTasksInput {
+  eligible: readonly EligibleEntry[]
+  /** Hash of the block at round start (any length ≥ 16 bytes). */
+  seed: Uint8Array
+  /** The validator's hotkey (32 bytes). */
+  validatorHotkey: Uint8Array
+  /** The validator's secret nonce for this round (32 bytes). */
+  nonce: Uint8Array
+  /** How many tasks to take (see {@link tuneK}). */
+  k: number
+  /**
+   * Length of the range asked for in each file (shorter files are asked whole).
+   * Policy: 1 MiB, the smallest range the throughput factor counts.
+   * @default 1_048_576
+   */
+  rangeLength?: number
+}
+
+const encoder = new TextEncoder()
+
+function domainPrefixed (domain: string, ...parts: Uint8Array[]): Uint8Array {
+  const d = encoder.encode(domain)
+  const len = varint.encodingLength(d.length)
+  const total = parts.reduce((n, p) => n + p.length, len + d.length)
+  const out = new Uint8Array(total)
+  varint.encodeTo(d.length, out, 0)
+  out.set(d, len)
+  let off = len + d.length
+  for (const p of parts) { out.set(p, off); off += p.length }
+  return out
+}
+
+function concat (...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let off = 0
+  for (const p of parts) { out.set(p, off); off += p.length }
+  return out
+}
+
+function bytesToBigint (b: Uint8Array): bigint {
+  let x = 0n
+  for (const v of b) x = (x << 8n) | BigInt(v)
+  return x
+}
+
+function assertEntry (e: EligibleEntry): { cid: Uint8Array, peer: Uint8Array } {
+  if (!Number.isSafeInteger(e.fileSize) || e.fileSize < 1) throw new InvalidTaskInputError(`fileSize of ${e.fileCid} must be a positive integer`)
+  if (!(e.minerHotkey instanceof Uint8Array) || e.minerHotkey.length !== HOTKEY_LENGTH) throw new InvalidTaskInputError(`minerHotkey must be ${HOTKEY_LENGTH} bytes`)
+  let cid: Uint8Array
+  let peer: Uint8Array
+  try {
+    cid = CID.parse(e.fileCid).bytes
+    CID.parse(e.listingCid)
+  } catch (err) {
+    throw new InvalidTaskInputError(`not a CID: ${e.fileCid} / ${e.listingCid}`, { cause: err })
+  }
+  try {
+    peer = peerIdFromString(e.minerPeerId).toMultihash().bytes
+  } catch (err) {
+    throw new InvalidTaskInputError(`not a peer id: ${e.minerPeerId}`, { cause: err })
+  }
+  return { cid, peer }
+}
+
+/** `SHA256(fileCID.bytes ‖ minerPeerId.multihash.bytes ‖ seed)` for one eligible entry. */
+export function taskKey (entry: EligibleEntry, seed: Uint8Array): Uint8Array {
+  const { cid, peer } = assertEntry(entry)
+  return sha256(concat(cid, peer, seed))
+}
+
+/** The distinct tasks of an eligible set with their keys, duplicates collapsed (step 1 above). */
+export function eligibleTasks (eligible: readonly EligibleEntry[], seed: Uint8Array): Array<EligibleEntry & { taskKey: Uint8Array }> {
+  if (!(seed instanceof Uint8Array) || seed.length < 16) throw new InvalidTaskInputError('seed must be at least 16 bytes')
+  const byKey = new Map<string, EligibleEntry & { taskKey: Uint8Array }>()
+  for (const e of eligible) {
+    const key = taskKey(e, seed)
+    const hex = Buffer.from(key).toString('hex')
+    const prev = byKey.get(hex)
+    if (prev == null || e.listingCid < prev.listingCid) byKey.set(hex, { ...e, taskKey: key })
+  }
+  return [...byKey.values()]
+}
+
+/** XOR distance of two 32-byte keys as a big-endian bigint. */
+function xorDistance (a: Uint8Array, b: Uint8Array): bigint {
+  const d = new Uint8Array(a.length)
+  for (let i = 0; i < a.length; i++) d[i] = a[i] ^ b[i]
+  return bytesToBigint(d)
+}
+
+/** Draws the byte range of one task from the secret nonce (step 3 above). */
+export function drawRange (key: Uint8Array, fileSize: number, nonce: Uint8Array, rangeLength: number = MiB): { rangeStart: number, rangeLen: number } {
+  if (!Number.isSafeInteger(rangeLength) || rangeLength < 1) throw new InvalidTaskInputError('rangeLength must be a positive integer')
+  if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_LENGTH) throw new InvalidTaskInputError(`nonce must be ${NONCE_LENGTH} bytes`)
+  const rangeLen = Math.min(rangeLength, fileSize)
+  const span = BigInt(fileSize - rangeLen + 1)
+  const h = bytesToBigint(sha256(domainPrefixed(TASK_RANGE_DOMAIN, nonce, key)))
+  return { rangeStart: Number(h % span), rangeLen }
+}
+
+/**
+ * Selects this validator's tasks for a round: the `k` eligible tasks XOR-closest to
+ * `SHA256(validatorHotkey)`, each with a byte range drawn from the secret nonce.
+ * Deterministic given its inputs.
+ *
+ * @throws InvalidTaskInputError for a malformed entry, seed, key or nonce
+ */
+export function selectTasks (input: SelectTasksInput): ProbeTask[] {
+  const { validatorHotkey, nonce, k } = input
+  if (!(validatorHotkey instanceof Uint8Array) || validatorHotkey.length !== HOTKEY_LENGTH) throw new InvalidTaskInputError(`validatorHotkey must be ${HOTKEY_LENGTH} bytes`)
+  if (!Number.isSafeInteger(k) || k < 0) throw new InvalidTaskInputError('k must be a non-negative integer')
+  const point = sha256(validatorHotkey)
+  const ranked = eligibleTasks(input.eligible, input.seed)
+    .map(t => ({ t, d: xorDistance(t.taskKey, point) }))
+    .sort((a, b) => a.d < b.d ? -1 : a.d > b.d ? 1 : 0)
+    .slice(0, k)
+  return ranked.map(({ t }) => ({ ...t, ...drawRange(t.taskKey, t.fileSize, nonce, input.rangeLength) }))
+}
+
+/** Inputs of {@link tuneK}. */
+export interface TuneKInput {
+  /** The number of distinct eligible tasks this round. */
+  taskCount: number
+  /** The largest number of eligible tasks that any single miner has this round. */
+  maxTasksPerMiner: number
+  /** The number of validators probing this subnet. */
+  validators: number
+  /** Rounds per tempo (validation.md: about 3, 120-block rounds in a 360-block tempo). */
+  roundsPerTempo: number
+  /**
+   * The bound on checks per miner per tempo, summed over all validators.
+   * Policy: 60, so a miner with 3 rounds and 5 validators sees at most ~4 checks per validator
+   * per round: light load, yet enough samples per tempo for the Wilson bound to separate a
+   * 95 % miner from a 50 % one.
+   * @default 60
+   */
+  maxChecksPerMinerPerTempo?: number
+  /** Fewest tasks a validator takes per round. @default 1 */
+  kMin?: number
+  /** Most tasks a validator takes per round (its own probing budget). @default 64 */
+  kMax?: number
+}
+
+/**
+ * Re-tunes `k` for a round so that the expected number of checks on the busiest miner per
+ * tempo stays within the bound: each validator's k tasks are a pseudo-random sample of the
+ * `T` tasks, so a miner with `t` of them expects `V·R·k·t/T` checks per tempo, and
+ * `k = floor(C·T / (V·R·t_max))`, clamped to `[kMin, min(kMax, T)]`.
+ */
+export function tuneK (input: TuneKInput): number {
+  const C = input.maxChecksPerMinerPerTempo ?? 60
+  const kMin = input.kMin ?? 1
+  const kMax = input.kMax ?? 64
+  const { taskCount: T, maxTasksPerMiner: t, validators: V, roundsPerTempo: R } = input
+  for (const [n, v] of Object.entries({ T, t, V, R, C, kMin, kMax })) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new InvalidTaskInputError(`${n} must be a non-negative integer`)
+  }
+  if (T === 0) return 0
+  const denom = Math.max(1, V) * Math.max(1, R) * Math.max(1, t)
+  const k = Math.floor(C * T / denom)
+  return Math.min(Math.max(k, kMin), kMax, T)
+}
+
+/** The commitment to a round's secret nonce, published in the round record before probing. */
+export function nonceCommitment (nonce: Uint8Array): Uint8Array {
+  if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_LENGTH) throw new InvalidTaskInputError(`nonce must be ${NONCE_LENGTH} bytes`)
+  return sha256(domainPrefixed(NONCE_COMMITMENT_DOMAIN, nonce))
+}
+
+/** Whether a revealed nonce matches the commitment published for its round. */
+export function verifyNonceReveal (commitment: Uint8Array, nonce: Uint8Array): boolean {
+  if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_LENGTH) return false
+  return equalBytes(nonceCommitment(nonce), commitment)
+}
