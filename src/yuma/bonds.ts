@@ -1,0 +1,144 @@
+/**
+ * Bonds and dividends (yuma.md §4.10–4.11): the EMA of bonds in both variants and the
+ * dividends they earn, with the chain's sparse semantics (which entries survive, in which order).
+ */
+import { ONE, U16_MAX, div, mul } from './fixed.ts'
+import { liquidAlpha, sigmoidSlope } from './liquid-alpha.ts'
+import { colMaxUpscale, colNormalize, emptyRow, mapValues, matVecMul, matmulTranspose, rowHadamard, rowSum } from './matrix.ts'
+import { normalizeInPlace } from './vector.ts'
+import type { LiquidAlphaParams } from './liquid-alpha.ts'
+import type { FixedMatrix, FixedRow } from './matrix.ts'
+import type { YumaParams } from './types.ts'
+
+/** α = 1 − bondsMovingAverage/10⁶, through I64F64 as the chain computes it. */
+export function emaAlpha (bondsMovingAverage: number): number {
+  const bma64 = (BigInt(bondsMovingAverage) << 64n) / 1_000_000n
+  return ONE - Number(bma64 >> 32n)
+}
+
+/**
+ * `mat_ema_sparse`: α·new + (1−α)·old over the union of present entries, keeping positive
+ * results in ascending column order.
+ */
+export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: number): FixedMatrix {
+  const keep = ONE - alpha
+  const acc = new Float64Array(n)
+  const mark = new Uint8Array(n)
+  const touched = new Int32Array(n)
+  return next.map((nr, i): FixedRow => {
+    const or = old[i] ?? emptyRow()
+    let t = 0
+    for (let k = 0; k < nr.j.length; k++) {
+      const j = nr.j[k]
+      if (mark[j] === 0) { mark[j] = 1; touched[t++] = j }
+      acc[j] += mul(alpha, nr.v[k])
+    }
+    for (let k = 0; k < or.j.length; k++) {
+      const j = or.j[k]
+      if (mark[j] === 0) { mark[j] = 1; touched[t++] = j }
+      acc[j] += mul(keep, or.v[k])
+    }
+    if (t === 0) return emptyRow()
+    const cols = touched.slice(0, t).sort()
+    const js: number[] = []
+    const vs: number[] = []
+    for (let k = 0; k < t; k++) {
+      const j = cols[k]
+      if (acc[j] > 0) { js.push(j); vs.push(acc[j]) }
+      acc[j] = 0
+      mark[j] = 0
+    }
+    return { j: Int32Array.from(js), v: Float64Array.from(vs) }
+  })
+}
+
+/**
+ * The value the chain's `liquid_alpha_matrix_sparse` finds at each column: it walks the row with
+ * a cursor that only moves forward, so in a row not sorted by uid some entries are not found (0).
+ */
+function scanRow (row: FixedRow, n: number, out: Float64Array): void {
+  out.fill(0)
+  let p = 0
+  const len = row.j.length
+  for (let j = 0; j < n && p < len; j++) {
+    while (p < len && row.j[p] < j) p++
+    if (p < len && row.j[p] === j) out[j] = row.v[p]
+  }
+}
+
+/**
+ * `mat_ema_alpha_sparse` with liquid alphas: for each entry present in the new row,
+ * min(1, (1−α_ij)·old_ij + max(0, α_ij·new_ij)), kept if positive, in the new row's order.
+ * Old entries whose column is absent from the new row are dropped.
+ */
+export function matEmaLiquid (next: FixedMatrix, old: FixedMatrix, consensus: Float64Array, n: number, p: LiquidAlphaParams): FixedMatrix {
+  const wAt = new Float64Array(n)
+  const bAt = new Float64Array(n)
+  const oldAt = new Float64Array(n)
+  const memo = new Map<number, number>()
+  return next.map((nr, i): FixedRow => {
+    if (nr.j.length === 0) return emptyRow()
+    const or = old[i] ?? emptyRow()
+    scanRow(nr, n, wAt)
+    scanRow(or, n, bAt)
+    for (let k = 0; k < or.j.length; k++) oldAt[or.j[k]] = or.v[k]
+    const js: number[] = []
+    const vs: number[] = []
+    for (let k = 0; k < nr.j.length; k++) {
+      const j = nr.j[k]
+      const a = liquidAlpha(consensus[j], wAt[j], bAt[j], p, memo)
+      const decayed = mul(ONE - a, oldAt[j])
+      const inc = mul(a, nr.v[k])
+      const sum = decayed + (inc > 0 ? inc : 0)
+      const val = sum < ONE ? sum : ONE
+      if (val > 0) { js.push(j); vs.push(val) }
+    }
+    for (let k = 0; k < or.j.length; k++) oldAt[or.j[k]] = 0
+    return { j: Int32Array.from(js), v: Float64Array.from(vs) }
+  })
+}
+
+/** The result of the bonds step. */
+export interface BondsResult {
+  /** E: the new bonds (proportions). */
+  emaBonds: FixedMatrix
+  /** The rows to store, as u16 (Yuma 2 column max-upscaled, Yuma 3 absolute). */
+  storeU16: FixedMatrix
+  dividends: Float64Array
+}
+
+/**
+ * Yuma 2 (§4.11a): stored bonds column-normalized, ΔB = W̃∘A column-normalized, EMA,
+ * column-normalized again; D = E·I normalized; stored column max-upscaled.
+ * `bonds` holds the stored u16 integers after the registration mask.
+ */
+export function yuma2Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Float64Array, incentive: Float64Array, n: number, params: YumaParams): BondsResult {
+  const b = colNormalize(bonds, n)
+  const delta = colNormalize(rowHadamard(wb, activeStake), n)
+  const emaBonds = colNormalize(matEma(delta, b, emaAlpha(params.bondsMovingAverage), n), n)
+  const dividends = normalizeInPlace(matmulTranspose(emaBonds, incentive))
+  const storeU16 = colMaxUpscale(emaBonds, n).map(toU16Row)
+  return { emaBonds, storeU16, dividends }
+}
+
+/**
+ * Yuma 3 (§4.11b): bonds as proportions u16/65535, EMA with a fixed or liquid alpha;
+ * D_i = A_i · Σ_j Ê_ij I_j normalized, Ê the column-normalized E; stored floor(E·65535).
+ */
+export function yuma3Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Float64Array, incentive: Float64Array, consensus: Float64Array, n: number, params: YumaParams): BondsResult {
+  const b = bonds.map(row => mapValues(row, (_j, v) => div(v, U16_MAX)))
+  const liquid = params.liquidAlpha && consensus.some(c => c !== 0)
+  const emaBonds = liquid
+    ? matEmaLiquid(wb, b, consensus, n, { low: div(params.alphaLow, U16_MAX), high: div(params.alphaHigh, U16_MAX), slope: sigmoidSlope(params.alphaSigmoidSteepness) })
+    : matEma(wb, b, emaAlpha(params.bondsMovingAverage), n)
+  const totalBonds = rowSum(matVecMul(colNormalize(emaBonds, n), incentive))
+  const dividends = new Float64Array(n)
+  for (let i = 0; i < n; i++) dividends[i] = mul(totalBonds[i], activeStake[i])
+  normalizeInPlace(dividends)
+  return { emaBonds, storeU16: emaBonds.map(toU16Row), dividends }
+}
+
+/** `fixed_proportion_to_u16` on every entry of a row. */
+function toU16Row (row: FixedRow): FixedRow {
+  return mapValues(row, (_j, v) => v <= 0 ? 0 : (v >= ONE ? U16_MAX : Math.floor((v * U16_MAX) / ONE)))
+}

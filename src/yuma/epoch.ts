@@ -1,0 +1,155 @@
+/**
+ * One subnet epoch (yuma.md §4), in the paper's order. Each stage is one small function; the
+ * result carries every intermediate so that a peer can show, and a test can check, each step.
+ *
+ *   S = normalize(stake ≥ threshold)                       §4.2
+ *   A = normalize(S · active · permit)                     §4.4
+ *   W = rownorm(mask(weights))                             §4.5
+ *   C_j = κ-median_i(W_ij; A)   W̄ = min(W, C)              §4.6–4.7
+ *   I = normalize(A·W̄)                                     §4.8
+ *   W̃ = W + β(W̄ − W)   B → E (Yuma 2 or 3)   D             §4.9–4.11
+ *   emission = floor(share · rao)                          §4.12
+ */
+import { checkEpochInput } from './input.ts'
+import { U16_MAX, div, toU16 } from './fixed.ts'
+import { yuma2Bonds, yuma3Bonds } from './bonds.ts'
+import { colClip, emptyRow, filterRow, interpolate, matmul, rowNormalize, rowSum } from './matrix.ts'
+import { isTopkNonzero, isZero, maskInPlace, normalizeInPlace, normalizeUsingSum, sum } from './vector.ts'
+import { weightedMedianColSparse } from './weighted-median.ts'
+import type { CheckedInput } from './input.ts'
+import type { FixedMatrix } from './matrix.ts'
+import type { EpochInput, EpochOutput, SparseU16Row } from './types.ts'
+
+const U64_MAX = (1n << 64n) - 1n
+
+/** §4.2: S = normalize(stake with the threshold applied, owner exempt), I64F64 then I32F32. */
+function stakeWeights (x: CheckedInput): Float64Array {
+  const filtered = x.stake.map((s, i) => (i !== x.ownerUid && s < x.params.stakeThreshold) ? 0n : s)
+  const total = filtered.reduce((a, b) => a + b, 0n)
+  // S_i = floor(floor(s_i·2⁶⁴ / total) / 2³²) = floor(s_i·2³² / total); all zero when total = 0
+  return Float64Array.from(filtered, s => total === 0n ? 0 : Number((s << 32n) / total))
+}
+
+/** §4.5: drop rows without permit, the diagonal (owner excepted), outdated and commit-masked entries; row-normalize. */
+function maskedWeights (x: CheckedInput, permits: boolean[]): FixedMatrix {
+  const { lastUpdate, blockAtRegistration: reg, ownerUid, commitBlocks } = x
+  const masked = x.weights.map((row, i) => {
+    if (!permits[i]) return emptyRow()
+    const cb = commitBlocks?.[i] ?? null
+    return filterRow(row, j => (j !== i || i === ownerUid) && !(lastUpdate[i] <= reg[j]) && !(cb !== null && cb < reg[j]))
+  })
+  // the rows still hold u16 integers: trunc(w·2³²·2³² / (Σw·2³²)) = trunc(w·2³² / Σw) = div(w, Σw)
+  return rowNormalize(masked)
+}
+
+/** §4.10: drop stored bonds on columns (re)registered since the previous epoch. */
+function maskRecentlyRegistered (x: CheckedInput): FixedMatrix {
+  const last = x.lastMechanismStepBlock
+  const lastTempo = last === 0 ? Math.max(0, x.currentBlock - x.params.tempo) : last + 1
+  return x.bonds.map(row => filterRow(row, j => !(lastTempo <= x.blockAtRegistration[j])))
+}
+
+/** §4.12: shares of the emission and their rao values. */
+function emission (incentive: Float64Array, dividends: Float64Array, stake: Float64Array, activeStake: Float64Array, rao: bigint): Pick<EpochOutput, 'serverShare' | 'validatorShare' | 'combinedShare' | 'serverEmission' | 'validatorEmission' | 'combinedEmission'> {
+  const combined = incentive.map((v, i) => v + dividends[i])
+  const total = sum(combined)
+  const server = normalizeUsingSum(incentive.slice(), total)
+  let validator = normalizeUsingSum(dividends.slice(), total)
+  let comb = normalizeInPlace(combined)
+  if (total === 0) {
+    // no usable weights: validators are paid by active stake, or by stake when none is active
+    const fallback = isZero(activeStake) ? stake : activeStake
+    validator = fallback.slice()
+    comb = fallback.slice()
+  }
+  // I96F32: floor(share_bits · rao / 2³²), saturating to u64
+  const rao64 = (s: Float64Array): bigint[] => Array.from(s, v => {
+    const e = (BigInt(v) * rao) >> 32n
+    return e < 0n ? 0n : (e > U64_MAX ? U64_MAX : e)
+  })
+  return {
+    serverShare: Array.from(server),
+    validatorShare: Array.from(validator),
+    combinedShare: Array.from(comb),
+    serverEmission: rao64(server),
+    validatorEmission: rao64(validator),
+    combinedEmission: rao64(comb)
+  }
+}
+
+/** §4.13: computed rows for new permits, empty rows for lost permits, the input row otherwise. */
+function storedBonds (x: CheckedInput, store: FixedMatrix, permits: boolean[], newPermits: boolean[]): SparseU16Row[] {
+  return store.map((row, i) => {
+    const src = newPermits[i] ? row : (permits[i] ? emptyRow() : x.bonds[i])
+    const out: SparseU16Row = new Array(src.j.length)
+    for (let k = 0; k < src.j.length; k++) out[k] = [src.j[k], src.v[k]]
+    return out
+  })
+}
+
+/**
+ * Run one epoch (yuma.md §4) exactly as the chain's sparse `epoch_mechanism` does, in I32F32.
+ * Throws `InvalidEpochInputError`, `EpochValueRangeError` or `InvalidYumaParamsError` on bad input.
+ *
+ * @example
+ * const out = epoch({ stake: [10n, 0n], weights: [[[1, 65535]], []], validatorPermits: [true, false],
+ *   lastUpdate: [1, 1], blockAtRegistration: [0, 0], currentBlock: 2, raoEmission: 1_000_000_000n })
+ * out.serverEmission // [0n, 500000000n]
+ */
+export function epoch (input: EpochInput): EpochOutput {
+  const x = checkEpochInput(input)
+  const { n, params, ownerUid } = x
+  // §4.1 activity
+  const active = x.lastUpdate.map(u => !(u + params.activityCutoff < x.currentBlock))
+  // §4.2 stake, §4.3 permits (this epoch uses the stored ones; the new ones are for the next)
+  const stake = stakeWeights(x)
+  const permits = x.validatorPermits.slice()
+  const newPermits = isTopkNonzero(stake, params.maxAllowedValidators)
+  if (ownerUid !== null) permits[ownerUid] = newPermits[ownerUid] = true
+  // §4.4 A = normalize(S masked by activity and permit)
+  const activeStake = maskInPlace(permits.map(p => !p), maskInPlace(active.map(a => !a), stake.slice()))
+  normalizeInPlace(activeStake)
+  // §4.5–4.8 weights, consensus, clipping, trust, ranks, incentive
+  const weights = maskedWeights(x, permits)
+  const prerank = matmul(weights, activeStake, n)
+  const consensus = weightedMedianColSparse(activeStake, weights, n, div(params.kappa, U16_MAX))
+  const clippedWeights = colClip(weights, consensus)
+  const validatorTrust = rowSum(clippedWeights)
+  const ranks = matmul(clippedWeights, activeStake, n)
+  const trust = ranks.map((r, j) => div(r, prerank[j]))
+  const incentive = normalizeInPlace(ranks.slice())
+  // §4.9–4.11 bonds and dividends
+  const weightsForBonds = interpolate(weights, clippedWeights, n, div(params.bondsPenalty, U16_MAX))
+  const bonds = maskRecentlyRegistered(x)
+  const b = params.yuma3
+    ? yuma3Bonds(weightsForBonds, bonds, activeStake, incentive, consensus, n, params)
+    : yuma2Bonds(weightsForBonds, bonds, activeStake, incentive, n, params)
+  return {
+    n,
+    active,
+    stake: Array.from(stake),
+    validatorPermits: permits,
+    newValidatorPermits: newPermits,
+    activeStake: Array.from(activeStake),
+    weights,
+    prerank: Array.from(prerank),
+    consensus: Array.from(consensus),
+    clippedWeights,
+    validatorTrust: Array.from(validatorTrust),
+    ranks: Array.from(ranks),
+    trust: Array.from(trust),
+    incentive: Array.from(incentive),
+    weightsForBonds,
+    emaBonds: b.emaBonds,
+    dividends: Array.from(b.dividends),
+    ...emission(incentive, b.dividends, stake, activeStake, x.raoEmission),
+    u16: {
+      consensus: Array.from(consensus, toU16),
+      incentive: Array.from(incentive, toU16),
+      dividends: Array.from(b.dividends, toU16),
+      validatorTrust: Array.from(validatorTrust, toU16),
+      stakeWeight: Array.from(stake, toU16)
+    },
+    storedBonds: storedBonds(x, b.storeU16, permits, newPermits)
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * substrate-fixed's own `exp` (`transcendental.rs`), as subtensor's `exp_safe` calls it for the
+ * liquid-alpha sigmoid, for I32F32 in and out:
+ *
+ * - `x == 0` → 1; `x == 1` → the constant `E`, which is e truncated to I9F23 (23 fractional bits);
+ * - otherwise on |x|: `result = |x| + 1`, `term = |x|`, then for i in 2..32:
+ *   `term = checked_mul(term, |x|)`, `term = checked_div(term, i)`, `result = checked_add(result, term)`;
+ * - for negative x, `result = checked_div(1, result)`;
+ * - any overflow is an error; `exp_safe` clamps x to [−20, 20] first and maps an error to 0 (x ≤ 0)
+ *   or I32F32::MAX.
+ *
+ * {@link expSafeBig} is the definition in bigint; {@link expSafe} is the same arithmetic on
+ * numbers for |x| ≤ 8 (every intermediate provably below 2⁵³), and calls the bigint one otherwise.
+ */
+import { I64_MAX, ONE, checkedDivBig, checkedMulBig } from './fixed.ts'
+
+/** e as I9F23 (floor(e·2²³) = 22802600), widened to I32F32 bits. */
+export const E_BITS = 22802600 * 512
+const ONE_N = BigInt(ONE)
+const TWENTY = 20n << 32n
+/** |x| ≤ 8 keeps the number path exact: terms < 2⁴¹, result < 2⁴⁴. */
+const FAST_LIMIT = 8 * ONE
+const T24 = 16777216
+const T8 = 256
+
+/** substrate-fixed `exp::<I32F32, I32F32>` on bigint bits; `undefined` is its `Err(())`. */
+export function expBig (x: bigint): bigint | undefined {
+  if (x === 0n) return ONE_N
+  if (x === ONE_N) return BigInt(E_BITS)
+  const neg = x < 0n
+  const op = neg ? -x : x
+  let result = op + ONE_N
+  let term = op
+  for (let i = 2n; i < 32n; i++) {
+    const t = checkedMulBig(term, op)
+    if (t === undefined) return undefined
+    const d = checkedDivBig(t, i << 32n)
+    if (d === undefined) return undefined
+    term = d
+    result += term
+    if (result > I64_MAX) return undefined
+  }
+  if (neg) return checkedDivBig(ONE_N, result)
+  return result
+}
+
+/** subtensor `exp_safe` on bigint bits: clamp to [−20, 20], then exp, errors mapped. */
+export function expSafeBig (x: bigint): bigint {
+  const safe = x < -TWENTY ? -TWENTY : (x > TWENTY ? TWENTY : x)
+  const r = expBig(safe)
+  if (r !== undefined) return r
+  return safe <= 0n ? 0n : I64_MAX
+}
+
+/** floor(a / i) for 0 ≤ a < 2⁵³ and a small positive integer i, corrected to be exact. */
+function floorDivSmall (a: number, i: number): number {
+  let q = Math.floor(a / i)
+  if (q * i > a) q--
+  else if ((q + 1) * i <= a) q++
+  return q
+}
+
+/**
+ * floor(t · x / 2³²) for 0 ≤ t < 2⁴¹ and 0 ≤ x ≤ 2³⁵, exact: with t = th·2²⁴ + tl and
+ * x = xh·2²⁴ + xl every partial product is below 2⁴⁹.
+ */
+function mulWide (t: number, x: number): number {
+  const th = Math.floor(t / T24)
+  const tl = t - th * T24
+  const xh = Math.floor(x / T24)
+  const xl = x - xh * T24
+  const m = th * xl + tl * xh
+  const l = tl * xl
+  return th * xh * 65536 + Math.floor((m + Math.floor(l / T24)) / T8)
+}
+
+/**
+ * floor(2⁶⁴ / r) for 2³² ≤ r < 2⁴⁴ (I32F32 `1 / r`), by long division in base 2⁸ so every
+ * remainder times 2⁸ stays below 2⁵².
+ */
+export function recip (r: number): number {
+  let rem = 1099511627776 // 2⁴⁰; 2⁶⁴ = 2⁴⁰ · 256³
+  let q = floorDivSmallBig(rem, r)
+  rem -= q * r
+  for (let k = 0; k < 3; k++) {
+    rem *= T8
+    const d = floorDivSmallBig(rem, r)
+    rem -= d * r
+    q = q * T8 + d
+  }
+  return q
+}
+
+/** floor(a / b) for 0 ≤ a < 2⁵³, 0 < b, quotient small; corrected to be exact. */
+function floorDivSmallBig (a: number, b: number): number {
+  let q = Math.floor(a / b)
+  while (q * b > a) q--
+  while ((q + 1) * b <= a) q++
+  return q
+}
+
+/** subtensor `exp_safe` on I32F32 number bits; bit-identical to {@link expSafeBig}. */
+export function expSafe (x: number): number {
+  if (x > FAST_LIMIT || x < -FAST_LIMIT) return Number(expSafeBig(BigInt(x)))
+  if (x === 0) return ONE
+  if (x === ONE) return E_BITS
+  const op = x < 0 ? -x : x
+  let result = op + ONE
+  let term = op
+  for (let i = 2; i < 32; i++) {
+    term = floorDivSmall(mulWide(term, op), i)
+    if (term === 0) break
+    result += term
+  }
+  return x < 0 ? recip(result) : result
+}

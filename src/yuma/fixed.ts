@@ -1,0 +1,143 @@
+/**
+ * Fixed-point arithmetic of the chain (substrate-fixed v0.6.0, yuma.md §8), bit for bit.
+ *
+ * An I32F32 value is carried as its raw bits: the integer `value · 2³²`. The hot path keeps those
+ * bits in ordinary JS numbers, which hold every integer below 2⁵³ exactly; each operation below is
+ * arranged so that every intermediate stays an integer below 2⁵³ (or a power-of-two division of
+ * one, which is also exact), and falls back to `bigint` outside the domain where that is proven.
+ * The `bigint` functions are the definition; the number ones are tested against them.
+ *
+ * Rounding rules (substrate-fixed `arith.rs`):
+ * - multiply: the wide product shifted right by 32 (an arithmetic shift, so floor);
+ * - divide: `(a << 32) / b` with integer division (truncation toward zero);
+ * - `safe_div`: `checked_div(..).unwrap_or_default()`, so 0 on division by zero *or* overflow;
+ * - conversion to a narrower type or to an integer drops the low bits (floor);
+ * - `saturating_*`: clamp to the type's range.
+ */
+
+/** 1.0 as I32F32 bits (2³²). */
+export const ONE = 4294967296
+/** 0.5 as I32F32 bits. */
+export const HALF = 2147483648
+/** u16::MAX. */
+export const U16_MAX = 65535
+
+const T16 = 65536
+/** Divisors below 2³⁴ keep every product in {@link div} below 2⁵³. */
+const LIM = 17179869184
+/** 2³⁷ and 2⁶⁸: the domain bounds of the number path of {@link mul}. */
+const A_LIM = 137438953472
+const AB_LIM = 295147905179352825856
+
+/** Largest I32F32 bit pattern (i64::MAX). */
+export const I64_MAX = (1n << 63n) - 1n
+/** Smallest I32F32 bit pattern (i64::MIN). */
+export const I64_MIN = -(1n << 63n)
+
+/** Clamp to the i64 range (what `saturating_*` does on I32F32 bits). */
+export function saturate64 (x: bigint): bigint {
+  return x > I64_MAX ? I64_MAX : (x < I64_MIN ? I64_MIN : x)
+}
+
+/** I32F32 `saturating_mul` on bigint bits: floor(a·b / 2³²), clamped. */
+export function mulBig (a: bigint, b: bigint): bigint {
+  return saturate64((a * b) >> 32n)
+}
+
+/** I32F32 `checked_mul`: floor(a·b / 2³²), or `undefined` when it does not fit. */
+export function checkedMulBig (a: bigint, b: bigint): bigint | undefined {
+  const p = (a * b) >> 32n
+  return p > I64_MAX || p < I64_MIN ? undefined : p
+}
+
+/** I32F32 `checked_div`: trunc((a << 32) / b), `undefined` on division by zero or overflow. */
+export function checkedDivBig (a: bigint, b: bigint): bigint | undefined {
+  if (b === 0n) return undefined
+  const q = (a << 32n) / b
+  return q > I64_MAX || q < I64_MIN ? undefined : q
+}
+
+/** I32F32 `safe_div` on bigint bits: 0 on division by zero or overflow. */
+export function divBig (a: bigint, b: bigint): bigint {
+  return checkedDivBig(a, b) ?? 0n
+}
+
+/** I32F32 `saturating_div` on bigint bits (the divisor must not be zero). */
+export function saturatingDivBig (a: bigint, b: bigint): bigint {
+  return saturate64((a << 32n) / b)
+}
+
+/**
+ * I32F32 `saturating_mul` on number bits: floor(a·b / 2³²).
+ *
+ * Exact: split b ≥ 0 as b = bh·2¹⁶ + bl. With |a| < 2³⁷ and |a|·b < 2⁶⁸ (checked on the rounded
+ * float product, which errs by far less than the margin), |a|·bh ≤ |a|·b/2¹⁶ < 2⁵² and
+ * |a|·bl < 2⁵³ are exact, and floor((a·bh·2¹⁶ + a·bl) / 2³²) = floor((a·bh + floor(a·bl / 2¹⁶)) / 2¹⁶)
+ * because a·bh is an integer. Other operands go through {@link mulBig}.
+ */
+export function mul (a: number, b: number): number {
+  if (b < 0) {
+    a = -a
+    b = -b
+  }
+  const aa = a < 0 ? -a : a
+  if (aa < A_LIM && aa * b < AB_LIM) {
+    const bh = Math.floor(b / T16)
+    const bl = b - bh * T16
+    return Math.floor((a * bh + Math.floor((a * bl) / T16)) / T16) || 0
+  }
+  return Number(mulBig(BigInt(a), BigInt(b)))
+}
+
+/**
+ * I32F32 `safe_div` on number bits: trunc(a·2³² / b), 0 when b = 0 (or on overflow).
+ *
+ * Exact: for 0 ≤ a ≤ 2b and 0 < b < 2³⁴ the float estimate of the quotient (≤ 2³³) is off by at
+ * most one; the remainder a·2³² − q·b is then computed exactly in two 16-bit steps (every term
+ * < 2⁵²) and the quotient corrected. Every division in the epoch has a ≤ b (a part over its
+ * sum, a value over its column maximum); anything else goes through {@link divBig}.
+ */
+export function div (a: number, b: number): number {
+  if (b === 0) return 0
+  if (a >= 0 && b > 0 && b < LIM && a <= 2 * b) {
+    let q = Math.floor((a / b) * ONE)
+    const qh = Math.floor(q / T16)
+    const ql = q - qh * T16
+    let r = (a * T16 - qh * b) * T16 - ql * b
+    while (r < 0) {
+      q--
+      r += b
+    }
+    while (r >= b) {
+      q++
+      r -= b
+    }
+    return q
+  }
+  return Number(divBig(BigInt(a), BigInt(b)))
+}
+
+/** A u16 as I32F32 bits (`I32F32::saturating_from_num(u16)`). */
+export function fromInt (x: number): number {
+  return x * ONE
+}
+
+/** `u16_proportion_to_fixed`: x / 65535 truncated to I32F32. */
+export function fromU16Proportion (x: number): number {
+  return div(x, U16_MAX)
+}
+
+/**
+ * `fixed_proportion_to_u16`: floor(x · 65535) saturated to [0, 65535]. x·65535 is an exact
+ * integer product (x < 2³⁷), and the final division by 2³² is exact in binary floating point.
+ */
+export function toU16 (x: number): number {
+  if (x <= 0) return 0
+  if (x >= ONE) return U16_MAX
+  return Math.floor((x * U16_MAX) / ONE)
+}
+
+/** A proportion for display only (never fed back into the arithmetic). */
+export function toFloat (bits: number | bigint): number {
+  return Number(bits) / ONE
+}

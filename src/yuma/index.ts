@@ -1,0 +1,34 @@
+/**
+ * @packageDocumentation
+ *
+ * Yuma consensus: one subnet epoch, bit-exact with the subtensor chain's fixed-point arithmetic
+ * (yuma.md). Pure and deterministic: no I/O, no clock, no randomness, no floating point in the
+ * result path.
+ *
+ * @example
+ * ```ts
+ * import { epoch } from 'agora/yuma'
+ * const out = epoch({
+ *   stake: [1_000_000_000n, 0n], weights: [[[1, 65535]], []], validatorPermits: [true, false],
+ *   lastUpdate: [10, 0], blockAtRegistration: [0, 0], currentBlock: 20, raoEmission: 1_000_000_000n
+ * })
+ * out.serverEmission    // [0n, 500000000n]: the miner's incentive
+ * out.validatorEmission // [500000000n, 0n]: the validator's dividends
+ * out.storedBonds       // feed back as `bonds` next epoch, with `newValidatorPermits` as `validatorPermits`
+ * ```
+ */
+export { epoch } from './epoch.ts'
+export { runSequence } from './sequence.ts'
+export { coinbaseSplit } from './coinbase.ts'
+export { DEFAULT_PARAMS, resolveParams } from './params.ts'
+export { MAX_UIDS } from './input.ts'
+export { ONE as FIXED_ONE, toFloat, toU16 } from './fixed.ts'
+export { parseVectors, parseEpochInputJson, runCase, reportEpoch, weightedMedianColBatch } from './vectors.ts'
+export { checkCaseOutput, withDrift } from './vectors-check.ts'
+export { InvalidEpochInputError, EpochValueRangeError, InvalidYumaParamsError, InvalidVectorsError } from './errors.ts'
+export type { EpochInput, EpochOutput, EpochU16, Fixed, SparseU16Row, YumaParams } from './types.ts'
+export type { SequenceStep } from './sequence.ts'
+export type { CoinbaseSplit, CoinbaseSplitOptions } from './coinbase.ts'
+export type { FixedMatrix, FixedRow } from './matrix.ts'
+export type { CaseKind, CaseOutput, EpochReport, VectorCase, VectorsDocument, WeightedMedianCase } from './vectors.ts'
+export type { CaseCheck } from './vectors-check.ts'

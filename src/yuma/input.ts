@@ -1,0 +1,129 @@
+/**
+ * The entry check of an epoch: every shape, length and range is verified before any arithmetic,
+ * and the stored u16 rows are turned into sparse matrices of plain integers.
+ */
+import { EpochValueRangeError, InvalidEpochInputError } from './errors.ts'
+import { resolveParams } from './params.ts'
+import { emptyRow } from './matrix.ts'
+import type { FixedMatrix, FixedRow } from './matrix.ts'
+import type { EpochInput, YumaParams } from './types.ts'
+
+/**
+ * The most uids an epoch takes: the chain's own limit on a subnet, and the bound under which
+ * every intermediate of the number path stays exact (fixed.ts).
+ */
+export const MAX_UIDS = 4096
+const U64_MAX = (1n << 64n) - 1n
+const I64_MAX = (1n << 63n) - 1n
+
+/** A checked epoch input, ready for the arithmetic. */
+export interface CheckedInput {
+  n: number
+  params: YumaParams
+  stake: bigint[]
+  /** Weights as u16 integers (not yet I32F32). */
+  weights: FixedMatrix
+  /** Bonds as u16 integers. */
+  bonds: FixedMatrix
+  validatorPermits: boolean[]
+  lastUpdate: number[]
+  blockAtRegistration: number[]
+  currentBlock: number
+  raoEmission: bigint
+  lastMechanismStepBlock: number
+  ownerUid: number | null
+  commitBlocks: Array<number | null> | undefined
+}
+
+/** Check an epoch input; throws `InvalidEpochInputError` or `EpochValueRangeError`. */
+export function checkEpochInput (input: EpochInput): CheckedInput {
+  if (input == null || typeof input !== 'object') throw new InvalidEpochInputError('epoch input must be an object')
+  const params = resolveParams(input)
+  if (!Array.isArray(input.stake)) throw new InvalidEpochInputError('stake must be an array of bigint rao')
+  const n = input.stake.length
+  if (n > MAX_UIDS) throw new InvalidEpochInputError(`a subnet has at most ${MAX_UIDS} uids, got ${n}`)
+  let total = 0n
+  const stake = input.stake.map((s, i) => {
+    if (typeof s !== 'bigint' || s < 0n || s > I64_MAX) throw new EpochValueRangeError(`stake[${i}] must be a bigint in [0, 2^63-1], got ${String(s)}`)
+    total += s
+    return s
+  })
+  if (total > I64_MAX) throw new EpochValueRangeError('total stake must be below 2^63 (I64F64)')
+  const bonds = input.bonds == null ? Array.from({ length: n }, () => emptyRow()) : rowsOf('bonds', input.bonds, n)
+  return {
+    n,
+    params,
+    stake,
+    weights: rowsOf('weights', input.weights, n),
+    bonds,
+    validatorPermits: perUid('validatorPermits', input.validatorPermits, n, v => typeof v === 'boolean', 'a boolean'),
+    lastUpdate: perUid('lastUpdate', input.lastUpdate, n, isBlock, 'a block number'),
+    blockAtRegistration: perUid('blockAtRegistration', input.blockAtRegistration, n, isBlock, 'a block number'),
+    currentBlock: block('currentBlock', input.currentBlock),
+    raoEmission: rao(input.raoEmission),
+    lastMechanismStepBlock: block('lastMechanismStepBlock', input.lastMechanismStepBlock ?? 0),
+    ownerUid: owner(input.ownerUid, n),
+    commitBlocks: input.commitBlocks == null
+      ? undefined
+      : perUid('commitBlocks', input.commitBlocks, n, v => v === null || isBlock(v), 'a block number or null')
+  }
+}
+
+function isBlock (v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+}
+
+function block (name: string, v: unknown): number {
+  if (!isBlock(v)) throw new EpochValueRangeError(`${name} must be a non-negative safe integer, got ${String(v)}`)
+  return v
+}
+
+function rao (v: unknown): bigint {
+  if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) throw new EpochValueRangeError(`raoEmission must be a bigint in [0, 2^64-1], got ${String(v)}`)
+  return v
+}
+
+function owner (v: unknown, n: number): number | null {
+  if (v == null) return null
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= n) {
+    throw new EpochValueRangeError(`ownerUid must be a uid in [0, ${n - 1}] or null, got ${String(v)}`)
+  }
+  return v
+}
+
+function perUid<T> (name: string, arr: unknown, n: number, ok: (v: unknown) => boolean, what: string): T[] {
+  if (!Array.isArray(arr)) throw new InvalidEpochInputError(`${name} must be an array of length ${n}`)
+  if (arr.length !== n) throw new InvalidEpochInputError(`${name} has length ${arr.length}, expected ${n} (one per uid)`)
+  arr.forEach((v, i) => {
+    if (!ok(v)) throw new EpochValueRangeError(`${name}[${i}] must be ${what}, got ${String(v)}`)
+  })
+  return arr.slice() as T[]
+}
+
+function rowsOf (name: string, rows: unknown, n: number): FixedMatrix {
+  if (!Array.isArray(rows)) throw new InvalidEpochInputError(`${name} must be an array of sparse rows`)
+  if (rows.length !== n) throw new InvalidEpochInputError(`${name} has ${rows.length} rows, expected ${n} (one per uid)`)
+  const seen = new Int32Array(n)
+  return rows.map((row: unknown, i): FixedRow => {
+    if (!Array.isArray(row)) throw new InvalidEpochInputError(`${name}[${i}] must be an array of [uid, u16] pairs`)
+    const js = new Int32Array(row.length)
+    const vs = new Float64Array(row.length)
+    for (let k = 0; k < row.length; k++) {
+      const e: unknown = row[k]
+      if (!Array.isArray(e) || e.length !== 2) throw new InvalidEpochInputError(`${name}[${i}][${k}] must be a [uid, u16] pair`)
+      const j: unknown = e[0]
+      const v: unknown = e[1]
+      if (typeof j !== 'number' || !Number.isInteger(j) || j < 0 || j >= n) {
+        throw new EpochValueRangeError(`${name}[${i}][${k}]: uid must be in [0, ${n - 1}], got ${String(j)}`)
+      }
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) {
+        throw new EpochValueRangeError(`${name}[${i}][${k}]: value must be a u16, got ${String(v)}`)
+      }
+      if (seen[j] === i + 1) throw new InvalidEpochInputError(`${name}[${i}] lists uid ${j} twice`)
+      seen[j] = i + 1
+      js[k] = j
+      vs[k] = v
+    }
+    return { j: js, v: vs }
+  })
+}

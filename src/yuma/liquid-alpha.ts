@@ -1,0 +1,50 @@
+/**
+ * Liquid alpha (yuma.md §4.11b.2): a per-(validator, miner) EMA rate from a sigmoid of how far
+ * the validator's weight is from consensus (buying) or below its bond (selling), as subtensor's
+ * `liquid_alpha_sigmoid` computes it in I32F32 with substrate-fixed's `exp`.
+ */
+import { HALF, ONE, mul, saturate64, saturatingDivBig } from './fixed.ts'
+import { expSafe, expSafeBig, recip } from './exp.ts'
+
+/** The per-subnet constants of the sigmoid, as I32F32 bits. */
+export interface LiquidAlphaParams {
+  low: number
+  high: number
+  /** `steepness.saturating_div(-100)`. */
+  slope: number
+}
+
+/** I32F32 `steepness / −100` with truncating division, from the i16 hyperparameter. */
+export function sigmoidSlope (steepness: number): number {
+  return Number((BigInt(steepness) << 32n) / -100n)
+}
+
+/** |x| ≤ 8: expSafe and recip() stay on exact number arithmetic. */
+const X_FAST = 8 * ONE
+const ONE_N = BigInt(ONE)
+
+/**
+ * `liquid_alpha_sigmoid(consensus, weight, bond, low, high, steepness)`. `memo` caches alpha by
+ * the exponent's input, the only value it depends on once the parameters are fixed.
+ */
+export function liquidAlpha (c: number, w: number, b: number, p: LiquidAlphaParams, memo: Map<number, number>): number {
+  const buy = clamp(w - c, 0, ONE)
+  const sell = clamp(b - w, 0, ONE)
+  const d = w >= b ? buy : sell
+  const x = mul(p.slope, d - HALF)
+  const hit = memo.get(x)
+  if (hit !== undefined) return hit
+  // sigmoid = 1 / (1 + e^x), saturating ops (the divisor is at least 1, e^x < 2⁴⁴ when |x| ≤ 8)
+  const sigmoid = x <= X_FAST && x >= -X_FAST
+    ? recip(ONE + expSafe(x))
+    : Number(saturatingDivBig(ONE_N, saturate64(ONE_N + expSafeBig(BigInt(x)))))
+  const alpha = clamp(p.low + mul(sigmoid, p.high - p.low), p.low, p.high)
+  memo.set(x, alpha)
+  return alpha
+}
+
+/** `clamp_value`: min with high first, then max with low. */
+function clamp (x: number, low: number, high: number): number {
+  const y = x < high ? x : high
+  return y > low ? y : low
+}

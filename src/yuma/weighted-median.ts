@@ -1,0 +1,94 @@
+/**
+ * Stake-weighted κ-median per column (consensus, yuma.md §4.6), as subtensor's
+ * `weighted_median` / `weighted_median_col_sparse` compute it: a deterministic mid-pivot
+ * partition search whose inequalities, pivot choice, partition order and iteration limit are the
+ * chain's, so ties and knife edges resolve the same way.
+ */
+import { normalizeInPlace, sum } from './vector.ts'
+import type { FixedMatrix } from './matrix.ts'
+
+/**
+ * `weighted_median(stake, score, partition, minority, lo, hi)`: the median score of the indices in
+ * `partition` (order preserved between steps, as the chain's `lower`/`upper` vectors are).
+ */
+export function weightedMedian (
+  stake: Float64Array, score: Float64Array, partition: Int32Array, minority: number, lo: number, hi: number
+): number {
+  let cur: Int32Array = partition
+  let n = cur.length
+  const limit = partition.length
+  let lower: Int32Array = new Int32Array(limit)
+  let upper: Int32Array = new Int32Array(limit)
+  let iteration = 0
+  while (true) {
+    if (n === 0) return 0
+    if (n === 1) return score[cur[0]]
+    const pivot = score[cur[n >>> 1]]
+    let loStake = 0
+    let hiStake = 0
+    let nl = 0
+    let nu = 0
+    for (let k = 0; k < n; k++) {
+      const idx = cur[k]
+      const s = score[idx]
+      if (s === pivot) continue
+      if (s < pivot) {
+        loStake += stake[idx]
+        lower[nl++] = idx
+      } else {
+        hiStake += stake[idx]
+        upper[nu++] = idx
+      }
+    }
+    if (minority < lo + loStake && nl > 0) {
+      hi = lo + loStake
+      const t = cur === partition ? new Int32Array(limit) : cur
+      cur = lower
+      lower = t
+      n = nl
+    } else if (hi - hiStake <= minority && nu > 0) {
+      lo = hi - hiStake
+      const t = cur === partition ? new Int32Array(limit) : cur
+      cur = upper
+      upper = t
+      n = nu
+    } else {
+      return pivot
+    }
+    iteration++
+    if (iteration > limit) return 0
+  }
+}
+
+/**
+ * `weighted_median_col_sparse`: participants are the rows with positive stake, their stake
+ * renormalized; `minority = Σstake − κ`; each of `columns` columns gets its weighted median
+ * (absent entries score 0).
+ */
+export function weightedMedianColSparse (
+  stake: Float64Array, weights: FixedMatrix, columns: number, kappa: number
+): Float64Array {
+  const rows: number[] = []
+  for (let i = 0; i < stake.length; i++) if (stake[i] > 0) rows.push(i)
+  const m = rows.length
+  const useStake = new Float64Array(m)
+  for (let k = 0; k < m; k++) useStake[k] = stake[rows[k]]
+  normalizeInPlace(useStake)
+  const stakeSum = sum(useStake)
+  const minority = stakeSum - kappa
+  const scores = new Float64Array(columns * m)
+  for (let k = 0; k < m; k++) {
+    const row = weights[rows[k]]
+    if (row === undefined) continue
+    for (let e = 0; e < row.j.length; e++) {
+      const c = row.j[e]
+      if (c < columns) scores[c * m + k] = row.v[e]
+    }
+  }
+  const idx = Int32Array.from({ length: m }, (_, k) => k)
+  const median = new Float64Array(columns)
+  for (let c = 0; c < columns; c++) {
+    median[c] = weightedMedian(useStake, scores.subarray(c * m, (c + 1) * m), idx, minority, 0, stakeSum)
+  }
+  return median
+}
