@@ -1,0 +1,105 @@
+/**
+ * The daemon's HTTP surfaces: the token-guarded API and the public, read-only gateway.
+ */
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseHostPort } from '../config.ts'
+import { createNode } from '../node.ts'
+import { writeFileAtomic } from '../store/atomic.ts'
+import { REPO_FILES } from '../store/index.ts'
+import { contentRoutes } from './routes/content.ts'
+import { gatewayRoutes } from './routes/gateway.ts'
+import { networkRoutes } from './routes/network.ts'
+import { repoRoutes } from './routes/repo.ts'
+import { createHttpServer } from './server.ts'
+import type { HttpServer } from './server.ts'
+import type { AgoraNode, NodeInit } from '../node.ts'
+
+export { ApiError, ERROR_STATUS, statusOf } from './errors.ts'
+export type { HttpServer, Route, RequestContext } from './server.ts'
+
+/** How to build the API server. */
+export interface ApiServerInit {
+  node: AgoraNode
+  /** @default '127.0.0.1' */
+  host?: string
+  /** @default 5001 */
+  port?: number
+  /** Bearer token every request must carry. */
+  token: string
+}
+
+/** The API: content, repo and network routes, behind the token. */
+export function createApiServer (init: ApiServerInit): HttpServer {
+  const deps = { node: init.node }
+  return createHttpServer({
+    host: init.host ?? '127.0.0.1',
+    port: init.port ?? 5001,
+    token: init.token,
+    routes: [...contentRoutes(deps), ...repoRoutes(deps), ...networkRoutes(deps)]
+  })
+}
+
+/** How to build the gateway server. */
+export interface GatewayServerInit {
+  node: AgoraNode
+  /** @default '127.0.0.1' */
+  host?: string
+  /** @default 8080 */
+  port?: number
+}
+
+/**
+ * The trustless gateway, on its own port. Policy: no token, because it serves only public,
+ * content-addressed data and performs no writes; it still binds to loopback by default.
+ */
+export function createGatewayServer (init: GatewayServerInit): HttpServer {
+  return createHttpServer({ host: init.host ?? '127.0.0.1', port: init.port ?? 8080, routes: gatewayRoutes({ node: init.node }) })
+}
+
+/** What a running daemon writes to `<repo>/api.json` (and what `agora` reads to find it). */
+export interface DaemonInfo {
+  peerId: string
+  api: string
+  gateway: string
+  addresses: string[]
+  pid: number
+}
+
+/** A running daemon. */
+export interface Daemon {
+  node: AgoraNode
+  info: DaemonInfo
+  /** Stop once: API and gateway first, then the node. Later calls wait for the first. */
+  stop: () => Promise<void>
+}
+
+/** Start a node with its API and gateway (addresses from the config, after `init.config` overrides). */
+export async function startDaemon (init: NodeInit): Promise<Daemon> {
+  const node = await createNode(init)
+  const apiAddr = parseHostPort(node.config.addresses.api)
+  const gwAddr = parseHostPort(node.config.addresses.gateway)
+  const api = createApiServer({ node, ...apiAddr, token: node.repo.apiToken })
+  const gateway = createGatewayServer({ node, ...gwAddr })
+  try {
+    await api.start()
+    await gateway.start()
+  } catch (err) {
+    await api.stop()
+    await node.stop()
+    throw err
+  }
+  const info: DaemonInfo = { peerId: node.peerId, api: api.url(), gateway: gateway.url(), addresses: node.id().addresses, pid: process.pid }
+  const infoFile = join(node.repo.path, REPO_FILES.api)
+  await writeFileAtomic(infoFile, JSON.stringify(info, null, 2) + '\n')
+  let stopping: Promise<void> | undefined
+  const stop = async (): Promise<void> => {
+    stopping ??= (async () => {
+      await rm(infoFile, { force: true })
+      await Promise.allSettled([api.stop(), gateway.stop()])
+      await node.stop()
+    })()
+    await stopping
+  }
+  return { node, info, stop }
+}

@@ -1,0 +1,150 @@
+/**
+ * The daemon and the commands that need it: id, peers, swarm connect, dht findprovs.
+ */
+import { startDaemon } from '../api/index.ts'
+import { parseHostPort } from '../config.ts'
+import { initRepo, isRepoInitialized, parseCid } from '../store/index.ts'
+import { defineCommand, flag, list, out, outJson, str } from './command.ts'
+import { repoPath, withDaemon, withTarget } from './content-session.ts'
+import { parseDuration } from './progress.ts'
+import type { CommandContext, CommandDef } from './command.ts'
+import type { ConfigOverrides } from '../config.ts'
+
+function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host)
+}
+
+function waitForSignal (ctx: CommandContext): Promise<string> {
+  return new Promise(resolve => {
+    if (ctx.io.signal != null) {
+      if (ctx.io.signal.aborted) { resolve('abort'); return }
+      ctx.io.signal.addEventListener('abort', () => { resolve('abort') }, { once: true })
+    }
+    const on = (sig: string) => () => { process.off('SIGINT', onInt); process.off('SIGTERM', onTerm); resolve(sig) }
+    const onInt = on('SIGINT')
+    const onTerm = on('SIGTERM')
+    process.once('SIGINT', onInt)
+    process.once('SIGTERM', onTerm)
+  })
+}
+
+const daemon = defineCommand({
+  name: 'daemon',
+  description: 'run the peer: libp2p + DHT, the API (token) and the gateway; creates the repo on first run',
+  options: {
+    listen: { type: 'string', multiple: true, description: 'libp2p listen multiaddr (repeatable; overrides config)', valueName: '<multiaddr>' },
+    announce: { type: 'string', multiple: true, description: 'multiaddr to announce (repeatable)', valueName: '<multiaddr>' },
+    bootstrap: { type: 'string', multiple: true, description: 'peer to connect to at start, with /p2p/ (repeatable; overrides config)', valueName: '<multiaddr>' },
+    api: { type: 'string', description: 'API host:port (overrides config)', valueName: '<host:port>' },
+    gateway: { type: 'string', description: 'gateway host:port (overrides config)', valueName: '<host:port>' }
+  },
+  run: async (ctx) => {
+    const repo = repoPath(ctx)
+    if (!await isRepoInitialized(repo)) {
+      await initRepo(repo)
+      ctx.io.stderr.write(`initialised repo at ${repo}\n`)
+    }
+    const overrides: ConfigOverrides = { addresses: {} }
+    if (list(ctx, 'listen').length > 0) overrides.addresses = { ...overrides.addresses, listen: list(ctx, 'listen') }
+    if (list(ctx, 'announce').length > 0) overrides.addresses = { ...overrides.addresses, announce: list(ctx, 'announce') }
+    if (str(ctx, 'api') != null) overrides.addresses = { ...overrides.addresses, api: str(ctx, 'api') }
+    if (str(ctx, 'gateway') != null) overrides.addresses = { ...overrides.addresses, gateway: str(ctx, 'gateway') }
+    if (list(ctx, 'bootstrap').length > 0) overrides.bootstrap = list(ctx, 'bootstrap')
+    for (const a of [overrides.addresses?.api, overrides.addresses?.gateway]) if (a != null) parseHostPort(a)
+    // libp2p-notes §8.4: aborted Helia fetches can reject later with nobody awaiting; log, don't die.
+    const onRejection = (err: unknown): void => { ctx.io.stderr.write(`warning: unhandled rejection: ${(err as Error)?.message ?? String(err)}\n`) }
+    process.on('unhandledRejection', onRejection)
+    try {
+      const d = await startDaemon({ repo, config: overrides })
+      for (const [what, addr] of [['API', d.node.config.addresses.api], ['gateway', d.node.config.addresses.gateway]]) {
+        if (!isLoopback(parseHostPort(addr).host)) ctx.io.stderr.write(`WARNING: the ${what} listens on ${addr}, not loopback: anyone who can reach it ${what === 'API' ? 'and has the token controls this peer' : 'can read your content'}\n`)
+      }
+      if (flag(ctx, 'json')) outJson(ctx, { ready: true, ...d.info })
+      else {
+        out(ctx, `peer id  ${d.info.peerId}`)
+        for (const a of d.info.addresses) out(ctx, `listen   ${a}`)
+        out(ctx, `API      ${d.info.api}  (token in ${repo}/api.token)`)
+        out(ctx, `gateway  ${d.info.gateway}/ipfs/<cid>`)
+        out(ctx, `AGORA_READY ${JSON.stringify(d.info)}`)
+      }
+      const sig = await waitForSignal(ctx)
+      ctx.io.stderr.write(`received ${sig}, shutting down\n`)
+      await d.stop()
+      return 0
+    } finally {
+      process.off('unhandledRejection', onRejection)
+    }
+  }
+})
+
+const id = defineCommand({
+  name: 'id',
+  description: 'show this peer\'s id, public key and addresses',
+  run: async (ctx) => {
+    const r = await withTarget(ctx, async (t) => t.kind === 'daemon'
+      ? t.api.json<{ peerId: string, publicKey: string, addresses: string[], online: boolean }>('GET', '/api/v0/id')
+      : t.node.id())
+    if (flag(ctx, 'json')) { outJson(ctx, r); return }
+    out(ctx, `peer id     ${r.peerId}`)
+    out(ctx, `public key  ${r.publicKey} (ed25519, base64)`)
+    for (const a of r.addresses) out(ctx, `address     ${a}`)
+    if (!r.online) out(ctx, '(offline: no daemon running)')
+  }
+})
+
+const peersRun = async (ctx: CommandContext): Promise<void> => {
+  const { peers } = await withDaemon(ctx, async api => api.json<{ peers: Array<{ peerId: string, addrs: string[] }> }>('GET', '/api/v0/swarm/peers'))
+  if (flag(ctx, 'json')) { outJson(ctx, { peers }); return }
+  for (const p of peers) for (const a of p.addrs) out(ctx, `${a}/p2p/${p.peerId}`)
+}
+
+const peers = defineCommand({ name: 'peers', description: 'list connected peers (needs the daemon)', run: peersRun })
+
+const swarm = defineCommand({
+  name: 'swarm',
+  description: 'peer connections (needs the daemon)',
+  subCommands: [
+    defineCommand({
+      name: 'connect',
+      description: 'connect to a peer',
+      positionals: [{ name: 'multiaddr', description: 'multiaddr with /p2p/<peer id>', required: true }],
+      run: async (ctx) => {
+        const r = await withDaemon(ctx, async api => api.json<{ peerId: string }>('POST', '/api/v0/swarm/connect', { arg: ctx.positionals[0] }))
+        if (flag(ctx, 'json')) outJson(ctx, r)
+        else out(ctx, `connected ${r.peerId}`)
+      }
+    }),
+    defineCommand({ name: 'peers', description: 'list connected peers', run: peersRun })
+  ]
+})
+
+const dht = defineCommand({
+  name: 'dht',
+  description: 'the Kademlia DHT (needs the daemon)',
+  subCommands: [
+    defineCommand({
+      name: 'findprovs',
+      description: 'find peers that provide a CID',
+      positionals: [{ name: 'cid', description: 'CID', required: true }],
+      options: { timeout: { type: 'string', description: 'query time limit (default 30s)', valueName: '<duration>' } },
+      run: async (ctx) => {
+        const cid = parseCid(ctx.positionals[0])
+        const t = str(ctx, 'timeout')
+        const found: Array<{ peerId: string, addrs: string[] }> = []
+        await withDaemon(ctx, async (api) => {
+          for await (const line of api.lines('GET', '/api/v0/dht/findprovs', { arg: cid.toString(), timeout: t == null ? undefined : parseDuration(t) })) {
+            if (line.type !== 'provider') continue
+            const p = { peerId: String(line.peerId), addrs: line.addrs as string[] }
+            found.push(p)
+            if (!flag(ctx, 'json')) out(ctx, p.peerId)
+          }
+        })
+        if (flag(ctx, 'json')) outJson(ctx, { providers: found })
+        return found.length === 0 ? 1 : 0
+      }
+    })
+  ]
+})
+
+/** Commands of the running peer. */
+export const networkCommands: CommandDef[] = [daemon, id, peers, swarm, dht]

@@ -1,0 +1,237 @@
+/**
+ * The node: an open repo, its content store, and (unless offline) the network and the
+ * reprovider, wired together with one lifecycle.
+ */
+import { logger } from '@libp2p/logger'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { mergeConfig } from './config.ts'
+import { createNetwork, reprovider } from './dht/index.ts'
+import { NotStartedError } from './errors.ts'
+import { ContentStore, initRepo, isRepoInitialized, openRepo } from './store/index.ts'
+import type { AgoraConfig, ConfigOverrides } from './config.ts'
+import type { FetchOptions, FetchResult, Network, NetworkInit, PeerSummary, Reprovider } from './dht/index.ts'
+import type { AddResult, BlockReader, Repo, StoreAddOptions } from './store/index.ts'
+import type { ImportProfile } from './config.ts'
+import type { AbortOptions, PeerInfo, Startable } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+const log = logger('agora:node')
+
+/** How to build a node. */
+export interface NodeInit {
+  /** Repo directory. */
+  repo: string
+  /** Create the repo when it does not exist yet. @default true */
+  init?: boolean
+  /** Config values that override the repo's config for this run only (not written). @default {} */
+  config?: ConfigOverrides
+  /** Run without libp2p: only the local repo (what the CLI does when no daemon runs). @default false */
+  offline?: boolean
+  /** Extra network settings (e.g. `inboundConnectionThreshold`, DHT validators). @default {} */
+  network?: Partial<Omit<NetworkInit, 'privateKey' | 'blockstore' | 'datastore'>>
+}
+
+/** The result of `node.add`. */
+export interface NodeAddResult extends AddResult {
+  profile: ImportProfile
+  /** Peers that took the provider record (0 offline or without peers; the reprovider retries). */
+  providedTo: number
+}
+
+/** Options for network-aware reads. */
+export interface NodeReadOptions extends AbortOptions {
+  /** Fetch progress events (network fetches only). */
+  onProgress?: FetchOptions['onProgress']
+  /** Time without any block arriving before a fetch fails, ms. @default config `fetch.timeoutMs` */
+  timeout?: number
+  /** Extra providers to try (multiaddrs with /p2p/). @default [] */
+  providers?: string[]
+}
+
+/** A running agora peer. Create with {@link createNode}. */
+export class AgoraNode implements Startable {
+  readonly repo: Repo
+  readonly config: AgoraConfig
+  readonly store: ContentStore
+  readonly #init: NodeInit
+  #network?: Network
+  #reprovider?: Reprovider
+  #started = false
+
+  constructor (repo: Repo, config: AgoraConfig, init: NodeInit) {
+    this.repo = repo
+    this.config = config
+    this.store = new ContentStore(repo)
+    this.#init = init
+  }
+
+  /** The network, or throws `NotStartedError` offline / before start. */
+  get network (): Network {
+    if (this.#network == null) throw new NotStartedError(this.#init.offline === true ? 'this node is offline (start the daemon: agora daemon)' : 'the node has not been started')
+    return this.#network
+  }
+
+  /** Whether the node has a running network. */
+  get online (): boolean { return this.#network != null }
+
+  /** This peer's id (from the repo identity). */
+  get peerId (): string {
+    return this.#network?.peerId.toString() ?? peerIdOf(this.repo)
+  }
+
+  isStarted (): boolean { return this.#started }
+
+  async start (): Promise<void> {
+    if (this.#started) return
+    if (this.#init.offline !== true) {
+      this.#network = await createNetwork({
+        ...this.#init.network,
+        privateKey: this.repo.privateKey,
+        blockstore: this.repo.blockstore,
+        datastore: this.repo.datastore,
+        listen: this.config.addresses.listen,
+        announce: this.config.addresses.announce,
+        bootstrap: this.config.bootstrap
+      })
+      const network = this.#network
+      this.#reprovider = reprovider({
+        interval: this.config.reprovide.intervalMs,
+        list: (options) => this.#pinnedRoots(options),
+        provide: async (cid, options) => network.provide(cid, options)
+      })
+      this.#reprovider.addEventListener('behind', (e) => { log.error('reproviding is behind: %o', (e as CustomEvent).detail) })
+      this.#reprovider.start()
+    }
+    this.#started = true
+  }
+
+  async stop (): Promise<void> {
+    if (!this.#started) return
+    this.#started = false
+    await this.#reprovider?.stop()
+    await this.#network?.stop()
+    this.#network = undefined
+    await this.repo.close()
+  }
+
+  async * #pinnedRoots (options: AbortOptions): AsyncGenerator<CID> {
+    for await (const p of this.store.pins.ls(options)) yield p.cid
+  }
+
+  /** Import a file or directory, pin it, and announce it on the DHT when online. */
+  async add (path: string, options: StoreAddOptions = {}): Promise<NodeAddResult> {
+    const r = await this.store.add(path, options)
+    return { ...r, providedTo: await this.#provide(r.cid, options) }
+  }
+
+  /** Import a byte stream as one file, pin it, and announce it when online. */
+  async addStream (source: AsyncIterable<Uint8Array>, options: StoreAddOptions = {}): Promise<NodeAddResult> {
+    const r = await this.store.addStream(source, options)
+    return { ...r, providedTo: await this.#provide(r.cid, options) }
+  }
+
+  async #provide (cid: CID, options: AbortOptions): Promise<number> {
+    if (this.#network == null) return 0
+    try {
+      return (await this.#network.provide(cid, { signal: options.signal ?? AbortSignal.timeout(30_000) })).peers
+    } catch (err) {
+      log.error('provide %c failed, the reprovider will retry - %e', cid, err)
+      return 0
+    }
+  }
+
+  /**
+   * Make the whole DAG under `cid` local: fetched from providers when online (verified, stored
+   * blocks skipped); offline it only checks nothing is missing.
+   */
+  async fetch (cid: CID, options: NodeReadOptions = {}): Promise<FetchResult | undefined> {
+    if (this.#network == null) return undefined
+    const network = this.#network
+    return this.store.lock.shared(async () => network.fetch(cid, {
+      signal: options.signal,
+      onProgress: options.onProgress,
+      timeout: options.timeout ?? this.config.fetch.timeoutMs,
+      providers: options.providers
+    }))
+  }
+
+  /**
+   * A block reader that returns local blocks and, when online, fetches missing ones (verified,
+   * then stored). Use it for reads that touch a few blocks (`ls`, resolving paths).
+   */
+  blocks (options: NodeReadOptions = {}): BlockReader {
+    const local = this.store.local
+    const bs = this.repo.blockstore
+    const network = this.#network
+    if (network == null) return local
+    const timeout = options.timeout ?? this.config.fetch.timeoutMs
+    return {
+      get: async function * (cid, o) {
+        if (await bs.has(cid, o)) {
+          yield * local.get(cid, o)
+          return
+        }
+        yield await network.fetchBlock(cid, { signal: o?.signal ?? options.signal, timeout, providers: options.providers })
+      }
+    }
+  }
+
+  /** Resolve `cid`/`path` (fetching the path's blocks) and make the target's DAG local. */
+  async fetchPath (cid: CID, path: string, options: NodeReadOptions = {}): Promise<{ target: CID, result?: FetchResult }> {
+    const target = path === '' ? cid : (await this.store.stat(cid, path, { ...options, blocks: this.blocks(options) })).cid
+    return { target, result: await this.fetch(target, options) }
+  }
+
+  /** Pin `cid`, fetching its DAG first when online. */
+  async pin (cid: CID, options: NodeReadOptions = {}): Promise<void> {
+    await this.fetch(cid, options)
+    await this.store.pin(cid, options)
+    await this.#provide(cid, options)
+  }
+
+  /** Providers of `cid` on the DHT. */
+  findProviders (cid: CID, options?: AbortOptions): AsyncGenerator<PeerInfo> {
+    return this.network.findProviders(cid, options)
+  }
+
+  /** Connected peers. */
+  peers (): PeerSummary[] {
+    return this.network.peers()
+  }
+
+  /** Dial a peer by multiaddr (with /p2p/). */
+  async connect (addr: string, options?: AbortOptions): Promise<PeerSummary> {
+    return this.network.connect(addr, options)
+  }
+
+  /** Who this peer is. */
+  id (): { peerId: string, publicKey: string, addresses: string[], online: boolean } {
+    return {
+      peerId: this.peerId,
+      publicKey: Buffer.from(this.repo.privateKey.publicKey.raw).toString('base64'),
+      addresses: this.#network?.addresses() ?? [],
+      online: this.#network != null
+    }
+  }
+}
+
+function peerIdOf (repo: Repo): string {
+  return peerIdFromPrivateKey(repo.privateKey).toString()
+}
+
+/**
+ * Open (creating if needed) the repo at `init.repo` and start a node on it. Offline nodes
+ * only touch the repo; online ones run libp2p, the DHT and the reprovider.
+ */
+export async function createNode (init: NodeInit): Promise<AgoraNode> {
+  if (init.init !== false && !await isRepoInitialized(init.repo)) await initRepo(init.repo)
+  const repo = await openRepo(init.repo)
+  const node = new AgoraNode(repo, mergeConfig(repo.config, init.config ?? {}), init)
+  try {
+    await node.start()
+  } catch (err) {
+    await repo.close()
+    throw err
+  }
+  return node
+}
