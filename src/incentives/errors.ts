@@ -43,3 +43,9 @@ export class ScoreboardVersionError extends Error {
   static override name = 'ScoreboardVersionError'
   override name = 'ScoreboardVersionError'
 }
+
+/** A probe report arrived for a round the scoreboard has already closed. */
+export class RoundClosedError extends Error {
+  static override name = 'RoundClosedError'
+  override name = 'RoundClosedError'
+}

@@ -44,7 +44,7 @@ export interface ScorePolicy {
   discoverabilityWeight: number
   /** β in `1 + β·log2(1 + distinct verified files)`. Policy: 0.05, so breadth barely helps whales or Sybils. @default 0.05 */
   breadthBeta: number
-  /** Rounds of results the per-window metrics look back over. Policy: 3 = one 360-block tempo. @default 3 */
+  /** Rounds (in which the miner was probed) that the per-window metrics look back over. Policy: 3 = one 360-block tempo. @default 3 */
   windowRounds: number
   /** EMA factor α per round. Policy: 0.2 (validation.md: 0.1–0.3). @default 0.2 */
   emaAlpha: number
@@ -280,9 +280,11 @@ export function smooth (prev: number, target: number, policy: ScorePolicy = DEFA
 export function scoreRound (state: MinerState, round: number, results: readonly ProbeResult[], policy: ScorePolicy = DEFAULT_SCORE_POLICY): { state: MinerState, breakdown: ScoreBreakdown } {
   const { tally, integrity, online } = tallyRound(state, round, results, policy)
   const counted = tally.successes + tally.failures > 0
+  // The window is the last `windowRounds` rounds in which the miner was probed; round ids are
+  // any increasing integers (the block number of the round's start).
   const recent = (counted ? [...state.recent.filter(t => t.round !== round), tally] : [...state.recent])
     .sort((a, b) => a.round - b.round)
-    .filter(t => t.round > round - policy.windowRounds)
+    .slice(-policy.windowRounds)
   const b = windowScore(recent, integrity, online, policy)
   let smoothed: number
   if (b.integrity === 0 || b.online === 0) {
