@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { IMPORT_PROFILES, assertProfile } from '../../config.ts'
 import { initRepo, parseCid, parseCidPath, readConfig } from '../../store/index.ts'
-import { defineCommand, flag, out, outJson, str } from '../command.ts'
+import { defineCommand, flag, list, out, outJson, str } from '../command.ts'
 import { networkCommands } from '../content-network.ts'
 import { repoPath, withTarget, writeOut } from '../content-session.ts'
 import { formatBytes, parseDuration, progressBar } from '../progress.ts'
@@ -9,6 +9,7 @@ import type { CommandContext, CommandDef, OptionDef } from '../command.ts'
 import type { ImportProfile } from '../../config.ts'
 
 const quiet: OptionDef = { type: 'boolean', short: 'q', description: 'print only the CID / nothing but the data' }
+const provider: OptionDef = { type: 'string', multiple: true, description: 'also fetch from this peer (multiaddr with /p2p/; repeatable)', valueName: '<multiaddr>' }
 const timeout: OptionDef = { type: 'string', description: 'fail when no provider delivers a block for this long (e.g. 30s, 2m)', valueName: '<duration>' }
 
 function timeoutMs (ctx: CommandContext): number | undefined {
@@ -21,7 +22,7 @@ async function daemonFetch (ctx: CommandContext, api: Extract<Parameters<Paramet
   const bar = progressBar(ctx.io, label, !flag(ctx, 'json') && !flag(ctx, 'quiet'))
   let done: Record<string, unknown> = {}
   try {
-    for await (const line of api.lines('POST', '/api/v0/fetch', { arg, timeout: timeoutMs(ctx) })) {
+    for await (const line of api.lines('POST', '/api/v0/fetch', { arg, timeout: timeoutMs(ctx), provider: list(ctx, 'provider') })) {
       if (line.type === 'progress') bar.update(line.bytes as number, line.total as number)
       if (line.type === 'done') { done = line; bar.update(Number(line.size), Number(line.size)) }
     }
@@ -73,6 +74,7 @@ const cat = defineCommand({
     offset: { type: 'string', description: 'byte offset to start at', valueName: '<n>' },
     length: { type: 'string', description: 'number of bytes to write', valueName: '<n>' },
     timeout,
+    provider,
     quiet
   },
   run: async (ctx) => {
@@ -85,7 +87,7 @@ const cat = defineCommand({
         return
       }
       await daemonFetch(ctx, t.api, ctx.positionals[0], 'fetching')
-      const res = await t.api.request('GET', '/api/v0/cat', { arg: ctx.positionals[0], offset, length, timeout: timeoutMs(ctx) })
+      const res = await t.api.request('GET', '/api/v0/cat', { arg: ctx.positionals[0], offset, length, timeout: timeoutMs(ctx), provider: list(ctx, 'provider') })
       if (res.body != null) for await (const c of res.body) await writeOut(ctx, c)
     })
   }
@@ -98,6 +100,7 @@ const get = defineCommand({
   options: {
     output: { type: 'string', short: 'o', description: 'output path (default ./<cid>)', valueName: '<path>' },
     timeout,
+    provider,
     quiet
   },
   run: async (ctx) => {
@@ -106,7 +109,7 @@ const get = defineCommand({
     const r = await withTarget(ctx, async (t): Promise<{ path: string, files: number, bytes: number, fetch?: Record<string, unknown> }> => {
       if (t.kind === 'local') return t.node.store.get(cid, path, output, { signal: ctx.io.signal })
       const fetched = await daemonFetch(ctx, t.api, ctx.positionals[0], 'fetching')
-      const written = await t.api.json<{ path: string, files: number, bytes: number }>('POST', '/api/v0/get', { arg: ctx.positionals[0], output, timeout: timeoutMs(ctx) })
+      const written = await t.api.json<{ path: string, files: number, bytes: number }>('POST', '/api/v0/get', { arg: ctx.positionals[0], output, timeout: timeoutMs(ctx), provider: list(ctx, 'provider') })
       const { type: _t, ...fetch } = fetched
       return { ...written, fetch }
     })
