@@ -2,9 +2,9 @@
  * Bonds and dividends (yuma.md §4.10–4.11): the EMA of bonds in both variants and the
  * dividends they earn, with the chain's sparse semantics (which entries survive, in which order).
  */
-import { ONE, U16_MAX, div, mul } from './fixed.ts'
+import { ONE, U16_MAX, div, mul, toU16 } from './fixed.ts'
 import { liquidAlpha, sigmoidSlope } from './liquid-alpha.ts'
-import { colMaxUpscale, colNormalize, emptyRow, mapValues, matVecMul, matmulTranspose, rowHadamard, rowSum } from './matrix.ts'
+import { colMaxUpscale, colNormalize, emptyRow, matVecMul, matmulTranspose, rowHadamard, rowOf, rowSum } from './matrix.ts'
 import { normalizeInPlace } from './vector.ts'
 import type { LiquidAlphaParams } from './liquid-alpha.ts'
 import type { FixedMatrix, FixedRow } from './matrix.ts'
@@ -25,6 +25,8 @@ export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: n
   const acc = new Float64Array(n)
   const mark = new Uint8Array(n)
   const touched = new Int32Array(n)
+  const js = new Int32Array(n)
+  const vs = new Float64Array(n)
   return next.map((nr, i): FixedRow => {
     const or = old[i] ?? emptyRow()
     let t = 0
@@ -39,16 +41,25 @@ export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: n
       acc[j] += mul(keep, or.v[k])
     }
     if (t === 0) return emptyRow()
-    const cols = touched.slice(0, t).sort()
-    const js: number[] = []
-    const vs: number[] = []
-    for (let k = 0; k < t; k++) {
-      const j = cols[k]
-      if (acc[j] > 0) { js.push(j); vs.push(acc[j]) }
-      acc[j] = 0
-      mark[j] = 0
+    let o = 0
+    if (t * 16 > n) {
+      // many columns touched: a scan of the dense accumulator is cheaper than a sort
+      for (let j = 0; j < n; j++) {
+        if (mark[j] === 0) continue
+        if (acc[j] > 0) { js[o] = j; vs[o++] = acc[j] }
+        acc[j] = 0
+        mark[j] = 0
+      }
+    } else {
+      const cols = touched.slice(0, t).sort()
+      for (let k = 0; k < t; k++) {
+        const j = cols[k]
+        if (acc[j] > 0) { js[o] = j; vs[o++] = acc[j] }
+        acc[j] = 0
+        mark[j] = 0
+      }
     }
-    return { j: Int32Array.from(js), v: Float64Array.from(vs) }
+    return rowOf(js, vs, o)
   })
 }
 
@@ -76,14 +87,15 @@ export function matEmaLiquid (next: FixedMatrix, old: FixedMatrix, consensus: Fl
   const bAt = new Float64Array(n)
   const oldAt = new Float64Array(n)
   const memo = new Map<number, number>()
+  const js = new Int32Array(n)
+  const vs = new Float64Array(n)
   return next.map((nr, i): FixedRow => {
     if (nr.j.length === 0) return emptyRow()
     const or = old[i] ?? emptyRow()
     scanRow(nr, n, wAt)
     scanRow(or, n, bAt)
     for (let k = 0; k < or.j.length; k++) oldAt[or.j[k]] = or.v[k]
-    const js: number[] = []
-    const vs: number[] = []
+    let o = 0
     for (let k = 0; k < nr.j.length; k++) {
       const j = nr.j[k]
       const a = liquidAlpha(consensus[j], wAt[j], bAt[j], p, memo)
@@ -91,10 +103,10 @@ export function matEmaLiquid (next: FixedMatrix, old: FixedMatrix, consensus: Fl
       const inc = mul(a, nr.v[k])
       const sum = decayed + (inc > 0 ? inc : 0)
       const val = sum < ONE ? sum : ONE
-      if (val > 0) { js.push(j); vs.push(val) }
+      if (val > 0) { js[o] = j; vs[o++] = val }
     }
     for (let k = 0; k < or.j.length; k++) oldAt[or.j[k]] = 0
-    return { j: Int32Array.from(js), v: Float64Array.from(vs) }
+    return rowOf(js, vs, o)
   })
 }
 
@@ -126,7 +138,7 @@ export function yuma2Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Fl
  * D_i = A_i · Σ_j Ê_ij I_j normalized, Ê the column-normalized E; stored floor(E·65535).
  */
 export function yuma3Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Float64Array, incentive: Float64Array, consensus: Float64Array, n: number, params: YumaParams): BondsResult {
-  const b = bonds.map(row => mapValues(row, (_j, v) => div(v, U16_MAX)))
+  const b = bonds.map(u16ToProportion)
   const liquid = params.liquidAlpha && consensus.some(c => c !== 0)
   const emaBonds = liquid
     ? matEmaLiquid(wb, b, consensus, n, { low: div(params.alphaLow, U16_MAX), high: div(params.alphaHigh, U16_MAX), slope: sigmoidSlope(params.alphaSigmoidSteepness) })
@@ -140,5 +152,16 @@ export function yuma3Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Fl
 
 /** `fixed_proportion_to_u16` on every entry of a row. */
 function toU16Row (row: FixedRow): FixedRow {
-  return mapValues(row, (_j, v) => v <= 0 ? 0 : (v >= ONE ? U16_MAX : Math.floor((v * U16_MAX) / ONE)))
+  if (row.j.length === 0) return row
+  const v = new Float64Array(row.v.length)
+  for (let k = 0; k < v.length; k++) v[k] = toU16(row.v[k])
+  return { j: row.j, v }
+}
+
+/** `fixed_to_fixed_u16_proportion`: stored u16 / 65535 as I32F32. */
+function u16ToProportion (row: FixedRow): FixedRow {
+  if (row.j.length === 0) return row
+  const v = new Float64Array(row.v.length)
+  for (let k = 0; k < v.length; k++) v[k] = div(row.v[k], U16_MAX)
+  return { j: row.j, v }
 }

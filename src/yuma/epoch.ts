@@ -13,12 +13,13 @@
 import { checkEpochInput } from './input.ts'
 import { U16_MAX, div, toU16 } from './fixed.ts'
 import { yuma2Bonds, yuma3Bonds } from './bonds.ts'
-import { colClip, emptyRow, filterRow, interpolate, matmul, rowNormalize, rowSum } from './matrix.ts'
+import { colClip, emptyRow, interpolate, keepColumns, matmul, rowNormalize, rowOf, rowSum } from './matrix.ts'
 import { isTopkNonzero, isZero, maskInPlace, normalizeInPlace, normalizeUsingSum, sum } from './vector.ts'
 import { weightedMedianColSparse } from './weighted-median.ts'
 import type { CheckedInput } from './input.ts'
 import type { FixedMatrix } from './matrix.ts'
-import type { EpochInput, EpochOutput, SparseU16Row } from './types.ts'
+import { toPairs } from './rows.ts'
+import type { EpochInput, EpochOutput, SparseU16Row, U16Row } from './types.ts'
 
 const U64_MAX = (1n << 64n) - 1n
 
@@ -34,9 +35,21 @@ function stakeWeights (x: CheckedInput): Float64Array {
 function maskedWeights (x: CheckedInput, permits: boolean[]): FixedMatrix {
   const { lastUpdate, blockAtRegistration: reg, ownerUid, commitBlocks } = x
   const masked = x.weights.map((row, i) => {
-    if (!permits[i]) return emptyRow()
+    if (!permits[i] || row.j.length === 0) return emptyRow()
     const cb = commitBlocks?.[i] ?? null
-    return filterRow(row, j => (j !== i || i === ownerUid) && !(lastUpdate[i] <= reg[j]) && !(cb !== null && cb < reg[j]))
+    const len = row.j.length
+    const js = new Int32Array(len)
+    const vs = new Float64Array(len)
+    let o = 0
+    for (let k = 0; k < len; k++) {
+      const j = row.j[k]
+      if (j === i && i !== ownerUid) continue // the diagonal, except the owner's self-weight
+      if (lastUpdate[i] <= reg[j]) continue // outdated: set before j was (re)registered
+      if (cb !== null && cb < reg[j]) continue // committed before j was (re)registered
+      js[o] = j
+      vs[o++] = row.v[k]
+    }
+    return o === len ? row : rowOf(js, vs, o)
   })
   // the rows still hold u16 integers: trunc(w·2³²·2³² / (Σw·2³²)) = trunc(w·2³² / Σw) = div(w, Σw)
   return rowNormalize(masked)
@@ -46,7 +59,8 @@ function maskedWeights (x: CheckedInput, permits: boolean[]): FixedMatrix {
 function maskRecentlyRegistered (x: CheckedInput): FixedMatrix {
   const last = x.lastMechanismStepBlock
   const lastTempo = last === 0 ? Math.max(0, x.currentBlock - x.params.tempo) : last + 1
-  return x.bonds.map(row => filterRow(row, j => !(lastTempo <= x.blockAtRegistration[j])))
+  const keep = Uint8Array.from(x.blockAtRegistration, r => lastTempo <= r ? 0 : 1)
+  return x.bonds.map(row => keepColumns(row, keep))
 }
 
 /** §4.12: shares of the emission and their rao values. */
@@ -78,12 +92,10 @@ function emission (incentive: Float64Array, dividends: Float64Array, stake: Floa
 }
 
 /** §4.13: computed rows for new permits, empty rows for lost permits, the input row otherwise. */
-function storedBonds (x: CheckedInput, store: FixedMatrix, permits: boolean[], newPermits: boolean[]): SparseU16Row[] {
+function storedBonds (x: CheckedInput, store: FixedMatrix, permits: boolean[], newPermits: boolean[]): U16Row[] {
   return store.map((row, i) => {
     const src = newPermits[i] ? row : (permits[i] ? emptyRow() : x.bonds[i])
-    const out: SparseU16Row = new Array(src.j.length)
-    for (let k = 0; k < src.j.length; k++) out[k] = [src.j[k], src.v[k]]
-    return out
+    return { uids: Uint16Array.from(src.j), values: Uint16Array.from(src.v) }
   })
 }
 
@@ -124,7 +136,8 @@ export function epoch (input: EpochInput): EpochOutput {
   const b = params.yuma3
     ? yuma3Bonds(weightsForBonds, bonds, activeStake, incentive, consensus, n, params)
     : yuma2Bonds(weightsForBonds, bonds, activeStake, incentive, n, params)
-  return {
+  const bondsU16 = storedBonds(x, b.storeU16, permits, newPermits)
+  const result = {
     n,
     active,
     stake: Array.from(stake),
@@ -150,6 +163,11 @@ export function epoch (input: EpochInput): EpochOutput {
       validatorTrust: Array.from(validatorTrust, toU16),
       stakeWeight: Array.from(stake, toU16)
     },
-    storedBonds: storedBonds(x, b.storeU16, permits, newPermits)
+    bondsU16
   }
+  let pairs: SparseU16Row[] | undefined
+  return Object.defineProperty(result, 'storedBonds', {
+    enumerable: true,
+    get: () => (pairs ??= bondsU16.map(toPairs))
+  }) as EpochOutput
 }

@@ -6,7 +6,8 @@ import { EpochValueRangeError, InvalidEpochInputError } from './errors.ts'
 import { resolveParams } from './params.ts'
 import { emptyRow } from './matrix.ts'
 import type { FixedMatrix, FixedRow } from './matrix.ts'
-import type { EpochInput, YumaParams } from './types.ts'
+import { isU16Row } from './rows.ts'
+import type { EpochInput, U16Row, YumaParams } from './types.ts'
 
 /**
  * The most uids an epoch takes: the chain's own limit on a subnet, and the bound under which
@@ -105,7 +106,8 @@ function rowsOf (name: string, rows: unknown, n: number): FixedMatrix {
   if (rows.length !== n) throw new InvalidEpochInputError(`${name} has ${rows.length} rows, expected ${n} (one per uid)`)
   const seen = new Int32Array(n)
   return rows.map((row: unknown, i): FixedRow => {
-    if (!Array.isArray(row)) throw new InvalidEpochInputError(`${name}[${i}] must be an array of [uid, u16] pairs`)
+    if (isU16Row(row)) return typedRow(name, row, i, n, seen)
+    if (!Array.isArray(row)) throw new InvalidEpochInputError(`${name}[${i}] must be an array of [uid, u16] pairs or {uids, values} Uint16Arrays`)
     const js = new Int32Array(row.length)
     const vs = new Float64Array(row.length)
     for (let k = 0; k < row.length; k++) {
@@ -113,10 +115,10 @@ function rowsOf (name: string, rows: unknown, n: number): FixedMatrix {
       if (!Array.isArray(e) || e.length !== 2) throw new InvalidEpochInputError(`${name}[${i}][${k}] must be a [uid, u16] pair`)
       const j: unknown = e[0]
       const v: unknown = e[1]
-      if (typeof j !== 'number' || !Number.isInteger(j) || j < 0 || j >= n) {
+      if (typeof j !== 'number' || (j >>> 0) !== j || j >= n) {
         throw new EpochValueRangeError(`${name}[${i}][${k}]: uid must be in [0, ${n - 1}], got ${String(j)}`)
       }
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) {
+      if (typeof v !== 'number' || (v & 0xffff) !== v) {
         throw new EpochValueRangeError(`${name}[${i}][${k}]: value must be a u16, got ${String(v)}`)
       }
       if (seen[j] === i + 1) throw new InvalidEpochInputError(`${name}[${i}] lists uid ${j} twice`)
@@ -126,4 +128,20 @@ function rowsOf (name: string, rows: unknown, n: number): FixedMatrix {
     }
     return { j: js, v: vs }
   })
+}
+
+function typedRow (name: string, row: U16Row, i: number, n: number, seen: Int32Array): FixedRow {
+  const len = row.uids.length
+  if (row.values.length !== len) throw new InvalidEpochInputError(`${name}[${i}]: uids and values differ in length`)
+  const js = new Int32Array(len)
+  const vs = new Float64Array(len)
+  for (let k = 0; k < len; k++) {
+    const j = row.uids[k]
+    if (j >= n) throw new EpochValueRangeError(`${name}[${i}][${k}]: uid must be in [0, ${n - 1}], got ${j}`)
+    if (seen[j] === i + 1) throw new InvalidEpochInputError(`${name}[${i}] lists uid ${j} twice`)
+    seen[j] = i + 1
+    js[k] = j
+    vs[k] = row.values[k]
+  }
+  return { j: js, v: vs }
 }

@@ -2,7 +2,8 @@
  * Sparse matrix primitives (subtensor `epoch/math.rs`, the `*_sparse` functions). A row is a
  * list of (column, I32F32 bits) entries in the order the chain keeps them; absent entries are 0,
  * and presence matters (yuma.md §10.5), so each operation keeps, drops or orders entries exactly
- * as the chain's does.
+ * as the chain's does. Loops are written out per operation (no per-entry callbacks): at full
+ * subnet size a matrix holds about a million entries.
  */
 import { ONE, div, mul } from './fixed.ts'
 
@@ -15,44 +16,43 @@ export interface FixedRow {
 /** A sparse matrix: one row per uid. */
 export type FixedMatrix = FixedRow[]
 
-const EMPTY: FixedRow = { j: new Int32Array(0), v: new Float64Array(0) }
+const EMPTY: FixedRow = Object.freeze({ j: new Int32Array(0), v: new Float64Array(0) })
 
-/** An empty row. */
+/** An empty row (shared; rows are never mutated). */
 export function emptyRow (): FixedRow {
   return EMPTY
 }
 
-/** Keep the entries for which `keep(column, value)` holds, in order. */
-export function filterRow (row: FixedRow, keep: (j: number, v: number) => boolean): FixedRow {
-  let count = 0
-  const mask = new Uint8Array(row.j.length)
-  for (let k = 0; k < row.j.length; k++) {
-    if (keep(row.j[k], row.v[k])) {
-      mask[k] = 1
-      count++
-    }
-  }
-  if (count === row.j.length) return row
-  const j = new Int32Array(count)
-  const v = new Float64Array(count)
+/** A row of the first `len` entries of scratch arrays (copied). */
+export function rowOf (j: Int32Array, v: Float64Array, len: number): FixedRow {
+  if (len === 0) return EMPTY
+  return { j: j.slice(0, len), v: v.slice(0, len) }
+}
+
+/** Keep the entries whose `keep[column]` is 1, in order. */
+export function keepColumns (row: FixedRow, keep: Uint8Array): FixedRow {
+  const len = row.j.length
+  let all = true
+  for (let k = 0; k < len; k++) if (keep[row.j[k]] === 0) { all = false; break }
+  if (all) return row
+  const j = new Int32Array(len)
+  const v = new Float64Array(len)
   let o = 0
-  for (let k = 0; k < row.j.length; k++) {
-    if (mask[k] === 1) {
-      j[o] = row.j[k]
-      v[o++] = row.v[k]
-    }
+  for (let k = 0; k < len; k++) {
+    if (keep[row.j[k]] === 1) { j[o] = row.j[k]; v[o++] = row.v[k] }
   }
-  return { j, v }
+  return rowOf(j, v, o)
 }
 
 /** `inplace_row_normalize_sparse`: rows with a positive sum are divided by it. */
 export function rowNormalize (m: FixedMatrix): FixedMatrix {
   return m.map(row => {
+    const len = row.v.length
     let s = 0
-    for (let k = 0; k < row.v.length; k++) s += row.v[k]
+    for (let k = 0; k < len; k++) s += row.v[k]
     if (!(s > 0)) return row
-    const v = new Float64Array(row.v.length)
-    for (let k = 0; k < v.length; k++) v[k] = div(row.v[k], s)
+    const v = new Float64Array(len)
+    for (let k = 0; k < len; k++) v[k] = div(row.v[k], s)
     return { j: row.j, v }
   })
 }
@@ -76,24 +76,32 @@ export function colSum (m: FixedMatrix, n: number): Float64Array {
   return s
 }
 
+/** Every entry divided by its column's divisor (`safe_div`), entries of zero-divisor columns kept. */
+function divideColumns (m: FixedMatrix, d: Float64Array): FixedMatrix {
+  return m.map(row => {
+    const len = row.j.length
+    if (len === 0) return row
+    const v = new Float64Array(len)
+    for (let k = 0; k < len; k++) {
+      const dj = d[row.j[k]]
+      v[k] = dj === 0 ? row.v[k] : div(row.v[k], dj)
+    }
+    return { j: row.j, v }
+  })
+}
+
 /** `inplace_col_normalize_sparse`: every entry over its column sum (columns summing to 0 stay). */
 export function colNormalize (m: FixedMatrix, n: number): FixedMatrix {
-  const s = colSum(m, n)
-  return m.map(row => mapValues(row, (j, v) => s[j] === 0 ? v : div(v, s[j])))
+  return divideColumns(m, colSum(m, n))
 }
 
 /** `inplace_col_max_upscale_sparse`: every entry over its column maximum (0 maxima stay). */
 export function colMaxUpscale (m: FixedMatrix, n: number): FixedMatrix {
   const mx = new Float64Array(n)
-  for (const row of m) for (let k = 0; k < row.j.length; k++) if (mx[row.j[k]] < row.v[k]) mx[row.j[k]] = row.v[k]
-  return m.map(row => mapValues(row, (j, v) => mx[j] === 0 ? v : div(v, mx[j])))
-}
-
-/** A row with the same columns and values mapped. */
-export function mapValues (row: FixedRow, f: (j: number, v: number) => number): FixedRow {
-  const v = new Float64Array(row.v.length)
-  for (let k = 0; k < v.length; k++) v[k] = f(row.j[k], row.v[k])
-  return { j: row.j, v }
+  for (const row of m) {
+    for (let k = 0; k < row.j.length; k++) if (mx[row.j[k]] < row.v[k]) mx[row.j[k]] = row.v[k]
+  }
+  return divideColumns(m, mx)
 }
 
 /** `matmul_sparse`: r_j = Σ_i x_i · m_ij over n columns. */
@@ -120,17 +128,37 @@ export function matmulTranspose (m: FixedMatrix, x: Float64Array): Float64Array 
   return r
 }
 
-/** `col_clip_sparse`: min(w_ij, c_j); an entry above a zero threshold is removed. */
+/** `col_clip_sparse`: min(w_ij, c_j); an entry above a threshold that is not positive is removed. */
 export function colClip (m: FixedMatrix, c: Float64Array): FixedMatrix {
   return m.map(row => {
-    const keep = filterRow(row, (j, v) => !(c[j] < v && !(c[j] > 0)))
-    return mapValues(keep, (j, v) => c[j] < v ? c[j] : v)
+    const len = row.j.length
+    if (len === 0) return row
+    const j = new Int32Array(len)
+    const v = new Float64Array(len)
+    let o = 0
+    for (let k = 0; k < len; k++) {
+      const cj = c[row.j[k]]
+      const w = row.v[k]
+      if (cj < w) {
+        if (cj > 0) { j[o] = row.j[k]; v[o++] = cj }
+      } else {
+        j[o] = row.j[k]; v[o++] = w
+      }
+    }
+    return o === len ? { j: row.j, v } : rowOf(j, v, o)
   })
 }
 
 /** `row_hadamard_sparse`: m_ij · x_i. */
 export function rowHadamard (m: FixedMatrix, x: Float64Array): FixedMatrix {
-  return m.map((row, i) => mapValues(row, (_j, v) => mul(v, x[i])))
+  return m.map((row, i) => {
+    const len = row.j.length
+    if (len === 0) return row
+    const v = new Float64Array(len)
+    const s = x[i]
+    for (let k = 0; k < len; k++) v[k] = mul(row.v[k], s)
+    return { j: row.j, v }
+  })
 }
 
 /**
@@ -142,26 +170,37 @@ export function interpolate (a: FixedMatrix, b: FixedMatrix, n: number, ratio: n
   if (ratio === ONE) return b
   const r1 = new Float64Array(n)
   const r2 = new Float64Array(n)
+  const js = new Int32Array(n)
+  const vs = new Float64Array(n)
   return a.map((rowA, i) => {
-    r1.fill(0)
-    r2.fill(0)
-    for (let k = 0; k < rowA.j.length; k++) r1[rowA.j[k]] = rowA.v[k]
     const rowB = b[i]
+    for (let k = 0; k < rowA.j.length; k++) r1[rowA.j[k]] = rowA.v[k]
     for (let k = 0; k < rowB.j.length; k++) r2[rowB.j[k]] = rowB.v[k]
-    const js: number[] = []
-    const vs: number[] = []
-    for (let j = 0; j < n; j++) {
-      const x = r1[j] + mul(ratio, r2[j] - r1[j])
-      if (x > 0) {
-        js.push(j)
-        vs.push(x)
+    let o = 0
+    if (rowA.j.length + rowB.j.length > 0) {
+      for (let j = 0; j < n; j++) {
+        const x = r1[j] + mul(ratio, r2[j] - r1[j])
+        if (x > 0) { js[o] = j; vs[o++] = x }
       }
     }
-    return { j: Int32Array.from(js), v: Float64Array.from(vs) }
+    for (let k = 0; k < rowA.j.length; k++) r1[rowA.j[k]] = 0
+    for (let k = 0; k < rowB.j.length; k++) r2[rowB.j[k]] = 0
+    return rowOf(js, vs, o)
   })
 }
 
 /** `mat_vec_mul_sparse`: m_ij · x_j, keeping non-zero products. */
 export function matVecMul (m: FixedMatrix, x: Float64Array): FixedMatrix {
-  return m.map(row => filterRow(mapValues(row, (j, v) => mul(v, x[j])), (_j, v) => v !== 0))
+  return m.map(row => {
+    const len = row.j.length
+    if (len === 0) return row
+    const j = new Int32Array(len)
+    const v = new Float64Array(len)
+    let o = 0
+    for (let k = 0; k < len; k++) {
+      const p = mul(row.v[k], x[row.j[k]])
+      if (p !== 0) { j[o] = row.j[k]; v[o++] = p }
+    }
+    return o === len ? { j: row.j, v } : rowOf(j, v, o)
+  })
 }

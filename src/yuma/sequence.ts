@@ -4,7 +4,8 @@
  */
 import { epoch } from './epoch.ts'
 import { InvalidEpochInputError } from './errors.ts'
-import type { EpochInput, EpochOutput } from './types.ts'
+import { filterU16Row } from './rows.ts'
+import type { EpochInput, EpochOutput, SparseRowInput } from './types.ts'
 
 /** One step: fields that replace the state's, plus edits of the stored bonds made first. */
 export interface SequenceStep extends Partial<EpochInput> {
@@ -28,10 +29,10 @@ export function runSequence (initial: Partial<EpochInput>, steps: readonly Seque
     const { resetBondColumns, clearBondRows, ...fields } = step
     state = { ...state, ...fields }
     const n = state.stake?.length ?? 0
-    let bonds = (state.bonds ?? Array.from({ length: n }, () => [])).map(row => row.slice())
+    let bonds: SparseRowInput[] = (state.bonds ?? Array.from({ length: n }, () => [])).slice()
     if (resetBondColumns != null) {
       const drop = new Set(resetBondColumns)
-      bonds = bonds.map(row => row.filter(([j]) => !drop.has(j)))
+      bonds = bonds.map(row => filterU16Row(row, j => !drop.has(j)))
     }
     for (const i of clearBondRows ?? []) {
       if (!Number.isInteger(i) || i < 0 || i >= bonds.length) throw new InvalidEpochInputError(`step ${s}: clearBondRows lists ${String(i)}, not a uid`)

@@ -8,6 +8,15 @@ import type { FixedMatrix } from './matrix.ts'
 /** One stored sparse row as the chain keeps it: `[uid, u16 value]` pairs in storage order. */
 export type SparseU16Row = Array<[number, number]>
 
+/** A stored sparse u16 row in compact form: entry k is `[uids[k], values[k]]`. */
+export interface U16Row {
+  readonly uids: Uint16Array
+  readonly values: Uint16Array
+}
+
+/** A sparse u16 row as an input takes it: `[uid, u16]` pairs or a {@link U16Row}. */
+export type SparseRowInput = ReadonlyArray<readonly [number, number]> | U16Row
+
 /** I32F32 raw bits: the integer `value · 2³²` (1.0 = 4294967296). */
 export type Fixed = number
 
@@ -47,9 +56,9 @@ export interface EpochInput extends Partial<YumaParams> {
   /** Combined stake per uid in rao (alpha + tao·tao_weight, floored to an integer). */
   stake: readonly bigint[]
   /** Stored weights: row i is validator i's `[uid, u16]` list, max-upscaled as `set_weights` stores it. */
-  weights: ReadonlyArray<ReadonlyArray<readonly [number, number]>>
+  weights: readonly SparseRowInput[]
   /** Stored bonds (u16; Yuma 2: column max-upscaled, Yuma 3: proportion·65535). Missing = none. */
-  bonds?: ReadonlyArray<ReadonlyArray<readonly [number, number]>>
+  bonds?: readonly SparseRowInput[]
   /** Validator permits stored by the previous epoch. */
   validatorPermits: readonly boolean[]
   /** Block of each uid's last weight set (or registration). */
@@ -124,6 +133,11 @@ export interface EpochOutput {
   combinedEmission: bigint[]
   /** §4.13 u16 storage values. */
   u16: EpochU16
-  /** §4.13 the bond rows to store: computed rows for new permits, empty for lost permits, else the input row. */
+  /**
+   * §4.13 the bond rows to store: computed rows for new permits, empty for lost permits, else the
+   * input row; compact form. Feed back as the next epoch's `bonds`.
+   */
+  bondsU16: U16Row[]
+  /** {@link EpochOutput.bondsU16} as `[uid, u16]` pairs (built on first access). */
   storedBonds: SparseU16Row[]
 }

@@ -67,8 +67,9 @@ function entries (spec: unknown, n: number): Array<[number, unknown]> {
 }
 
 function bondAt (o: EpochOutput, i: number, j: number): number {
-  const row = o.storedBonds[i] ?? []
-  for (const [c, v] of row) if (c === j) return v
+  const row = o.bondsU16[i]
+  if (row === undefined) return 0
+  for (let k = 0; k < row.uids.length; k++) if (row.uids[k] === j) return row.values[k]
   return 0
 }
 
