@@ -87,6 +87,8 @@ export class Scoreboard implements Startable {
   readonly #retain: number
   #miners = new Map<string, MinerRecord>()
   #pending = new Map<number, SignedProbeReport[]>()
+  /** Digests (hex) of the pending reports, so a report recorded twice counts once. */
+  #pendingDigests = new Set<string>()
   #closed: number[] = []
   #started = false
 
@@ -125,6 +127,7 @@ export class Scoreboard implements Startable {
       this.#miners.set(key.baseNamespace(), dagCbor.decode<MinerRecord>(value))
     }
     this.#pending.clear()
+    this.#pendingDigests.clear()
     const last = this.#lastClosed()
     for await (const { value } of this.#ds.query({ prefix: this.#key('reports').toString() }, options)) {
       const r = await openProbeReport(value)
@@ -141,9 +144,13 @@ export class Scoreboard implements Startable {
     return this.#closed.length > 0 ? this.#closed[this.#closed.length - 1] : -1
   }
 
+  /** Adds a report to its open round unless it is already there. */
   #addPending (r: SignedProbeReport): void {
+    const digest = hex(sha256(r.bytes))
+    if (this.#pendingDigests.has(digest)) return
+    this.#pendingDigests.add(digest)
     const list = this.#pending.get(r.result.round) ?? []
-    if (!list.some(x => equalBytes(x.bytes, r.bytes))) list.push(r)
+    list.push(r)
     this.#pending.set(r.result.round, list)
   }
 
@@ -162,7 +169,9 @@ export class Scoreboard implements Startable {
     const r = report instanceof Uint8Array ? await openProbeReport(report) : await openProbeReport(report.bytes)
     if (!equalBytes(r.result.validatorHotkey, this.#validator)) throw new InvalidProbeReportError('the report is not signed by this validator')
     if (r.result.round <= this.#lastClosed()) throw new RoundClosedError(`round ${r.result.round} is closed`)
-    await this.#ds.put(this.#key('reports', pad(r.result.round), hex(sha256(r.bytes))), r.bytes, options)
+    const digest = hex(sha256(r.bytes))
+    if (this.#pendingDigests.has(digest)) return r
+    await this.#ds.put(this.#key('reports', pad(r.result.round), digest), r.bytes, options)
     this.#addPending(r)
     return r
   }
@@ -194,6 +203,7 @@ export class Scoreboard implements Startable {
     for (const r of [...rounds, round]) {
       const own = this.#pending.get(r) ?? []
       this.#pending.delete(r)
+      for (const x of own) this.#pendingDigests.delete(hex(sha256(x.bytes)))
       if (own.length > 0) batches.push(await createReportBatch(r, this.#validator, own))
     }
     return { round, batches, breakdowns }
