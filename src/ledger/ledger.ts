@@ -197,6 +197,19 @@ export class Ledger extends LedgerQueries {
     return decodeBlock(await this.ds.get(this.key(`b/${pad(height)}`), options))
   }
 
+  /**
+   * The state root the open block would have if it were sealed now (its hooks and the
+   * transactions accepted so far). Used to show that a refused transaction changed nothing.
+   */
+  previewStateRoot (): string {
+    const writes = this.openBlock().overlay.entries()
+    const before: Array<[string, Value | undefined]> = writes.map(([k]) => [k, this.store.get(k)])
+    this.store.commit(writes)
+    const root = hex(this.store.root())
+    this.store.commit(before)
+    return root
+  }
+
   /** Recompute the money in state from scratch and compare it with TotalIssuance (tests, audits). */
   audit (): { issuance: bigint, held: bigint, ok: boolean } {
     const held = moneyOf(this.store.entries())

@@ -50,6 +50,11 @@ function pendingNonce (ledger: Ledger, address: string): number {
   return n
 }
 
+/** The nonce the next transaction of `address` needs (without reserving it). */
+export function peekNonce (ledger: Ledger, address: string): number {
+  return nonces.get(ledger)?.get(`${ledger.status().height}:${address}`) ?? ledger.nonce(address)
+}
+
 /** Produce `count` blocks. */
 export async function blocks (ledger: Ledger, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await ledger.produceBlock()
