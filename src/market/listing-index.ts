@@ -1,0 +1,339 @@
+/**
+ * The local index of verified listings: persisted in the repo's datastore (one entry per item,
+ * holding the envelope bytes of its current version), with an in-memory search index rebuilt on
+ * start. It keeps the highest sequence per publisher+kind+name, refuses older versions, hides
+ * expired and revoked ones, and answers text search with filters.
+ */
+import { defaultLogger } from '@libp2p/logger'
+import type { AbortOptions, ComponentLogger, Logger, Startable } from '@libp2p/interface'
+import { Key } from 'interface-datastore'
+import type { Datastore } from 'interface-datastore'
+import type { CID } from 'multiformats'
+import { NotStartedError } from '../errors.ts'
+import { MAX_VALIDITY_MS } from './constants.ts'
+import { StaleListingError } from './errors.ts'
+import { peerIdOf } from './keys.ts'
+import { decodeListingUnsafe, verifyListing } from './listing.ts'
+import type { Listing } from './listing.ts'
+import type { ListingKind, ListingRecord } from './listing-schema.ts'
+import { listingKeyString, selectListingRecord } from './record.ts'
+import { TextIndex } from './text-index.ts'
+import { topK } from './top-k.ts'
+
+/** What the index needs from its host. */
+export interface ListingIndexComponents {
+  datastore: Datastore
+  logger?: ComponentLogger
+}
+
+/** Options of the index. */
+export interface ListingIndexInit {
+  /** Datastore key prefix. @default '/market/listings' */
+  prefix?: string
+  /** The clock, ms since the epoch. @default Date.now */
+  now?: () => number
+}
+
+/** Filters and paging of {@link ListingIndex.search}. */
+export interface SearchOptions extends AbortOptions {
+  kind?: ListingKind
+  tag?: string
+  /** SPDX id, compared case-insensitively. */
+  license?: string
+  task?: string
+  /** Highest price in rao. */
+  maxPrice?: bigint
+  /** Publisher hotkey (32 bytes) or peer id string. */
+  publisher?: Uint8Array | string
+  /** @default 20 */
+  limit?: number
+  /** @default 0 */
+  offset?: number
+}
+
+/** One search result. */
+export interface SearchHit {
+  listing: Listing
+  /** BM25 score (0 for a query without words). */
+  score: number
+}
+
+/** What {@link ListingIndex.add} did. */
+export interface AddResult {
+  listing: Listing
+  /** `added`: a new item; `updated`: a newer version; `revoked`: a withdrawal; `unchanged`: known already. */
+  status: 'added' | 'updated' | 'revoked' | 'unchanged'
+}
+
+interface Doc {
+  num: number
+  id: string
+  item: string
+  publisher: string
+  kind: ListingKind
+  license: string
+  task: string | null
+  tags: string[]
+  price: bigint
+  created: number
+  expires: number
+  seq: number
+  state: ListingRecord['state']
+}
+
+/** The local listing index (a libp2p-style `Startable` service). */
+export class ListingIndex implements Startable {
+  private readonly datastore: Datastore
+  private readonly log: Logger
+  private readonly prefix: string
+  private readonly now: () => number
+  private started = false
+  private heads = new Map<string, Doc>()
+  private byId = new Map<string, Doc>()
+  private docs: Doc[] = []
+  private text = new TextIndex()
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor (components: ListingIndexComponents, init: ListingIndexInit = {}) {
+    this.datastore = components.datastore
+    this.log = (components.logger ?? defaultLogger()).forComponent('agora:market:index')
+    this.prefix = init.prefix ?? '/market/listings'
+    this.now = init.now ?? Date.now
+  }
+
+  /** Whether {@link start} has run. */
+  isStarted (): boolean {
+    return this.started
+  }
+
+  /**
+   * Loads every stored item and rebuilds the search index. Policy: entries are not re-verified
+   * (each was verified before it was written, and the repo is as trusted as the hotkey beside
+   * it); an entry that no longer decodes is logged and skipped, never deleted.
+   */
+  async start (options?: AbortOptions): Promise<void> {
+    if (this.started) return
+    this.reset()
+    let skipped = 0
+    for await (const { key, value } of this.datastore.query({ prefix: this.prefix + '/' }, options)) {
+      try {
+        const listing = decodeListingUnsafe(value)
+        const item = key.toString().slice(this.prefix.length)
+        if (item !== itemOf(listing.record)) throw new Error(`stored under ${item}`)
+        this.insert(listing, item)
+      } catch (err) {
+        skipped++
+        this.log.error('skipping unreadable listing entry %s - %e', key.toString(), err)
+      }
+    }
+    this.started = true
+    this.log('loaded %d items (%d visible), skipped %d', this.heads.size, this.byId.size, skipped)
+  }
+
+  /** Drops the in-memory index; the datastore is left as it is. */
+  async stop (): Promise<void> {
+    this.reset()
+    this.started = false
+  }
+
+  /** Number of visible (active, unexpired) listings. */
+  get size (): number {
+    return this.text.size
+  }
+
+  /**
+   * Verifies listing bytes (size, schema, signature, expiry) and stores them if they are the
+   * newest version of their item. Throws the verification errors, or `StaleListingError` when a
+   * newer (or an equally new, better-ranked) version is known. A revocation supersedes every lower
+   * sequence; only its publisher can list the item again, with a higher one.
+   */
+  async add (bytes: Uint8Array, options?: AbortOptions): Promise<AddResult> {
+    this.assertStarted()
+    const listing = verifyListing(bytes, { now: this.now() })
+    return this.serial(async () => this.store(listing, options))
+  }
+
+  /** A visible listing by id (CID or its string). */
+  async get (id: CID | string, options?: AbortOptions): Promise<Listing | undefined> {
+    this.assertStarted()
+    const doc = this.byId.get(id.toString())
+    if (doc == null || !this.visible(doc)) return undefined
+    return this.load(doc, options)
+  }
+
+  /** The stored current version of an item, whatever its state (revoked, expired). */
+  async head (publisher: Uint8Array, kind: ListingKind, name: string, options?: AbortOptions): Promise<Listing | undefined> {
+    this.assertStarted()
+    const doc = this.heads.get(listingKeyString(publisher, kind, name))
+    return doc == null ? undefined : this.load(doc, options)
+  }
+
+  /** The visible listings of one publisher, newest first. */
+  async listMine (publisher: Uint8Array | string, options?: AbortOptions): Promise<Listing[]> {
+    return (await this.search('', { ...options, publisher, limit: Number.MAX_SAFE_INTEGER })).map(h => h.listing)
+  }
+
+  /**
+   * Text search with filters. Every word of `text` must occur in the name, tags, task or
+   * description; results are ranked by BM25 (name words weigh most), then newest first. An empty
+   * `text` lists every visible listing that passes the filters, newest first.
+   */
+  async search (text: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    this.assertStarted()
+    const filter = this.filterOf(options)
+    const limit = options.limit ?? 20
+    const offset = options.offset ?? 0
+    const hasWords = text.trim().length > 0
+    const scored = hasWords ? this.text.search(text) : null
+    const candidates = function * (docs: Doc[]): Generator<[Doc, number]> {
+      if (scored == null) {
+        for (const d of docs) if (filter(d)) yield [d, 0]
+      } else {
+        for (const [num, score] of scored) if (filter(docs[num])) yield [docs[num], score]
+      }
+    }
+    const best = topK(candidates(this.docs), offset + limit, ([a, sa], [b, sb]) =>
+      sb - sa || b.created - a.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    const hits: SearchHit[] = []
+    for (const [doc, score] of best.slice(offset)) hits.push({ listing: await this.load(doc, options), score })
+    return hits
+  }
+
+  /**
+   * The envelope bytes of every item's current version that has not expired, revocations
+   * included, for the catalogue protocol to hand to a new peer.
+   */
+  async * current (options?: AbortOptions): AsyncGenerator<Uint8Array> {
+    this.assertStarted()
+    const now = this.now()
+    for (const doc of [...this.heads.values()]) {
+      options?.signal?.throwIfAborted()
+      if (doc.expires > now) yield await this.datastore.get(this.keyOf(doc.item), options)
+    }
+  }
+
+  /**
+   * Hides listings that expired and deletes stored items that can no longer be superseded by a
+   * replayed older version (older than their creation plus the longest validity). Returns how
+   * many were hidden or deleted.
+   */
+  async prune (options?: AbortOptions): Promise<number> {
+    this.assertStarted()
+    return this.serial(async () => {
+      const now = this.now()
+      let n = 0
+      for (const doc of [...this.heads.values()]) {
+        if (this.text.has(doc.num) && !this.visible(doc)) { this.hide(doc); n++ }
+        // Policy: keep a superseding head (revoked or expired) until no older version can be valid.
+        if (now >= doc.expires && now >= doc.created + MAX_VALIDITY_MS) {
+          await this.datastore.delete(this.keyOf(doc.item), options)
+          this.heads.delete(doc.item)
+          n++
+        }
+      }
+      this.text.compactIfNeeded()
+      return n
+    })
+  }
+
+  private async store (listing: Listing, options?: AbortOptions): Promise<AddResult> {
+    const item = itemOf(listing.record)
+    const old = this.heads.get(item)
+    if (old != null) {
+      if (old.id === listing.id.toString()) return { listing, status: 'unchanged' }
+      if (old.seq > listing.record.seq) throw new StaleListingError(`sequence ${listing.record.seq} is older than the known ${old.seq}`)
+      if (old.seq === listing.record.seq) {
+        const oldBytes = await this.datastore.get(this.keyOf(item), options)
+        if (selectListingRecord(new Uint8Array(), [oldBytes, listing.bytes]) === 0) {
+          throw new StaleListingError(`another version with sequence ${old.seq} is preferred`)
+        }
+      }
+    }
+    await this.datastore.put(this.keyOf(item), listing.bytes, options)
+    if (old != null) this.hide(old)
+    this.insert(listing, item)
+    const status = listing.record.state === 'revoked' ? 'revoked' : old == null ? 'added' : 'updated'
+    this.log.trace('%s %s seq %d', status, item, listing.record.seq)
+    return { listing, status }
+  }
+
+  private insert (listing: Listing, item: string): void {
+    const r = listing.record
+    const doc: Doc = {
+      num: this.docs.length,
+      id: listing.id.toString(),
+      item,
+      publisher: item.split('/')[2],
+      kind: r.kind,
+      license: r.license.toLowerCase(),
+      task: r.task,
+      tags: r.tags,
+      price: r.price,
+      created: r.created,
+      expires: r.expires,
+      seq: r.seq,
+      state: r.state
+    }
+    this.heads.set(item, doc)
+    this.docs.push(doc)
+    if (!this.visible(doc)) return
+    this.byId.set(doc.id, doc)
+    this.text.add(doc.num, { name: r.name, tags: r.tags.join(' '), task: r.task ?? '', description: r.description })
+  }
+
+  private hide (doc: Doc): void {
+    this.text.remove(doc.num)
+    this.byId.delete(doc.id)
+  }
+
+  private visible (doc: Doc): boolean {
+    return doc.state === 'active' && doc.expires > this.now()
+  }
+
+  private filterOf (o: SearchOptions): (d: Doc) => boolean {
+    const publisher = o.publisher instanceof Uint8Array ? peerIdOf(o.publisher) : o.publisher
+    const license = o.license?.toLowerCase()
+    const now = this.now()
+    return d => this.text.has(d.num) && d.expires > now &&
+      (o.kind == null || d.kind === o.kind) &&
+      (o.tag == null || d.tags.includes(o.tag)) &&
+      (o.task == null || d.task === o.task) &&
+      (license == null || d.license === license) &&
+      (o.maxPrice == null || d.price <= o.maxPrice) &&
+      (publisher == null || d.publisher === publisher)
+  }
+
+  private async load (doc: Doc, options?: AbortOptions): Promise<Listing> {
+    return decodeListingUnsafe(await this.datastore.get(this.keyOf(doc.item), options))
+  }
+
+  private keyOf (item: string): Key {
+    return new Key(this.prefix + item)
+  }
+
+  private reset (): void {
+    this.heads = new Map()
+    this.byId = new Map()
+    this.docs = []
+    this.text = new TextIndex()
+  }
+
+  private assertStarted (): void {
+    if (!this.started) throw new NotStartedError('the listing index is not started')
+  }
+
+  private async serial<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn)
+    this.queue = run.catch(() => {})
+    return run
+  }
+}
+
+/** Factory in the libp2p service style: `listingIndex(init)(components)`. */
+export function listingIndex (init: ListingIndexInit = {}): (components: ListingIndexComponents) => ListingIndex {
+  return (components) => new ListingIndex(components, init)
+}
+
+function itemOf (record: ListingRecord): string {
+  return listingKeyString(record.publisher, record.kind, record.name)
+}
