@@ -10,6 +10,9 @@ export const PROBE_REPORT_DOMAIN = 'agora-probe-report'
 /** Domain of the hash that draws a task's byte range from the secret nonce (tasks.ts). */
 export const TASK_RANGE_DOMAIN = 'agora-probe-range'
 
+/** Domain of a validator's signature over its round record. */
+export const ROUND_RECORD_DOMAIN = 'agora-probe-round'
+
 /** Domain of the commitment to a round's secret nonce. */
 export const NONCE_COMMITMENT_DOMAIN = 'agora-probe-nonce'
 
@@ -24,6 +27,9 @@ export const PROBE_REPORT_VERSION = 1
  * Policy: a report is ~400 bytes of fields; 4 KiB leaves room and bounds the decoder's work.
  */
 export const MAX_SIGNED_REPORT_BYTES = 4096
+
+/** Largest signed round record accepted, checked before decoding. */
+export const MAX_ROUND_RECORD_BYTES = 1024
 
 /** Largest report batch accepted, checked before decoding (4096 reports of the maximum size). */
 export const MAX_REPORT_BATCH_BYTES = 16 * 1024 * 1024

@@ -14,7 +14,10 @@
  */
 export { commitHash, commitPreimage, epochIndex, firstBlockOfEpoch, weightAction } from './commit-reveal.ts'
 export type { CommitHashInput, WeightAction, WeightScheduleInput } from './commit-reveal.ts'
-export { MAX_SIGNED_REPORT_BYTES, MAX_REPORT_BATCH_BYTES, NONCE_COMMITMENT_DOMAIN, PROBE_REPORT_DOMAIN, TASK_RANGE_DOMAIN, WEIGHTS_COMMIT_DOMAIN } from './constants.ts'
+export {
+  MAX_REPORT_BATCH_BYTES, MAX_ROUND_RECORD_BYTES, MAX_SIGNED_REPORT_BYTES, NONCE_COMMITMENT_DOMAIN, PROBE_REPORT_DOMAIN,
+  ROUND_RECORD_DOMAIN, TASK_RANGE_DOMAIN, WEIGHTS_COMMIT_DOMAIN
+} from './constants.ts'
 export {
   InvalidPolicyError, InvalidProbeReportError, InvalidReportSignatureError, InvalidTaskInputError,
   ProbeReportTooLargeError, RoundClosedError, ScoreboardVersionError, WeightLimitError
@@ -25,6 +28,8 @@ export { assertProbeResult, DEFAULT_PROBE_LIMITS, isResultCode, onlineEvidence, 
 export type { ProbeLimits, ProbeOutcome, ProbeResult, ProbeResultCode } from './probe-result.ts'
 export { DEFAULT_INTEGRITY_POLICY, DEFAULT_ONLINE_POLICY, integrityFactor, integrityReputation, onlineFactor, onlineScore } from './reputation.ts'
 export type { IntegrityPolicy, IntegrityState, OnlinePolicy, OnlineWindow } from './reputation.ts'
+export { auditRound, openRoundRecord, signRoundRecord } from './round-record.ts'
+export type { AuditResult, AuditRoundInput, RoundRecord } from './round-record.ts'
 export { Scoreboard, scoreboard } from './scoreboard.ts'
 export type { ClosedRound, MinerReport, ScoreboardComponents, ScoreboardInit } from './scoreboard.ts'
 export { assertScorePolicy, DEFAULT_SCORE_POLICY, initialMinerState, latencyFactor, scoreRound, smooth, throughputFactor, wilsonLowerBound, windowScore } from './score.ts'

@@ -11,8 +11,9 @@
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import * as ed from '@noble/ed25519'
-import { CID, varint } from 'multiformats'
+import { CID } from 'multiformats'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { domainPrefixed, equalBytes } from './bytes.ts'
 import { HOTKEY_LENGTH, MAX_REPORT_BATCH_BYTES, MAX_SIGNED_REPORT_BYTES, PROBE_REPORT_DOMAIN, PROBE_REPORT_VERSION, SIGNATURE_LENGTH } from './constants.ts'
 import { InvalidProbeReportError, InvalidReportSignatureError, ProbeReportTooLargeError } from './errors.ts'
 import { assertProbeResult } from './probe-result.ts'
@@ -46,13 +47,7 @@ export function encodeProbeResult (result: ProbeResult): Uint8Array {
 
 /** The bytes a report signature covers: `varint(len(domain)) ‖ domain ‖ payload`. */
 export function reportSigningBytes (payload: Uint8Array): Uint8Array {
-  const domain = new TextEncoder().encode(PROBE_REPORT_DOMAIN)
-  const len = varint.encodingLength(domain.length)
-  const out = new Uint8Array(len + domain.length + payload.length)
-  varint.encodeTo(domain.length, out, 0)
-  out.set(domain, len)
-  out.set(payload, len + domain.length)
-  return out
+  return domainPrefixed(PROBE_REPORT_DOMAIN, payload)
 }
 
 /**
@@ -175,12 +170,4 @@ export async function openReportBatch (bytes: Uint8Array): Promise<ReportBatch> 
   const batch = await createReportBatch(round, validator, opened)
   if (!equalBytes(batch.bytes, bytes)) throw new InvalidProbeReportError('report batch is not canonical')
   return batch
-}
-
-/** Constant-length byte comparison. */
-export function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  let d = 0
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i]
-  return d === 0
 }

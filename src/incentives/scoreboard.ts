@@ -18,7 +18,8 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { Key } from 'interface-datastore'
 import { NotStartedError } from '../errors.ts'
 import { InvalidProbeReportError, RoundClosedError, ScoreboardVersionError } from './errors.ts'
-import { createReportBatch, equalBytes, openProbeReport } from './probe-report.ts'
+import { equalBytes, toHex } from './bytes.ts'
+import { createReportBatch, openProbeReport } from './probe-report.ts'
 import { integrityReputation, onlineScore } from './reputation.ts'
 import { assertScorePolicy, DEFAULT_SCORE_POLICY, initialMinerState, scoreRound } from './score.ts'
 import { weightRow } from './weights.ts'
@@ -75,7 +76,7 @@ export interface ClosedRound {
   breakdowns: Map<string, ScoreBreakdown>
 }
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+const hex = toHex
 const pad = (round: number): string => String(round).padStart(16, '0')
 
 /** A validator's scoreboard over a datastore. */

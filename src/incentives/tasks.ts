@@ -23,10 +23,10 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { CID, varint } from 'multiformats'
+import { CID } from 'multiformats'
 import { HOTKEY_LENGTH, MiB, NONCE_COMMITMENT_DOMAIN, NONCE_LENGTH, TASK_RANGE_DOMAIN } from './constants.ts'
 import { InvalidTaskInputError } from './errors.ts'
-import { equalBytes } from './probe-report.ts'
+import { domainPrefixed, equalBytes, toHex } from './bytes.ts'
 
 /** One eligible (listing, file, miner) tuple. */
 export interface EligibleEntry {
@@ -69,20 +69,6 @@ export interface SelectTasksInput {
    * @default 1_048_576
    */
   rangeLength?: number
-}
-
-const encoder = new TextEncoder()
-
-function domainPrefixed (domain: string, ...parts: Uint8Array[]): Uint8Array {
-  const d = encoder.encode(domain)
-  const len = varint.encodingLength(d.length)
-  const total = parts.reduce((n, p) => n + p.length, len + d.length)
-  const out = new Uint8Array(total)
-  varint.encodeTo(d.length, out, 0)
-  out.set(d, len)
-  let off = len + d.length
-  for (const p of parts) { out.set(p, off); off += p.length }
-  return out
 }
 
 function concat (...parts: Uint8Array[]): Uint8Array {
@@ -129,7 +115,7 @@ export function eligibleTasks (eligible: readonly EligibleEntry[], seed: Uint8Ar
   const byKey = new Map<string, EligibleEntry & { taskKey: Uint8Array }>()
   for (const e of eligible) {
     const key = taskKey(e, seed)
-    const hex = Buffer.from(key).toString('hex')
+    const hex = toHex(key)
     const prev = byKey.get(hex)
     if (prev == null || e.listingCid < prev.listingCid) byKey.set(hex, { ...e, taskKey: key })
   }
