@@ -57,6 +57,9 @@ export class AgoraNode implements Startable {
   #network?: Network
   #reprovider?: Reprovider
   #started = false
+  /** Roots whose last announcement reached no peer: announced again when a peer connects. */
+  readonly #unprovided = new Map<string, CID>()
+  #retryTimer?: ReturnType<typeof setTimeout>
 
   constructor (repo: Repo, config: AgoraConfig, init: NodeInit) {
     this.repo = repo
@@ -97,8 +100,10 @@ export class AgoraNode implements Startable {
       this.#reprovider = reprovider({
         interval: this.config.reprovide.intervalMs,
         list: (options) => this.#pinnedRoots(options),
-        provide: async (cid, options) => network.provide(cid, options)
+        provide: async (cid, options) => this.#announce(network, cid, options)
       })
+      // Content added while we had no peers is announced as soon as one connects (not in 12 h).
+      network.libp2p.addEventListener('peer:connect', () => { this.#scheduleRetry() })
       this.#reprovider.addEventListener('behind', (e) => { log.error('reproviding is behind: %o', (e as CustomEvent).detail) })
       this.#reprovider.start()
     }
@@ -108,6 +113,7 @@ export class AgoraNode implements Startable {
   async stop (): Promise<void> {
     if (!this.#started) return
     this.#started = false
+    clearTimeout(this.#retryTimer)
     await this.#reprovider?.stop()
     await this.#network?.stop()
     this.#network = undefined
@@ -130,10 +136,30 @@ export class AgoraNode implements Startable {
     return { ...r, providedTo: await this.#provide(r.cid, options) }
   }
 
+  async #announce (network: Network, cid: CID, options: AbortOptions): Promise<{ peers: number }> {
+    const r = await network.provide(cid, options)
+    if (r.peers === 0) this.#unprovided.set(cid.toString(), cid)
+    else this.#unprovided.delete(cid.toString())
+    return r
+  }
+
+  #scheduleRetry (): void {
+    if (this.#unprovided.size === 0 || this.#retryTimer != null) return
+    // Give identify and the DHT routing table a moment to take the new peer in.
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined
+      const network = this.#network
+      if (network == null) return
+      for (const cid of [...this.#unprovided.values()]) {
+        this.#announce(network, cid, { signal: AbortSignal.timeout(30_000) }).catch(err => { log('retrying provide of %c failed - %e', cid, err) })
+      }
+    }, 1000)
+  }
+
   async #provide (cid: CID, options: AbortOptions): Promise<number> {
     if (this.#network == null) return 0
     try {
-      return (await this.#network.provide(cid, { signal: options.signal ?? AbortSignal.timeout(30_000) })).peers
+      return (await this.#announce(this.#network, cid, { signal: options.signal ?? AbortSignal.timeout(30_000) })).peers
     } catch (err) {
       log.error('provide %c failed, the reprovider will retry - %e', cid, err)
       return 0
