@@ -8,6 +8,7 @@ import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
 import { equals } from 'uint8arrays/equals'
 import { BlockVerificationError, UnsupportedCodecError, UnsupportedHashError } from './errors.ts'
+import type { Uint8ArrayList } from 'uint8arraylist'
 
 /** Multihash codes we verify. */
 export const IDENTITY = 0x00
@@ -19,13 +20,28 @@ export const RAW = 0x55
 export const DAG_PB = 0x70
 export const DAG_CBOR = 0x71
 
-function digestOf (code: number, bytes: Uint8Array): Uint8Array {
+/** Block bytes, contiguous or as the chunks they arrived in (hashed without copying). */
+export type BlockBytes = Uint8Array | Uint8ArrayList
+
+function hashOf (algorithm: string, bytes: BlockBytes): Uint8Array {
+  const hash = createHash(algorithm)
+  if (bytes instanceof Uint8Array) hash.update(bytes)
+  else for (const chunk of bytes) hash.update(chunk)
+  return hash.digest()
+}
+
+function digestOf (code: number, bytes: BlockBytes): Uint8Array {
   switch (code) {
-    case SHA2_256: return createHash('sha256').update(bytes).digest()
-    case SHA2_512: return createHash('sha512').update(bytes).digest()
-    case IDENTITY: return bytes
+    case SHA2_256: return hashOf('sha256', bytes)
+    case SHA2_512: return hashOf('sha512', bytes)
+    case IDENTITY: return contiguous(bytes)
     default: throw new UnsupportedHashError(`unsupported multihash code 0x${code.toString(16)}`)
   }
+}
+
+/** The bytes as one Uint8Array (a copy only when they are in several chunks). */
+export function contiguous (bytes: BlockBytes): Uint8Array {
+  return bytes instanceof Uint8Array ? bytes : bytes.subarray()
 }
 
 /**
@@ -47,7 +63,7 @@ export function assertSupportedHash (cid: CID): void {
  *
  * @throws BlockVerificationError when the digest differs, UnsupportedHashError for other hashes
  */
-export function verifyBlock (cid: CID, bytes: Uint8Array): void {
+export function verifyBlock (cid: CID, bytes: BlockBytes): void {
   const digest = digestOf(cid.multihash.code, bytes)
   if (digest.byteLength !== cid.multihash.size || !equals(digest, cid.multihash.digest)) {
     throw new BlockVerificationError(`block does not match ${cid}`)
@@ -64,13 +80,13 @@ export function mayHaveLinks (cid: CID): boolean {
  *
  * @throws UnsupportedCodecError for codecs other than raw, dag-pb and dag-cbor
  */
-export function linksOf (cid: CID, bytes: Uint8Array): CID[] {
+export function linksOf (cid: CID, bytes: BlockBytes): CID[] {
   switch (cid.code) {
     case RAW: return []
-    case DAG_PB: return dagPb.decode(bytes).Links.map(l => l.Hash)
+    case DAG_PB: return dagPb.decode(contiguous(bytes)).Links.map(l => l.Hash)
     case DAG_CBOR: {
       const out: CID[] = []
-      collectCids(dagCbor.decode(bytes), out)
+      collectCids(dagCbor.decode(contiguous(bytes)), out)
       return out
     }
     default: throw new UnsupportedCodecError(`cannot read links of codec 0x${cid.code.toString(16)} (${cid})`)

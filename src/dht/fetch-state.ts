@@ -5,6 +5,7 @@
  */
 import { logger } from '@libp2p/logger'
 import { assertSupportedHash, IDENTITY, linksOf, mayHaveLinks, verifyBlock } from './blocks.ts'
+import type { BlockBytes } from './blocks.ts'
 import { readBlock } from './fetch-server.ts'
 import type { FetchProgressEvent } from './types.ts'
 import type { PeerId } from '@libp2p/interface'
@@ -118,7 +119,7 @@ export class FetchState {
    *
    * @throws BlockVerificationError (the caller drops the provider and releases the CID)
    */
-  async received (cid: CID, bytes: Uint8Array, peer: PeerId): Promise<void> {
+  async received (cid: CID, bytes: BlockBytes, peer: PeerId): Promise<void> {
     verifyBlock(cid, bytes)
     await this.init.blockstore.put(cid, bytes)
     this.inFlight.delete(cid.toString())

@@ -23,6 +23,9 @@ export function libp2pOptions (init: NetworkInit): Libp2pOptions<any> {
     validators: init.dhtValidators ?? {},
     selectors: init.dhtSelectors ?? {},
     initialQuerySelfInterval: init.initialQuerySelfInterval ?? 1000,
+    // a query with an empty routing table ends at once instead of waiting for the timeout (§8.6);
+    // callers retry: the fetcher re-asks every second, the reprovider every interval
+    allowQueryWithZeroPeers: true,
     ...(prefix === '' ? {} : { datastorePrefix: `/dht-${prefix}`, logPrefix: `libp2p:dht-${prefix}`, metricsPrefix: `libp2p_dht_${prefix}` })
   })
   const services: Record<string, any> = {

@@ -1,10 +1,11 @@
 /**
- * `createNetwork`: the libp2p node of a peer (optionally inside a Helia-light node for Bitswap),
- * our fetch protocol, and the DHT operations on top of it.
+ * `createNetwork`: the libp2p node of a peer, Bitswap on it (optional), our fetch protocol,
+ * and the DHT operations on top of it.
  */
 import { logger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { startBitswap } from './bitswap.ts'
 import { assertSupportedHash } from './blocks.ts'
 import { DEFAULT_FETCH_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BLOCK_SIZE, DEFAULT_MAX_FETCH_STREAMS, DEFAULT_MAX_PROVIDERS, DEFAULT_MESSAGE_TIMEOUT, DEFAULT_QUERY_TIMEOUT, DEFAULT_WINDOW, FETCH_PROTOCOL } from './constants.ts'
 import { NotFoundError } from '../errors.ts'
@@ -14,7 +15,7 @@ import { fetchHandler, readBlock } from './fetch-server.ts'
 import { libp2pOptions } from './libp2p-options.ts'
 import type { FetchContext } from './fetcher.ts'
 import type { FetchOptions, FetchResult, Network, NetworkInit, NetworkServices, PeerSummary, ProvideResult } from './types.ts'
-import type { BitswapWant } from './workers.ts'
+import type { BitswapEngine } from './bitswap.ts'
 import type { AbortOptions, Libp2p, PeerId, PeerInfo } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -25,13 +26,10 @@ const log = logger('agora:dht')
 /** Delay between libp2p's stop and our return, so the caller may close its stores (§8.11). */
 const STOP_GRACE_MS = 200
 
-interface Stoppable { stop(): unknown }
-
 class AgoraNetwork implements Network {
   private readonly init: NetworkInit
   private node?: Libp2p<NetworkServices>
-  private stopper?: Stoppable
-  private bitswap?: BitswapWant
+  private bitswap?: BitswapEngine
   private shutdown = new AbortController()
   private started = false
 
@@ -55,22 +53,10 @@ class AgoraNetwork implements Network {
   async start (): Promise<void> {
     if (this.started) return
     this.shutdown = new AbortController()
-    const opts = libp2pOptions(this.init)
-    if (this.init.bitswap !== false) {
-      // Helia-light owns the libp2p node it creates from our options; Bitswap is a mixin of it
-      const [{ createHeliaLight }, { withLibp2pLight }, { withBitswap }] = await Promise.all([import('helia'), import('@helia/libp2p'), import('@helia/bitswap')])
-      const helia = withBitswap(withLibp2pLight(createHeliaLight({ blockstore: this.init.blockstore, datastore: this.init.datastore }), opts))
-      await helia.start()
-      this.node = helia.libp2p as unknown as Libp2p<NetworkServices>
-      this.stopper = helia
-      const brokers = (helia as unknown as { blockBrokers: Array<{ name: string, retrieve(cid: CID, o: AbortOptions): Promise<Uint8Array> }> }).blockBrokers
-      const broker = brokers.find(b => b.name === 'bitswap')
-      if (broker != null) this.bitswap = { want: async (cid, o) => broker.retrieve(cid, o) }
-    } else {
-      this.node = await createLibp2p(opts) as unknown as Libp2p<NetworkServices>
-      this.stopper = this.node
-      await this.node.start()
-    }
+    const node = await createLibp2p(libp2pOptions(this.init)) as unknown as Libp2p<NetworkServices>
+    await node.start()
+    this.node = node
+    if (this.init.bitswap !== false) this.bitswap = await startBitswap(node, this.init.blockstore)
     await this.node.handle(FETCH_PROTOCOL, fetchHandler({
       blockstore: this.init.blockstore,
       maxBlockSize: this.init.maxBlockSize ?? DEFAULT_MAX_BLOCK_SIZE,
@@ -92,7 +78,9 @@ class AgoraNetwork implements Network {
     this.started = false
     this.shutdown.abort(new NetworkNotStartedError('the network is stopping'))
     await this.node?.unhandle(FETCH_PROTOCOL)
-    await this.stopper?.stop()
+    await this.bitswap?.stop()
+    this.bitswap = undefined
+    await this.node?.stop()
     await new Promise(resolve => setTimeout(resolve, STOP_GRACE_MS))
   }
 
@@ -127,21 +115,38 @@ class AgoraNetwork implements Network {
   async * findProviders (cid: CID, options?: AbortOptions): AsyncGenerator<PeerInfo> {
     if (!this.started) throw new NetworkNotStartedError('the network has not been started')
     if (this.libp2p.getConnections().length === 0) return
-    const signal = this.querySignal(options)
+    const done = new AbortController() // ends the queries when the caller stops iterating early
+    const signal = AbortSignal.any([this.querySignal(options), done.signal])
     const seen = new Set<string>([this.peerId.toString()])
-    try {
-      for (const dht of this.dhts()) {
+    const found: PeerInfo[] = []
+    const q = { running: 0, failure: undefined as Error | undefined }
+    let wake = (): void => {}
+    // both DHTs (when the IPFS one runs) are asked at once; providers are yielded as they come
+    for (const dht of this.dhts()) {
+      q.running++
+      const query = async (): Promise<void> => {
         for await (const e of dht.findProviders(cid, { signal })) {
-          const found = e.name === 'PROVIDER' ? e.providers.filter(p => !seen.has(p.id.toString())) : []
-          for (const p of found) {
-            seen.add(p.id.toString())
-            yield p
-          }
+          if (e.name === 'PROVIDER') found.push(...e.providers)
+          wake()
         }
       }
-    } catch (err) {
-      if (options?.signal?.aborted === true) throw err
-      log('findProviders %c ended early - %e', cid, err)
+      query().catch(err => { q.failure = err }).finally(() => { q.running--; wake() })
+    }
+    try {
+      while (q.running > 0 || found.length > 0) {
+        const p = found.shift()
+        if (p == null) {
+          await new Promise<void>(resolve => { wake = resolve })
+          continue
+        }
+        if (seen.has(p.id.toString())) continue
+        seen.add(p.id.toString())
+        yield p
+      }
+      if (q.failure != null && options?.signal?.aborted === true) throw q.failure
+      if (q.failure != null) log('findProviders %c ended early - %e', cid, q.failure)
+    } finally {
+      done.abort()
     }
   }
 
@@ -196,7 +201,7 @@ class AgoraNetwork implements Network {
 /**
  * Builds a peer's network: libp2p over TCP with Noise and Yamux, identify, ping, our private
  * Kademlia DHT (`/agora/kad/1.0.0`, server mode), gossipsub as `pubsub`, our fetch protocol
- * and, unless `bitswap: false`, Bitswap through a Helia-light node sharing the same libp2p.
+ * and, unless `bitswap: false`, Bitswap (`@helia/bitswap`) on the same libp2p and blockstore.
  *
  * The stores must be open; the caller closes them after `stop()` resolves. Install
  * `process.on('unhandledRejection')` in the process (libp2p-notes §8.4).

@@ -30,7 +30,7 @@ export interface NetworkInit {
   privateKey: PrivateKey
   /** Blocks served to and fetched from peers. Must be open; the caller closes it after `stop()`. */
   blockstore: Blockstore
-  /** DHT records, the peer store and Helia's metadata. Must be open; closed by the caller. */
+  /** DHT records and the peer store. Must be open; closed by the caller. */
   datastore: Datastore
   /** @default ['/ip4/127.0.0.1/tcp/0'] */
   listen?: string[]
@@ -42,7 +42,7 @@ export interface NetworkInit {
   dhtValidators?: Record<string, (key: Uint8Array, value: Uint8Array) => Promise<void>>
   /** kad-dht record selectors by key prefix; return the index of the best value. @default {} */
   dhtSelectors?: Record<string, (key: Uint8Array, values: Uint8Array[]) => number>
-  /** Serve and fetch over Bitswap (through a Helia-light node sharing our libp2p) for IPFS interop. @default true */
+  /** Serve and fetch over Bitswap (`@helia/bitswap` on our libp2p and blockstore) for IPFS interop. @default true */
   bitswap?: boolean
   /** Also run the stock `/ipfs/kad/1.0.0` DHT, so stock IPFS nodes can find us and we them. @default false */
   ipfsDht?: boolean

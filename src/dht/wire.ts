@@ -22,7 +22,7 @@ export const DONT_HAVE = 0x03
 
 /** A decoded answer from a server. */
 export type FetchResponse =
-  | { type: typeof BLOCK, cid: CID, bytes: Uint8Array }
+  | { type: typeof BLOCK, cid: CID, bytes: Uint8ArrayList }
   | { type: typeof DONT_HAVE, cid: CID }
 
 function varintLength (n: number): number {
@@ -101,7 +101,8 @@ function readCid (body: Uint8Array, offset: number): [CID, number] {
 }
 
 /** Decodes a WANT body. @throws MalformedMessageError */
-export function decodeWant (body: Uint8Array): CID[] {
+export function decodeWant (list: Uint8ArrayList): CID[] {
+  const body = list.subarray()
   if (body[0] !== WANT) throw new MalformedMessageError(`expected WANT, got message type ${body[0]}`)
   const cids: CID[] = []
   let offset = 1
@@ -115,12 +116,13 @@ export function decodeWant (body: Uint8Array): CID[] {
   return cids
 }
 
-/** Decodes a BLOCK or DONT_HAVE body. @throws MalformedMessageError */
-export function decodeResponse (body: Uint8Array): FetchResponse {
-  const [cid, offset] = readCid(body, 1)
-  if (body[0] === BLOCK) return { type: BLOCK, cid, bytes: body.subarray(offset) }
-  if (body[0] === DONT_HAVE && offset === body.byteLength) return { type: DONT_HAVE, cid }
-  throw new MalformedMessageError(`unexpected message type ${body[0]}`)
+/** Decodes a BLOCK or DONT_HAVE body; the block bytes stay in the chunks they came in. @throws MalformedMessageError */
+export function decodeResponse (list: Uint8ArrayList): FetchResponse {
+  const head = list.subarray(0, Math.min(list.byteLength, 1 + 5 + MAX_CID_LENGTH))
+  const [cid, offset] = readCid(head, 1)
+  if (head[0] === BLOCK) return { type: BLOCK, cid, bytes: list.sublist(offset) }
+  if (head[0] === DONT_HAVE && offset === list.byteLength) return { type: DONT_HAVE, cid }
+  throw new MalformedMessageError(`unexpected message type ${head[0]}`)
 }
 
 /** The part of a libp2p byte stream that `FrameReader` needs (`byteStream` from @libp2p/utils). */
@@ -143,11 +145,11 @@ export class FrameReader {
   }
 
   /**
-   * The next message body, or `null` when the stream ended cleanly between messages.
+   * The next message body (its chunks, not copied), or `null` when the stream ended cleanly between messages.
    *
    * @param timeout - ms to wait for the whole message; `StreamStalledError` past it
    */
-  async next (timeout: number, options?: AbortOptions): Promise<Uint8Array | null> {
+  async next (timeout: number, options?: AbortOptions): Promise<Uint8ArrayList | null> {
     const stall = AbortSignal.timeout(timeout)
     const signal = options?.signal == null ? stall : AbortSignal.any([stall, options.signal])
     while (true) {
@@ -157,7 +159,7 @@ export class FrameReader {
         if (length > this.maxLength) throw new MessageTooLargeError(`message of ${length} bytes exceeds the limit of ${this.maxLength}`)
         if (length === 0) throw new MalformedMessageError('empty message')
         if (this.buffer.byteLength >= start + length) {
-          const body = this.buffer.subarray(start, start + length)
+          const body = this.buffer.sublist(start, start + length)
           this.buffer.consume(start + length)
           return body
         }

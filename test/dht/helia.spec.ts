@@ -3,7 +3,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { unixfs } from '@helia/unixfs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createLoopbackHelia } from './fixtures/helia.ts'
 import { teardown, testPeer } from './fixtures/in-process.ts'
 import { importFile, sha256Of } from './fixtures/repo.ts'
@@ -44,6 +44,26 @@ describe('helia interop', { timeout: 60_000 }, () => {
     const bytes = randomBytes(3 * MiB + 100)
     const root = await unixfs(helia).addBytes(bytes)
     const result = await ours.network.fetch(root, { providers: [helia.libp2p.getMultiaddrs()[0]], useDht: false })
+    expect(result.providers).toMatchObject([{ peer: helia.libp2p.peerId.toString(), protocol: 'bitswap' }])
+    expect(await sha256Of(ours.stores.blockstore, root)).toBe(hex(bytes))
+  })
+
+  it('behavior: with ipfsDht, our network finds a Helia provider on /ipfs/kad/1.0.0 and fetches from it', async () => {
+    const ours = await testPeer({ bitswap: true, ipfsDht: true })
+    peers.push(ours)
+    const helia = await createLoopbackHelia()
+    helias.push(helia)
+    const bytes = randomBytes(MiB + 1)
+    const root = await unixfs(helia).addBytes(bytes)
+    await helia.libp2p.dial(ours.network.libp2p.getMultiaddrs()[0])
+    // Helia's DHT needs us in its routing table (after identify) before it can place the record
+    await vi.waitFor(async () => {
+      await helia.routing.provide(root, { signal: AbortSignal.timeout(2000) })
+      const found: string[] = []
+      for await (const p of ours.network.findProviders(root, { signal: AbortSignal.timeout(2000) })) found.push(p.id.toString())
+      expect(found).toContain(helia.libp2p.peerId.toString())
+    }, { timeout: 20_000, interval: 200 })
+    const result = await ours.network.fetch(root, { timeout: 10_000 })
     expect(result.providers).toMatchObject([{ peer: helia.libp2p.peerId.toString(), protocol: 'bitswap' }])
     expect(await sha256Of(ours.stores.blockstore, root)).toBe(hex(bytes))
   })

@@ -27,11 +27,10 @@ describe('network (multi-process)', { timeout: 120_000 }, () => {
     const { cid, sha256 } = await a.call('import', { size: 5 * MiB + 12345 })
     await a.call('connect', { addr: b.addrs[0] })
     await c.call('connect', { addr: b.addrs[0] })
-    const provided = await a.call('provide', { cid })
-    expect(provided.peers).toBeGreaterThan(0)
-    // C knows only B; the provider record for the root came from the DHT
-    const found = await c.call('findProviders', { cid })
-    expect(found).toContain(a.peerId)
+    // the routing tables fill once identify has run; until then provide reaches no peer
+    await vi.waitFor(async () => { expect((await a.call('provide', { cid })).peers).toBeGreaterThan(0) }, { timeout: 20_000, interval: 200 })
+    // C knows only B; the provider record for the root comes from the DHT
+    await vi.waitFor(async () => { expect(await c.call('findProviders', { cid })).toContain(a.peerId) }, { timeout: 20_000, interval: 200 })
     const result = await c.call('fetch', { cid })
     expect(result.providers.map((p: any) => p.peer)).toContain(a.peerId)
     // the SHA-256 of the bytes A generated, against the bytes C exports from its own blockstore
