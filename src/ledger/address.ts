@@ -20,16 +20,24 @@ function checksum (body: Uint8Array): Uint8Array {
   return blake2b(h, { dkLen: 64 }).subarray(0, 2)
 }
 
+const encoded = new Map<string, string>()
+
 /** Encode a 32-byte public key as an SS58 address. */
 export function toAddress (publicKey: Uint8Array): string {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) throw new MalformedError('public key must be 32 bytes')
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, 32).toString('latin1')
+  const hit = encoded.get(id)
+  if (hit != null) return hit
   const body = new Uint8Array(33)
   body[0] = SS58_PREFIX
   body.set(publicKey, 1)
   const out = new Uint8Array(35)
   out.set(body)
   out.set(checksum(body), 33)
-  return base58btc.baseEncode(out)
+  const address = base58btc.baseEncode(out)
+  if (encoded.size > 100_000) encoded.clear()
+  encoded.set(id, address)
+  return address
 }
 
 const cache = new Map<string, Uint8Array>()

@@ -10,13 +10,15 @@ import { Key } from 'interface-datastore'
 import { fromAddress, toAddress } from './address.ts'
 import { decodeBlock, sealBlock, txRoot, verifyBlockSignature } from './block.ts'
 import { decodeValue, encodeValue } from './codec.ts'
-import { CorruptLedgerError, InvalidBlockError, NotAuthorityError, StateRootMismatchError, WrongParentError } from './errors.ts'
+import { BadSignatureError, CorruptLedgerError, InvalidBlockError, NotAuthorityError, StateRootMismatchError, WrongParentError } from './errors.ts'
 import { commitBlock, moneyOf, OpenBlock } from './executor.ts'
 import { genesisEntries, genesisHash } from './genesis.ts'
-import { generateKeyPair } from './keys.ts'
+import { generateKeyPair, verify } from './keys.ts'
 import { LedgerQueries } from './queries.ts'
 import { StateStore } from './state.ts'
-import { decodeTx } from './tx/codec.ts'
+import { decodeTx, decodeTxUnsafe } from './tx/codec.ts'
+import type { UncheckedTx } from './tx/codec.ts'
+import { VerifyPool } from './verify-pool.ts'
 import type { Block } from './block.ts'
 import type { Value } from './codec.ts'
 import type { EpochRunner } from './epoch-types.ts'
@@ -39,6 +41,11 @@ export interface LedgerInit {
   produceBlocks?: boolean
   /** Datastore key prefix, so several chains can share a store. @default '/ledger' */
   prefix?: string
+  /**
+   * Worker threads for checking the signatures of large batches (blocks, `submitMany`);
+   * 0 checks everything on the calling thread. @default availableParallelism() − 1
+   */
+  verifyThreads?: number
 }
 
 /** The chain head. */
@@ -60,6 +67,8 @@ export class Ledger extends LedgerQueries {
   private timer: ReturnType<typeof setInterval> | undefined
   private queue: Promise<unknown> = Promise.resolve()
   private started = false
+  private readonly verifyThreads: number | undefined
+  private verifier: VerifyPool | undefined
   /** Fires `block` (detail: Block) after each block is committed. */
   readonly events = new EventTarget()
 
@@ -71,6 +80,7 @@ export class Ledger extends LedgerQueries {
     this.runEpoch = init.epoch
     this.prefix = init.prefix ?? '/ledger'
     this.produce = init.produceBlocks === true
+    this.verifyThreads = init.verifyThreads
     if (init.authorityKey != null) {
       if (toAddress(generateKeyPair(init.authorityKey).publicKey) !== init.genesis.authority) throw new NotAuthorityError('the key given is not the genesis authority')
       this.secretKey = init.authorityKey
@@ -113,6 +123,8 @@ export class Ledger extends LedgerQueries {
     if (this.timer != null) clearInterval(this.timer)
     this.timer = undefined
     await this.queue.catch(() => {})
+    await this.verifier?.close()
+    this.verifier = undefined
     this.started = false
   }
 
@@ -130,6 +142,39 @@ export class Ledger extends LedgerQueries {
     this.openBlock().apply(stx)
     if (!this.isAuthority) this.pool.push(stx)
     return { hash: stx.hash }
+  }
+
+  /**
+   * Submit many transactions at once: their signatures are checked in parallel, then each is
+   * applied in order. Returns, per transaction, its hash or the named error that refused it.
+   */
+  async submitMany (txs: Uint8Array[]): Promise<Array<{ hash: string } | { error: Error }>> {
+    const checked = await this.checkMany(txs)
+    return checked.map(c => {
+      if (c instanceof Error) return { error: c }
+      try {
+        this.openBlock().apply(c)
+        if (!this.isAuthority) this.pool.push(c)
+        return { hash: c.hash }
+      } catch (err) {
+        return { error: err as Error }
+      }
+    })
+  }
+
+  /** Decode every transaction and verify all signatures (in parallel for large batches). */
+  private async checkMany (txs: Uint8Array[]): Promise<Array<SignedTx | Error>> {
+    const decoded = txs.map(b => { try { return decodeTxUnsafe(b) } catch (err) { return err as Error } })
+    const items = decoded.filter((d): d is UncheckedTx => !(d instanceof Error))
+    if (items.length >= 256 && this.verifyThreads !== 0) this.verifier ??= new VerifyPool(this.verifyThreads)
+    const ok = this.verifier != null
+      ? await this.verifier.verifyAll(items.map(d => ({ signature: d.stx.signature, message: d.message, publicKey: d.publicKey })))
+      : items.map(d => verify(d.stx.signature, d.message, d.publicKey))
+    let k = 0
+    return decoded.map(d => {
+      if (d instanceof Error) return d
+      return ok[k++] ? d.stx : new BadSignatureError(`bad signature from ${d.stx.tx.signer}`)
+    })
   }
 
   /** Transactions accepted here but not yet in a block (for forwarding to the authority). */
@@ -167,9 +212,10 @@ export class Ledger extends LedgerQueries {
       }
       if (!verifyBlockSignature(block, fromAddress(this.genesis.authority))) throw new InvalidBlockError(`block ${h.height} is not signed by the authority`)
       const open = new OpenBlock(this.store, h.height, this.genesis.chainId, this.genesis.params, this.runEpoch)
-      const stxs = block.txs.map((bytes, i) => {
+      const checked = await this.checkMany(block.txs)
+      const stxs = checked.map((stx, i) => {
         try {
-          const stx = decodeTx(bytes)
+          if (stx instanceof Error) throw stx
           open.apply(stx)
           return stx
         } catch (err) {

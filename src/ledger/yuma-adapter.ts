@@ -1,5 +1,5 @@
 /** The ledger's epoch runner: `src/yuma`'s bit-exact `epoch()` over the ledger's inputs. */
-import { epoch } from '../yuma/epoch.ts'
+import { epoch } from '../yuma/index.ts'
 import type { EpochRunner, SubnetEpochInput, SubnetEpochOutput } from './epoch-types.ts'
 
 /** Run one subnet epoch with Yuma (yuma.md §4). */

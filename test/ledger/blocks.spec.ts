@@ -9,7 +9,7 @@ import { MemoryDatastore } from 'datastore-core'
 import { LevelDatastore } from 'datastore-level'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { decodeBlock, sealBlock } from '../../src/ledger/block.ts'
-import { createLedger, Ledger, yumaEpoch } from '../../src/ledger/index.ts'
+import { createLedger, Ledger, signTx, yumaEpoch } from '../../src/ledger/index.ts'
 import { blocks, send, TAO, testGenesis, testKey, testLedger } from './helpers.ts'
 import type { Block } from '../../src/ledger/index.ts'
 
@@ -137,6 +137,32 @@ describe('ledger blocks', () => {
     // the state on disk is still the genesis state: a restart agrees
     const again = await testLedger(genesis, ds)
     expect(again.stateRoot()).toBe(root)
+  })
+
+  it('behavior: submitMany checks a large batch in parallel, refusing exactly the bad signatures; a follower replays it', async () => {
+    const names = Array.from({ length: 50 }, (_, i) => `sender${i}`)
+    const g = testGenesis(Object.fromEntries(names.map(n => [n, 10n * TAO])), {})
+    const ledger = await testLedger(g)
+    const keys = names.map(testKey)
+    const txs = Array.from({ length: 300 }, (_, i) => {
+      const k = keys[i % 50]
+      const bytes = signTx({ chainId: g.chainId, signer: k.address, nonce: Math.floor(i / 50), body: { kind: 'transfer', to: bob.address, amount: 1n } }, k.secretKey).bytes.slice()
+      if (i % 97 === 5) bytes[bytes.length - 1] ^= 1 // corrupt the signature of txs 5, 102, 199, 296
+      return bytes
+    })
+    const res = await ledger.submitMany(txs)
+    const refusedAt = res.flatMap((r, i) => 'error' in r ? [[i, r.error.name]] : [])
+    // a bad signature refuses that tx, and the same sender's later txs then fail on their nonce
+    expect(refusedAt.filter(([, n]) => n === 'BadSignatureError').map(([i]) => i)).toEqual([5, 102, 199, 296])
+    expect(refusedAt.every(([i, n]) => n === 'BadSignatureError' || (n === 'BadNonceError' && [5, 102, 199, 296].some(b => (Number(i) - b) % 50 === 0)))).toBe(true)
+    const block = await ledger.produceBlock()
+    expect(block.txs.length).toBe(300 - refusedAt.length)
+    const f = new Ledger({ datastore: new MemoryDatastore(), genesis: g, epoch: yumaEpoch })
+    await f.start()
+    await f.applyBlock(block.bytes)
+    expect(f.stateRoot()).toBe(ledger.stateRoot())
+    await f.stop()
+    await ledger.stop()
   })
 
   it('behavior: blocks are produced on a timer when asked to', async () => {

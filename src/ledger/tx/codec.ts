@@ -55,11 +55,29 @@ function asMap (x: unknown, what: string): Record<string, unknown> {
   return x as Record<string, unknown>
 }
 
+/** A decoded transaction whose signature is still to be checked (see `decodeTx`). */
+export interface UncheckedTx {
+  stx: SignedTx
+  /** The exact bytes the signature covers (domain ‖ unsigned). */
+  message: Uint8Array
+  publicKey: Uint8Array
+}
+
 /**
  * Decode and verify a transaction from wire bytes: size, canonical CBOR, field ranges, then
  * the signature. Throws `MalformedError` or `BadSignatureError`.
  */
 export function decodeTx (bytes: Uint8Array): SignedTx {
+  const u = decodeTxUnsafe(bytes)
+  if (!verify(u.stx.signature, u.message, u.publicKey)) throw new BadSignatureError(`bad signature from ${u.stx.tx.signer}`)
+  return u.stx
+}
+
+/**
+ * Decode a transaction without checking its signature (size, CBOR and field checks only); the
+ * caller must verify `message` against `publicKey` before using it (batch verification).
+ */
+export function decodeTxUnsafe (bytes: Uint8Array): UncheckedTx {
   if (!(bytes instanceof Uint8Array)) throw new MalformedError('transaction must be bytes')
   if (bytes.length > MAX_TX_BYTES) throw new MalformedError(`transaction of ${bytes.length} bytes exceeds ${MAX_TX_BYTES}`)
   let outer: Record<string, unknown>
@@ -81,6 +99,5 @@ export function decodeTx (bytes: Uint8Array): SignedTx {
   const def = typeof kind === 'string' && Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined
   if (def == null) throw new MalformedError(`unknown transaction kind ${String(inner.k)}`)
   const tx: Tx = { chainId: inner.c, signer: toAddress(inner.s), nonce: uint(inner.n, 'nonce'), body: def.decode(asMap(inner.b, 'body')) }
-  if (!verify(signature, signingBytes(unsigned), inner.s)) throw new BadSignatureError(`bad signature from ${tx.signer}`)
-  return { tx, signature, unsigned, bytes, hash: hashHex(bytes) }
+  return { stx: { tx, signature, unsigned, bytes, hash: hashHex(bytes) }, message: signingBytes(unsigned), publicKey: inner.s }
 }
