@@ -1,24 +1,20 @@
 /**
  * Commit-reveal of weight rows, and the decision of when to set, commit or reveal.
  *
- * The commitment the ledger verifies at reveal is
+ * The commitment is the one the ledger verifies at reveal (`commitHash` of `src/ledger`,
+ * tx/weights.ts), so there is one definition of it in the code base:
  *
- *   commitHash = SHA256( varint(len(D)) ‖ D
- *                      ‖ hotkey (32 bytes)
- *                      ‖ netuid (u16 LE)
- *                      ‖ n (u32 LE) ‖ uids[0..n) (u16 LE each)
- *                      ‖ n (u32 LE) ‖ values[0..n) (u16 LE each)
- *                      ‖ len(salt) (u32 LE) ‖ salt
- *                      ‖ versionKey (u64 LE) )
+ *   commitHash = BLAKE2b-256( canonical([ 'agora-weights-commit', hotkeySS58, netuid, uids,
+ *                                          values, salt, versionKey ]) )
  *
- * with `D = 'agora-weights-commit'`. It follows subtensor's `get_commit_hash(who, netuid, uids,
- * values, salt, version_key)` field for field, with SHA-256 over fixed-width little-endian
- * fields (SCALE's byte order) instead of BlakeTwo256 over SCALE, and a domain prefix like every
- * other hash in agora. The salt is 8 to 64 random bytes chosen by the validator per commit.
+ * where `canonical` is the ledger's value codec (codec.ts: 0x07 array + varint count,
+ * 0x05 string + varint length + UTF-8, 0x03 unsigned varint, 0x06 bytes + varint length) and
+ * `hotkeySS58` is the SS58 address (prefix 42) of the 32-byte hotkey. It follows subtensor's
+ * `get_commit_hash(who, netuid, uids, values, salt, version_key)` field for field.
+ * `test/fixtures/incentives/commit-hash.json` holds a vector computed outside this code.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
-import { varint } from 'multiformats'
-import { HOTKEY_LENGTH, WEIGHTS_COMMIT_DOMAIN } from './constants.ts'
+import { commitHash as ledgerCommitHash, toAddress } from '../ledger/index.ts'
+import { HOTKEY_LENGTH } from './constants.ts'
 import { InvalidPolicyError } from './errors.ts'
 
 /** Inputs of {@link commitHash}. */
@@ -30,50 +26,31 @@ export interface CommitHashInput {
   uids: readonly number[]
   /** u16 values of the row, as they will be revealed. */
   values: readonly number[]
-  /** 8 to 64 random bytes. */
+  /**
+   * 16 to 64 random bytes, new for every commit.
+   * Policy: at least 16, so nobody can recover a row from its commitment by guessing the salt
+   * (that would reopen weight copying, which commit-reveal exists to stop).
+   */
   salt: Uint8Array
-  /** The weights version key (u64). */
-  versionKey: bigint
+  /** The weights version key. */
+  versionKey: number
 }
 
 function assertU16 (x: number, what: string): void {
   if (!Number.isInteger(x) || x < 0 || x > 65535) throw new RangeError(`${what} must be a u16, got ${x}`)
 }
 
-/** The exact bytes hashed by {@link commitHash}. */
-export function commitPreimage (input: CommitHashInput): Uint8Array {
+/** The 32-byte commitment to a weight row, exactly as the ledger checks it at reveal. */
+export function commitHash (input: CommitHashInput): Uint8Array {
   const { hotkey, netuid, uids, values, salt, versionKey } = input
   if (!(hotkey instanceof Uint8Array) || hotkey.length !== HOTKEY_LENGTH) throw new RangeError(`hotkey must be ${HOTKEY_LENGTH} bytes`)
   assertU16(netuid, 'netuid')
   if (uids.length !== values.length) throw new RangeError('uids and values must have the same length')
   uids.forEach(u => { assertU16(u, 'uid') })
   values.forEach(v => { assertU16(v, 'weight') })
-  if (!(salt instanceof Uint8Array) || salt.length < 8 || salt.length > 64) throw new RangeError('salt must be 8 to 64 bytes')
-  if (typeof versionKey !== 'bigint' || versionKey < 0n || versionKey >= 1n << 64n) throw new RangeError('versionKey must be a u64 bigint')
-  const domain = new TextEncoder().encode(WEIGHTS_COMMIT_DOMAIN)
-  const dl = varint.encodingLength(domain.length)
-  const n = uids.length
-  const size = dl + domain.length + HOTKEY_LENGTH + 2 + 4 + 2 * n + 4 + 2 * n + 4 + salt.length + 8
-  const out = new Uint8Array(size)
-  const view = new DataView(out.buffer)
-  varint.encodeTo(domain.length, out, 0)
-  out.set(domain, dl)
-  let o = dl + domain.length
-  out.set(hotkey, o); o += HOTKEY_LENGTH
-  view.setUint16(o, netuid, true); o += 2
-  view.setUint32(o, n, true); o += 4
-  for (const u of uids) { view.setUint16(o, u, true); o += 2 }
-  view.setUint32(o, n, true); o += 4
-  for (const v of values) { view.setUint16(o, v, true); o += 2 }
-  view.setUint32(o, salt.length, true); o += 4
-  out.set(salt, o); o += salt.length
-  view.setBigUint64(o, versionKey, true)
-  return out
-}
-
-/** The 32-byte commitment to a weight row (see the module comment for the exact layout). */
-export function commitHash (input: CommitHashInput): Uint8Array {
-  return sha256(commitPreimage(input))
+  if (!(salt instanceof Uint8Array) || salt.length < 16 || salt.length > 64) throw new RangeError('salt must be 16 to 64 bytes')
+  if (!Number.isSafeInteger(versionKey) || versionKey < 0) throw new RangeError('versionKey must be a non-negative safe integer')
+  return ledgerCommitHash(toAddress(hotkey), netuid, [...uids], [...values], salt, versionKey)
 }
 
 /** Inputs of {@link weightAction}. */
@@ -127,9 +104,9 @@ function assertSchedule (s: WeightScheduleInput): void {
  * Policy: one weight row per epoch. Without commit-reveal the row is set as soon as this epoch
  * has none and the rate limit allows. With commit-reveal a commit of epoch `e` is revealed in
  * epoch `e + revealPeriodEpochs` (the only epoch the chain accepts it), then a new commit is
- * made; one commit is pending at a time, and the rate limit is honoured for commits too (the
- * chain may not demand it; obeying it costs nothing at one commit per epoch). A commit whose
- * reveal epoch has passed is expired: the next commit replaces it.
+ * made; one commit is pending at a time (the ledger allows up to 10), and the rate limit is
+ * honoured for commits too, as the ledger enforces it there. A commit whose reveal epoch has
+ * passed is expired: the next commit replaces it.
  */
 export function weightAction (s: WeightScheduleInput): WeightAction {
   assertSchedule(s)

@@ -16,9 +16,6 @@ export const ROUND_RECORD_DOMAIN = 'agora-probe-round'
 /** Domain of the commitment to a round's secret nonce. */
 export const NONCE_COMMITMENT_DOMAIN = 'agora-probe-nonce'
 
-/** Domain of a commit-reveal weights commitment. */
-export const WEIGHTS_COMMIT_DOMAIN = 'agora-weights-commit'
-
 /** Version of the probe report encoding (field `v`). */
 export const PROBE_REPORT_VERSION = 1
 

@@ -12,11 +12,11 @@
  * const row = board.weightRow(uidOfHotkey, { subnetN, selfUid })
  * ```
  */
-export { commitHash, commitPreimage, epochIndex, firstBlockOfEpoch, weightAction } from './commit-reveal.ts'
+export { commitHash, epochIndex, firstBlockOfEpoch, weightAction } from './commit-reveal.ts'
 export type { CommitHashInput, WeightAction, WeightScheduleInput } from './commit-reveal.ts'
 export {
   MAX_REPORT_BATCH_BYTES, MAX_ROUND_RECORD_BYTES, MAX_SIGNED_REPORT_BYTES, NONCE_COMMITMENT_DOMAIN, PROBE_REPORT_DOMAIN,
-  ROUND_RECORD_DOMAIN, TASK_RANGE_DOMAIN, WEIGHTS_COMMIT_DOMAIN
+  ROUND_RECORD_DOMAIN, TASK_RANGE_DOMAIN
 } from './constants.ts'
 export {
   InvalidPolicyError, InvalidProbeReportError, InvalidReportSignatureError, InvalidTaskInputError,
