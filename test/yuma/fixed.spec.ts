@@ -1,0 +1,64 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { E_BITS, expBig, expSafe, expSafeBig, recip } from '../../src/yuma/exp.ts'
+import { ONE, div, divBig, mul, mulBig, toU16 } from '../../src/yuma/fixed.ts'
+
+/** Integers a JS number holds exactly, the domain of I32F32 bits on the number path. */
+const bits = (max: number): fc.Arbitrary<number> => fc.oneof(fc.integer({ min: 0, max: 2 ** 32 }), fc.maxSafeInteger().map(x => x % (max + 1)))
+
+describe('yuma fixed point', () => {
+  it('behavior: mul on numbers equals floor(a·b/2³²) in bigint, signed, inside and outside the fast domain', () => {
+    fc.assert(fc.property(bits(2 ** 40), bits(2 ** 40), fc.boolean(), fc.boolean(), (a, b, na, nb) => {
+      const x = na ? -a : a
+      const y = nb ? -b : b
+      expect(mul(x, y)).toBe(Number(mulBig(BigInt(x), BigInt(y))))
+    }), { numRuns: 5000 })
+  })
+
+  it('behavior: div on numbers equals trunc(a·2³²/b) in bigint (safe_div), including a > b and b = 0', () => {
+    fc.assert(fc.property(bits(2 ** 36), bits(2 ** 36), (a, b) => {
+      const expected = divBig(BigInt(a), BigInt(b))
+      // beyond 2⁵³ a number cannot hold the quotient; the epoch never divides by less than the dividend / 2
+      fc.pre(expected < 2n ** 53n)
+      expect(div(a, b)).toBe(Number(expected))
+    }), { numRuns: 5000 })
+    expect(div(5, 0)).toBe(0)
+  })
+
+  it('default: the values the chain tests rely on', () => {
+    // I32F32(0.1) = floor(2³²/10): why test_10_graph pays 99 999 999 rao, not 100 000 000
+    expect(div(1, 10)).toBe(429496729)
+    expect(Number((BigInt(div(1, 10)) * 1_000_000_000n) >> 32n)).toBe(99_999_999)
+    // kappa 32767/65535 truncated
+    expect(div(32767, 65535)).toBe(2147450879)
+    expect(toU16(ONE)).toBe(65535)
+    expect(toU16(div(1, 2))).toBe(32767)
+  })
+
+  it('default: E is e truncated to 23 fractional bits (substrate-fixed I9F23)', () => {
+    // e·2²³ = 22 802 600.69…: floor, then widened by 9 bits to I32F32
+    expect(E_BITS).toBe(22802600 * 512)
+    expect(expSafe(ONE)).toBe(E_BITS)
+    expect(expSafe(0)).toBe(ONE)
+  })
+
+  it('behavior: exp on numbers equals the bigint series on [−8, 8] and beyond', () => {
+    fc.assert(fc.property(fc.integer({ min: -30 * 2 ** 32, max: 30 * 2 ** 32 }), x => {
+      expect(expSafe(x)).toBe(Number(expSafeBig(BigInt(x))))
+    }), { numRuns: 3000 })
+    for (const x of [-8 * ONE, 8 * ONE, -ONE, 1, -1, 20 * ONE, -20 * ONE]) expect(expSafe(x)).toBe(Number(expSafeBig(BigInt(x))))
+  })
+
+  it('behavior: exp is close to e^x (the series is exact to a few ulps at moderate x)', () => {
+    for (const v of [-5, -1.5, -0.25, 0.5, 2, 5]) {
+      const got = Number(expBig(BigInt(Math.round(v * ONE)))) / ONE
+      expect(Math.abs(got - Math.exp(Math.round(v * ONE) / ONE)) / Math.exp(v)).toBeLessThan(1e-8)
+    }
+  })
+
+  it('behavior: recip is floor(2⁶⁴/r) on its domain', () => {
+    fc.assert(fc.property(fc.integer({ min: 2 ** 32, max: 2 ** 44 - 1 }), r => {
+      expect(recip(r)).toBe(Number((1n << 64n) / BigInt(r)))
+    }), { numRuns: 3000 })
+  })
+})
