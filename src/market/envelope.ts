@@ -11,7 +11,8 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { CID, varint } from 'multiformats'
 import * as Digest from 'multiformats/hashes/digest'
 import { InvalidSignatureError, MalformedRecordError, RecordTooLargeError } from './errors.ts'
-import { assertBytes, publicKeyOf, signBytes, verifyBytes } from './keys.ts'
+import { assertBytes, signerOf, verifyBytes } from './keys.ts'
+import type { Signer } from './keys.ts'
 
 const SHA2_256 = 0x12
 const utf8 = new TextEncoder()
@@ -55,12 +56,16 @@ export function envelopeCid (bytes: Uint8Array): CID {
   return CID.createV1(dagCbor.code, Digest.create(SHA2_256, sha256(bytes)))
 }
 
-/** Signs `record` under `domain` with a 32-byte ed25519 secret seed; returns the envelope bytes. */
-export function seal (record: unknown, secretKey: Uint8Array, domain: string): Uint8Array {
-  assertBytes(secretKey, 32, 'secret key')
+/**
+ * Signs `record` under `domain` with a 32-byte ed25519 secret seed or a {@link Signer}; returns
+ * the envelope bytes.
+ */
+export function seal (record: unknown, key: Uint8Array | Signer, domain: string): Uint8Array {
+  const signer = signerOf(key)
   const payloadBytes = dagCbor.encode(record)
-  const signature = signBytes(signingBytes(domain, payloadBytes), secretKey)
-  return dagCbor.encode({ payload: record, publicKey: publicKeyOf(secretKey), signature })
+  const signature = signer.sign(signingBytes(domain, payloadBytes))
+  assertBytes(signature, 64, 'signature')
+  return dagCbor.encode({ payload: record, publicKey: signer.publicKey, signature })
 }
 
 /**
@@ -99,14 +104,16 @@ export function verifyEnvelope (env: DecodedEnvelope, domain: string): void {
 }
 
 /**
- * Decodes envelope bytes (strict dag-cbor, shape, canonical form) without verifying the signature. Callers check the signature with
+ * Decodes envelope bytes (strict dag-cbor, shape, canonical form) without verifying the signature.
+ * `canonical: false` skips the canonical-form check (re-encoding costs more than decoding), only
+ * for bytes that passed it before, such as our own store's. Callers check the signature with
  * {@link verifyEnvelope}, or rank records already verified (the DHT selector).
  */
-export function decodeEnvelopeUnsafe (bytes: Uint8Array): DecodedEnvelope {
-  return decodeEnvelope(bytes)
+export function decodeEnvelopeUnsafe (bytes: Uint8Array, options: { canonical?: boolean } = {}): DecodedEnvelope {
+  return decodeEnvelope(bytes, options.canonical ?? true)
 }
 
-function decodeEnvelope (bytes: Uint8Array): DecodedEnvelope {
+function decodeEnvelope (bytes: Uint8Array, canonical = true): DecodedEnvelope {
   let value: unknown
   try {
     value = dagCbor.decode(bytes)
@@ -127,7 +134,7 @@ function decodeEnvelope (bytes: Uint8Array): DecodedEnvelope {
   if (!(env.signature instanceof Uint8Array) || env.signature.length !== 64) {
     throw new MalformedRecordError('envelope signature must be 64 bytes')
   }
-  if (!equalBytes(dagCbor.encode(env), bytes)) {
+  if (canonical && !equalBytes(dagCbor.encode(env), bytes)) {
     throw new MalformedRecordError('envelope is not in canonical dag-cbor form')
   }
   return { payload: env.payload, publicKey: env.publicKey, signature: env.signature }

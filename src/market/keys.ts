@@ -29,6 +29,30 @@ export function publicKeyOf (secretKey: Uint8Array): Uint8Array {
   return ed.getPublicKey(secretKey)
 }
 
+/**
+ * Something that signs with an ed25519 hotkey without handing out the secret: the daemon can
+ * wrap its libp2p private key (`{ publicKey: key.publicKey.raw, sign: m => key.sign(m) }` when
+ * that is synchronous), a hardware key, or another ed25519 implementation.
+ */
+export interface Signer {
+  /** The 32-byte ed25519 public key. */
+  publicKey: Uint8Array
+  /** The 64-byte ed25519 signature of `message`. */
+  sign(message: Uint8Array): Uint8Array
+}
+
+/** A {@link Signer} for a 32-byte secret seed, or the signer itself. */
+export function signerOf (key: Uint8Array | Signer): Signer {
+  if (key instanceof Uint8Array) {
+    assertBytes(key, 32, 'secret key')
+    const publicKey = ed.getPublicKey(key)
+    return { publicKey, sign: (message) => ed.sign(message, key) }
+  }
+  if (key == null || typeof key.sign !== 'function') throw new TypeError('key must be a 32-byte secret seed or a Signer')
+  assertBytes(key.publicKey, 32, 'signer public key')
+  return key
+}
+
 /** Signs `message` with a 32-byte ed25519 secret seed; returns the 64-byte signature. */
 export function signBytes (message: Uint8Array, secretKey: Uint8Array): Uint8Array {
   assertBytes(secretKey, 32, 'secret key')

@@ -8,12 +8,12 @@ import { defaultLogger } from '@libp2p/logger'
 import type { AbortOptions, ComponentLogger, Logger, Startable } from '@libp2p/interface'
 import { Key } from 'interface-datastore'
 import type { Datastore } from 'interface-datastore'
-import type { CID } from 'multiformats'
+import { CID } from 'multiformats'
 import { NotStartedError } from '../errors.ts'
 import { MAX_VALIDITY_MS } from './constants.ts'
 import { StaleListingError } from './errors.ts'
 import { peerIdOf } from './keys.ts'
-import { decodeListingUnsafe, verifyListing } from './listing.ts'
+import { assertCurrent, decodeListingUnsafe, verifyListing } from './listing.ts'
 import type { Listing } from './listing.ts'
 import type { ListingKind, ListingRecord } from './listing-schema.ts'
 import { listingKeyString, selectListingRecord } from './record.ts'
@@ -68,6 +68,8 @@ export interface AddResult {
 interface Doc {
   num: number
   id: string
+  /** The envelope bytes, kept in memory so results need no datastore read. */
+  bytes: Uint8Array
   item: string
   publisher: string
   kind: ListingKind
@@ -117,7 +119,7 @@ export class ListingIndex implements Startable {
     let skipped = 0
     for await (const { key, value } of this.datastore.query({ prefix: this.prefix + '/' }, options)) {
       try {
-        const listing = decodeListingUnsafe(value)
+        const listing = decodeListingUnsafe(value, { trusted: true })
         const item = key.toString().slice(this.prefix.length)
         if (item !== itemOf(listing.record)) throw new Error(`stored under ${item}`)
         this.insert(listing, item)
@@ -153,19 +155,31 @@ export class ListingIndex implements Startable {
     return this.serial(async () => this.store(listing, options))
   }
 
+  /**
+   * Adds a listing whose bytes the caller has just verified with `verifyListing` (the gossip or
+   * DHT validator did), so the signature is not checked twice. Expiry and sequence still are.
+   */
+  async addUnsafe (listing: Listing, options?: AbortOptions): Promise<AddResult> {
+    this.assertStarted()
+    assertCurrent(listing.record, this.now())
+    return this.serial(async () => this.store(listing, options))
+  }
+
   /** A visible listing by id (CID or its string). */
   async get (id: CID | string, options?: AbortOptions): Promise<Listing | undefined> {
     this.assertStarted()
     const doc = this.byId.get(id.toString())
     if (doc == null || !this.visible(doc)) return undefined
-    return this.load(doc, options)
+    options?.signal?.throwIfAborted()
+    return this.load(doc)
   }
 
   /** The stored current version of an item, whatever its state (revoked, expired). */
   async head (publisher: Uint8Array, kind: ListingKind, name: string, options?: AbortOptions): Promise<Listing | undefined> {
     this.assertStarted()
     const doc = this.heads.get(listingKeyString(publisher, kind, name))
-    return doc == null ? undefined : this.load(doc, options)
+    options?.signal?.throwIfAborted()
+    return doc == null ? undefined : this.load(doc)
   }
 
   /** The visible listings of one publisher, newest first. */
@@ -195,7 +209,7 @@ export class ListingIndex implements Startable {
     const best = topK(candidates(this.docs), offset + limit, ([a, sa], [b, sb]) =>
       sb - sa || b.created - a.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     const hits: SearchHit[] = []
-    for (const [doc, score] of best.slice(offset)) hits.push({ listing: await this.load(doc, options), score })
+    for (const [doc, score] of best.slice(offset)) hits.push({ listing: this.load(doc), score })
     return hits
   }
 
@@ -208,7 +222,7 @@ export class ListingIndex implements Startable {
     const now = this.now()
     for (const doc of [...this.heads.values()]) {
       options?.signal?.throwIfAborted()
-      if (doc.expires > now) yield await this.datastore.get(this.keyOf(doc.item), options)
+      if (doc.expires > now) yield doc.bytes
     }
   }
 
@@ -243,14 +257,16 @@ export class ListingIndex implements Startable {
       if (old.id === listing.id.toString()) return { listing, status: 'unchanged' }
       if (old.seq > listing.record.seq) throw new StaleListingError(`sequence ${listing.record.seq} is older than the known ${old.seq}`)
       if (old.seq === listing.record.seq) {
-        const oldBytes = await this.datastore.get(this.keyOf(item), options)
-        if (selectListingRecord(new Uint8Array(), [oldBytes, listing.bytes]) === 0) {
+        if (selectListingRecord(new Uint8Array(), [old.bytes, listing.bytes]) === 0) {
           throw new StaleListingError(`another version with sequence ${old.seq} is preferred`)
         }
       }
     }
     await this.datastore.put(this.keyOf(item), listing.bytes, options)
-    if (old != null) this.hide(old)
+    if (old != null) {
+      this.hide(old)
+      old.bytes = new Uint8Array(0) // superseded: only the search index's tombstone remains
+    }
     this.insert(listing, item)
     const status = listing.record.state === 'revoked' ? 'revoked' : old == null ? 'added' : 'updated'
     this.log.trace('%s %s seq %d', status, item, listing.record.seq)
@@ -262,6 +278,7 @@ export class ListingIndex implements Startable {
     const doc: Doc = {
       num: this.docs.length,
       id: listing.id.toString(),
+      bytes: listing.bytes,
       item,
       publisher: item.split('/')[2],
       kind: r.kind,
@@ -303,8 +320,8 @@ export class ListingIndex implements Startable {
       (publisher == null || d.publisher === publisher)
   }
 
-  private async load (doc: Doc, options?: AbortOptions): Promise<Listing> {
-    return decodeListingUnsafe(await this.datastore.get(this.keyOf(doc.item), options))
+  private load (doc: Doc): Listing {
+    return decodeListingUnsafe(doc.bytes, { id: CID.parse(doc.id), trusted: true })
   }
 
   private keyOf (item: string): Key {

@@ -7,7 +7,8 @@ import type { CID } from 'multiformats'
 import { DEFAULT_VALIDITY_MS, LISTING_DOMAIN, LISTING_SCHEMA, MAX_LISTING_BYTES } from './constants.ts'
 import { decodeEnvelopeUnsafe, envelopeCid, equalBytes, seal, verifyEnvelope } from './envelope.ts'
 import { InvalidListingError, InvalidSignatureError, RecordExpiredError, RecordTooLargeError } from './errors.ts'
-import { assertBytes, publicKeyOf } from './keys.ts'
+import { assertBytes, signerOf } from './keys.ts'
+import type { Signer } from './keys.ts'
 import { normalizeLicense } from './licenses.ts'
 import { isCurrent, parseListingRecord } from './listing-schema.ts'
 import type { ListingAccess, ListingEncryption, ListingFile, ListingKind, ListingRecord, ListingState, PriceUnit } from './listing-schema.ts'
@@ -74,12 +75,13 @@ export interface VerifyListingOptions {
 }
 
 /**
- * Validates `params`, signs the listing with the publisher's 32-byte secret seed and returns it.
+ * Validates `params`, signs the listing with the publisher's hotkey (a 32-byte secret seed or a
+ * {@link Signer}) and returns it.
  * Throws `InvalidListingError` or `UnknownLicenseError` for bad fields, `RecordTooLargeError` if
  * the signed listing would exceed {@link MAX_LISTING_BYTES}.
  */
-export function createListing (params: CreateListingParameters, secretKey: Uint8Array): Listing {
-  assertBytes(secretKey, 32, 'secret key')
+export function createListing (params: CreateListingParameters, key: Uint8Array | Signer): Listing {
+  const signer = signerOf(key)
   const created = params.created ?? Date.now()
   const price = params.price ?? 0n
   const draft: ListingRecord = {
@@ -98,7 +100,7 @@ export function createListing (params: CreateListingParameters, secretKey: Uint8
     access: params.access ?? (price > 0n ? 'paid' : 'open'),
     price,
     unit: params.unit ?? 'download',
-    publisher: publicKeyOf(secretKey),
+    publisher: signer.publicKey,
     created,
     expires: params.expires ?? created + DEFAULT_VALIDITY_MS,
     seq: params.seq ?? 0,
@@ -107,7 +109,7 @@ export function createListing (params: CreateListingParameters, secretKey: Uint8
     encryption: params.encryption ?? null
   }
   const record = parseListingRecord(draft)
-  const bytes = seal(record, secretKey, LISTING_DOMAIN)
+  const bytes = seal(record, signer, LISTING_DOMAIN)
   if (bytes.length > MAX_LISTING_BYTES) {
     throw new RecordTooLargeError(`listing is ${bytes.length} bytes, the limit is ${MAX_LISTING_BYTES}`)
   }
@@ -161,20 +163,22 @@ export function assertCurrent (record: ListingRecord, now: number): void {
 
 /**
  * Decodes listing bytes that were verified before (read back from our own index) without
- * checking the signature. Shape and schema are still checked.
+ * checking the signature. Shape and schema are still checked. `trusted` also skips the
+ * canonical-form check, and a known `id` skips hashing; both only for our own store's bytes.
  */
-export function decodeListingUnsafe (bytes: Uint8Array): Listing {
-  const env = decodeEnvelopeUnsafe(bytes)
-  return { id: envelopeCid(bytes), record: parseListingRecord(env.payload), bytes, signature: env.signature }
+export function decodeListingUnsafe (bytes: Uint8Array, options: { id?: CID, trusted?: boolean } = {}): Listing {
+  const env = decodeEnvelopeUnsafe(bytes, { canonical: options.trusted !== true })
+  return { id: options.id ?? envelopeCid(bytes), record: parseListingRecord(env.payload), bytes, signature: env.signature }
 }
 
 /**
  * The next version of `previous`: the given changes, `seq + 1`, `parent` = the previous id, a new
  * creation time and validity. Throws `InvalidListingError` if the key is not the publisher's.
  */
-export function updateListing (previous: Listing, changes: Partial<Omit<CreateListingParameters, 'kind' | 'name' | 'seq' | 'parent'>>, secretKey: Uint8Array): Listing {
+export function updateListing (previous: Listing, changes: Partial<Omit<CreateListingParameters, 'kind' | 'name' | 'seq' | 'parent'>>, key: Uint8Array | Signer): Listing {
   const prev = previous.record
-  if (!equalBytes(publicKeyOf(secretKey), prev.publisher)) throw new InvalidListingError('only the publisher can update a listing')
+  const signer = signerOf(key)
+  if (!equalBytes(signer.publicKey, prev.publisher)) throw new InvalidListingError('only the publisher can update a listing')
   const created = changes.created ?? Math.max(Date.now(), prev.created + 1)
   return createListing({
     ...prev,
@@ -183,7 +187,7 @@ export function updateListing (previous: Listing, changes: Partial<Omit<CreateLi
     expires: changes.expires ?? created + DEFAULT_VALIDITY_MS,
     seq: prev.seq + 1,
     parent: previous.id
-  }, secretKey)
+  }, signer)
 }
 
 /**
@@ -191,8 +195,8 @@ export function updateListing (previous: Listing, changes: Partial<Omit<CreateLi
  * expiry is at least the previous one's, so the revocation outlives every version it withdraws
  * and an old copy replayed later is still recognised as superseded.
  */
-export function revokeListing (previous: Listing, secretKey: Uint8Array, options: { now?: number } = {}): Listing {
+export function revokeListing (previous: Listing, key: Uint8Array | Signer, options: { now?: number } = {}): Listing {
   const created = Math.max(options.now ?? Date.now(), previous.record.created + 1)
   const expires = Math.max(previous.record.expires, created + DEFAULT_VALIDITY_MS)
-  return updateListing(previous, { state: 'revoked', created, expires }, secretKey)
+  return updateListing(previous, { state: 'revoked', created, expires }, key)
 }

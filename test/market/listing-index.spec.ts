@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemoryDatastore } from 'datastore-core'
 import { LevelDatastore } from 'datastore-level'
+import { Key } from 'interface-datastore'
 import type { Datastore } from 'interface-datastore'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MAX_VALIDITY_MS } from '../../src/market/constants.ts'
@@ -149,6 +150,27 @@ describe('listing index', () => {
     await index.add(make({ name: 'first', created: T0 }).bytes)
     await index.add(make({ name: 'second', created: T0 + 1000 }).bytes)
     expect(names(await index.search(''))).toEqual(['second', 'first'])
+  })
+
+  it('behavior: addUnsafe skips the signature check but still refuses expired and stale versions', async () => {
+    const index = await started()
+    const v1 = make({ name: 'pre-verified' })
+    const v2 = updateListing(v1, { created: T0 + 10, expires: T0 + 30 * DAY }, SELLER_SECRET)
+    expect((await index.addUnsafe(v2)).status).toBe('added')
+    await expect(index.addUnsafe(v1)).rejects.toHaveProperty('name', 'StaleListingError')
+    clock = T0 + 31 * DAY
+    await expect(index.addUnsafe(make({ name: 'late' }))).rejects.toHaveProperty('name', 'RecordExpiredError')
+  })
+
+  it('behavior: an unreadable stored entry is skipped on start and left in place', async () => {
+    const datastore = new MemoryDatastore()
+    let index = await started(datastore)
+    await index.add(make({ name: 'good' }).bytes)
+    const bad = new Key('/market/listings/agora-market/x/model/broken')
+    await datastore.put(bad, Uint8Array.of(1, 2, 3))
+    index = await started(datastore)
+    expect(names(await index.search(''))).toEqual(['good'])
+    expect(await datastore.get(bad)).toEqual(Uint8Array.of(1, 2, 3))
   })
 
   it('behavior: using the index before start is a NotStartedError', async () => {
