@@ -13,7 +13,7 @@ beforeAll(async () => {
 })
 afterAll(async () => { await d?.close() })
 
-async function body (res: Response): Promise<unknown> { return await res.json() }
+async function body (res: Response): Promise<unknown> { return res.json() }
 
 describe('api', () => {
   it('default: with the repo token, /api/v0/id answers with this peer', async () => {
