@@ -48,5 +48,7 @@ export class DaemonNotRunningError extends Error {
 /** Write bytes to stdout, waiting for drain when the stream signals backpressure. */
 export async function writeOut (ctx: CommandContext, chunk: Uint8Array): Promise<void> {
   const out = ctx.io.stdout as { write: (c: Uint8Array) => unknown, once?: (ev: string, cb: () => void) => void }
-  if (out.write(chunk) === false && out.once != null) await new Promise<void>(resolve => out.once?.('drain', resolve))
+  // A Buffer view (no copy): streams and string-collecting test writers both take it as bytes/text.
+  const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+  if (out.write(buf) === false && out.once != null) await new Promise<void>(resolve => out.once?.('drain', resolve))
 }
