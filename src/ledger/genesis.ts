@@ -100,3 +100,41 @@ export function genesisEntries (g: Genesis): Array<[string, Value]> {
   out.push(['n/0', newSubnet(0, null, 0n, 0, rootParams, 0n) as unknown as Value])
   return out
 }
+
+/** What `makeGenesis` needs. */
+export interface MakeGenesisOptions {
+  chainId: string
+  /** Address of the block producer. */
+  authority: string
+  /** Funded addresses, rao. */
+  balances?: Record<string, bigint>
+  /** Unix ms. @default 0 */
+  timestamp?: number
+  /** Parameter overrides (as in the genesis file). */
+  params?: Record<string, unknown>
+}
+
+/** Build a checked genesis document (for `agora chain genesis` and dev chains). */
+export function makeGenesis (o: MakeGenesisOptions): GenesisJson {
+  const json: GenesisJson = {
+    chainId: o.chainId,
+    authority: o.authority,
+    timestamp: o.timestamp ?? 0,
+    balances: Object.fromEntries(Object.entries(o.balances ?? {}).map(([a, b]) => [a, b.toString()])),
+    params: o.params ?? {}
+  }
+  return genesisToJson(parseGenesis(json))
+}
+
+/**
+ * A single-peer development chain: `authority` produces blocks, `devAccount` holds 1 M TAO,
+ * subnets share the emission evenly (no root validators needed), blocks every `blockTimeMs`.
+ */
+export function devGenesis (authority: string, devAccount: string, blockTimeMs = 12_000): GenesisJson {
+  return makeGenesis({
+    chainId: 'agora-dev',
+    authority,
+    balances: { [devAccount]: 1_000_000n * 1_000_000_000n },
+    params: { blockTimeMs, emissionSplit: 'even', networkRateLimit: 0, networkMinLockCost: '1000000000' }
+  })
+}

@@ -1,6 +1,7 @@
 /** Shared set-up for ledger tests: deterministic keys, a genesis, a started in-memory ledger. */
 import { MemoryDatastore } from 'datastore-core'
 import { createLedger, generateKeyPair, parseGenesis, signTx, toAddress } from '../../src/ledger/index.ts'
+import type { CliIo } from '../../src/cli/command.ts'
 import type { Genesis, KeyPair, Ledger, TxBody } from '../../src/ledger/index.ts'
 
 /** A named test key: deterministic seed from the name. */
@@ -58,4 +59,18 @@ export function peekNonce (ledger: Ledger, address: string): number {
 /** Produce `count` blocks. */
 export async function blocks (ledger: Ledger, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await ledger.produceBlock()
+}
+
+/** An in-memory CLI io that records what the CLI prints (as in test/cli.spec.ts). */
+export function memoryIo (env: Record<string, string | undefined> = {}): CliIo & { stdoutText: () => string, stderrText: () => string } {
+  let o = ''
+  let e = ''
+  return {
+    stdout: { write: (c: string | Uint8Array) => { o += String(c) } },
+    stderr: { write: (c: string | Uint8Array) => { e += String(c) } },
+    env,
+    cwd: process.cwd(),
+    stdoutText: () => o,
+    stderrText: () => e
+  }
 }

@@ -1,0 +1,69 @@
+/** The coldkey keystore, and the offline ledger CLI commands (`wallet create|list`, `chain genesis`). */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { main } from '../../src/cli/main.ts'
+import { createWallet, genesisHash, genesisToJson, listWallets, openWallet, parseGenesis, toAddress } from '../../src/ledger/index.ts'
+import { memoryIo, testKey } from './helpers.ts'
+
+let dir = ''
+beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-wallet-')) })
+afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
+
+describe('keystore', () => {
+  it('default: create, list and open a coldkey', async () => {
+    const seed = new Uint8Array(32).fill(7)
+    const w = await createWallet(dir, 'main', 'correct horse', seed)
+    expect(w.address).toBe(toAddress(w.publicKey))
+    expect(await listWallets(dir)).toEqual([{ name: 'main', address: w.address, path: w.path }])
+    const opened = await openWallet(dir, 'main', 'correct horse')
+    expect(opened.secretKey).toEqual(seed)
+    // the file holds no plaintext seed
+    expect(await readFile(w.path, 'utf8')).not.toContain(Buffer.from(seed).toString('hex'))
+  })
+
+  it('behavior: a wrong password, a swapped address and an existing name are KeystoreErrors', async () => {
+    const w = await createWallet(dir, 'main', 'pw')
+    await expect(openWallet(dir, 'main', 'not pw')).rejects.toHaveProperty('name', 'KeystoreError')
+    const f = JSON.parse(await readFile(w.path, 'utf8'))
+    f.address = testKey('mallory').address
+    await writeFile(w.path, JSON.stringify(f))
+    await expect(openWallet(dir, 'main', 'pw')).rejects.toHaveProperty('name', 'KeystoreError')
+    await expect(createWallet(dir, 'main', 'pw')).rejects.toHaveProperty('name', 'KeystoreError')
+    await expect(openWallet(dir, 'nobody', 'pw')).rejects.toHaveProperty('name', 'KeystoreError')
+    await expect(createWallet(dir, '../escape', 'pw')).rejects.toHaveProperty('name', 'InvalidAmountError')
+  })
+})
+
+describe('ledger cli', () => {
+  it('default: wallet create and list with the password from the environment', async () => {
+    const io = memoryIo({ AGORA_REPO: dir, AGORA_WALLET_PASSWORD: 'pw' })
+    expect(await main(['wallet', 'create', '--name', 'alice', '--json'], io)).toBe(0)
+    const created = JSON.parse(io.stdoutText())
+    expect(created.name).toBe('alice')
+    const io2 = memoryIo({ AGORA_REPO: dir })
+    expect(await main(['wallet', 'list', '--json'], io2)).toBe(0)
+    expect(JSON.parse(io2.stdoutText())).toEqual([{ name: 'alice', address: created.address, path: join(dir, 'wallets', 'alice.json') }])
+    expect((await openWallet(join(dir, 'wallets'), 'alice', 'pw')).address).toBe(created.address)
+  })
+
+  it('behavior: without a password and without a terminal, create is a usage error', async () => {
+    const io = memoryIo({ AGORA_REPO: dir })
+    expect(await main(['wallet', 'create'], io)).toBe(2)
+    expect(io.stderrText()).toContain('AGORA_WALLET_PASSWORD')
+  })
+
+  it('behavior: chain genesis writes a genesis the ledger accepts', async () => {
+    const a = testKey('authority').address
+    const io = memoryIo({})
+    expect(await main(['chain', 'genesis', '--authority', a, '--chain-id', 'net', '--fund', `${a}=12.5`, '--tempo', '20'], io)).toBe(0)
+    const g = parseGenesis(JSON.parse(io.stdoutText()))
+    expect(g.chainId).toBe('net')
+    expect(g.balances).toEqual([[a, 12_500_000_000n]])
+    expect(g.params.newSubnet.tempo).toBe(20)
+    expect(genesisHash(parseGenesis(genesisToJson(g)))).toBe(genesisHash(g))
+    const bad = memoryIo({})
+    expect(await main(['chain', 'genesis', '--authority', 'nope'], bad)).toBe(2)
+  })
+})
