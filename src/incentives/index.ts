@@ -38,3 +38,6 @@ export { drawRange, eligibleTasks, nonceCommitment, selectTasks, taskKey, tuneK,
 export type { EligibleEntry, ProbeTask, SelectTasksInput, TuneKInput } from './tasks.ts'
 export { checkMaxWeightLimit, maxUpscale, weightRow } from './weights.ts'
 export type { UidScore, WeightRow, WeightRowInput } from './weights.ts'
+export { Validator, validator } from './validator.ts'
+export type { RoundOutcome, ValidatorComponents, ValidatorInit } from './validator.ts'
+export type { ChainView, EligibleSource, NeuronView, Prober, SubnetWeightParams, WeightSubmitter } from './validator-types.ts'
