@@ -3,9 +3,11 @@
  *   1. agora → agora over /agora/fetch/1.0.0 (Network.fetch: verified, stored in an FsBlockstore)
  *   2. Helia → Helia over Bitswap, the same DAG (stock Helia configured for loopback, `unixfs.cat`)
  *   3. a raw libp2p stream (TCP + Noise + Yamux) carrying the same number of bytes, no storage
- * It prints MB/s for each, the ratios, and the receiving agora process's peak RSS.
+ * It prints MB/s for each, the ratios, and the receiving agora process's peak RSS. `agora-semi2`
+ * repeats the agora fetch with the receiver run as `node --max-semi-space-size=2` (V8's young
+ * generation grows to 32 MB under this allocation rate; the flag caps it at 4 MB).
  *
- *   node bench/transfer.bench.ts [--size MiB (default 1024)] [--only agora,helia,raw]
+ *   node bench/transfer.bench.ts [--size MiB (default 1024)] [--only agora,agora-semi2,helia,raw]
  */
 import { fork } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -28,10 +30,10 @@ if (process.argv[2] === '--role') {
   await main()
 }
 
-interface Figure { mbps: number, ms: number, maxRss?: number }
+interface Figure { mbps: number, ms: number, maxRss?: number, idleRss?: number }
 
 async function main (): Promise<void> {
-  const { values } = parseArgs({ options: { size: { type: 'string', default: '1024' }, only: { type: 'string', default: 'agora,helia,raw' } } })
+  const { values } = parseArgs({ options: { size: { type: 'string', default: '1024' }, only: { type: 'string', default: 'agora,agora-semi2,helia,raw' } } })
   const sizeMiB = Number(values.size)
   const size = sizeMiB * MiB
   const only = new Set(values.only?.split(','))
@@ -43,7 +45,8 @@ async function main (): Promise<void> {
     console.log(`generating and importing ${sizeMiB} MiB (random bytes, unixfs-v1-2025: 1 MiB raw leaves) ...`)
     const { cid } = await sender.call('import', { size })
     console.log(`root ${cid}`)
-    if (only.has('agora')) figures.agora = await agora(sender, cid, size, dirs)
+    if (only.has('agora')) figures.agora = await agora(sender, cid, size, dirs, [])
+    if (only.has('agora-semi2')) figures['agora-semi2'] = await agora(sender, cid, size, dirs, ['--max-semi-space-size=2'])
     if (only.has('helia')) figures.helia = await helia(sender.dir, cid, size, dirs)
     if (only.has('raw')) figures.raw = await raw(size)
   } finally {
@@ -52,10 +55,12 @@ async function main (): Promise<void> {
   }
   console.log(`\nresults (${sizeMiB} MiB, loopback, MB = 10^6 bytes):`)
   for (const [name, f] of Object.entries(figures)) {
-    console.log(`  ${name.padEnd(6)} ${f.mbps.toFixed(1).padStart(8)} MB/s  (${(f.ms / 1000).toFixed(2)} s)   reproduce: ${cmd(name)}`)
+    console.log(`  ${name.padEnd(11)} ${f.mbps.toFixed(1).padStart(8)} MB/s  (${(f.ms / 1000).toFixed(2)} s)   reproduce: ${cmd(name)}`)
   }
-  if (figures.agora?.maxRss != null) {
-    console.log(`  agora fetching process peak RSS: ${(figures.agora.maxRss / 1e6).toFixed(1)} MB (target < 200 MB)   reproduce: ${cmd('agora')}`)
+  for (const name of ['agora', 'agora-semi2']) {
+    const f = figures[name]
+    if (f?.maxRss == null) continue
+    console.log(`  ${name} fetching process peak RSS: ${(f.maxRss / 1e6).toFixed(1)} MB (idle before the fetch: ${((f.idleRss ?? 0) / 1e6).toFixed(1)} MB; target < 200 MB)   reproduce: ${cmd(name)}`)
   }
   if (figures.agora != null && figures.helia != null) {
     console.log(`  agora / helia bitswap: ${(figures.agora.mbps / figures.helia.mbps).toFixed(2)}x (target >= 4x)   reproduce: ${cmd('agora,helia')}`)
@@ -65,14 +70,15 @@ async function main (): Promise<void> {
   }
 }
 
-async function agora (sender: PeerProcess, cid: string, size: number, dirs: string[]): Promise<Figure> {
-  const receiver = await spawnPeer()
+async function agora (sender: PeerProcess, cid: string, size: number, dirs: string[], nodeOptions: string[]): Promise<Figure> {
+  const receiver = await spawnPeer({ nodeOptions })
   dirs.push(receiver.dir)
   try {
+    const idleRss = await receiver.call('maxRss')
     const result = await receiver.call('fetch', { cid, providers: [sender.addrs[0]], useDht: false })
     const maxRss = await receiver.call('maxRss')
-    console.log(`agora: ${result.blocksFetched} blocks, ${result.bytesFetched} bytes in ${result.ms.toFixed(0)} ms`)
-    return { mbps: size / 1e6 / (result.ms / 1000), ms: result.ms, maxRss }
+    console.log(`agora${nodeOptions.length > 0 ? ` (node ${nodeOptions.join(' ')})` : ''}: ${result.blocksFetched} blocks, ${result.bytesFetched} bytes in ${result.ms.toFixed(0)} ms`)
+    return { mbps: size / 1e6 / (result.ms / 1000), ms: result.ms, maxRss, idleRss }
   } finally {
     await receiver.stop()
   }

@@ -58,6 +58,19 @@ describe('fetch', { timeout: 60_000 }, () => {
     expect(again).toMatchObject({ blocksFetched: 0, blocksSkipped: stored })
   })
 
+  it('behavior: blocks are striped across several providers in parallel', async () => {
+    const [a, b, c] = [await peer(), await peer(), await peer()]
+    const bytes = randomBytes(4 * MiB)
+    // 16 leaves of 256 KiB; with a window of 2 neither provider can take them all at once
+    const root = await importFile(a.stores.blockstore, bytes, 'unixfs-v0-2015')
+    await importFile(b.stores.blockstore, bytes, 'unixfs-v0-2015')
+    const result = await c.network.fetch(root, { providers: [a.network.addresses()[0], b.network.addresses()[0]], window: 2, useDht: false })
+    expect(result.providers).toHaveLength(2)
+    for (const p of result.providers) expect(p.blocks).toBeGreaterThan(0)
+    expect(result.providers[0].blocks + result.providers[1].blocks).toBe(result.blocksFetched)
+    expect(await sha256Of(c.stores.blockstore, root)).toBe(hex(bytes))
+  })
+
   it('behavior: fetchBlock returns one verified block without walking its links', async () => {
     const a = await peer()
     const b = await peer()
