@@ -73,7 +73,7 @@ export class ContentStore {
     const o = this.#opts(options)
     return this.lock.shared(async () => {
       const r = await addPath(this.repo.blockstore, path, o)
-      if (options.pin !== false) await this.pins.add(r.cid, this.repo.blockstore, options)
+      if (options.pin !== false) await this.pins.addUnsafe(r.cid, options)
       return { ...r, profile: o.profile }
     })
   }
@@ -83,7 +83,7 @@ export class ContentStore {
     const o = this.#opts(options)
     return this.lock.shared(async () => {
       const r = await addStream(this.repo.blockstore, source, o)
-      if (options.pin !== false) await this.pins.add(r.cid, this.repo.blockstore, options)
+      if (options.pin !== false) await this.pins.addUnsafe(r.cid, options)
       return { ...r, profile: o.profile }
     })
   }

@@ -37,6 +37,14 @@ export class Pins {
    */
   async add (cid: CID, blocks: BlockReader, options?: AbortOptions): Promise<Pin> {
     await drain(walkDag(blocks, cid, options))
+    return this.addUnsafe(cid, options)
+  }
+
+  /**
+   * Pin without checking that the DAG is complete: only for a DAG this process has just written
+   * in full (an import), where the check would read every block back.
+   */
+  async addUnsafe (cid: CID, options?: AbortOptions): Promise<Pin> {
     const pin: Pin = { cid, type: 'recursive', created: Date.now() }
     await this.#ds.put(pinKey(cid), new TextEncoder().encode(JSON.stringify({ cid: cid.toString(), type: pin.type, created: pin.created })), options)
     return pin
