@@ -137,7 +137,8 @@ export class Validator implements Startable {
 
   /**
    * Runs the current round if it has not been run: tasks, round record, probes, scoring,
-   * weights. Returns `null` if this round was already run.
+   * weights. Returns `null` if this round was already run, or if this hotkey holds no uid
+   * with a validator permit on the subnet.
    */
   async runRound (options?: AbortOptions): Promise<RoundOutcome | null> {
     const { netuid } = this.#init
@@ -151,6 +152,13 @@ export class Validator implements Startable {
       this.#c.chain.blockHash(round, options),
       this.#c.eligible.eligible(netuid, options)
     ])
+    const self = neurons.find(n => equalBytes(n.hotkey, this.hotkey))
+    // Policy: a hotkey without a uid and a validator permit cannot set weights that count, so
+    // it does not load miners with probes either.
+    if (self?.permit !== true) {
+      log('round %d skipped: this hotkey has no validator permit on subnet %d', round, netuid)
+      return null
+    }
     const k = this.#chooseK(eligible, seed, params, neurons)
     const nonce = this.#random(32)
     const record: RoundRecord = {

@@ -91,6 +91,19 @@ async function start (datastore: MemoryDatastore, fake: ReturnType<typeof fakeCh
 }
 
 describe('validator round', () => {
+  it('behavior: a hotkey without a validator permit does not probe', async () => {
+    const fake = fakeChain(false)
+    const neurons = await fake.chain.metagraph(NETUID)
+    fake.chain.metagraph = async () => neurons.map(n => ({ ...n, permit: n.uid !== 0 }))
+    let probes = 0
+    const v = new Validator({ datastore: new MemoryDatastore(), chain: fake.chain, weights: fake.weights, prober: { probe: async (t, c) => { probes++; return prober.probe(t, c) } }, eligible: { eligible: async () => eligible } }, { netuid: NETUID, secretKey: secret, roundBlocks: 4 })
+    await v.start()
+    running.push(v)
+    fake.state.block = 8
+    expect(await v.runRound()).toBeNull()
+    expect(probes).toBe(0)
+  })
+
   it('default: with commit-reveal, commits then reveals a row that pays the honest miners only, across a restart', async () => {
     const fake = fakeChain(true)
     const ds = new MemoryDatastore()
