@@ -32,6 +32,8 @@ class AgoraNetwork implements Network {
   private bitswap?: BitswapEngine
   private shutdown = new AbortController()
   private started = false
+  /** Fetches in progress; `stop()` lets them abort their streams before libp2p stops (§8.11). */
+  private readonly running = new Set<Promise<unknown>>()
 
   constructor (init: NetworkInit) {
     this.init = init
@@ -77,6 +79,7 @@ class AgoraNetwork implements Network {
     if (!this.started) return
     this.started = false
     this.shutdown.abort(new NetworkNotStartedError('the network is stopping'))
+    await Promise.allSettled([...this.running])
     await this.node?.unhandle(FETCH_PROTOCOL)
     await this.bitswap?.stop()
     this.bitswap = undefined
@@ -150,6 +153,15 @@ class AgoraNetwork implements Network {
     }
   }
 
+  private async track<T> (p: Promise<T>): Promise<T> {
+    this.running.add(p)
+    try {
+      return await p
+    } finally {
+      this.running.delete(p)
+    }
+  }
+
   private fetchContext (): FetchContext {
     return {
       libp2p: this.libp2p,
@@ -165,7 +177,7 @@ class AgoraNetwork implements Network {
   async fetch (root: CID, options?: FetchOptions): Promise<FetchResult> {
     if (!this.started) throw new NetworkNotStartedError('the network has not been started')
     assertSupportedHash(root)
-    const result = await runFetch(this.fetchContext(), root, true, options)
+    const result = await this.track(runFetch(this.fetchContext(), root, true, options))
     options?.onProgress?.({ type: 'agora:fetch:done', result })
     return result
   }
@@ -173,7 +185,7 @@ class AgoraNetwork implements Network {
   async fetchBlock (cid: CID, options?: FetchOptions): Promise<Uint8Array> {
     if (!this.started) throw new NetworkNotStartedError('the network has not been started')
     assertSupportedHash(cid)
-    await runFetch(this.fetchContext(), cid, false, options)
+    await this.track(runFetch(this.fetchContext(), cid, false, options))
     const bytes = await readBlock(this.init.blockstore, cid, Infinity)
     if (bytes == null) throw new NotFoundError(`block ${cid} vanished from the blockstore`)
     return bytes

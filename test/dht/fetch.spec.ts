@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { byteStream } from '@libp2p/utils'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { FETCH_PROTOCOL } from '../../src/dht/index.ts'
 import { teardown, testPeer } from './fixtures/in-process.ts'
 import { importFile, sha256Of } from './fixtures/repo.ts'
@@ -149,6 +149,18 @@ describe('fetch', { timeout: 60_000 }, () => {
     expect(err?.type === 'agora:serve:error' ? err.error.name : undefined).toBe('MalformedMessageError')
     await b.network.fetch(root, { providers: [a.network.peerId], useDht: false })
     expect(await sha256Of(b.stores.blockstore, root)).toBe(hex(bytes))
+  })
+
+  it('behavior: stopping the network ends a fetch in progress with NetworkNotStartedError', async () => {
+    const a = await peer({}, s => stalling(s.blockstore))
+    const b = await peer()
+    const root = await importFile(a.stores.blockstore, randomBytes(1000))
+    const events: FetchProgressEvent[] = []
+    const p = b.network.fetch(root, { providers: [a.network.addresses()[0]], useDht: false, onProgress: e => events.push(e) })
+    p.catch(() => {})
+    await vi.waitFor(() => { expect(events.map(e => e.type)).toContain('agora:fetch:provider-connected') })
+    await b.network.stop()
+    await expect(p).rejects.toHaveProperty('name', 'NetworkNotStartedError')
   })
 
   it('behavior: with no provider at all the fetch fails with NoProvidersError instead of hanging', async () => {
