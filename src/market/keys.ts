@@ -73,10 +73,20 @@ export function verifyBytes (signature: Uint8Array, message: Uint8Array, publicK
   }
 }
 
+const peerIds = new Map<string, string>()
+
 /** The libp2p peer id string (`12D3Koo…`) of an ed25519 public key. */
 export function peerIdOf (publicKey: Uint8Array): string {
   assertBytes(publicKey, 32, 'public key')
-  return peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString()
+  const hex = Buffer.from(publicKey).toString('hex')
+  let id = peerIds.get(hex)
+  if (id == null) {
+    id = peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString()
+    // a bounded memo: an index holds a few thousand publishers, a flood of new keys just resets it
+    if (peerIds.size >= 65_536) peerIds.clear()
+    peerIds.set(hex, id)
+  }
+  return id
 }
 
 /** The X25519 public key of an ed25519 public key. */

@@ -17,7 +17,7 @@ import { assertCurrent, decodeListingUnsafe, verifyListing } from './listing.ts'
 import type { Listing } from './listing.ts'
 import type { ListingKind, ListingRecord } from './listing-schema.ts'
 import { listingKeyString, selectListingRecord } from './record.ts'
-import { TextIndex } from './text-index.ts'
+import { TextIndex, tokenize } from './text-index.ts'
 import { topK } from './top-k.ts'
 
 /** What the index needs from its host. */
@@ -94,6 +94,9 @@ export class ListingIndex implements Startable {
   private byId = new Map<string, Doc>()
   private docs: Doc[] = []
   private text = new TextIndex()
+  /** Visible docs per publisher peer id and per tag: candidate sets for searches without words. */
+  private byPublisher = new Map<string, Set<Doc>>()
+  private byTag = new Map<string, Set<Doc>>()
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor (components: ListingIndexComponents, init: ListingIndexInit = {}) {
@@ -197,16 +200,17 @@ export class ListingIndex implements Startable {
     const filter = this.filterOf(options)
     const limit = options.limit ?? 20
     const offset = options.offset ?? 0
-    const hasWords = text.trim().length > 0
-    const scored = hasWords ? this.text.search(text) : null
-    const candidates = function * (docs: Doc[]): Generator<[Doc, number]> {
+    const scored = tokenize(text).length > 0 ? this.text.search(text) : null
+    const docs = this.docs
+    const pool = this.browsePool(options)
+    const candidates = function * (): Generator<[Doc, number]> {
       if (scored == null) {
-        for (const d of docs) if (filter(d)) yield [d, 0]
+        for (const d of pool) if (filter(d)) yield [d, 0]
       } else {
         for (const [num, score] of scored) if (filter(docs[num])) yield [docs[num], score]
       }
     }
-    const best = topK(candidates(this.docs), offset + limit, ([a, sa], [b, sb]) =>
+    const best = topK(candidates(), offset + limit, ([a, sa], [b, sb]) =>
       sb - sa || b.created - a.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     const hits: SearchHit[] = []
     for (const [doc, score] of best.slice(offset)) hits.push({ listing: this.load(doc), score })
@@ -295,10 +299,22 @@ export class ListingIndex implements Startable {
     this.docs.push(doc)
     if (!this.visible(doc)) return
     this.byId.set(doc.id, doc)
+    addTo(this.byPublisher, doc.publisher, doc)
+    for (const t of doc.tags) addTo(this.byTag, t, doc)
     this.text.add(doc.num, { name: r.name, tags: r.tags.join(' '), task: r.task ?? '', description: r.description })
   }
 
+  /** The smallest candidate set for a search without words. */
+  private browsePool (o: SearchOptions): Iterable<Doc> {
+    const publisher = o.publisher instanceof Uint8Array ? peerIdOf(o.publisher) : o.publisher
+    if (publisher != null) return this.byPublisher.get(publisher) ?? []
+    if (o.tag != null) return this.byTag.get(o.tag) ?? []
+    return this.docs
+  }
+
   private hide (doc: Doc): void {
+    this.byPublisher.get(doc.publisher)?.delete(doc)
+    for (const t of doc.tags) this.byTag.get(t)?.delete(doc)
     this.text.remove(doc.num)
     this.byId.delete(doc.id)
   }
@@ -331,6 +347,8 @@ export class ListingIndex implements Startable {
   private reset (): void {
     this.heads = new Map()
     this.byId = new Map()
+    this.byPublisher = new Map()
+    this.byTag = new Map()
     this.docs = []
     this.text = new TextIndex()
   }
@@ -349,6 +367,12 @@ export class ListingIndex implements Startable {
 /** Factory in the libp2p service style: `listingIndex(init)(components)`. */
 export function listingIndex (init: ListingIndexInit = {}): (components: ListingIndexComponents) => ListingIndex {
   return (components) => new ListingIndex(components, init)
+}
+
+function addTo (map: Map<string, Set<Doc>>, key: string, doc: Doc): void {
+  let set = map.get(key)
+  if (set == null) { set = new Set(); map.set(key, set) }
+  set.add(doc)
 }
 
 function itemOf (record: ListingRecord): string {

@@ -12,6 +12,7 @@ export type TextFields = { [K in keyof typeof FIELD_WEIGHTS]: string }
 
 const STOP_WORDS = new Set(['a', 'an', 'and', 'are', 'as', 'at', 'be', 'by', 'for', 'from', 'in', 'is', 'it', 'of', 'on', 'or', 'the', 'this', 'to', 'with'])
 const MAX_TOKENS_PER_FIELD = 512
+const MAX_QUERY_WORDS = 32
 const K1 = 1.2
 const B = 0.75
 
@@ -35,6 +36,10 @@ export class TextIndex {
   private readonly alive: boolean[] = []
   private liveCount = 0
   private deadInPostings = 0
+  private generation = 0
+  private marks = new Uint32Array(0)
+  private hits = new Uint16Array(0)
+  private scores = new Float64Array(0)
   private totalLength = 0
 
   /** Number of live documents. */
@@ -82,35 +87,55 @@ export class TextIndex {
    * Returns an empty map for a query with no searchable words.
    */
   search (text: string): Map<number, number> {
-    const words = [...new Set(tokenize(text))]
-    let scores = new Map<number, number>()
-    if (words.length === 0) return scores
+    // Policy: a query's cost is bounded by its first MAX_QUERY_WORDS distinct words.
+    const words = [...new Set(tokenize(text))].slice(0, MAX_QUERY_WORDS)
+    const result = new Map<number, number>()
     const lists: Posting[] = []
     for (const w of words) {
       const p = this.postings.get(w)
-      if (p == null) return scores
+      if (p == null) return result
       lists.push(p)
     }
+    if (lists.length === 0) return result
     lists.sort((a, b) => a.docs.length - b.docs.length)
+    this.ensureScratch()
+    const gen = ++this.generation
+    const { hits, scores } = this
     const avg = this.liveCount === 0 ? 1 : Math.max(1, this.totalLength / this.liveCount)
     const n = this.liveCount
     lists.forEach((p, k) => {
       // df counts dead entries too until the next compaction: a small, bounded distortion
       const df = p.docs.length
       const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5))
-      const next = new Map<number, number>()
       for (let j = 0; j < p.docs.length; j++) {
         const doc = p.docs[j]
         if (!this.alive[doc]) continue
-        const prev = k === 0 ? 0 : scores.get(doc)
-        if (prev === undefined) continue
+        if (k === 0) {
+          this.marks[doc] = gen
+          hits[doc] = 0
+          scores[doc] = 0
+        } else if (this.marks[doc] !== gen || hits[doc] !== k) continue
         const w = p.weights[j]
-        const norm = K1 * (1 - B + B * this.lengths[doc] / avg)
-        next.set(doc, prev + idf * (w * (K1 + 1)) / (w + norm))
+        scores[doc] += idf * (w * (K1 + 1)) / (w + K1 * (1 - B + B * this.lengths[doc] / avg))
+        hits[doc] = k + 1
       }
-      scores = next
     })
-    return scores
+    for (const doc of lists[0].docs) {
+      if (this.marks[doc] === gen && hits[doc] === lists.length) result.set(doc, scores[doc])
+    }
+    return result
+  }
+
+  /** Per-document scratch arrays for {@link search}, reused across queries (generation-marked). */
+  private ensureScratch (): void {
+    const need = this.alive.length
+    if (this.marks.length >= need) return
+    const size = Math.max(need, this.marks.length * 2, 1024)
+    const marks = new Uint32Array(size)
+    marks.set(this.marks)
+    this.marks = marks
+    this.hits = new Uint16Array(size)
+    this.scores = new Float64Array(size)
   }
 
   /** Drops postings of dead documents when they are most of the index. */
