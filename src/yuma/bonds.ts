@@ -4,10 +4,10 @@
  */
 import { ONE, U16_MAX, div, mul, toU16 } from './fixed.ts'
 import { liquidAlpha, sigmoidSlope } from './liquid-alpha.ts'
-import { colMaxUpscale, colNormalize, emptyRow, matVecMul, matmulTranspose, rowHadamard, rowOf, rowSum } from './matrix.ts'
+import { MatrixBuilder, colMaxUpscale, colNormalize, mapEntries, matmulTranspose, rowDot, rowHadamard } from './matrix.ts'
 import { normalizeInPlace } from './vector.ts'
 import type { LiquidAlphaParams } from './liquid-alpha.ts'
-import type { FixedMatrix, FixedRow } from './matrix.ts'
+import type { FixedMatrix } from './matrix.ts'
 import type { YumaParams } from './types.ts'
 
 /** α = 1 − bondsMovingAverage/10⁶, through I64F64 as the chain computes it. */
@@ -25,55 +25,53 @@ export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: n
   const acc = new Float64Array(n)
   const mark = new Uint8Array(n)
   const touched = new Int32Array(n)
-  const js = new Int32Array(n)
-  const vs = new Float64Array(n)
-  return next.map((nr, i): FixedRow => {
-    const or = old[i] ?? emptyRow()
+  const out = new MatrixBuilder(next.rows, next.ptr[next.rows] + old.ptr[old.rows])
+  for (let i = 0; i < next.rows; i++) {
     let t = 0
-    for (let k = 0; k < nr.j.length; k++) {
-      const j = nr.j[k]
+    for (let k = next.ptr[i]; k < next.ptr[i + 1]; k++) {
+      const j = next.col[k]
       if (mark[j] === 0) { mark[j] = 1; touched[t++] = j }
-      acc[j] += mul(alpha, nr.v[k])
+      acc[j] += mul(alpha, next.val[k])
     }
-    for (let k = 0; k < or.j.length; k++) {
-      const j = or.j[k]
+    for (let k = old.ptr[i]; k < old.ptr[i + 1]; k++) {
+      const j = old.col[k]
       if (mark[j] === 0) { mark[j] = 1; touched[t++] = j }
-      acc[j] += mul(keep, or.v[k])
+      acc[j] += mul(keep, old.val[k])
     }
-    if (t === 0) return emptyRow()
-    let o = 0
     if (t * 16 > n) {
       // many columns touched: a scan of the dense accumulator is cheaper than a sort
       for (let j = 0; j < n; j++) {
         if (mark[j] === 0) continue
-        if (acc[j] > 0) { js[o] = j; vs[o++] = acc[j] }
+        if (acc[j] > 0) out.push(j, acc[j])
         acc[j] = 0
         mark[j] = 0
       }
-    } else {
+    } else if (t > 0) {
       const cols = touched.slice(0, t).sort()
       for (let k = 0; k < t; k++) {
         const j = cols[k]
-        if (acc[j] > 0) { js[o] = j; vs[o++] = acc[j] }
+        if (acc[j] > 0) out.push(j, acc[j])
         acc[j] = 0
         mark[j] = 0
       }
     }
-    return rowOf(js, vs, o)
-  })
+    out.endRow()
+  }
+  return out.done()
 }
 
 /**
- * The value the chain's `liquid_alpha_matrix_sparse` finds at each column: it walks the row with
- * a cursor that only moves forward, so in a row not sorted by uid some entries are not found (0).
+ * The value the chain's `liquid_alpha_matrix_sparse` finds at each column of row i: it walks the
+ * row with a cursor that only moves forward, so in a row not sorted by uid some entries are not
+ * found (0).
  */
-function scanRow (row: FixedRow, n: number, out: Float64Array): void {
+function scanRow (m: FixedMatrix, i: number, n: number, out: Float64Array): void {
   out.fill(0)
-  let p = 0
-  const len = row.j.length
-  for (let j = 0; j < n && p < len; j++) {
-    while (p < len && row.j[p] < j) p++
-    if (p < len && row.j[p] === j) out[j] = row.v[p]
+  let p = m.ptr[i]
+  const end = m.ptr[i + 1]
+  for (let j = 0; j < n && p < end; j++) {
+    while (p < end && m.col[p] < j) p++
+    if (p < end && m.col[p] === j) out[j] = m.val[p]
   }
 }
 
@@ -87,27 +85,25 @@ export function matEmaLiquid (next: FixedMatrix, old: FixedMatrix, consensus: Fl
   const bAt = new Float64Array(n)
   const oldAt = new Float64Array(n)
   const memo = new Map<number, number>()
-  const js = new Int32Array(n)
-  const vs = new Float64Array(n)
-  return next.map((nr, i): FixedRow => {
-    if (nr.j.length === 0) return emptyRow()
-    const or = old[i] ?? emptyRow()
-    scanRow(nr, n, wAt)
-    scanRow(or, n, bAt)
-    for (let k = 0; k < or.j.length; k++) oldAt[or.j[k]] = or.v[k]
-    let o = 0
-    for (let k = 0; k < nr.j.length; k++) {
-      const j = nr.j[k]
-      const a = liquidAlpha(consensus[j], wAt[j], bAt[j], p, memo)
-      const decayed = mul(ONE - a, oldAt[j])
-      const inc = mul(a, nr.v[k])
-      const sum = decayed + (inc > 0 ? inc : 0)
-      const val = sum < ONE ? sum : ONE
-      if (val > 0) { js[o] = j; vs[o++] = val }
+  const out = new MatrixBuilder(next.rows, next.ptr[next.rows])
+  for (let i = 0; i < next.rows; i++) {
+    if (next.ptr[i + 1] > next.ptr[i]) {
+      scanRow(next, i, n, wAt)
+      scanRow(old, i, n, bAt)
+      for (let k = old.ptr[i]; k < old.ptr[i + 1]; k++) oldAt[old.col[k]] = old.val[k]
+      for (let k = next.ptr[i]; k < next.ptr[i + 1]; k++) {
+        const j = next.col[k]
+        const a = liquidAlpha(consensus[j], wAt[j], bAt[j], p, memo)
+        const inc = mul(a, next.val[k])
+        const sum = mul(ONE - a, oldAt[j]) + (inc > 0 ? inc : 0)
+        const val = sum < ONE ? sum : ONE
+        if (val > 0) out.push(j, val)
+      }
+      for (let k = old.ptr[i]; k < old.ptr[i + 1]; k++) oldAt[old.col[k]] = 0
     }
-    for (let k = 0; k < or.j.length; k++) oldAt[or.j[k]] = 0
-    return rowOf(js, vs, o)
-  })
+    out.endRow()
+  }
+  return out.done()
 }
 
 /** The result of the bonds step. */
@@ -129,7 +125,7 @@ export function yuma2Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Fl
   const delta = colNormalize(rowHadamard(wb, activeStake), n)
   const emaBonds = colNormalize(matEma(delta, b, emaAlpha(params.bondsMovingAverage), n), n)
   const dividends = normalizeInPlace(matmulTranspose(emaBonds, incentive))
-  const storeU16 = colMaxUpscale(emaBonds, n).map(toU16Row)
+  const storeU16 = mapEntries(colMaxUpscale(emaBonds, n), toU16)
   return { emaBonds, storeU16, dividends }
 }
 
@@ -138,30 +134,19 @@ export function yuma2Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Fl
  * D_i = A_i · Σ_j Ê_ij I_j normalized, Ê the column-normalized E; stored floor(E·65535).
  */
 export function yuma3Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Float64Array, incentive: Float64Array, consensus: Float64Array, n: number, params: YumaParams): BondsResult {
-  const b = bonds.map(u16ToProportion)
+  const b = mapEntries(bonds, u16ToProportion)
   const liquid = params.liquidAlpha && consensus.some(c => c !== 0)
   const emaBonds = liquid
     ? matEmaLiquid(wb, b, consensus, n, { low: div(params.alphaLow, U16_MAX), high: div(params.alphaHigh, U16_MAX), slope: sigmoidSlope(params.alphaSigmoidSteepness) })
     : matEma(wb, b, emaAlpha(params.bondsMovingAverage), n)
-  const totalBonds = rowSum(matVecMul(colNormalize(emaBonds, n), incentive))
+  const totalBonds = rowDot(colNormalize(emaBonds, n), incentive)
   const dividends = new Float64Array(n)
   for (let i = 0; i < n; i++) dividends[i] = mul(totalBonds[i], activeStake[i])
   normalizeInPlace(dividends)
-  return { emaBonds, storeU16: emaBonds.map(toU16Row), dividends }
-}
-
-/** `fixed_proportion_to_u16` on every entry of a row. */
-function toU16Row (row: FixedRow): FixedRow {
-  if (row.j.length === 0) return row
-  const v = new Float64Array(row.v.length)
-  for (let k = 0; k < v.length; k++) v[k] = toU16(row.v[k])
-  return { j: row.j, v }
+  return { emaBonds, storeU16: mapEntries(emaBonds, toU16), dividends }
 }
 
 /** `fixed_to_fixed_u16_proportion`: stored u16 / 65535 as I32F32. */
-function u16ToProportion (row: FixedRow): FixedRow {
-  if (row.j.length === 0) return row
-  const v = new Float64Array(row.v.length)
-  for (let k = 0; k < v.length; k++) v[k] = div(row.v[k], U16_MAX)
-  return { j: row.j, v }
+function u16ToProportion (v: number): number {
+  return div(v, U16_MAX)
 }

@@ -13,7 +13,7 @@
 import { checkEpochInput } from './input.ts'
 import { U16_MAX, div, toU16 } from './fixed.ts'
 import { yuma2Bonds, yuma3Bonds } from './bonds.ts'
-import { colClip, emptyRow, interpolate, keepColumns, matmul, rowNormalize, rowOf, rowSum } from './matrix.ts'
+import { MatrixBuilder, colClip, interpolate, keepColumns, matmul, rowNormalize, rowSum } from './matrix.ts'
 import { isTopkNonzero, isZero, maskInPlace, normalizeInPlace, normalizeUsingSum, sum } from './vector.ts'
 import { weightedMedianColSparse } from './weighted-median.ts'
 import type { CheckedInput } from './input.ts'
@@ -33,26 +33,23 @@ function stakeWeights (x: CheckedInput): Float64Array {
 
 /** §4.5: drop rows without permit, the diagonal (owner excepted), outdated and commit-masked entries; row-normalize. */
 function maskedWeights (x: CheckedInput, permits: boolean[]): FixedMatrix {
-  const { lastUpdate, blockAtRegistration: reg, ownerUid, commitBlocks } = x
-  const masked = x.weights.map((row, i) => {
-    if (!permits[i] || row.j.length === 0) return emptyRow()
-    const cb = commitBlocks?.[i] ?? null
-    const len = row.j.length
-    const js = new Int32Array(len)
-    const vs = new Float64Array(len)
-    let o = 0
-    for (let k = 0; k < len; k++) {
-      const j = row.j[k]
-      if (j === i && i !== ownerUid) continue // the diagonal, except the owner's self-weight
-      if (lastUpdate[i] <= reg[j]) continue // outdated: set before j was (re)registered
-      if (cb !== null && cb < reg[j]) continue // committed before j was (re)registered
-      js[o] = j
-      vs[o++] = row.v[k]
+  const { lastUpdate, blockAtRegistration: reg, ownerUid, commitBlocks, weights: w } = x
+  const b = new MatrixBuilder(w.rows, w.ptr[w.rows])
+  for (let i = 0; i < w.rows; i++) {
+    if (permits[i]) {
+      const cb = commitBlocks?.[i] ?? null
+      for (let k = w.ptr[i]; k < w.ptr[i + 1]; k++) {
+        const j = w.col[k]
+        if (j === i && i !== ownerUid) continue // the diagonal, except the owner's self-weight
+        if (lastUpdate[i] <= reg[j]) continue // outdated: set before j was (re)registered
+        if (cb !== null && cb < reg[j]) continue // committed before j was (re)registered
+        b.push(j, w.val[k])
+      }
     }
-    return o === len ? row : rowOf(js, vs, o)
-  })
-  // the rows still hold u16 integers: trunc(w·2³²·2³² / (Σw·2³²)) = trunc(w·2³² / Σw) = div(w, Σw)
-  return rowNormalize(masked)
+    b.endRow()
+  }
+  // the entries are still u16 integers: trunc(w·2³²·2³² / (Σw·2³²)) = trunc(w·2³² / Σw) = div(w, Σw)
+  return rowNormalize(b.done())
 }
 
 /** §4.10: drop stored bonds on columns (re)registered since the previous epoch. */
@@ -60,7 +57,7 @@ function maskRecentlyRegistered (x: CheckedInput): FixedMatrix {
   const last = x.lastMechanismStepBlock
   const lastTempo = last === 0 ? Math.max(0, x.currentBlock - x.params.tempo) : last + 1
   const keep = Uint8Array.from(x.blockAtRegistration, r => lastTempo <= r ? 0 : 1)
-  return x.bonds.map(row => keepColumns(row, keep))
+  return keepColumns(x.bonds, keep)
 }
 
 /** §4.12: shares of the emission and their rao values. */
@@ -93,10 +90,14 @@ function emission (incentive: Float64Array, dividends: Float64Array, stake: Floa
 
 /** §4.13: computed rows for new permits, empty rows for lost permits, the input row otherwise. */
 function storedBonds (x: CheckedInput, store: FixedMatrix, permits: boolean[], newPermits: boolean[]): U16Row[] {
-  return store.map((row, i) => {
-    const src = newPermits[i] ? row : (permits[i] ? emptyRow() : x.bonds[i])
-    return { uids: Uint16Array.from(src.j), values: Uint16Array.from(src.v) }
-  })
+  const rows: U16Row[] = new Array(x.n)
+  for (let i = 0; i < x.n; i++) {
+    const src = newPermits[i] ? store : x.bonds
+    const a = newPermits[i] || !permits[i] ? src.ptr[i] : 0
+    const e = newPermits[i] || !permits[i] ? src.ptr[i + 1] : 0
+    rows[i] = { uids: Uint16Array.from(src.col.subarray(a, e)), values: Uint16Array.from(src.val.subarray(a, e)) }
+  }
+  return rows
 }
 
 /**

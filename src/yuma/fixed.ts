@@ -22,12 +22,11 @@ export const HALF = 2147483648
 /** u16::MAX. */
 export const U16_MAX = 65535
 
-const T16 = 65536
-/** Divisors below 2³⁴ keep every product in {@link div} below 2⁵³. */
-const LIM = 17179869184
-/** 2³⁷ and 2⁶⁸: the domain bounds of the number path of {@link mul}. */
-const A_LIM = 137438953472
-const AB_LIM = 295147905179352825856
+const INV32 = 1 / 4294967296
+/** 2⁸⁰: products below it keep {@link mul} exact. */
+const P_LIM = 1208925819614629174706176
+/** 2⁴⁰: divisors below it keep {@link div} exact. */
+const B_LIM = 1099511627776
 
 /** Largest I32F32 bit pattern (i64::MAX). */
 export const I64_MAX = (1n << 63n) - 1n
@@ -70,51 +69,56 @@ export function saturatingDivBig (a: bigint, b: bigint): bigint {
 /**
  * I32F32 `saturating_mul` on number bits: floor(a·b / 2³²).
  *
- * Exact: split b ≥ 0 as b = bh·2¹⁶ + bl. With |a| < 2³⁷ and |a|·b < 2⁶⁸ (checked on the rounded
- * float product, which errs by far less than the margin), |a|·bh ≤ |a|·b/2¹⁶ < 2⁵² and
- * |a|·bl < 2⁵³ are exact, and floor((a·bh·2¹⁶ + a·bl) / 2³²) = floor((a·bh + floor(a·bl / 2¹⁶)) / 2¹⁶)
- * because a·bh is an integer. Other operands go through {@link mulBig}.
+ * Exact: for integers a, b with |a·b| < 2⁸⁰, the float product p = fl(a·b) is within 2²⁸ of the
+ * true product P, and `Math.imul(a, b) >>> 0` is exactly P mod 2³² (the low 32 bits of the
+ * two's-complement product). (P − P mod 2³²) / 2³² = floor(P / 2³²) is an integer, and the float
+ * (p − low) / 2³² is within 2⁻³ of it, so rounding recovers it. Larger products go through
+ * {@link mulBig}.
  */
 export function mul (a: number, b: number): number {
-  if (b < 0) {
-    a = -a
-    b = -b
-  }
-  const aa = a < 0 ? -a : a
-  if (aa < A_LIM && aa * b < AB_LIM) {
-    const bh = Math.floor(b / T16)
-    const bl = b - bh * T16
-    return Math.floor((a * bh + Math.floor((a * bl) / T16)) / T16) || 0
-  }
+  const p = a * b
+  if (p < P_LIM && p > -P_LIM) return Math.round((p - (Math.imul(a, b) >>> 0)) * INV32) + 0
   return Number(mulBig(BigInt(a), BigInt(b)))
 }
 
 /**
  * I32F32 `safe_div` on number bits: trunc(a·2³² / b), 0 when b = 0 (or on overflow).
  *
- * Exact: for 0 ≤ a ≤ 2b and 0 < b < 2³⁴ the float estimate of the quotient (≤ 2³³) is off by at
- * most one; the remainder a·2³² − q·b is then computed exactly in two 16-bit steps (every term
- * < 2⁵²) and the quotient corrected. Every division in the epoch has a ≤ b (a part over its
- * sum, a value over its column maximum); anything else goes through {@link divBig}.
+ * Exact: for 0 ≤ a ≤ 2b and 0 < b < 2⁴⁰ the float estimate q of the quotient (≤ 2³³) is off by at
+ * most one. The remainder r = a·2³² − q·b is small (|r| < 2b); its value mod 2³² is exactly
+ * `−Math.imul(q, b) >>> 0`, and the float a·2³² − q·b is within 2²² of it, which pins r down
+ * exactly; q is then corrected by one if r is negative or at least b. Every division in the epoch
+ * has a ≤ b (a part over its sum, a value over its column maximum); anything else goes through
+ * {@link divBig}.
  */
 export function div (a: number, b: number): number {
   if (b === 0) return 0
-  if (a >= 0 && b > 0 && b < LIM && a <= 2 * b) {
-    let q = Math.floor((a / b) * ONE)
-    const qh = Math.floor(q / T16)
-    const ql = q - qh * T16
-    let r = (a * T16 - qh * b) * T16 - ql * b
-    while (r < 0) {
-      q--
-      r += b
-    }
-    while (r >= b) {
-      q++
-      r -= b
-    }
+  if (a >= 0 && b > 0 && b < B_LIM && a <= 2 * b) {
+    const q = Math.floor((a / b) * ONE)
+    const low = (-Math.imul(q, b)) >>> 0
+    const r = low + Math.round((a * ONE - q * b - low) * INV32) * ONE
+    if (r < 0) return q - 1
+    if (r >= b) return q + 1
     return q
   }
   return Number(divBig(BigInt(a), BigInt(b)))
+}
+
+/**
+ * {@link div} with the float reciprocal `inv = 2³² / b` precomputed, for many divisions by the same
+ * b (a column sum, a row sum). The estimate a·inv is off by at most one, like div's; the same
+ * exact remainder test corrects it, so the result is the same bits.
+ */
+export function divInv (a: number, b: number, inv: number): number {
+  if (a >= 0 && b > 0 && b < B_LIM && a <= 2 * b) {
+    const q = Math.floor(a * inv)
+    const low = (-Math.imul(q, b)) >>> 0
+    const r = low + Math.round((a * ONE - q * b - low) * INV32) * ONE
+    if (r < 0) return q - 1
+    if (r >= b) return q + 1
+    return q
+  }
+  return div(a, b)
 }
 
 /** A u16 as I32F32 bits (`I32F32::saturating_from_num(u16)`). */

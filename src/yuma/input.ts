@@ -4,8 +4,8 @@
  */
 import { EpochValueRangeError, InvalidEpochInputError } from './errors.ts'
 import { resolveParams } from './params.ts'
-import { emptyRow } from './matrix.ts'
-import type { FixedMatrix, FixedRow } from './matrix.ts'
+import { MatrixBuilder } from './matrix.ts'
+import type { FixedMatrix } from './matrix.ts'
 import { isU16Row } from './rows.ts'
 import type { EpochInput, U16Row, YumaParams } from './types.ts'
 
@@ -50,7 +50,7 @@ export function checkEpochInput (input: EpochInput): CheckedInput {
     return s
   })
   if (total > I64_MAX) throw new EpochValueRangeError('total stake must be below 2^63 (I64F64)')
-  const bonds = input.bonds == null ? Array.from({ length: n }, () => emptyRow()) : rowsOf('bonds', input.bonds, n)
+  const bonds = input.bonds == null ? new MatrixBuilder(n, 0).done() : rowsOf('bonds', input.bonds, n)
   return {
     n,
     params,
@@ -104,44 +104,46 @@ function perUid<T> (name: string, arr: unknown, n: number, ok: (v: unknown) => b
 function rowsOf (name: string, rows: unknown, n: number): FixedMatrix {
   if (!Array.isArray(rows)) throw new InvalidEpochInputError(`${name} must be an array of sparse rows`)
   if (rows.length !== n) throw new InvalidEpochInputError(`${name} has ${rows.length} rows, expected ${n} (one per uid)`)
+  let nnz = 0
+  for (const row of rows as unknown[]) nnz += isU16Row(row) ? row.uids.length : (Array.isArray(row) ? row.length : 0)
   const seen = new Int32Array(n)
-  return rows.map((row: unknown, i): FixedRow => {
-    if (isU16Row(row)) return typedRow(name, row, i, n, seen)
-    if (!Array.isArray(row)) throw new InvalidEpochInputError(`${name}[${i}] must be an array of [uid, u16] pairs or {uids, values} Uint16Arrays`)
-    const js = new Int32Array(row.length)
-    const vs = new Float64Array(row.length)
-    for (let k = 0; k < row.length; k++) {
-      const e: unknown = row[k]
-      if (!Array.isArray(e) || e.length !== 2) throw new InvalidEpochInputError(`${name}[${i}][${k}] must be a [uid, u16] pair`)
-      const j: unknown = e[0]
-      const v: unknown = e[1]
-      if (typeof j !== 'number' || (j >>> 0) !== j || j >= n) {
-        throw new EpochValueRangeError(`${name}[${i}][${k}]: uid must be in [0, ${n - 1}], got ${String(j)}`)
-      }
-      if (typeof v !== 'number' || (v & 0xffff) !== v) {
-        throw new EpochValueRangeError(`${name}[${i}][${k}]: value must be a u16, got ${String(v)}`)
-      }
-      if (seen[j] === i + 1) throw new InvalidEpochInputError(`${name}[${i}] lists uid ${j} twice`)
-      seen[j] = i + 1
-      js[k] = j
-      vs[k] = v
-    }
-    return { j: js, v: vs }
-  })
+  const b = new MatrixBuilder(n, nnz)
+  for (let i = 0; i < n; i++) {
+    const row: unknown = rows[i]
+    if (isU16Row(row)) typedRow(name, row, i, n, seen, b)
+    else if (Array.isArray(row)) pairRow(name, row, i, n, seen, b)
+    else throw new InvalidEpochInputError(`${name}[${i}] must be an array of [uid, u16] pairs or {uids, values} Uint16Arrays`)
+    b.endRow()
+  }
+  return b.done()
 }
 
-function typedRow (name: string, row: U16Row, i: number, n: number, seen: Int32Array): FixedRow {
+function pairRow (name: string, row: unknown[], i: number, n: number, seen: Int32Array, b: MatrixBuilder): void {
+  for (let k = 0; k < row.length; k++) {
+    const e: unknown = row[k]
+    if (!Array.isArray(e) || e.length !== 2) throw new InvalidEpochInputError(`${name}[${i}][${k}] must be a [uid, u16] pair`)
+    const j: unknown = e[0]
+    const v: unknown = e[1]
+    if (typeof j !== 'number' || (j >>> 0) !== j || j >= n) {
+      throw new EpochValueRangeError(`${name}[${i}][${k}]: uid must be in [0, ${n - 1}], got ${String(j)}`)
+    }
+    if (typeof v !== 'number' || (v & 0xffff) !== v) {
+      throw new EpochValueRangeError(`${name}[${i}][${k}]: value must be a u16, got ${String(v)}`)
+    }
+    if (seen[j] === i + 1) throw new InvalidEpochInputError(`${name}[${i}] lists uid ${j} twice`)
+    seen[j] = i + 1
+    b.push(j, v)
+  }
+}
+
+function typedRow (name: string, row: U16Row, i: number, n: number, seen: Int32Array, b: MatrixBuilder): void {
   const len = row.uids.length
   if (row.values.length !== len) throw new InvalidEpochInputError(`${name}[${i}]: uids and values differ in length`)
-  const js = new Int32Array(len)
-  const vs = new Float64Array(len)
   for (let k = 0; k < len; k++) {
     const j = row.uids[k]
     if (j >= n) throw new EpochValueRangeError(`${name}[${i}][${k}]: uid must be in [0, ${n - 1}], got ${j}`)
     if (seen[j] === i + 1) throw new InvalidEpochInputError(`${name}[${i}] lists uid ${j} twice`)
     seen[j] = i + 1
-    js[k] = j
-    vs[k] = row.values[k]
+    b.push(j, row.values[k])
   }
-  return { j: js, v: vs }
 }

@@ -1,69 +1,107 @@
 /**
- * Sparse matrix primitives (subtensor `epoch/math.rs`, the `*_sparse` functions). A row is a
- * list of (column, I32F32 bits) entries in the order the chain keeps them; absent entries are 0,
- * and presence matters (yuma.md §10.5), so each operation keeps, drops or orders entries exactly
- * as the chain's does. Loops are written out per operation (no per-entry callbacks): at full
- * subnet size a matrix holds about a million entries.
+ * Sparse matrix primitives (subtensor `epoch/math.rs`, the `*_sparse` functions) over a compact
+ * row-major layout. Row i holds the entries `ptr[i] ≤ k < ptr[i+1]`: column `col[k]`, I32F32
+ * bits `val[k]`, in the order the chain keeps them. Absent entries are 0 and presence matters
+ * (yuma.md §10.5), so each operation keeps, drops or orders entries exactly as the chain's does.
+ * At full subnet size a matrix holds about a million entries: every operation is one loop over
+ * typed arrays, and value-only operations share the structure of their input.
  */
-import { ONE, div, mul } from './fixed.ts'
+import { ONE, divInv, mul } from './fixed.ts'
 
-/** One sparse row: parallel arrays of column indices and I32F32 bits. */
-export interface FixedRow {
-  readonly j: Int32Array
-  readonly v: Float64Array
+/** A sparse matrix: `rows` rows in compressed-row form (`col`/`val` may be longer than `ptr[rows]`). */
+export interface FixedMatrix {
+  readonly rows: number
+  readonly ptr: Int32Array
+  readonly col: Int32Array
+  readonly val: Float64Array
 }
 
-/** A sparse matrix: one row per uid. */
-export type FixedMatrix = FixedRow[]
-
-const EMPTY: FixedRow = Object.freeze({ j: new Int32Array(0), v: new Float64Array(0) })
-
-/** An empty row (shared; rows are never mutated). */
-export function emptyRow (): FixedRow {
-  return EMPTY
+/** One row of a matrix as `[column, bits]` pairs (for inspection and tests). */
+export function rowEntries (m: FixedMatrix, i: number): Array<[number, number]> {
+  const out: Array<[number, number]> = []
+  for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) out.push([m.col[k], m.val[k]])
+  return out
 }
 
-/** A row of the first `len` entries of scratch arrays (copied). */
-export function rowOf (j: Int32Array, v: Float64Array, len: number): FixedRow {
-  if (len === 0) return EMPTY
-  return { j: j.slice(0, len), v: v.slice(0, len) }
+/** A matrix builder: append entries row by row. */
+export class MatrixBuilder {
+  readonly ptr: Int32Array
+  col: Int32Array
+  val: Float64Array
+  private k = 0
+  private i = 0
+  constructor (rows: number, capacity: number) {
+    this.ptr = new Int32Array(rows + 1)
+    this.col = new Int32Array(capacity)
+    this.val = new Float64Array(capacity)
+  }
+
+  push (j: number, v: number): void {
+    if (this.k === this.col.length) this.grow()
+    this.col[this.k] = j
+    this.val[this.k++] = v
+  }
+
+  /** Close the current row. */
+  endRow (): void {
+    this.ptr[++this.i] = this.k
+  }
+
+  done (): FixedMatrix {
+    return { rows: this.ptr.length - 1, ptr: this.ptr, col: this.col, val: this.val }
+  }
+
+  private grow (): void {
+    const c = new Int32Array(Math.max(16, this.col.length * 2))
+    c.set(this.col)
+    const v = new Float64Array(c.length)
+    v.set(this.val)
+    this.col = c
+    this.val = v
+  }
+}
+
+/** The same structure with new values. */
+function withValues (m: FixedMatrix, val: Float64Array): FixedMatrix {
+  return { rows: m.rows, ptr: m.ptr, col: m.col, val }
 }
 
 /** Keep the entries whose `keep[column]` is 1, in order. */
-export function keepColumns (row: FixedRow, keep: Uint8Array): FixedRow {
-  const len = row.j.length
+export function keepColumns (m: FixedMatrix, keep: Uint8Array): FixedMatrix {
+  const nnz = m.ptr[m.rows]
   let all = true
-  for (let k = 0; k < len; k++) if (keep[row.j[k]] === 0) { all = false; break }
-  if (all) return row
-  const j = new Int32Array(len)
-  const v = new Float64Array(len)
-  let o = 0
-  for (let k = 0; k < len; k++) {
-    if (keep[row.j[k]] === 1) { j[o] = row.j[k]; v[o++] = row.v[k] }
+  for (let k = 0; k < nnz; k++) if (keep[m.col[k]] === 0) { all = false; break }
+  if (all) return m
+  const b = new MatrixBuilder(m.rows, nnz)
+  for (let i = 0; i < m.rows; i++) {
+    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) if (keep[m.col[k]] === 1) b.push(m.col[k], m.val[k])
+    b.endRow()
   }
-  return rowOf(j, v, o)
+  return b.done()
 }
 
 /** `inplace_row_normalize_sparse`: rows with a positive sum are divided by it. */
 export function rowNormalize (m: FixedMatrix): FixedMatrix {
-  return m.map(row => {
-    const len = row.v.length
+  const val = m.val.slice(0, m.ptr[m.rows])
+  for (let i = 0; i < m.rows; i++) {
+    const a = m.ptr[i]
+    const e = m.ptr[i + 1]
     let s = 0
-    for (let k = 0; k < len; k++) s += row.v[k]
-    if (!(s > 0)) return row
-    const v = new Float64Array(len)
-    for (let k = 0; k < len; k++) v[k] = div(row.v[k], s)
-    return { j: row.j, v }
-  })
+    for (let k = a; k < e; k++) s += val[k]
+    if (s > 0) {
+      const inv = ONE / s
+      for (let k = a; k < e; k++) val[k] = divInv(val[k], s, inv)
+    }
+  }
+  return withValues(m, val)
 }
 
 /** `row_sum_sparse`. */
 export function rowSum (m: FixedMatrix): Float64Array {
-  const out = new Float64Array(m.length)
-  for (let i = 0; i < m.length; i++) {
+  const out = new Float64Array(m.rows)
+  for (let i = 0; i < m.rows; i++) {
     let s = 0
-    const v = m[i].v
-    for (let k = 0; k < v.length; k++) s += v[k]
+    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) s += m.val[k]
     out[i] = s
   }
   return out
@@ -72,22 +110,22 @@ export function rowSum (m: FixedMatrix): Float64Array {
 /** Per-column sums over n columns. */
 export function colSum (m: FixedMatrix, n: number): Float64Array {
   const s = new Float64Array(n)
-  for (const row of m) for (let k = 0; k < row.j.length; k++) s[row.j[k]] += row.v[k]
+  const nnz = m.ptr[m.rows]
+  for (let k = 0; k < nnz; k++) s[m.col[k]] += m.val[k]
   return s
 }
 
-/** Every entry divided by its column's divisor (`safe_div`), entries of zero-divisor columns kept. */
+/** Every entry divided by its column's divisor (`safe_div`); entries of zero-divisor columns kept. */
 function divideColumns (m: FixedMatrix, d: Float64Array): FixedMatrix {
-  return m.map(row => {
-    const len = row.j.length
-    if (len === 0) return row
-    const v = new Float64Array(len)
-    for (let k = 0; k < len; k++) {
-      const dj = d[row.j[k]]
-      v[k] = dj === 0 ? row.v[k] : div(row.v[k], dj)
-    }
-    return { j: row.j, v }
-  })
+  const nnz = m.ptr[m.rows]
+  const val = new Float64Array(nnz)
+  const inv = d.map(x => ONE / x)
+  for (let k = 0; k < nnz; k++) {
+    const j = m.col[k]
+    const dj = d[j]
+    val[k] = dj === 0 ? m.val[k] : divInv(m.val[k], dj, inv[j])
+  }
+  return withValues(m, val)
 }
 
 /** `inplace_col_normalize_sparse`: every entry over its column sum (columns summing to 0 stay). */
@@ -98,31 +136,28 @@ export function colNormalize (m: FixedMatrix, n: number): FixedMatrix {
 /** `inplace_col_max_upscale_sparse`: every entry over its column maximum (0 maxima stay). */
 export function colMaxUpscale (m: FixedMatrix, n: number): FixedMatrix {
   const mx = new Float64Array(n)
-  for (const row of m) {
-    for (let k = 0; k < row.j.length; k++) if (mx[row.j[k]] < row.v[k]) mx[row.j[k]] = row.v[k]
-  }
+  const nnz = m.ptr[m.rows]
+  for (let k = 0; k < nnz; k++) if (mx[m.col[k]] < m.val[k]) mx[m.col[k]] = m.val[k]
   return divideColumns(m, mx)
 }
 
 /** `matmul_sparse`: r_j = Σ_i x_i · m_ij over n columns. */
 export function matmul (m: FixedMatrix, x: Float64Array, n: number): Float64Array {
   const r = new Float64Array(n)
-  for (let i = 0; i < m.length; i++) {
+  for (let i = 0; i < m.rows; i++) {
     const s = x[i]
-    const row = m[i]
     if (s === 0) continue
-    for (let k = 0; k < row.j.length; k++) r[row.j[k]] += mul(s, row.v[k])
+    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) r[m.col[k]] += mul(s, m.val[k])
   }
   return r
 }
 
 /** `matmul_transpose_sparse`: r_i = Σ_j x_j · m_ij. */
 export function matmulTranspose (m: FixedMatrix, x: Float64Array): Float64Array {
-  const r = new Float64Array(m.length)
-  for (let i = 0; i < m.length; i++) {
-    const row = m[i]
+  const r = new Float64Array(m.rows)
+  for (let i = 0; i < m.rows; i++) {
     let acc = 0
-    for (let k = 0; k < row.j.length; k++) acc += mul(x[row.j[k]], row.v[k])
+    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) acc += mul(x[m.col[k]], m.val[k])
     r[i] = acc
   }
   return r
@@ -130,35 +165,37 @@ export function matmulTranspose (m: FixedMatrix, x: Float64Array): Float64Array 
 
 /** `col_clip_sparse`: min(w_ij, c_j); an entry above a threshold that is not positive is removed. */
 export function colClip (m: FixedMatrix, c: Float64Array): FixedMatrix {
-  return m.map(row => {
-    const len = row.j.length
-    if (len === 0) return row
-    const j = new Int32Array(len)
-    const v = new Float64Array(len)
-    let o = 0
-    for (let k = 0; k < len; k++) {
-      const cj = c[row.j[k]]
-      const w = row.v[k]
-      if (cj < w) {
-        if (cj > 0) { j[o] = row.j[k]; v[o++] = cj }
+  const nnz = m.ptr[m.rows]
+  let drops = false
+  for (let k = 0; k < nnz; k++) if (c[m.col[k]] < m.val[k] && !(c[m.col[k]] > 0)) { drops = true; break }
+  if (!drops) {
+    const val = new Float64Array(nnz)
+    for (let k = 0; k < nnz; k++) { const cj = c[m.col[k]]; val[k] = cj < m.val[k] ? cj : m.val[k] }
+    return withValues(m, val)
+  }
+  const b = new MatrixBuilder(m.rows, nnz)
+  for (let i = 0; i < m.rows; i++) {
+    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) {
+      const cj = c[m.col[k]]
+      if (cj < m.val[k]) {
+        if (cj > 0) b.push(m.col[k], cj)
       } else {
-        j[o] = row.j[k]; v[o++] = w
+        b.push(m.col[k], m.val[k])
       }
     }
-    return o === len ? { j: row.j, v } : rowOf(j, v, o)
-  })
+    b.endRow()
+  }
+  return b.done()
 }
 
 /** `row_hadamard_sparse`: m_ij · x_i. */
 export function rowHadamard (m: FixedMatrix, x: Float64Array): FixedMatrix {
-  return m.map((row, i) => {
-    const len = row.j.length
-    if (len === 0) return row
-    const v = new Float64Array(len)
+  const val = new Float64Array(m.ptr[m.rows])
+  for (let i = 0; i < m.rows; i++) {
     const s = x[i]
-    for (let k = 0; k < len; k++) v[k] = mul(row.v[k], s)
-    return { j: row.j, v }
-  })
+    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) val[k] = mul(m.val[k], s)
+  }
+  return withValues(m, val)
 }
 
 /**
@@ -170,37 +207,38 @@ export function interpolate (a: FixedMatrix, b: FixedMatrix, n: number, ratio: n
   if (ratio === ONE) return b
   const r1 = new Float64Array(n)
   const r2 = new Float64Array(n)
-  const js = new Int32Array(n)
-  const vs = new Float64Array(n)
-  return a.map((rowA, i) => {
-    const rowB = b[i]
-    for (let k = 0; k < rowA.j.length; k++) r1[rowA.j[k]] = rowA.v[k]
-    for (let k = 0; k < rowB.j.length; k++) r2[rowB.j[k]] = rowB.v[k]
-    let o = 0
-    if (rowA.j.length + rowB.j.length > 0) {
+  const out = new MatrixBuilder(a.rows, a.ptr[a.rows] + b.ptr[b.rows])
+  for (let i = 0; i < a.rows; i++) {
+    for (let k = a.ptr[i]; k < a.ptr[i + 1]; k++) r1[a.col[k]] = a.val[k]
+    for (let k = b.ptr[i]; k < b.ptr[i + 1]; k++) r2[b.col[k]] = b.val[k]
+    if (a.ptr[i + 1] > a.ptr[i] || b.ptr[i + 1] > b.ptr[i]) {
       for (let j = 0; j < n; j++) {
         const x = r1[j] + mul(ratio, r2[j] - r1[j])
-        if (x > 0) { js[o] = j; vs[o++] = x }
+        if (x > 0) out.push(j, x)
       }
     }
-    for (let k = 0; k < rowA.j.length; k++) r1[rowA.j[k]] = 0
-    for (let k = 0; k < rowB.j.length; k++) r2[rowB.j[k]] = 0
-    return rowOf(js, vs, o)
-  })
+    for (let k = a.ptr[i]; k < a.ptr[i + 1]; k++) r1[a.col[k]] = 0
+    for (let k = b.ptr[i]; k < b.ptr[i + 1]; k++) r2[b.col[k]] = 0
+    out.endRow()
+  }
+  return out.done()
 }
 
-/** `mat_vec_mul_sparse`: m_ij · x_j, keeping non-zero products. */
-export function matVecMul (m: FixedMatrix, x: Float64Array): FixedMatrix {
-  return m.map(row => {
-    const len = row.j.length
-    if (len === 0) return row
-    const j = new Int32Array(len)
-    const v = new Float64Array(len)
-    let o = 0
-    for (let k = 0; k < len; k++) {
-      const p = mul(row.v[k], x[row.j[k]])
-      if (p !== 0) { j[o] = row.j[k]; v[o++] = p }
-    }
-    return o === len ? { j: row.j, v } : rowOf(j, v, o)
-  })
+/** Σ_j m_ij·x_j per row, products that are zero left out (`row_sum(mat_vec_mul_sparse(m, x))`). */
+export function rowDot (m: FixedMatrix, x: Float64Array): Float64Array {
+  const r = new Float64Array(m.rows)
+  for (let i = 0; i < m.rows; i++) {
+    let acc = 0
+    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) acc += mul(m.val[k], x[m.col[k]])
+    r[i] = acc
+  }
+  return r
+}
+
+/** Every entry mapped by `f` (same structure). */
+export function mapEntries (m: FixedMatrix, f: (v: number) => number): FixedMatrix {
+  const nnz = m.ptr[m.rows]
+  const val = new Float64Array(nnz)
+  for (let k = 0; k < nnz; k++) val[k] = f(m.val[k])
+  return withValues(m, val)
 }

@@ -2,7 +2,7 @@
  * Vector primitives over I32F32 bits (subtensor `epoch/math.rs`). Vectors are `Float64Array`s
  * whose elements are exact integers (see fixed.ts).
  */
-import { div } from './fixed.ts'
+import { ONE, divInv } from './fixed.ts'
 
 /** Σx (the chain's `iter().sum()`; epoch values never come near the i64 range). */
 export function sum (x: Float64Array): number {
@@ -19,7 +19,8 @@ export function normalizeInPlace (x: Float64Array): Float64Array {
 /** `inplace_normalize_using_sum`: divide by a given sum unless it is zero. */
 export function normalizeUsingSum (x: Float64Array, s: number): Float64Array {
   if (s === 0) return x
-  for (let i = 0; i < x.length; i++) x[i] = div(x[i], s)
+  const inv = ONE / s
+  for (let i = 0; i < x.length; i++) x[i] = divInv(x[i], s, inv)
   return x
 }
 

@@ -8,6 +8,7 @@ import { coinbaseSplit } from './coinbase.ts'
 import { epoch } from './epoch.ts'
 import { InvalidVectorsError } from './errors.ts'
 import { ONE, toFloat } from './fixed.ts'
+import { MatrixBuilder } from './matrix.ts'
 import { runSequence } from './sequence.ts'
 import { weightedMedianColSparse } from './weighted-median.ts'
 import type { SequenceStep } from './sequence.ts'
@@ -186,8 +187,12 @@ export interface WeightedMedianCase {
 export function weightedMedianColBatch (batch: WeightedMedianCase[]): number[][] {
   return batch.map(b => {
     const stake = Float64Array.from(b.stake, fromFloat)
-    const rows = b.weights.map(r => ({ j: Int32Array.from(r, (_v, j) => j), v: Float64Array.from(r, fromFloat) }))
-    return Array.from(weightedMedianColSparse(stake, rows, b.n, fromFloat(b.kappa)), toFloat)
+    const rows = new MatrixBuilder(b.weights.length, 0)
+    for (const r of b.weights) {
+      r.forEach((v, j) => rows.push(j, fromFloat(v)))
+      rows.endRow()
+    }
+    return Array.from(weightedMedianColSparse(stake, rows.done(), b.n, fromFloat(b.kappa)), toFloat)
   })
 }
 

@@ -12,13 +12,15 @@ import type { FixedMatrix } from './matrix.ts'
  * `partition` (order preserved between steps, as the chain's `lower`/`upper` vectors are).
  */
 export function weightedMedian (
-  stake: Float64Array, score: Float64Array, partition: Int32Array, minority: number, lo: number, hi: number
+  stake: Float64Array, score: Float64Array, partition: Int32Array, minority: number, lo: number, hi: number,
+  scratch: Scratch = newScratch(partition.length)
 ): number {
   let cur: Int32Array = partition
   let n = cur.length
   const limit = partition.length
-  let lower: Int32Array = new Int32Array(limit)
-  let upper: Int32Array = new Int32Array(limit)
+  let lower: Int32Array = scratch.a
+  let upper: Int32Array = scratch.b
+  let spare: Int32Array = scratch.c
   let iteration = 0
   while (true) {
     if (n === 0) return 0
@@ -28,27 +30,32 @@ export function weightedMedian (
     let hiStake = 0
     let nl = 0
     let nu = 0
+    // branch-free partition: every index is written to both sides, and only the matching side's
+    // count advances (random scores make the branchy form mispredict half of the time)
     for (let k = 0; k < n; k++) {
       const idx = cur[k]
       const s = score[idx]
-      if (s === pivot) continue
-      if (s < pivot) {
-        loStake += stake[idx]
-        lower[nl++] = idx
-      } else {
-        hiStake += stake[idx]
-        upper[nu++] = idx
-      }
+      const st = stake[idx]
+      const isLo = s < pivot ? 1 : 0
+      const isHi = s > pivot ? 1 : 0
+      lower[nl] = idx
+      upper[nu] = idx
+      nl += isLo
+      nu += isHi
+      loStake += isLo * st
+      hiStake += isHi * st
     }
     if (minority < lo + loStake && nl > 0) {
       hi = lo + loStake
-      const t = cur === partition ? new Int32Array(limit) : cur
+      const t = cur === partition ? spare : cur
+      if (cur === partition) spare = partition
       cur = lower
       lower = t
       n = nl
     } else if (hi - hiStake <= minority && nu > 0) {
       lo = hi - hiStake
-      const t = cur === partition ? new Int32Array(limit) : cur
+      const t = cur === partition ? spare : cur
+      if (cur === partition) spare = partition
       cur = upper
       upper = t
       n = nu
@@ -58,6 +65,14 @@ export function weightedMedian (
     iteration++
     if (iteration > limit) return 0
   }
+}
+
+/** Three index buffers reused across calls. */
+export interface Scratch { a: Int32Array, b: Int32Array, c: Int32Array }
+
+/** Scratch buffers for partitions of up to `m` indices. */
+export function newScratch (m: number): Scratch {
+  return { a: new Int32Array(m), b: new Int32Array(m), c: new Int32Array(m) }
 }
 
 /**
@@ -78,17 +93,18 @@ export function weightedMedianColSparse (
   const minority = stakeSum - kappa
   const scores = new Float64Array(columns * m)
   for (let k = 0; k < m; k++) {
-    const row = weights[rows[k]]
-    if (row === undefined) continue
-    for (let e = 0; e < row.j.length; e++) {
-      const c = row.j[e]
-      if (c < columns) scores[c * m + k] = row.v[e]
+    const i = rows[k]
+    if (i >= weights.rows) continue
+    for (let e = weights.ptr[i]; e < weights.ptr[i + 1]; e++) {
+      const c = weights.col[e]
+      if (c < columns) scores[c * m + k] = weights.val[e]
     }
   }
   const idx = Int32Array.from({ length: m }, (_, k) => k)
   const median = new Float64Array(columns)
+  const scratch = newScratch(m)
   for (let c = 0; c < columns; c++) {
-    median[c] = weightedMedian(useStake, scores.subarray(c * m, (c + 1) * m), idx, minority, 0, stakeSum)
+    median[c] = weightedMedian(useStake, scores.subarray(c * m, (c + 1) * m), idx, minority, 0, stakeSum, scratch)
   }
   return median
 }

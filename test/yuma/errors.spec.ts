@@ -88,6 +88,7 @@ describe('yuma input checks', () => {
         "plotSvg",
         "reportEpoch",
         "resolveParams",
+        "rowEntries",
         "runCase",
         "runSequence",
         "toFloat",

@@ -62,3 +62,13 @@ describe('yuma fixed point', () => {
     }), { numRuns: 3000 })
   })
 })
+
+describe('yuma fixed point, shared divisor', () => {
+  it('behavior: divInv with the float reciprocal equals div', async () => {
+    const { divInv } = await import('../../src/yuma/fixed.ts')
+    fc.assert(fc.property(bits(2 ** 36), bits(2 ** 36), (a, b) => {
+      fc.pre(b > 0 && a <= 2 * b)
+      expect(divInv(a, b, 2 ** 32 / b)).toBe(div(a, b))
+    }), { numRuns: 5000 })
+  })
+})
