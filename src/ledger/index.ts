@@ -34,6 +34,8 @@ export { DEFAULT_CHAIN_PARAMS, DEFAULT_SUBNET_PARAMS, RAO_PER_TAO, TOTAL_SUPPLY 
 export type { ChainParams, SubnetParams } from './params.ts'
 export type { Globals, Hotkey, Neuron, Subnet } from './records.ts'
 export { yumaEpoch } from './yuma-adapter.ts'
+export { LedgerReplication, ledgerReplication, BLOCKS_PROTOCOL } from './replication.ts'
+export type { LedgerReplicationComponents, LedgerReplicationInit, RefusedBlock } from './replication.ts'
 export * from './errors.ts'
 
 /** Make a `Ledger` (with Yuma as its epoch unless given another) and start it. */

@@ -1,0 +1,225 @@
+/**
+ * Replication of the ledger over libp2p:
+ *
+ * - the authority publishes every block it produces on the gossipsub topic
+ *   `/agora/ledger/<chainId>/blocks/1`; every other peer re-executes it with `applyBlock`
+ *   (signature, parent and state root checked there) and refuses it otherwise;
+ * - a transaction submitted at any peer is checked there and published on
+ *   `/agora/ledger/<chainId>/txs/1`; the authority submits what it hears to its open block;
+ * - a peer that is behind (offline, or a block bigger than a gossip message) catches up over
+ *   `/agora/ledger/blocks/1.0.0`: request `{ from, count }` (dag-cbor, length-prefixed), answer
+ *   up to `count` length-prefixed blocks from `from`, then close.
+ */
+import * as cbor from '@ipld/dag-cbor'
+import { logger } from '@libp2p/logger'
+import { lpStream } from '@libp2p/utils'
+import { decodeBlock, MAX_BLOCK_BYTES } from './block.ts'
+import { MalformedError } from './errors.ts'
+import type { Ledger } from './ledger.ts'
+import type { GossipSub, Message } from '@libp2p/gossipsub'
+import type { Connection, Libp2p, Startable, Stream } from '@libp2p/interface'
+
+const log = logger('agora:ledger:replication')
+
+/** The block catch-up protocol. */
+export const BLOCKS_PROTOCOL = '/agora/ledger/blocks/1.0.0'
+/** Policy: at most this many blocks per catch-up request. */
+export const MAX_BLOCKS_PER_REQUEST = 256
+
+/** What replication needs. */
+export interface LedgerReplicationComponents {
+  libp2p: Libp2p<{ pubsub: GossipSub }>
+  ledger: Ledger
+}
+
+/** Options. */
+export interface LedgerReplicationInit {
+  /** How often a follower asks its peers for blocks it is missing, and re-sends its pending transactions, ms. @default 5000 */
+  catchUpIntervalMs?: number
+  /** Time limit of one catch-up request, ms. @default 10000 */
+  requestTimeoutMs?: number
+}
+
+/** Emitted as `refused` (detail) when a block from the network is refused. */
+export interface RefusedBlock { height: number, error: string, message: string }
+
+/** Spreads blocks and transactions of a `Ledger` over gossipsub and serves catch-up. */
+export class LedgerReplication implements Startable {
+  /** Fires `refused` (detail: RefusedBlock) and `applied` (detail: height). */
+  readonly events = new EventTarget()
+  private readonly libp2p: Libp2p<{ pubsub: GossipSub }>
+  private readonly ledger: Ledger
+  private readonly interval: number
+  private readonly timeout: number
+  private readonly blockTopic: string
+  private readonly txTopic: string
+  private timer: ReturnType<typeof setInterval> | undefined
+  private catching: Promise<void> | undefined
+  private readonly controller = new AbortController()
+  private readonly onMessage = (evt: CustomEvent<Message>): void => { this.handleMessage(evt.detail) }
+  private readonly onBlock = (evt: Event): void => {
+    const bytes = (evt as CustomEvent<{ bytes: Uint8Array }>).detail.bytes
+    if (this.ledger.isAuthority) this.publish(this.blockTopic, bytes)
+  }
+
+  constructor (components: LedgerReplicationComponents, init: LedgerReplicationInit = {}) {
+    this.libp2p = components.libp2p
+    this.ledger = components.ledger
+    this.interval = init.catchUpIntervalMs ?? 5000
+    this.timeout = init.requestTimeoutMs ?? 10_000
+    const id = this.ledger.genesis.chainId
+    this.blockTopic = `/agora/ledger/${id}/blocks/1`
+    this.txTopic = `/agora/ledger/${id}/txs/1`
+  }
+
+  async start (): Promise<void> {
+    const pubsub = this.libp2p.services.pubsub
+    pubsub.addEventListener('message', this.onMessage)
+    pubsub.subscribe(this.blockTopic)
+    pubsub.subscribe(this.txTopic)
+    this.ledger.events.addEventListener('block', this.onBlock)
+    await this.libp2p.handle(BLOCKS_PROTOCOL, async (stream, connection) => this.serve(stream, connection), { maxInboundStreams: 4 })
+    if (!this.ledger.isAuthority) {
+      this.timer = setInterval(() => { this.tick().catch(err => log.error('tick failed: %e', err)) }, this.interval)
+      this.tick().catch(err => log.error('tick failed: %e', err))
+    }
+  }
+
+  async stop (): Promise<void> {
+    this.controller.abort()
+    if (this.timer != null) clearInterval(this.timer)
+    const pubsub = this.libp2p.services.pubsub
+    pubsub.removeEventListener('message', this.onMessage)
+    pubsub.unsubscribe(this.blockTopic)
+    pubsub.unsubscribe(this.txTopic)
+    this.ledger.events.removeEventListener('block', this.onBlock)
+    await this.libp2p.unhandle(BLOCKS_PROTOCOL)
+    await this.catching
+  }
+
+  /** Submit a transaction here and spread it towards the authority. */
+  async submit (tx: Uint8Array): Promise<{ hash: string }> {
+    const r = await this.ledger.submit(tx)
+    if (!this.ledger.isAuthority) this.publish(this.txTopic, tx)
+    return r
+  }
+
+  /** Fetch and apply missing blocks from connected peers until none has more. */
+  async catchUp (): Promise<void> {
+    this.catching ??= this.runCatchUp().finally(() => { this.catching = undefined })
+    return this.catching
+  }
+
+  private async tick (): Promise<void> {
+    for (const tx of this.ledger.pendingTransactions()) this.publish(this.txTopic, tx)
+    await this.catchUp().catch(err => log.error('catch-up failed: %e', err))
+  }
+
+  private publish (topic: string, data: Uint8Array): void {
+    this.libp2p.services.pubsub.publish(topic, data).catch(err => log('publish on %s failed: %e', topic, err))
+  }
+
+  private handleMessage (msg: Message): void {
+    if (msg.topic === this.txTopic) {
+      if (this.ledger.isAuthority) this.ledger.submit(msg.data).catch(err => log('refused gossiped tx: %s', err.name))
+      return
+    }
+    if (msg.topic !== this.blockTopic || this.ledger.isAuthority) return
+    let height: number
+    try {
+      height = decodeBlock(msg.data).header.height
+    } catch (err) {
+      this.refused(0, err as Error)
+      return
+    }
+    const head = this.ledger.status().height
+    if (height <= head) return
+    if (height > head + 1) {
+      this.catchUp().catch(err => log.error('catch-up failed: %e', err))
+      return
+    }
+    this.ledger.applyBlock(msg.data).then(() => this.applied(height), err => this.refused(height, err))
+  }
+
+  private applied (height: number): void {
+    this.events.dispatchEvent(new CustomEvent('applied', { detail: height }))
+  }
+
+  private refused (height: number, err: Error): void {
+    log('refused block %d: %s %s', height, err.name, err.message)
+    this.events.dispatchEvent(new CustomEvent<RefusedBlock>('refused', { detail: { height, error: err.name, message: err.message } }))
+  }
+
+  private async runCatchUp (): Promise<void> {
+    for (const conn of this.libp2p.getConnections()) {
+      if (this.controller.signal.aborted) return
+      try {
+        while (await this.fetchFrom(conn)) { /* keep going while the peer returns full batches */ }
+      } catch (err) {
+        log('catch-up from %p failed: %e', conn.remotePeer, err)
+      }
+    }
+  }
+
+  /** One request; true if the peer returned a full batch (there may be more). */
+  private async fetchFrom (conn: Connection): Promise<boolean> {
+    const from = this.ledger.status().height + 1
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeout)])
+    const stream = await this.libp2p.dialProtocol(conn.remotePeer, BLOCKS_PROTOCOL, { signal })
+    const lp = lpStream(stream, { maxDataLength: MAX_BLOCK_BYTES })
+    let got = 0
+    try {
+      await lp.write(cbor.encode({ from, count: MAX_BLOCKS_PER_REQUEST }), { signal })
+      while (got < MAX_BLOCKS_PER_REQUEST) {
+        let bytes: Uint8Array
+        try {
+          bytes = (await lp.read({ signal })).subarray()
+        } catch (err) {
+          if ((err as Error).name === 'UnexpectedEOFError') break
+          throw err
+        }
+        try {
+          await this.ledger.applyBlock(bytes)
+        } catch (err) {
+          if ((err as Error).name === 'WrongParentError' && decodeBlock(bytes).header.height <= this.ledger.status().height) continue
+          this.refused(from + got, err as Error)
+          stream.abort(err as Error)
+          return false
+        }
+        this.applied(from + got)
+        got++
+      }
+      await stream.close({ signal }).catch(() => {})
+    } catch (err) {
+      stream.abort(err as Error)
+      throw err
+    }
+    return got === MAX_BLOCKS_PER_REQUEST
+  }
+
+  private async serve (stream: Stream, connection: Connection): Promise<void> {
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeout)])
+    const lp = lpStream(stream, { maxDataLength: 1024 })
+    try {
+      const req = cbor.decode((await lp.read({ signal })).subarray()) as { from?: unknown, count?: unknown }
+      const from = req?.from
+      const count = req?.count
+      if (!Number.isSafeInteger(from) || !Number.isSafeInteger(count) || (from as number) < 1 || (count as number) < 1) throw new MalformedError('bad block request')
+      const last = Math.min(this.ledger.status().height, (from as number) + Math.min(count as number, MAX_BLOCKS_PER_REQUEST) - 1)
+      for (let h = from as number; h <= last; h++) {
+        const b = await this.ledger.getBlock(h, { signal })
+        if (b == null) break
+        await lp.write(b.bytes, { signal })
+      }
+      await stream.close({ signal })
+    } catch (err) {
+      log('serving blocks to %p failed: %e', connection.remotePeer, err)
+      stream.abort(err as Error)
+    }
+  }
+}
+
+/** Factory in the libp2p style. */
+export function ledgerReplication (init: LedgerReplicationInit = {}): (components: LedgerReplicationComponents) => LedgerReplication {
+  return components => new LedgerReplication(components, init)
+}
