@@ -91,3 +91,28 @@ describe('cli: content (through a daemon)', () => {
     expect(JSON.parse((await run(['peers', '--json'])).out)).toEqual({ peers: [] })
   })
 })
+
+describe('cli: progress', () => {
+  it('default: on a terminal the bar shows bytes, percent, rate and ETA on stderr', async () => {
+    const { progressBar, formatBytes, parseDuration } = await import('../../src/cli/progress.ts')
+    const io = memoryIo()
+    io.stderr.isTTY = true
+    const bar = progressBar(io, 'fetching', true)
+    bar.update(512 * 1024, 1024 * 1024)
+    bar.done()
+    expect(io.stderrText()).toMatch(/^\rfetching \[#{12}\.{12}\] {2}50% 512\.0 KiB \/ 1\.0 MiB {2}.+\/s {2}ETA (\d+:\d\d|--:--)/)
+    expect(io.stderrText().endsWith('\n')).toBe(true)
+    expect(formatBytes(1536)).toBe('1.5 KiB')
+    expect([parseDuration('30s'), parseDuration('2m'), parseDuration('500ms'), parseDuration('5')]).toEqual([30_000, 120_000, 500, 5000])
+    expect(() => parseDuration('soon')).toThrow(RangeError)
+  })
+
+  it('behavior: not a terminal, or --json/--quiet, draws nothing', async () => {
+    const { progressBar } = await import('../../src/cli/progress.ts')
+    const io = memoryIo()
+    progressBar(io, 'x', true).update(1, 2)
+    io.stderr.isTTY = true
+    progressBar(io, 'x', false).update(1, 2)
+    expect(io.stderrText()).toBe('')
+  })
+})

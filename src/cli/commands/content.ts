@@ -107,7 +107,15 @@ const get = defineCommand({
     const { cid, path } = parseCidPath(ctx.positionals[0])
     const output = resolve(ctx.io.cwd, str(ctx, 'output') ?? cid.toString())
     const r = await withTarget(ctx, async (t): Promise<{ path: string, files: number, bytes: number, fetch?: Record<string, unknown> }> => {
-      if (t.kind === 'local') return t.node.store.get(cid, path, output, { signal: ctx.io.signal })
+      if (t.kind === 'local') {
+        const total = (await t.node.store.stat(cid, path)).size
+        const bar = progressBar(ctx.io, 'writing', !flag(ctx, 'json') && !flag(ctx, 'quiet'))
+        try {
+          return await t.node.store.get(cid, path, output, { signal: ctx.io.signal, onProgress: p => { bar.update(p.bytes, total) } })
+        } finally {
+          bar.done()
+        }
+      }
       const fetched = await daemonFetch(ctx, t.api, ctx.positionals[0], 'fetching')
       const written = await t.api.json<{ path: string, files: number, bytes: number }>('POST', '/api/v0/get', { arg: ctx.positionals[0], output, timeout: timeoutMs(ctx), provider: list(ctx, 'provider') })
       const { type: _t, ...fetch } = fetched
