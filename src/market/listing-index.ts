@@ -5,9 +5,10 @@
  * expired and revoked ones, and answers text search with filters.
  */
 import { defaultLogger } from '@libp2p/logger'
-import type { AbortOptions, ComponentLogger, Logger, Startable } from '@libp2p/interface'
+import type { AbortOptions, Logger, Startable } from '@libp2p/interface'
 import { Key } from 'interface-datastore'
 import type { Datastore } from 'interface-datastore'
+import type { AddResult, ListingIndexComponents, ListingIndexInit, SearchHit, SearchOptions } from './listing-index-types.ts'
 import { CID } from 'multiformats'
 import { NotStartedError } from '../errors.ts'
 import { MAX_VALIDITY_MS } from './constants.ts'
@@ -20,50 +21,7 @@ import { listingKeyString, selectListingRecord } from './record.ts'
 import { TextIndex, tokenize } from './text-index.ts'
 import { topK } from './top-k.ts'
 
-/** What the index needs from its host. */
-export interface ListingIndexComponents {
-  datastore: Datastore
-  logger?: ComponentLogger
-}
-
-/** Options of the index. */
-export interface ListingIndexInit {
-  /** Datastore key prefix. @default '/market/listings' */
-  prefix?: string
-  /** The clock, ms since the epoch. @default Date.now */
-  now?: () => number
-}
-
-/** Filters and paging of {@link ListingIndex.search}. */
-export interface SearchOptions extends AbortOptions {
-  kind?: ListingKind
-  tag?: string
-  /** SPDX id, compared case-insensitively. */
-  license?: string
-  task?: string
-  /** Highest price in rao. */
-  maxPrice?: bigint
-  /** Publisher hotkey (32 bytes) or peer id string. */
-  publisher?: Uint8Array | string
-  /** @default 20 */
-  limit?: number
-  /** @default 0 */
-  offset?: number
-}
-
-/** One search result. */
-export interface SearchHit {
-  listing: Listing
-  /** BM25 score (0 for a query without words). */
-  score: number
-}
-
-/** What {@link ListingIndex.add} did. */
-export interface AddResult {
-  listing: Listing
-  /** `added`: a new item; `updated`: a newer version; `revoked`: a withdrawal; `unchanged`: known already. */
-  status: 'added' | 'updated' | 'revoked' | 'unchanged'
-}
+export type { AddResult, ListingIndexComponents, ListingIndexInit, SearchHit, SearchOptions } from './listing-index-types.ts'
 
 interface Doc {
   num: number
