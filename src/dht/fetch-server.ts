@@ -6,13 +6,13 @@
 import { logger } from '@libp2p/logger'
 import { byteStream } from '@libp2p/utils'
 import { pEvent } from 'p-event'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { MAX_WANT_MESSAGE } from './constants.ts'
 import { decodeWant, encodeBlock, encodeDontHave, FrameReader } from './wire.ts'
 import type { ServeEvent } from './types.ts'
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
-import type { Uint8ArrayList } from 'uint8arraylist'
 
 const log = logger('agora:dht:serve')
 
@@ -26,26 +26,23 @@ export interface FetchServerInit {
   onServe?: (event: ServeEvent) => void
 }
 
-/** Reads a whole block, or `undefined` when we do not have it (or it is over the size limit). */
-export async function readBlock (blockstore: Blockstore, cid: CID, maxBlockSize: number): Promise<Uint8Array | undefined> {
+/**
+ * Reads a whole block as the chunks the blockstore yields (not concatenated), or `undefined`
+ * when we do not have it or it is over the size limit.
+ */
+export async function readBlock (blockstore: Blockstore, cid: CID, maxBlockSize: number): Promise<Uint8ArrayList | undefined> {
   if (!(await blockstore.has(cid))) return undefined
-  const chunks: Uint8Array[] = []
-  let length = 0
+  const block = new Uint8ArrayList()
   try {
     for await (const chunk of blockstore.get(cid)) {
-      chunks.push(chunk)
-      length += chunk.byteLength
-      if (length > maxBlockSize) return undefined
+      block.append(chunk)
+      if (block.byteLength > maxBlockSize) return undefined
     }
   } catch (err: any) {
     if (err?.name === 'NotFoundError') return undefined
     throw err
   }
-  if (chunks.length === 1) return chunks[0]
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const c of chunks) { out.set(c, offset); offset += c.byteLength }
-  return out
+  return block
 }
 
 /** Writes `data`, waiting for 'drain' when the stream reports a full buffer. */
@@ -77,7 +74,7 @@ export function fetchHandler (init: FetchServerInit): (stream: Stream, connectio
 }
 
 async function serveBatch (init: FetchServerInit, stream: Stream, peer: Connection['remotePeer'], cids: CID[]): Promise<void> {
-  const reads: Array<Promise<Uint8Array | undefined>> = []
+  const reads: Array<Promise<Uint8ArrayList | undefined>> = []
   const startRead = (i: number): void => {
     if (i < cids.length) {
       const p = readBlock(init.blockstore, cids[i], init.maxBlockSize)

@@ -165,7 +165,7 @@ export class FetchState {
     let cid: CID | undefined
     while (!this.settled && (cid = this.toCheck.pop()) != null) {
       assertSupportedHash(cid)
-      let bytes: Uint8Array | undefined
+      let bytes: BlockBytes | undefined
       if (cid.multihash.code === IDENTITY) {
         bytes = cid.multihash.digest
         verifyBlock(cid, bytes)

@@ -188,7 +188,7 @@ class AgoraNetwork implements Network {
     await this.track(runFetch(this.fetchContext(), cid, false, options))
     const bytes = await readBlock(this.init.blockstore, cid, Infinity)
     if (bytes == null) throw new NotFoundError(`block ${cid} vanished from the blockstore`)
-    return bytes
+    return bytes.subarray()
   }
 
   async connect (addr: Multiaddr | string, options?: AbortOptions): Promise<PeerSummary> {

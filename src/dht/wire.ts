@@ -58,7 +58,7 @@ export function readVarint (buf: Uint8ArrayList | Uint8Array, offset: number): [
 }
 
 /** Frames a body: `varint(length) ‖ body`. */
-function frame (type: number, parts: Uint8Array[]): Uint8ArrayList {
+function frame (type: number, parts: Array<Uint8Array | Uint8ArrayList>): Uint8ArrayList {
   let bodyLength = 1
   for (const p of parts) bodyLength += p.byteLength
   const header = new Uint8Array(varintLength(bodyLength) + 1)
@@ -79,7 +79,7 @@ export function encodeWant (cids: CID[]): Uint8ArrayList {
 }
 
 /** A framed BLOCK message. The block bytes are not copied. */
-export function encodeBlock (cid: CID, bytes: Uint8Array): Uint8ArrayList {
+export function encodeBlock (cid: CID, bytes: Uint8Array | Uint8ArrayList): Uint8ArrayList {
   return frame(BLOCK, [cidWithLength(cid), bytes])
 }
 
