@@ -84,7 +84,7 @@ export function matEmaLiquid (next: FixedMatrix, old: FixedMatrix, consensus: Fl
   const wAt = new Float64Array(n)
   const bAt = new Float64Array(n)
   const oldAt = new Float64Array(n)
-  const memo = new Map<number, number>()
+  const cache = { x: Number.NaN, alpha: 0 }
   const out = new MatrixBuilder(next.rows, next.ptr[next.rows])
   for (let i = 0; i < next.rows; i++) {
     if (next.ptr[i + 1] > next.ptr[i]) {
@@ -93,7 +93,7 @@ export function matEmaLiquid (next: FixedMatrix, old: FixedMatrix, consensus: Fl
       for (let k = old.ptr[i]; k < old.ptr[i + 1]; k++) oldAt[old.col[k]] = old.val[k]
       for (let k = next.ptr[i]; k < next.ptr[i + 1]; k++) {
         const j = next.col[k]
-        const a = liquidAlpha(consensus[j], wAt[j], bAt[j], p, memo)
+        const a = liquidAlpha(consensus[j], wAt[j], bAt[j], p, cache)
         const inc = mul(a, next.val[k])
         const sum = mul(ONE - a, oldAt[j]) + (inc > 0 ? inc : 0)
         const val = sum < ONE ? sum : ONE

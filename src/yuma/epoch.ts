@@ -13,7 +13,7 @@
 import { checkEpochInput } from './input.ts'
 import { U16_MAX, div, toU16 } from './fixed.ts'
 import { yuma2Bonds, yuma3Bonds } from './bonds.ts'
-import { MatrixBuilder, colClip, interpolate, keepColumns, matmul, rowNormalize, rowSum } from './matrix.ts'
+import { colClip, interpolate, keepColumns, matmul, rowNormalize, rowSum } from './matrix.ts'
 import { isTopkNonzero, isZero, maskInPlace, normalizeInPlace, normalizeUsingSum, sum } from './vector.ts'
 import { weightedMedianColSparse } from './weighted-median.ts'
 import type { CheckedInput } from './input.ts'
@@ -34,22 +34,27 @@ function stakeWeights (x: CheckedInput): Float64Array {
 /** §4.5: drop rows without permit, the diagonal (owner excepted), outdated and commit-masked entries; row-normalize. */
 function maskedWeights (x: CheckedInput, permits: boolean[]): FixedMatrix {
   const { lastUpdate, blockAtRegistration: reg, ownerUid, commitBlocks, weights: w } = x
-  const b = new MatrixBuilder(w.rows, w.ptr[w.rows])
+  const ptr = new Int32Array(w.rows + 1)
+  const col = new Int32Array(w.ptr[w.rows])
+  const val = new Float64Array(w.ptr[w.rows])
+  let o = 0
   for (let i = 0; i < w.rows; i++) {
     if (permits[i]) {
       const cb = commitBlocks?.[i] ?? null
+      const lu = lastUpdate[i]
       for (let k = w.ptr[i]; k < w.ptr[i + 1]; k++) {
         const j = w.col[k]
         if (j === i && i !== ownerUid) continue // the diagonal, except the owner's self-weight
-        if (lastUpdate[i] <= reg[j]) continue // outdated: set before j was (re)registered
+        if (lu <= reg[j]) continue // outdated: set before j was (re)registered
         if (cb !== null && cb < reg[j]) continue // committed before j was (re)registered
-        b.push(j, w.val[k])
+        col[o] = j
+        val[o++] = w.val[k]
       }
     }
-    b.endRow()
+    ptr[i + 1] = o
   }
   // the entries are still u16 integers: trunc(w·2³²·2³² / (Σw·2³²)) = trunc(w·2³² / Σw) = div(w, Σw)
-  return rowNormalize(b.done())
+  return rowNormalize({ rows: w.rows, ptr, col, val })
 }
 
 /** §4.10: drop stored bonds on columns (re)registered since the previous epoch. */

@@ -12,7 +12,7 @@
  * {@link expSafeBig} is the definition in bigint; {@link expSafe} is the same arithmetic on
  * numbers for |x| ≤ 8 (every intermediate provably below 2⁵³), and calls the bigint one otherwise.
  */
-import { I64_MAX, ONE, checkedDivBig, checkedMulBig } from './fixed.ts'
+import { I64_MAX, ONE, checkedDivBig, checkedMulBig, mul } from './fixed.ts'
 
 /** e as I9F23 (floor(e·2²³) = 22802600), widened to I32F32 bits. */
 export const E_BITS = 22802600 * 512
@@ -20,7 +20,6 @@ const ONE_N = BigInt(ONE)
 const TWENTY = 20n << 32n
 /** |x| ≤ 8 keeps the number path exact: terms < 2⁴¹, result < 2⁴⁴. */
 const FAST_LIMIT = 8 * ONE
-const T24 = 16777216
 const T8 = 256
 
 /** substrate-fixed `exp::<I32F32, I32F32>` on bigint bits; `undefined` is its `Err(())`. */
@@ -50,28 +49,6 @@ export function expSafeBig (x: bigint): bigint {
   const r = expBig(safe)
   if (r !== undefined) return r
   return safe <= 0n ? 0n : I64_MAX
-}
-
-/** floor(a / i) for 0 ≤ a < 2⁵³ and a small positive integer i, corrected to be exact. */
-function floorDivSmall (a: number, i: number): number {
-  let q = Math.floor(a / i)
-  if (q * i > a) q--
-  else if ((q + 1) * i <= a) q++
-  return q
-}
-
-/**
- * floor(t · x / 2³²) for 0 ≤ t < 2⁴¹ and 0 ≤ x ≤ 2³⁵, exact: with t = th·2²⁴ + tl and
- * x = xh·2²⁴ + xl every partial product is below 2⁴⁹.
- */
-function mulWide (t: number, x: number): number {
-  const th = Math.floor(t / T24)
-  const tl = t - th * T24
-  const xh = Math.floor(x / T24)
-  const xl = x - xh * T24
-  const m = th * xl + tl * xh
-  const l = tl * xl
-  return th * xh * 65536 + Math.floor((m + Math.floor(l / T24)) / T8)
 }
 
 /**
@@ -108,8 +85,10 @@ export function expSafe (x: number): number {
   let result = op + ONE
   let term = op
   for (let i = 2; i < 32; i++) {
-    term = floorDivSmall(mulWide(term, op), i)
-    if (term === 0) break
+    // term·op < 2⁷⁶ keeps mul exact; t / i for t < 2⁴⁶ is never within 2⁻⁷ of an integer it is not
+    // equal to (the fraction is at least 1/31), so the float quotient floors exactly
+    term = Math.floor(mul(term, op) / i)
+    if (term === 0) break // every later term is 0 too
     result += term
   }
   return x < 0 ? recip(result) : result

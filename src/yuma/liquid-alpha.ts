@@ -23,23 +23,26 @@ export function sigmoidSlope (steepness: number): number {
 const X_FAST = 8 * ONE
 const ONE_N = BigInt(ONE)
 
+/** The last exponent input and its alpha (neighbouring entries often share it). */
+export interface AlphaCache { x: number, alpha: number }
+
 /**
- * `liquid_alpha_sigmoid(consensus, weight, bond, low, high, steepness)`. `memo` caches alpha by
- * the exponent's input, the only value it depends on once the parameters are fixed.
+ * `liquid_alpha_sigmoid(consensus, weight, bond, low, high, steepness)`. `cache` remembers the
+ * last exponent input, the only value alpha depends on once the parameters are fixed.
  */
-export function liquidAlpha (c: number, w: number, b: number, p: LiquidAlphaParams, memo: Map<number, number>): number {
+export function liquidAlpha (c: number, w: number, b: number, p: LiquidAlphaParams, cache: AlphaCache): number {
   const buy = clamp(w - c, 0, ONE)
   const sell = clamp(b - w, 0, ONE)
   const d = w >= b ? buy : sell
   const x = mul(p.slope, d - HALF)
-  const hit = memo.get(x)
-  if (hit !== undefined) return hit
+  if (x === cache.x) return cache.alpha
   // sigmoid = 1 / (1 + e^x), saturating ops (the divisor is at least 1, e^x < 2⁴⁴ when |x| ≤ 8)
   const sigmoid = x <= X_FAST && x >= -X_FAST
     ? recip(ONE + expSafe(x))
     : Number(saturatingDivBig(ONE_N, saturate64(ONE_N + expSafeBig(BigInt(x)))))
   const alpha = clamp(p.low + mul(sigmoid, p.high - p.low), p.low, p.high)
-  memo.set(x, alpha)
+  cache.x = x
+  cache.alpha = alpha
   return alpha
 }
 
