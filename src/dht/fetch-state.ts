@@ -4,7 +4,7 @@
  * stored (so a resumed fetch requests only what is missing).
  */
 import { logger } from '@libp2p/logger'
-import { assertSupportedHash, IDENTITY, linksOf, mayHaveLinks, verifyBlock } from './blocks.ts'
+import { assertSupportedHash, contiguous, IDENTITY, linksOf, mayHaveLinks, verifyBlock } from './blocks.ts'
 import type { BlockBytes } from './blocks.ts'
 import { readBlock } from './fetch-server.ts'
 import type { FetchProgressEvent } from './types.ts'
@@ -113,14 +113,23 @@ export class FetchState {
   }
 
   /**
-   * A block arrived: verify it against its CID, store it, then queue its links.
+   * A block arrived: verify it against its CID (synchronously: a bad block throws at once),
+   * then return the promise of storing it and queueing its links. A failed store fails the
+   * whole fetch (it is our disk, not the provider).
    *
    * Policy: nothing reaches the blockstore before its hash matched its CID.
    *
    * @throws BlockVerificationError (the caller drops the provider and releases the CID)
    */
-  async received (cid: CID, bytes: BlockBytes, peer: PeerId): Promise<void> {
+  received (cid: CID, bytes: BlockBytes, peer: PeerId): Promise<void> {
     verifyBlock(cid, bytes)
+    const stored = this.store(cid, contiguous(bytes), peer)
+    stored.catch(err => { this.fail(err) })
+    return stored
+  }
+
+  private async store (cid: CID, bytes: Uint8Array, peer: PeerId): Promise<void> {
+    // one write of the whole block: an iterable of chunks would cost one write call per chunk
     await this.init.blockstore.put(cid, bytes)
     this.inFlight.delete(cid.toString())
     this.blocksFetched++

@@ -13,6 +13,9 @@ import type { FetchState } from './fetch-state.ts'
 import type { PeerId, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
+/** Blocks one worker may be writing to the blockstore at once. */
+const MAX_PENDING_STORES = 4
+
 export interface WorkerOptions {
   peer: PeerId
   window: number
@@ -32,6 +35,7 @@ export async function agoraWorker (state: FetchState, stream: Stream, opts: Work
   const bytes = byteStream(stream, { maxBufferSize: opts.window * opts.maxMessageSize + 65536 })
   const reader = new FrameReader(bytes, opts.maxMessageSize)
   const outstanding: CID[] = []
+  const stores = new Set<Promise<void>>()
   try {
     while (!state.settled) {
       const room = opts.window - outstanding.length
@@ -53,7 +57,11 @@ export async function agoraWorker (state: FetchState, stream: Stream, opts: Work
       const expected = outstanding[0]
       if (!res.cid.equals(expected)) throw new MalformedMessageError(`answer for ${res.cid} where ${expected} was next`)
       if (res.type === BLOCK) {
-        await state.received(expected, res.bytes, opts.peer)
+        // stores overlap with reading the next answers; verification already happened here
+        const stored = state.received(expected, res.bytes, opts.peer)
+        stores.add(stored)
+        stored.catch(() => {}).finally(() => stores.delete(stored))
+        if (stores.size >= MAX_PENDING_STORES) await Promise.race(stores).catch(() => {})
       } else {
         state.dontHave(expected, opts.peer)
       }
