@@ -17,7 +17,7 @@
  */
 import { createPrivateKey, sign as nodeSign } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { LevelDatastore } from 'datastore-level'
@@ -178,7 +178,7 @@ async function main (): Promise<void> {
     for (let i = 0; i < 20; i++) await index.search(word)
     const ours = (performance.now() - t) / 20
     console.log(`comparison, "${word}": naive substring scan over in-memory records ${naive.toFixed(2)} ms (${naiveHits / 20} matches) vs index ${ours.toFixed(2)} ms (ranked top 20): ${(naive / ours).toFixed(1)}x   [${CMD}]`)
-    console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`)
+    console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average during the run ${loadavg().map(x => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores`)
     await index.stop()
     await store.close()
   } finally {

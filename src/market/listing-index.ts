@@ -19,7 +19,7 @@ import type { Listing } from './listing.ts'
 import type { ListingKind, ListingRecord } from './listing-schema.ts'
 import { listingKeyString, selectListingRecord } from './record.ts'
 import { TextIndex, tokenize } from './text-index.ts'
-import { topK } from './top-k.ts'
+import { TopK } from './top-k.ts'
 
 export type { AddResult, ListingIndexComponents, ListingIndexInit, SearchHit, SearchOptions } from './listing-index-types.ts'
 
@@ -158,20 +158,16 @@ export class ListingIndex implements Startable {
     const filter = this.filterOf(options)
     const limit = options.limit ?? 20
     const offset = options.offset ?? 0
-    const scored = tokenize(text).length > 0 ? this.text.search(text) : null
-    const docs = this.docs
-    const pool = this.browsePool(options)
-    const candidates = function * (): Generator<[Doc, number]> {
-      if (scored == null) {
-        for (const d of pool) if (filter(d)) yield [d, 0]
-      } else {
-        for (const [num, score] of scored) if (filter(docs[num])) yield [docs[num], score]
-      }
+    const best = new TopK<Doc>(offset + limit, (a, sa, b, sb) =>
+      sa !== sb ? sa > sb : a.created !== b.created ? a.created > b.created : a.id < b.id)
+    if (tokenize(text).length > 0) {
+      const docs = this.docs
+      this.text.search(text, (num, score) => { if (filter(docs[num])) best.push(docs[num], score) })
+    } else {
+      for (const d of this.browsePool(options)) if (filter(d)) best.push(d, 0)
     }
-    const best = topK(candidates(), offset + limit, ([a, sa], [b, sb]) =>
-      sb - sa || b.created - a.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     const hits: SearchHit[] = []
-    for (const [doc, score] of best.slice(offset)) hits.push({ listing: this.load(doc), score })
+    for (const [doc, score] of best.sorted().slice(offset)) hits.push({ listing: this.load(doc), score })
     return hits
   }
 
@@ -242,7 +238,7 @@ export class ListingIndex implements Startable {
       id: listing.id.toString(),
       bytes: listing.bytes,
       item,
-      publisher: item.split('/')[2],
+      publisher: peerIdOf(r.publisher), // memoised: one shared string per publisher
       kind: r.kind,
       license: r.license.toLowerCase(),
       task: r.task,

@@ -83,20 +83,19 @@ export class TextIndex {
   }
 
   /**
-   * Scores the live documents that contain every query word; returns doc → BM25 score.
-   * Returns an empty map for a query with no searchable words.
+   * Scores the live documents that contain every query word and calls `visit(doc, score)` for
+   * each (BM25). Visits nothing for a query with no searchable words.
    */
-  search (text: string): Map<number, number> {
+  search (text: string, visit: (doc: number, score: number) => void): void {
     // Policy: a query's cost is bounded by its first MAX_QUERY_WORDS distinct words.
     const words = [...new Set(tokenize(text))].slice(0, MAX_QUERY_WORDS)
-    const result = new Map<number, number>()
     const lists: Posting[] = []
     for (const w of words) {
       const p = this.postings.get(w)
-      if (p == null) return result
+      if (p == null) return
       lists.push(p)
     }
-    if (lists.length === 0) return result
+    if (lists.length === 0) return
     lists.sort((a, b) => a.docs.length - b.docs.length)
     this.ensureScratch()
     const gen = ++this.generation
@@ -121,9 +120,8 @@ export class TextIndex {
       }
     })
     for (const doc of lists[0].docs) {
-      if (this.marks[doc] === gen && hits[doc] === lists.length) result.set(doc, scores[doc])
+      if (this.marks[doc] === gen && hits[doc] === lists.length) visit(doc, scores[doc])
     }
-    return result
   }
 
   /** Per-document scratch arrays for {@link search}, reused across queries (generation-marked). */
