@@ -49,7 +49,7 @@ export interface LedgerInit {
 }
 
 /** The chain head. */
-export interface Head { height: number, hash: string, stateRoot: string }
+export interface Head { height: number, hash: string, stateRoot: string, timestamp: number }
 
 /** The chain's state machine and block store. */
 export class Ledger extends LedgerQueries {
@@ -61,7 +61,7 @@ export class Ledger extends LedgerQueries {
   private readonly prefix: string
   private readonly produce: boolean
   private readonly money = { total: 0n }
-  private head: Head = { height: 0, hash: '', stateRoot: '' }
+  private head: Head = { height: 0, hash: '', stateRoot: '', timestamp: 0 }
   private open: OpenBlock | undefined
   private pool: SignedTx[] = []
   private timer: ReturnType<typeof setInterval> | undefined
@@ -97,17 +97,17 @@ export class Ledger extends LedgerQueries {
     if (headBytes == null) {
       const batch = this.ds.batch()
       for (const c of this.store.commit(genesisEntries(this.genesis))) batch.put(this.key(`s/${c.key}`), c.value as Uint8Array)
-      this.head = { height: 0, hash: this.genesisHash, stateRoot: hex(this.store.root()) }
+      this.head = { height: 0, hash: this.genesisHash, stateRoot: hex(this.store.root()), timestamp: this.genesis.timestamp }
       batch.put(this.key('head'), this.encodeHead())
       await batch.commit(options)
     } else {
-      const h = decodeValue(headBytes) as { height: number, hash: string, stateRoot: string, genesis: string }
+      const h = decodeValue(headBytes) as unknown as Head & { genesis: string }
       if (h.genesis !== this.genesisHash) throw new CorruptLedgerError('the datastore holds another chain (genesis hash differs)')
       const pre = `${this.prefix}/s/`
       for await (const { key, value } of this.ds.query({ prefix: pre }, options)) {
         this.store.load(key.toString().slice(pre.length), decodeValue(value), value)
       }
-      this.head = { height: h.height, hash: h.hash, stateRoot: h.stateRoot }
+      this.head = { height: h.height, hash: h.hash, stateRoot: h.stateRoot, timestamp: h.timestamp }
       if (hex(this.store.root()) !== h.stateRoot) throw new CorruptLedgerError(`stored state does not hash to the head's state root at height ${h.height}`)
     }
     this.money.total = moneyOf(this.store.entries())
@@ -130,7 +130,7 @@ export class Ledger extends LedgerQueries {
 
   /** The chain head. */
   status (): Head & { chainId: string, authority: string, genesisHash: string, pending: number } {
-    return { ...this.head, chainId: this.genesis.chainId, authority: this.genesis.authority, genesisHash: this.genesisHash, pending: this.openBlock().txs.length }
+    return { ...this.head, chainId: this.genesis.chainId, authority: this.genesis.authority, genesisHash: this.genesisHash, pending: this.open?.txs.length ?? 0 }
   }
 
   /**
@@ -193,7 +193,8 @@ export class Ledger extends LedgerQueries {
         parent: Buffer.from(this.head.hash, 'hex'),
         stateRoot: this.store.root(),
         txRoot: txRoot(open.txs.map(t => t.hash)),
-        timestamp: Date.now(),
+        // never before the parent, even if the clock stepped back
+        timestamp: Math.max(Date.now(), this.head.timestamp),
         txCount: open.txs.length
       }, open.txs.map(t => t.bytes), this.secretKey)
       await this.persist(block, committed, options)
@@ -210,6 +211,7 @@ export class Ledger extends LedgerQueries {
       if (h.height !== this.head.height + 1 || hex(h.parent) !== this.head.hash) {
         throw new WrongParentError(`block ${h.height} (parent ${hex(h.parent).slice(0, 16)}) does not follow head ${this.head.height} (${this.head.hash.slice(0, 16)})`)
       }
+      if (h.timestamp < this.head.timestamp) throw new InvalidBlockError(`block ${h.height} is older than its parent`)
       if (!verifyBlockSignature(block, fromAddress(this.genesis.authority))) throw new InvalidBlockError(`block ${h.height} is not signed by the authority`)
       const open = new OpenBlock(this.store, h.height, this.genesis.chainId, this.genesis.params, this.runEpoch)
       const checked = await this.checkMany(block.txs)
@@ -270,7 +272,7 @@ export class Ledger extends LedgerQueries {
 
   private async persist (block: Block, committed: { changes: Array<{ key: string, value: Uint8Array | null }>, undo: () => void }, options?: AbortOptions): Promise<void> {
     const prev = this.head
-    this.head = { height: block.header.height, hash: block.hash, stateRoot: hex(block.header.stateRoot) }
+    this.head = { height: block.header.height, hash: block.hash, stateRoot: hex(block.header.stateRoot), timestamp: block.header.timestamp }
     const batch = this.ds.batch()
     batch.put(this.key(`b/${pad(block.header.height)}`), block.bytes)
     for (const c of committed.changes) {

@@ -100,6 +100,8 @@ describe('ledger blocks', () => {
     expect(f.status().height).toBe(0)
     await f.applyBlock(b1.bytes)
     await expect(f.applyBlock(b1.bytes)).rejects.toHaveProperty('name', 'WrongParentError')
+    const older = sealBlock({ ...b2.header, timestamp: b1.header.timestamp - 1 }, b2.txs, auth)
+    await expect(f.applyBlock(older.bytes)).rejects.toHaveProperty('name', 'InvalidBlockError')
     await f.applyBlock(decodeBlock(b2.bytes))
     expect(f.stateRoot()).toBe(ledger.stateRoot())
     expect(f.balance(bob.address)).toBe(10n * TAO + 12n)
