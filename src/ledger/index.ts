@@ -35,6 +35,8 @@ export type { ChainParams, SubnetParams } from './params.ts'
 export type { Globals, Hotkey, Neuron, Subnet } from './records.ts'
 export { yumaEpoch } from './yuma-adapter.ts'
 export { LedgerReplication, ledgerReplication, BLOCKS_PROTOCOL } from './replication.ts'
+export { startLedgerNode } from './embed.ts'
+export type { LedgerNode, LedgerNodeInit } from './embed.ts'
 export type { LedgerReplicationComponents, LedgerReplicationInit, RefusedBlock } from './replication.ts'
 export * from './errors.ts'
 
