@@ -12,7 +12,7 @@ import type { AgoraConfig, ConfigOverrides } from './config.ts'
 import type { FetchOptions, FetchResult, Network, NetworkInit, PeerSummary, Reprovider } from './dht/index.ts'
 import type { AddResult, BlockReader, Repo, StoreAddOptions } from './store/index.ts'
 import type { ImportProfile } from './config.ts'
-import type { AbortOptions, PeerInfo, Startable } from '@libp2p/interface'
+import type { AbortOptions, PeerId, PeerInfo, Startable } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
 const log = logger('agora:node')
@@ -29,6 +29,8 @@ export interface NodeInit {
   offline?: boolean
   /** Extra network settings (e.g. `inboundConnectionThreshold`, DHT validators). @default {} */
   network?: Partial<Omit<NetworkInit, 'privateKey' | 'blockstore' | 'datastore'>>
+  /** Called with operator-facing warnings (e.g. reproviding falls behind). @default undefined (logged only) */
+  onWarning?: (message: string) => void
 }
 
 /** The result of `node.add`. */
@@ -38,14 +40,21 @@ export interface NodeAddResult extends AddResult {
   providedTo: number
 }
 
+/** Providers of a root, looked up lazily. */
+interface ProviderHint {
+  get: () => Promise<PeerId[]>
+  /** Whether the lookup has been started. */
+  used: () => boolean
+}
+
 /** Options for network-aware reads. */
 export interface NodeReadOptions extends AbortOptions {
   /** Fetch progress events (network fetches only). */
   onProgress?: FetchOptions['onProgress']
   /** Time without any block arriving before a fetch fails, ms. @default config `fetch.timeoutMs` */
   timeout?: number
-  /** Extra providers to try (multiaddrs with /p2p/). @default [] */
-  providers?: string[]
+  /** Extra providers to try: multiaddrs with /p2p/, or peer ids the peer store knows. @default [] */
+  providers?: Array<string | PeerId>
 }
 
 /** A running agora peer. Create with {@link createNode}. */
@@ -104,7 +113,11 @@ export class AgoraNode implements Startable {
       })
       // Content added while we had no peers is announced as soon as one connects (not in 12 h).
       network.libp2p.addEventListener('peer:connect', () => { this.#scheduleRetry() })
-      this.#reprovider.addEventListener('behind', (e) => { log.error('reproviding is behind: %o', (e as CustomEvent).detail) })
+      this.#reprovider.addEventListener('behind', (e) => {
+        const run = (e as CustomEvent<{ total: number, duration: number, interval: number }>).detail
+        log.error('reproviding is behind: %o', run)
+        this.#init.onWarning?.(`reproviding ${run.total} roots took ${Math.round(run.duration / 1000)} s, longer than the interval of ${Math.round(run.interval / 1000)} s: content may become hard to find`)
+      })
       this.#reprovider.start()
     }
     this.#started = true
@@ -183,29 +196,70 @@ export class AgoraNode implements Startable {
 
   /**
    * A block reader that returns local blocks and, when online, fetches missing ones (verified,
-   * then stored). Use it for reads that touch a few blocks (`ls`, resolving paths).
+   * then stored). Use it for reads that touch a few blocks (`ls`, resolving paths). Only DAG
+   * roots are announced on the DHT, so blocks below `root` are asked of the root's providers.
    */
-  blocks (options: NodeReadOptions = {}): BlockReader {
+  blocks (options: NodeReadOptions & { root?: CID } = {}, hint?: ProviderHint): BlockReader {
     const local = this.store.local
     const bs = this.repo.blockstore
     const network = this.#network
     if (network == null) return local
     const timeout = options.timeout ?? this.config.fetch.timeoutMs
+    const providersOf = hint ?? (options.root != null ? this.#providerHint(options.root, options) : undefined)
     return {
       get: async function * (cid, o) {
         if (await bs.has(cid, o)) {
           yield * local.get(cid, o)
           return
         }
-        yield await network.fetchBlock(cid, { signal: o?.signal ?? options.signal, timeout, providers: options.providers })
+        const extra = providersOf != null && options.root?.equals(cid) !== true ? await providersOf.get() : []
+        yield await network.fetchBlock(cid, { signal: o?.signal ?? options.signal, timeout, providers: [...(options.providers ?? []), ...extra] })
+      }
+    }
+  }
+
+  /** Providers of `root` from the DHT, looked up once on first use (first 4, at most 10 s). */
+  #providerHint (root: CID, options: AbortOptions): ProviderHint {
+    let found: Promise<PeerId[]> | undefined
+    const network = this.network
+    return {
+      used: () => found != null,
+      get: async () => {
+        found ??= (async () => {
+          const peers: PeerId[] = []
+          try {
+            const signal = AbortSignal.any([AbortSignal.timeout(10_000), ...(options.signal != null ? [options.signal] : [])])
+            for await (const p of network.findProviders(root, { signal })) {
+              peers.push(p.id)
+              if (peers.length >= 4) break
+            }
+          } catch (err) {
+            log('provider lookup for %c ended - %e', root, err)
+          }
+          return peers
+        })()
+        return found
       }
     }
   }
 
   /** Resolve `cid`/`path` (fetching the path's blocks) and make the target's DAG local. */
   async fetchPath (cid: CID, path: string, options: NodeReadOptions = {}): Promise<{ target: CID, result?: FetchResult }> {
-    const target = path === '' ? cid : (await this.store.stat(cid, path, { ...options, blocks: this.blocks(options) })).cid
-    return { target, result: await this.fetch(target, options) }
+    if (path === '' || this.#network == null) {
+      const target = path === '' ? cid : (await this.store.stat(cid, path, options)).cid
+      return { target, result: await this.fetch(target, options) }
+    }
+    const hint = this.#providerHint(cid, options)
+    const target = (await this.store.stat(cid, path, { ...options, blocks: this.blocks({ ...options, root: cid }, hint) })).cid
+    const withHint = async (): Promise<FetchResult | undefined> => this.fetch(target, { ...options, providers: [...(options.providers ?? []), ...await hint.get()] })
+    if (hint.used() || !await this.repo.blockstore.has(target)) return { target, result: await withHint() }
+    try {
+      return { target, result: await this.fetch(target, options) }
+    } catch (err) {
+      // The target's root was local but some of its blocks were not: ask the root's providers.
+      if ((err as Error).name !== 'NoProvidersError') throw err
+      return { target, result: await withHint() }
+    }
   }
 
   /** Pin `cid`, fetching its DAG first when online. */

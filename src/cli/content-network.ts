@@ -55,7 +55,7 @@ const daemon = defineCommand({
     const onRejection = (err: unknown): void => { ctx.io.stderr.write(`warning: unhandled rejection: ${(err as Error)?.message ?? String(err)}\n`) }
     process.on('unhandledRejection', onRejection)
     try {
-      const d = await startDaemon({ repo, config: overrides })
+      const d = await startDaemon({ repo, config: overrides, onWarning: (m) => { ctx.io.stderr.write(`WARNING: ${m}\n`) } })
       for (const [what, addr] of [['API', d.node.config.addresses.api], ['gateway', d.node.config.addresses.gateway]]) {
         if (!isLoopback(parseHostPort(addr).host)) ctx.io.stderr.write(`WARNING: the ${what} listens on ${addr}, not loopback: anyone who can reach it ${what === 'API' ? 'and has the token controls this peer' : 'can read your content'}\n`)
       }

@@ -20,7 +20,8 @@ export async function * exportCar (blocks: BlockReader, cid: CID, path: string, 
       const seen = new Set<string>()
       const pathCids = path === '' ? [] : walkPath(`${cid.toString()}/${path}`, blocks, { signal: options?.signal })
       for await (const e of pathCids) {
-        for (const c of [...e.roots, e.cid].filter(c => !c.equals(target) && !seen.has(mhKey(c)))) {
+        for (const c of [...e.roots, e.cid]) {
+          if (c.equals(target) || seen.has(mhKey(c))) continue
           seen.add(mhKey(c))
           await writer.put({ cid: c, bytes: await getBlock(blocks, c, options) })
         }

@@ -79,6 +79,18 @@ describe('gateway', () => {
     expect(Buffer.concat(leaves)).toEqual(Buffer.from(deterministicBuffer('gw', SIZE)))
   })
 
+  it('behavior: a CAR for a path holds the path\'s blocks once each, then the target', async () => {
+    const res = await fetch(`${d.info.gateway}/ipfs/${dirCid}/hello.txt?format=car`)
+    const car = await CarReader.fromBytes(new Uint8Array(await res.arrayBuffer()))
+    const cids = []
+    for await (const b of car.blocks()) {
+      expect(verifies(b.cid, b.bytes)).toBe(true)
+      cids.push(b.cid.toString())
+    }
+    // The directory node, then the file (a single raw leaf under unixfs-v1-2025: CIDv1 raw of its sha256).
+    expect(cids).toEqual([dirCid, 'bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4'])
+  })
+
   it('behavior: paths resolve inside directories; a directory lists its entries; a missing path is 404', async () => {
     const res = await fetch(`${d.info.gateway}/ipfs/${dirCid}/hello.txt`)
     expect(res.status).toBe(200)

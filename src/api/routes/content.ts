@@ -82,7 +82,7 @@ export function contentRoutes ({ node }: ContentRouteDeps): Route[] {
         const { cid, path } = arg(ctx)
         await streamed(ctx, async (write) => {
           const o = readOpts(ctx)
-          const st = await node.store.stat(cid, path, { ...o, blocks: node.blocks(o) })
+          const st = await node.store.stat(cid, path, { ...o, blocks: node.blocks({ ...o, root: cid }) })
           const tracker = progressTracker(st.size, write)
           const { target, result } = await node.fetchPath(cid, path, { ...o, onProgress: tracker.onProgress })
           tracker.flush()
@@ -117,7 +117,7 @@ export function contentRoutes ({ node }: ContentRouteDeps): Route[] {
         const { cid, path } = arg(ctx)
         const o = readOpts(ctx)
         const entries = []
-        for await (const e of node.store.ls(cid, path, { ...o, blocks: node.blocks(o) })) {
+        for await (const e of node.store.ls(cid, path, { ...o, blocks: node.blocks({ ...o, root: cid }) })) {
           entries.push({ name: e.name, cid: e.cid.toString(), size: e.size, type: e.type })
         }
         sendJson(ctx.res, { entries })
@@ -141,7 +141,7 @@ export function contentRoutes ({ node }: ContentRouteDeps): Route[] {
       handler: async (ctx) => {
         const { cid, path } = arg(ctx)
         const o = readOpts(ctx)
-        const st = await node.store.stat(cid, path, { ...o, blocks: node.blocks(o) })
+        const st = await node.store.stat(cid, path, { ...o, blocks: node.blocks({ ...o, root: cid }) })
         sendJson(ctx.res, { cid: st.cid.toString(), type: st.type, size: st.size })
       }
     }

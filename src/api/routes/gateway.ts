@@ -130,8 +130,8 @@ export function gatewayRoutes ({ node }: GatewayRouteDeps): Route[] {
       const format = formatOf(ctx)
       const o = { signal: ctx.signal }
       if (format === 'raw') {
-        const target = path === '' ? cid : (await node.store.stat(cid, path, { ...o, blocks: node.blocks(o) })).cid
-        const bytes = await node.store.block(target, { ...o, blocks: node.blocks(o) })
+        const target = path === '' ? cid : (await node.store.stat(cid, path, { ...o, blocks: node.blocks({ ...o, root: cid }) })).cid
+        const bytes = await node.store.block(target, { ...o, blocks: node.blocks({ ...o, root: cid }) })
         ctx.res.writeHead(200, {
           ...commonHeaders(cid, path),
           'content-type': 'application/vnd.ipld.raw',
