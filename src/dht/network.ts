@@ -98,8 +98,7 @@ class AgoraNetwork implements Network {
 
   async provide (cid: CID, options?: AbortOptions): Promise<ProvideResult> {
     if (!this.started) throw new NetworkNotStartedError('the network has not been started')
-    // with no peer at all, kad-dht would wait for a routing table until the timeout (§8.6)
-    if (this.libp2p.getConnections().length === 0) return { peers: 0 }
+    // with no peer the query ends at once (allowQueryWithZeroPeers) and only the local record is kept
     const signal = this.querySignal(options)
     let peers = 0
     try {
@@ -115,9 +114,13 @@ class AgoraNetwork implements Network {
     return { peers }
   }
 
+  async unprovide (cid: CID, options?: AbortOptions): Promise<void> {
+    if (!this.started) throw new NetworkNotStartedError('the network has not been started')
+    for (const dht of this.dhts()) await dht.cancelReprovide(cid, options)
+  }
+
   async * findProviders (cid: CID, options?: AbortOptions): AsyncGenerator<PeerInfo> {
     if (!this.started) throw new NetworkNotStartedError('the network has not been started')
-    if (this.libp2p.getConnections().length === 0) return
     const done = new AbortController() // ends the queries when the caller stops iterating early
     const signal = AbortSignal.any([this.querySignal(options), done.signal])
     const seen = new Set<string>([this.peerId.toString()])

@@ -132,6 +132,12 @@ export interface Network extends Startable {
   readonly peerId: PeerId
   /** Announce on the DHT that we provide `cid`. Provide DAG roots only, never every block. */
   provide(cid: CID, options?: AbortOptions): Promise<ProvideResult>
+  /**
+   * Stop announcing `cid` (call it when the content is unpinned or removed). kad-dht keeps
+   * re-announcing every CID we ever provided until told so; records already placed on other
+   * peers expire there after 48 h.
+   */
+  unprovide(cid: CID, options?: AbortOptions): Promise<void>
   /** Providers of `cid` found through the DHT (ourselves excluded), each once. */
   findProviders(cid: CID, options?: AbortOptions): AsyncGenerator<PeerInfo>
   /** Fetches the whole DAG under `root` into the blockstore, verified, skipping stored blocks. */

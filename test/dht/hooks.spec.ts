@@ -74,3 +74,24 @@ describe('network hooks', { timeout: 60_000 }, () => {
     }, { timeout: 20_000, interval: 300 })
   })
 })
+
+describe('provide', { timeout: 60_000 }, () => {
+  it('behavior: provide with no peer returns at once with 0 peers; a peer that connects later finds us; unprovide withdraws it', async () => {
+    const { importFile } = await import('./fixtures/repo.ts')
+    const [a, b] = [await testPeer(), await testPeer()]
+    peers.push(a, b)
+    const cid = await importFile(a.stores.blockstore, enc('provided while alone'))
+    expect(await a.network.provide(cid, { signal: AbortSignal.timeout(5000) })).toEqual({ peers: 0 })
+    await b.network.connect(a.network.addresses()[0])
+    // A answers from its own provider store; nothing else holds the record
+    await vi.waitFor(async () => {
+      const found: string[] = []
+      for await (const p of b.network.findProviders(cid, { signal: AbortSignal.timeout(2000) })) found.push(p.id.toString())
+      expect(found).toEqual([a.network.peerId.toString()])
+    }, { timeout: 20_000, interval: 200 })
+    await a.network.unprovide(cid)
+    const after: string[] = []
+    for await (const p of b.network.findProviders(cid, { signal: AbortSignal.timeout(5000) })) after.push(p.id.toString())
+    expect(after).toEqual([])
+  })
+})
