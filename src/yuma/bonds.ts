@@ -4,7 +4,7 @@
  */
 import { ONE, U16_MAX, div, mul, toU16 } from './fixed.ts'
 import { liquidAlpha, sigmoidSlope } from './liquid-alpha.ts'
-import { MatrixBuilder, colMaxUpscale, colNormalize, mapEntries, matmulTranspose, rowDot, rowHadamard } from './matrix.ts'
+import { MatrixBuilder, colMaxUpscale, colNormalize, mapEntries, mapEntriesInPlace, matmulTranspose, rowDot, rowHadamard } from './matrix.ts'
 import { normalizeInPlace } from './vector.ts'
 import type { LiquidAlphaParams } from './liquid-alpha.ts'
 import type { FixedMatrix } from './matrix.ts'
@@ -121,11 +121,12 @@ export interface BondsResult {
  * `bonds` holds the stored u16 integers after the registration mask.
  */
 export function yuma2Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Float64Array, incentive: Float64Array, n: number, params: YumaParams): BondsResult {
+  // every intermediate below is private to this function, so the normalizations run in place
   const b = colNormalize(bonds, n)
-  const delta = colNormalize(rowHadamard(wb, activeStake), n)
-  const emaBonds = colNormalize(matEma(delta, b, emaAlpha(params.bondsMovingAverage), n), n)
+  const delta = colNormalize(rowHadamard(wb, activeStake), n, true)
+  const emaBonds = colNormalize(matEma(delta, b, emaAlpha(params.bondsMovingAverage), n), n, true)
   const dividends = normalizeInPlace(matmulTranspose(emaBonds, incentive))
-  const storeU16 = mapEntries(colMaxUpscale(emaBonds, n), toU16)
+  const storeU16 = mapEntriesInPlace(colMaxUpscale(emaBonds, n), toU16)
   return { emaBonds, storeU16, dividends }
 }
 

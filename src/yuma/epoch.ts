@@ -54,7 +54,7 @@ function maskedWeights (x: CheckedInput, permits: boolean[]): FixedMatrix {
     ptr[i + 1] = o
   }
   // the entries are still u16 integers: trunc(w·2³²·2³² / (Σw·2³²)) = trunc(w·2³² / Σw) = div(w, Σw)
-  return rowNormalize({ rows: w.rows, ptr, col, val })
+  return rowNormalize({ rows: w.rows, ptr, col, val }, true)
 }
 
 /** §4.10: drop stored bonds on columns (re)registered since the previous epoch. */

@@ -23,6 +23,10 @@ export const HALF = 2147483648
 export const U16_MAX = 65535
 
 const INV32 = 1 / 4294967296
+/** 2⁻¹⁶: the distance from an integer below which the fast paths defer to the exact ones. */
+const EPS = 1 / 65536
+/** 2³⁶: the magnitude up to which the fast path of {@link mul} is within 2⁻¹⁷ of exact. */
+const F_LIM = 68719476736
 /** 2⁸⁰: products below it keep {@link mul} exact. */
 const P_LIM = 1208925819614629174706176
 /** 2⁴⁰: divisors below it keep {@link div} exact. */
@@ -77,6 +81,12 @@ export function saturatingDivBig (a: bigint, b: bigint): bigint {
  */
 export function mul (a: number, b: number): number {
   const p = a * b
+  // fast path: f = fl(a·b)/2³² is within |f|·2⁻⁵³ ≤ 2⁻¹⁷ of the true quotient when |f| < 2³⁶, so
+  // unless f is within 2⁻¹⁶ of an integer, floor(f) is the exact floor
+  const f = p * INV32
+  const q = Math.floor(f)
+  const r = f - q
+  if (r > EPS && r < 1 - EPS && f < F_LIM && f > -F_LIM) return q
   if (p < P_LIM && p > -P_LIM) return Math.round((p - (Math.imul(a, b) >>> 0)) * INV32) + 0
   return Number(mulBig(BigInt(a), BigInt(b)))
 }
@@ -111,7 +121,12 @@ export function div (a: number, b: number): number {
  */
 export function divInv (a: number, b: number, inv: number): number {
   if (a >= 0 && b > 0 && b < B_LIM && a <= 2 * b) {
-    const q = Math.floor(a * inv)
+    // fast path: f = fl(a·fl(2³²/b)) is within f·2⁻⁵² ≤ 2⁻¹⁹ of a·2³²/b (f ≤ 2³³), so unless f is
+    // within 2⁻¹⁶ of an integer, floor(f) is the exact quotient
+    const f = a * inv
+    const q = Math.floor(f)
+    const fr = f - q
+    if (fr > EPS && fr < 1 - EPS) return q
     const low = (-Math.imul(q, b)) >>> 0
     const r = low + Math.round((a * ONE - q * b - low) * INV32) * ONE
     if (r < 0) return q - 1

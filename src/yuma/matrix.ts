@@ -80,9 +80,9 @@ export function keepColumns (m: FixedMatrix, keep: Uint8Array): FixedMatrix {
   return b.done()
 }
 
-/** `inplace_row_normalize_sparse`: rows with a positive sum are divided by it. */
-export function rowNormalize (m: FixedMatrix): FixedMatrix {
-  const val = m.val.slice(0, m.ptr[m.rows])
+/** `inplace_row_normalize_sparse`: rows with a positive sum are divided by it (in place if asked). */
+export function rowNormalize (m: FixedMatrix, inPlace = false): FixedMatrix {
+  const val = inPlace ? m.val : m.val.slice(0, m.ptr[m.rows])
   for (let i = 0; i < m.rows; i++) {
     const a = m.ptr[i]
     const e = m.ptr[i + 1]
@@ -115,10 +115,13 @@ export function colSum (m: FixedMatrix, n: number): Float64Array {
   return s
 }
 
-/** Every entry divided by its column's divisor (`safe_div`); entries of zero-divisor columns kept. */
-function divideColumns (m: FixedMatrix, d: Float64Array): FixedMatrix {
+/**
+ * Every entry divided by its column's divisor (`safe_div`); entries of zero-divisor columns kept.
+ * `into` may be `m.val` itself when m is a private intermediate (computed in place).
+ */
+function divideColumns (m: FixedMatrix, d: Float64Array, into: Float64Array = new Float64Array(m.ptr[m.rows])): FixedMatrix {
   const nnz = m.ptr[m.rows]
-  const val = new Float64Array(nnz)
+  const val = into
   const inv = d.map(x => ONE / x)
   for (let k = 0; k < nnz; k++) {
     const j = m.col[k]
@@ -128,17 +131,20 @@ function divideColumns (m: FixedMatrix, d: Float64Array): FixedMatrix {
   return withValues(m, val)
 }
 
-/** `inplace_col_normalize_sparse`: every entry over its column sum (columns summing to 0 stay). */
-export function colNormalize (m: FixedMatrix, n: number): FixedMatrix {
-  return divideColumns(m, colSum(m, n))
+/**
+ * `inplace_col_normalize_sparse`: every entry over its column sum (columns summing to 0 stay).
+ * With `inPlace`, m's values are overwritten (only for intermediates nothing else holds).
+ */
+export function colNormalize (m: FixedMatrix, n: number, inPlace = false): FixedMatrix {
+  return divideColumns(m, colSum(m, n), inPlace ? m.val : undefined)
 }
 
 /** `inplace_col_max_upscale_sparse`: every entry over its column maximum (0 maxima stay). */
-export function colMaxUpscale (m: FixedMatrix, n: number): FixedMatrix {
+export function colMaxUpscale (m: FixedMatrix, n: number, inPlace = false): FixedMatrix {
   const mx = new Float64Array(n)
   const nnz = m.ptr[m.rows]
   for (let k = 0; k < nnz; k++) if (mx[m.col[k]] < m.val[k]) mx[m.col[k]] = m.val[k]
-  return divideColumns(m, mx)
+  return divideColumns(m, mx, inPlace ? m.val : undefined)
 }
 
 /** `matmul_sparse`: r_j = Σ_i x_i · m_ij over n columns. */
@@ -186,6 +192,13 @@ export function colClip (m: FixedMatrix, c: Float64Array): FixedMatrix {
     b.endRow()
   }
   return b.done()
+}
+
+/** Every entry mapped by `f` in place (only for intermediates nothing else holds). */
+export function mapEntriesInPlace (m: FixedMatrix, f: (v: number) => number): FixedMatrix {
+  const nnz = m.ptr[m.rows]
+  for (let k = 0; k < nnz; k++) m.val[k] = f(m.val[k])
+  return m
 }
 
 /** `row_hadamard_sparse`: m_ij · x_i. */

@@ -72,3 +72,21 @@ describe('yuma fixed point, shared divisor', () => {
     }), { numRuns: 5000 })
   })
 })
+
+describe('yuma fixed point, near-integer quotients', () => {
+  it('behavior: mul and divInv are exact where the true quotient is an integer or within a hair of one', async () => {
+    const { divInv } = await import('../../src/yuma/fixed.ts')
+    // a·b divisible by 2³² (a = x·2¹⁶, b = y·2¹⁶), and ±1 around it: the fast path must defer
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 18 }), fc.integer({ min: 0, max: 2 ** 17 }), fc.integer({ min: -1, max: 1 }), fc.boolean(), (x, y, d, neg) => {
+      const a = (neg ? -1 : 1) * (x * 65536 + d)
+      const b = y * 65536
+      expect(mul(a, b)).toBe(Number(mulBig(BigInt(a), BigInt(b))))
+    }), { numRuns: 3000 })
+    // a·2³² divisible by b (b = 2^k·c with a a multiple of c), and ±1 around it
+    fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 20 }), fc.integer({ min: 0, max: 12 }), fc.integer({ min: 1, max: 2 ** 12 }), fc.integer({ min: -1, max: 1 }), (c, k, m, d) => {
+      const b = c * 2 ** k
+      const a = Math.min(2 * b, Math.max(0, c * m + d))
+      expect(divInv(a, b, 2 ** 32 / b)).toBe(Number(divBig(BigInt(a), BigInt(b))))
+    }), { numRuns: 3000 })
+  })
+})
