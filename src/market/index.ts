@@ -39,7 +39,7 @@ export {
 } from './listing.ts'
 export type { CreateListingParameters, Listing, VerifyListingOptions } from './listing.ts'
 export type { ListingAccess, ListingEncryption, ListingFile, ListingKind, ListingRecord, ListingState, PriceUnit } from './listing-schema.ts'
-export { listingKey, listingKeyString, listingValidator, selectListingRecord, validateListingRecord, validateListingValue } from './record.ts'
+export { listingErrorVerdict, listingKey, listingKeyString, listingValidator, selectListingRecord, validateListingRecord, validateListingValue } from './record.ts'
 export type { ListingValidatorInit } from './record.ts'
 export {
   chunkCount, createHeader, decryptBytes, decryptChunk, decryptStream, encryptBytes, encryptChunk, encryptedSize, encryptStream,
@@ -53,6 +53,8 @@ export type { OpenSealedKeyParameters, SealContentKeyParameters } from './key-se
 export { createReceipt, createReissueRequest, verifyReceipt, verifyReissueRequest, REISSUE_MAX_AGE_MS } from './receipt.ts'
 export type { CreateReceiptParameters, Receipt, ReceiptRecord, ReissueRecord, VerifyReceiptOptions } from './receipt.ts'
 export { ReceiptBook } from './receipt-book.ts'
+export { digestFile, encryptFile } from './encrypt-file.ts'
+export type { EncryptFileOptions, FileDigest } from './encrypt-file.ts'
 export type { ReceiptBookInit } from './receipt-book.ts'
 export { ListingIndex, listingIndex } from './listing-index.ts'
 export type { AddResult, ListingIndexComponents, ListingIndexInit, SearchHit, SearchOptions } from './listing-index.ts'

@@ -86,6 +86,20 @@ export function selectListingRecord (_key: Uint8Array, values: Uint8Array[]): nu
   return Math.max(best, 0)
 }
 
+/**
+ * How a gossip topic validator should treat listing bytes that failed verification (gossipsub's
+ * `TopicValidatorResult` values). Policy: bytes that no honest peer could produce (malformed,
+ * forged, oversized, against the schema, under a wrong key) are `reject`ed and count against the
+ * sender; expired or superseded versions are `ignore`d, since honest peers relay them through
+ * clock skew or lag; anything else is `ignore`d too.
+ */
+export function listingErrorVerdict (err: unknown): 'reject' | 'ignore' {
+  const name = (err as { name?: unknown } | null)?.name
+  return typeof name === 'string' && REJECTED.has(name) ? 'reject' : 'ignore'
+}
+
+const REJECTED = new Set(['RecordTooLargeError', 'MalformedRecordError', 'InvalidSignatureError', 'InvalidListingError', 'UnknownLicenseError', 'RecordKeyMismatchError'])
+
 interface Rank { seq: number, expires: number, bytes: Uint8Array }
 
 function rankOf (value: Uint8Array): Rank | null {

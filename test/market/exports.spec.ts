@@ -12,7 +12,7 @@ describe('market exports', () => {
       'SEALED_KEY_SIZE', 'SealedKeyError', 'StaleListingError', 'TAG_SIZE', 'UNSPECIFIED_LICENSE', 'UnknownLicenseError',
       'assertCurrent', 'checkContentKey', 'chunkCount', 'ciphertextSpan', 'commitContentKey', 'createHeader', 'createListing',
       'createReceipt', 'createReissueRequest', 'decodeEnvelopeUnsafe', 'decodeListing', 'decodeListingUnsafe', 'decryptBytes',
-      'decryptChunk', 'decryptRange', 'decryptRangeStream', 'decryptStream', 'encodeListing', 'encryptBytes', 'encryptChunk',
+      'decryptChunk', 'decryptRange', 'digestFile', 'encryptFile', 'listingErrorVerdict', 'decryptRangeStream', 'decryptStream', 'encodeListing', 'encryptBytes', 'encryptChunk',
       'encryptStream', 'encryptedSize', 'envelopeCid', 'generateContentKey', 'isKnownLicense', 'listingIndex', 'listingKey',
       'listingKeyString', 'listingValidator', 'normalizeLicense', 'open', 'openSealedKey', 'parseHeader', 'peerIdOf', 'publicKeyOf',
       'readHeader', 'revokeListing', 'seal', 'sealContentKey', 'selectListingRecord', 'signerOf', 'signingBytes', 'updateListing',

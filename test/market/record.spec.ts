@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { MAX_LISTING_BYTES } from '../../src/market/constants.ts'
 import { peerIdOf, publicKeyOf } from '../../src/market/keys.ts'
 import { createListing, revokeListing, updateListing } from '../../src/market/listing.ts'
-import { listingKey, listingValidator, selectListingRecord } from '../../src/market/record.ts'
+import { listingErrorVerdict, listingKey, listingValidator, selectListingRecord } from '../../src/market/record.ts'
 import { DAY, OTHER_SECRET, SELLER_SECRET, T0, openModelParams } from './helpers.ts'
 
 const validate = listingValidator({ now: () => T0 + DAY })
@@ -53,5 +53,17 @@ describe('record', () => {
     expect(selectListingRecord(key, [long.bytes, short.bytes])).toBe(0)
     expect(selectListingRecord(key, [short.bytes, long.bytes])).toBe(1)
     expect(selectListingRecord(key, [utf8.encode('junk'), short.bytes])).toBe(1)
+  })
+
+  it('behavior: forged records are rejected for gossip, stale or expired ones ignored', async () => {
+    const listing = createListing(openModelParams(), SELLER_SECRET)
+    const key = listingKey(listing.record)
+    const forged = listing.bytes.slice()
+    forged[forged.length - 1] ^= 1
+    const errorOf = async (p: Promise<unknown>): Promise<unknown> => p.then(() => null, (err: unknown) => err)
+    expect(listingErrorVerdict(await errorOf(validate(key, forged)))).toBe('reject')
+    expect(listingErrorVerdict(await errorOf(validate(key, new Uint8Array(MAX_LISTING_BYTES + 1))))).toBe('reject')
+    expect(listingErrorVerdict(await errorOf(listingValidator({ now: () => T0 + 31 * DAY })(key, listing.bytes)))).toBe('ignore')
+    expect(listingErrorVerdict(new Error('disk full'))).toBe('ignore')
   })
 })
