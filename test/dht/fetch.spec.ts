@@ -99,8 +99,12 @@ describe('fetch', { timeout: 60_000 }, () => {
     const bytes = randomBytes(2 * MiB)
     const root = await importFile(honest.stores.blockstore, bytes)
     await importFile(stalled.stores.blockstore, bytes)
-    const result = await b.network.fetch(root, { providers: [stalled.network.addresses()[0], honest.network.addresses()[0]], messageTimeout: 300, useDht: false })
+    // b is given only the stalled peer; once that one is dropped it finds the honest one on the DHT
+    await b.network.connect(honest.network.addresses()[0])
+    await vi.waitFor(async () => { expect((await honest.network.provide(root)).peers).toBeGreaterThan(0) }, { timeout: 20_000, interval: 200 })
+    const result = await b.network.fetch(root, { providers: [stalled.network.addresses()[0]], messageTimeout: 1000 })
     expect(result.providers.find(p => p.peer === stalled.network.peerId.toString())?.error).toMatch(/^StreamStalledError/)
+    expect(result.providers.find(p => p.peer === honest.network.peerId.toString())?.blocks).toBe(result.blocksFetched)
     expect(await sha256Of(b.stores.blockstore, root)).toBe(hex(bytes))
   })
 
