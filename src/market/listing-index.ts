@@ -200,6 +200,7 @@ export class ListingIndex implements Startable {
         if (now >= doc.expires && now >= doc.created + MAX_VALIDITY_MS) {
           await this.datastore.delete(this.keyOf(doc.item), options)
           this.heads.delete(doc.item)
+          doc.bytes = new Uint8Array(0)
           n++
         }
       }

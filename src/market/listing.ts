@@ -113,7 +113,8 @@ export function createListing (params: CreateListingParameters, key: Uint8Array 
   if (bytes.length > MAX_LISTING_BYTES) {
     throw new RecordTooLargeError(`listing is ${bytes.length} bytes, the limit is ${MAX_LISTING_BYTES}`)
   }
-  return decodeListingUnsafe(bytes)
+  // just encoded canonically here: no need to re-check the form
+  return decodeListingUnsafe(bytes, { trusted: true })
 }
 
 /** The envelope bytes of a listing, as spread over gossip, the DHT and the catalogue. */
