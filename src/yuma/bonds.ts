@@ -27,6 +27,11 @@ export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: n
   const touched = new Int32Array(n)
   const out = new MatrixBuilder(next.rows, next.ptr[next.rows] + old.ptr[old.rows])
   for (let i = 0; i < next.rows; i++) {
+    if (ascending(next, i) && ascending(old, i)) {
+      mergeRow(next, old, i, alpha, keep, out)
+      out.endRow()
+      continue
+    }
     let t = 0
     for (let k = next.ptr[i]; k < next.ptr[i + 1]; k++) {
       const j = next.col[k]
@@ -58,6 +63,40 @@ export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: n
     out.endRow()
   }
   return out.done()
+}
+
+/** Whether row i's columns are strictly ascending. */
+function ascending (m: FixedMatrix, i: number): boolean {
+  for (let k = m.ptr[i] + 1; k < m.ptr[i + 1]; k++) if (m.col[k] <= m.col[k - 1]) return false
+  return true
+}
+
+/**
+ * One row of {@link matEma} when both rows are sorted by column: a linear merge that produces the
+ * same entries in the same (ascending) order as the dense accumulator.
+ */
+function mergeRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number, keep: number, out: MatrixBuilder): void {
+  let a = next.ptr[i]
+  let b = old.ptr[i]
+  const ae = next.ptr[i + 1]
+  const be = old.ptr[i + 1]
+  while (a < ae || b < be) {
+    const ja = a < ae ? next.col[a] : 0x7fffffff
+    const jb = b < be ? old.col[b] : 0x7fffffff
+    let v: number
+    let j: number
+    if (ja === jb) {
+      j = ja
+      v = mul(alpha, next.val[a++]) + mul(keep, old.val[b++])
+    } else if (ja < jb) {
+      j = ja
+      v = mul(alpha, next.val[a++])
+    } else {
+      j = jb
+      v = mul(keep, old.val[b++])
+    }
+    if (v > 0) out.push(j, v)
+  }
 }
 
 /**
