@@ -14,18 +14,34 @@ function isLoopback (host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host)
 }
 
-function waitForSignal (ctx: CommandContext): Promise<string> {
-  return new Promise(resolve => {
-    if (ctx.io.signal != null) {
-      if (ctx.io.signal.aborted) { resolve('abort'); return }
-      ctx.io.signal.addEventListener('abort', () => { resolve('abort') }, { once: true })
+/**
+ * Resolves on the first SIGINT/SIGTERM (or `io.signal`). The handlers stay installed until
+ * `release()`, so a second signal during shutdown is acknowledged instead of killing the process.
+ */
+function signals (ctx: CommandContext): { first: Promise<string>, release: () => void } {
+  let settle: (s: string) => void = () => {}
+  const first = new Promise<string>(resolve => { settle = resolve })
+  let got = false
+  const on = (sig: string) => (): void => {
+    if (got) { ctx.io.stderr.write('already shutting down\n'); return }
+    got = true
+    settle(sig)
+  }
+  const onInt = on('SIGINT')
+  const onTerm = on('SIGTERM')
+  const onAbort = on('abort')
+  process.on('SIGINT', onInt)
+  process.on('SIGTERM', onTerm)
+  ctx.io.signal?.addEventListener('abort', onAbort, { once: true })
+  if (ctx.io.signal?.aborted === true) onAbort()
+  return {
+    first,
+    release: () => {
+      process.off('SIGINT', onInt)
+      process.off('SIGTERM', onTerm)
+      ctx.io.signal?.removeEventListener('abort', onAbort)
     }
-    const on = (sig: string) => () => { process.off('SIGINT', onInt); process.off('SIGTERM', onTerm); resolve(sig) }
-    const onInt = on('SIGINT')
-    const onTerm = on('SIGTERM')
-    process.once('SIGINT', onInt)
-    process.once('SIGTERM', onTerm)
-  })
+  }
 }
 
 const daemon = defineCommand({
@@ -54,6 +70,8 @@ const daemon = defineCommand({
     // libp2p-notes §8.4: aborted Helia fetches can reject later with nobody awaiting; log, don't die.
     const onRejection = (err: unknown): void => { ctx.io.stderr.write(`warning: unhandled rejection: ${(err as Error)?.message ?? String(err)}\n`) }
     process.on('unhandledRejection', onRejection)
+    // Installed before the node starts, so a signal during start-up is not lost either.
+    const sigs = signals(ctx)
     try {
       const d = await startDaemon({ repo, config: overrides, onWarning: (m) => { ctx.io.stderr.write(`WARNING: ${m}\n`) } })
       for (const [what, addr] of [['API', d.node.config.addresses.api], ['gateway', d.node.config.addresses.gateway]]) {
@@ -67,11 +85,12 @@ const daemon = defineCommand({
         out(ctx, `gateway  ${d.info.gateway}/ipfs/<cid>`)
         out(ctx, `AGORA_READY ${JSON.stringify(d.info)}`)
       }
-      const sig = await waitForSignal(ctx)
+      const sig = await sigs.first
       ctx.io.stderr.write(`received ${sig}, shutting down\n`)
       await d.stop()
       return 0
     } finally {
+      sigs.release()
       process.off('unhandledRejection', onRejection)
     }
   }
