@@ -87,14 +87,7 @@ export async function runFetch (ctx: FetchContext, root: CID, walk: boolean, opt
     workers.add(w)
   }
 
-  const watchdog = setInterval(() => {
-    if (state.settled || Date.now() - state.lastProgress < opts.timeout) return
-    const tried = [...reports.values()].map(r => `${r.peer}${r.error == null ? '' : ` (${r.error})`}`)
-    const detail = tried.length === 0 ? 'no provider found' : `providers tried: ${tried.join(', ')}`
-    state.fail(state.blocksFetched === 0
-      ? new NoProvidersError(`no provider delivered ${root} within ${opts.timeout} ms; ${detail}`)
-      : new FetchStalledError(`no block of ${root} arrived for ${opts.timeout} ms; ${detail}`))
-  }, Math.min(250, opts.timeout))
+  const watchdog = startWatchdog(state, root, opts.timeout, reports)
 
   try {
     state.discover([root])
@@ -112,6 +105,23 @@ export async function runFetch (ctx: FetchContext, root: CID, walk: boolean, opt
     await Promise.allSettled([...workers])
   }
   return { root, blocksFetched: state.blocksFetched, bytesFetched: state.bytesFetched, blocksSkipped: state.blocksSkipped, providers: [...reports.values()] }
+}
+
+/**
+ * Fails the fetch when no block arrived for `timeout` ms.
+ *
+ * Policy: a fetch never hangs; with nothing to show it fails with a named error that lists
+ * every provider tried and why it was dropped.
+ */
+function startWatchdog (state: FetchState, root: CID, timeout: number, reports: Map<string, ProviderReport>): ReturnType<typeof setInterval> {
+  return setInterval(() => {
+    if (state.settled || Date.now() - state.lastProgress < timeout) return
+    const tried = [...reports.values()].map(r => `${r.peer}${r.error == null ? '' : ` (${r.error})`}`)
+    const detail = tried.length === 0 ? 'no provider found' : `providers tried: ${tried.join(', ')}`
+    state.fail(state.blocksFetched === 0
+      ? new NoProvidersError(`no provider delivered ${root} within ${timeout} ms; ${detail}`)
+      : new FetchStalledError(`no block of ${root} arrived for ${timeout} ms; ${detail}`))
+  }, Math.min(250, timeout))
 }
 
 async function runProvider (ctx: FetchContext, state: FetchState, c: Candidate, report: ProviderReport, w: WorkerOptions, options: FetchOptions): Promise<void> {

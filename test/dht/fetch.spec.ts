@@ -108,6 +108,20 @@ describe('fetch', { timeout: 60_000 }, () => {
     expect(await sha256Of(b.stores.blockstore, root)).toBe(hex(bytes))
   })
 
+  it('behavior: a fetch that stops making progress fails with FetchStalledError', async () => {
+    let served = 0
+    // serves the root and one leaf, then never answers again
+    const a = await peer({}, s => new Proxy(s.blockstore, {
+      get: (t, prop, r) => prop === 'get'
+        ? async function * (cid: CID) { if (++served > 2) await new Promise(() => {}); yield * t.get(cid) }
+        : Reflect.get(t, prop, r)
+    }))
+    const b = await peer()
+    const root = await importFile(a.stores.blockstore, randomBytes(4 * MiB))
+    const p = b.network.fetch(root, { providers: [a.network.addresses()[0]], useDht: false, timeout: 1000, messageTimeout: 30_000 })
+    await expect(p).rejects.toHaveProperty('name', 'FetchStalledError')
+  })
+
   it('behavior: a provider announcing an oversized message is dropped with MessageTooLargeError', async () => {
     const evil = await peer()
     const b = await peer()
