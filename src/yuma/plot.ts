@@ -9,7 +9,7 @@ import type { EpochOutput } from './types.ts'
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf']
 const W = 420
 const H = 260
-const PAD = { left: 48, right: 16, top: 32, bottom: 36 }
+const PAD = { left: 48, right: 56, top: 32, bottom: 36 }
 
 /** Options of {@link plotSvg}. */
 export interface PlotOptions {
@@ -44,7 +44,7 @@ function panel (x0: number, label: string, series: Array<{ uid: number, values: 
     const pts = s.values.map((v, k) => `${px(k).toFixed(1)},${py(v).toFixed(1)}`).join(' ')
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts}"/>`)
     for (const [k, v] of s.values.entries()) parts.push(`<circle cx="${px(k).toFixed(1)}" cy="${py(v).toFixed(1)}" r="2.5" fill="${color}"/>`)
-    parts.push(`<text x="${x0 + W - PAD.right - 4}" y="${PAD.top + 12 + idx * 12}" text-anchor="end" font-size="10" fill="${color}">uid ${s.uid}</text>`)
+    parts.push(`<text x="${x0 + W - 6}" y="${PAD.top + 10 + idx * 12}" text-anchor="end" font-size="10" fill="${color}">uid ${s.uid}</text>`)
   })
   return parts.join('\n')
 }
