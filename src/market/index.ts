@@ -9,7 +9,8 @@
  * - envelopes: `seal` / `open` with domain separation, reusable by other record types;
  * - paid goods: `encryptStream` / `decryptStream` / `decryptRange`, `commitContentKey`,
  *   `sealContentKey` / `openSealedKey`;
- * - purchases: `createReceipt` / `verifyReceipt`, reissue requests, `ReceiptBook`;
+ * - purchases: `prepareDelivery` (seller) / `acceptDelivery` (buyer), `createReceipt` /
+ *   `verifyReceipt`, reissue requests, `ReceiptBook`;
  * - discovery: `ListingIndex` (`listingIndex(init)(components)`).
  *
  * @example
@@ -53,6 +54,8 @@ export type { OpenSealedKeyParameters, SealContentKeyParameters } from './key-se
 export { createReceipt, createReissueRequest, verifyReceipt, verifyReissueRequest, REISSUE_MAX_AGE_MS } from './receipt.ts'
 export type { CreateReceiptParameters, Receipt, ReceiptRecord, ReissueRecord, VerifyReceiptOptions } from './receipt.ts'
 export { ReceiptBook } from './receipt-book.ts'
+export { acceptDelivery, prepareDelivery } from './purchase.ts'
+export type { AcceptDeliveryParameters, Delivery, PrepareDeliveryParameters } from './purchase.ts'
 export { digestFile, encryptFile } from './encrypt-file.ts'
 export type { EncryptFileOptions, FileDigest } from './encrypt-file.ts'
 export type { ReceiptBookInit } from './receipt-book.ts'

@@ -1,0 +1,90 @@
+/**
+ * The two ends of a paid purchase, as the daemons will run them around the ledger's escrow:
+ *
+ * 1. buyer: `book.assertNotPurchased(buyer, listing.id)`, then the escrow transaction;
+ * 2. seller, on seeing the escrow: {@link prepareDelivery} → sealed key and receipt, which go
+ *    into the delivery transaction;
+ * 3. buyer, on seeing the delivery: {@link acceptDelivery} → the content key, checked against the
+ *    listing's commitment, with the receipt recorded for later fetches.
+ *
+ * The escrow reference is whatever the ledger names the escrow by (its transaction hash or id).
+ */
+import type { AbortOptions } from '@libp2p/interface'
+import { InvalidListingError } from './errors.ts'
+import { checkContentKey, openSealedKey, sealContentKey } from './key-seal.ts'
+import { publicKeyOf } from './keys.ts'
+import type { Listing } from './listing.ts'
+import type { ReceiptBook } from './receipt-book.ts'
+import { createReceipt, verifyReceipt } from './receipt.ts'
+import type { Receipt } from './receipt.ts'
+
+/** What the seller puts in the delivery transaction. */
+export interface Delivery {
+  /** The content key sealed to the buyer (105 bytes). */
+  sealedKey: Uint8Array
+  /** The seller's signed receipt. */
+  receipt: Receipt
+}
+
+/** What {@link prepareDelivery} needs. */
+export interface PrepareDeliveryParameters {
+  listing: Listing
+  contentKey: Uint8Array
+  /** The buyer's hotkey, as named in the escrow. */
+  buyer: Uint8Array
+  /** The escrow reference on the ledger. */
+  escrow: string
+  /** Rao held in escrow. */
+  amount: bigint
+  /** The seller's hotkey secret seed. */
+  sellerSecret: Uint8Array
+  /** The seller's receipt book: one receipt per escrow. */
+  book: ReceiptBook
+  /** @default Date.now() */
+  issued?: number
+}
+
+/**
+ * Seller side: checks the listing is paid and ours and the key matches its commitment (Policy:
+ * never deliver a key the buyer would refuse, since the escrow would then refund), issues the
+ * receipt, records it (throws `ReceiptReplayError` if this escrow already has one), and seals the
+ * key to the buyer.
+ */
+export async function prepareDelivery (params: PrepareDeliveryParameters, options?: AbortOptions): Promise<Delivery> {
+  const { listing, contentKey, buyer, escrow, amount, sellerSecret, book } = params
+  const commitment = listing.record.keyCommitment
+  if (listing.record.access !== 'paid' || commitment == null) throw new InvalidListingError('only paid listings are delivered')
+  checkContentKey(contentKey, commitment)
+  const receipt = createReceipt({ listing, buyer, escrow, amount, issued: params.issued }, sellerSecret)
+  verifyReceipt(receipt.bytes, { listing, buyer }) // the amount covers the price
+  await book.add(receipt, options)
+  return { sealedKey: sealContentKey({ contentKey, recipient: buyer, listingId: listing.id }), receipt }
+}
+
+/** What {@link acceptDelivery} needs. */
+export interface AcceptDeliveryParameters {
+  listing: Listing
+  sealedKey: Uint8Array
+  /** The receipt bytes from the delivery. */
+  receipt: Uint8Array
+  /** The buyer's hotkey secret seed. */
+  buyerSecret: Uint8Array
+  /** The buyer's receipt book. */
+  book: ReceiptBook
+}
+
+/**
+ * Buyer side: verifies the receipt (this listing, its publisher, this buyer, the full price),
+ * opens the sealed key and checks it against the listing's commitment, then records the receipt.
+ * Throws `InvalidReceiptError`, `SealedKeyError` or `KeyCommitmentMismatchError` and records
+ * nothing when any check fails, so the escrow's timeout still refunds the buyer.
+ */
+export async function acceptDelivery (params: AcceptDeliveryParameters, options?: AbortOptions): Promise<{ contentKey: Uint8Array, receipt: Receipt }> {
+  const { listing, buyerSecret, book } = params
+  const commitment = listing.record.keyCommitment
+  if (listing.record.access !== 'paid' || commitment == null) throw new InvalidListingError('only paid listings are delivered')
+  const receipt = verifyReceipt(params.receipt, { listing, buyer: publicKeyOf(buyerSecret) })
+  const contentKey = openSealedKey({ sealed: params.sealedKey, recipientSecret: buyerSecret, listingId: listing.id, commitment })
+  await book.add(receipt, options)
+  return { contentKey, receipt }
+}
