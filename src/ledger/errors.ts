@@ -69,6 +69,12 @@ export class SubnetNotFoundError extends Error {
   override name = 'SubnetNotFoundError'
 }
 
+/** The escrow a transaction names does not exist. */
+export class EscrowNotFoundError extends Error {
+  static override name = 'EscrowNotFoundError'
+  override name = 'EscrowNotFoundError'
+}
+
 /** The hotkey is not registered (on the subnet, or anywhere). */
 export class NotRegisteredError extends Error {
   static override name = 'NotRegisteredError'
@@ -140,5 +146,5 @@ export const TX_ERROR_NAMES: ReadonlySet<string> = new Set([
   'InvalidTransactionError', 'MalformedError', 'BadSignatureError', 'WrongChainError', 'BadNonceError',
   'InsufficientBalanceError', 'InsufficientStakeError', 'RateLimitedError', 'InvalidAmountError',
   'NotOwnerError', 'SubnetNotFoundError', 'NotRegisteredError', 'AlreadyRegisteredError',
-  'RegistrationClosedError', 'InvalidWeightsError'
+  'RegistrationClosedError', 'InvalidWeightsError', 'EscrowNotFoundError'
 ])

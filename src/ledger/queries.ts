@@ -2,7 +2,7 @@
 import { Records } from './records.ts'
 import { currentLockCost } from './tx/subnets.ts'
 import type { ChainParams } from './params.ts'
-import type { Globals, Hotkey, Neuron, Subnet } from './records.ts'
+import type { Escrow, Globals, Hotkey, Neuron, Subnet } from './records.ts'
 import type { KV, StateStore } from './state.ts'
 
 /** One row of a subnet's metagraph. */
@@ -92,6 +92,9 @@ export class LedgerQueries {
       }
     })
   }
+
+  /** An escrow by id (the hash of the transaction that opened it). */
+  escrow (id: string): Escrow | undefined { return this.r.escrow(id) }
 
   /** The lock cost of a subnet registered at `block`. */
   lockCostAt (chain: ChainParams, block: number): bigint { return currentLockCost(this.r, chain, block) }

@@ -3,7 +3,8 @@
  * canonical codec; it is never mutated in place (read, build a new object, `put`).
  *
  * Keys: `g` globals · `a/<address>` account · `h/<hotkey>` hotkey (owner, take, stakes) ·
- * `n/<netuid>` subnet · `u/<netuid>/<uid>` neuron · `k/<netuid>/<hotkey>` hotkey → uid.
+ * `n/<netuid>` subnet · `u/<netuid>/<uid>` neuron · `k/<netuid>/<hotkey>` hotkey → uid ·
+ * `e/<tx hash>` escrow.
  */
 import type { Value } from './codec.ts'
 import type { SubnetParams } from './params.ts'
@@ -116,6 +117,9 @@ export class Records {
   putUid (netuid: number, hotkey: string, uid: number): void { this.kv.put(`k/${netuid}/${hotkey}`, uid) }
   delUid (netuid: number, hotkey: string): void { this.kv.del(`k/${netuid}/${hotkey}`) }
 
+  escrow (id: string): Escrow | undefined { return this.kv.get(`e/${id}`) as unknown as Escrow | undefined }
+  putEscrow (id: string, e: Escrow): void { this.kv.put(`e/${id}`, v(e)) }
+
   /** All neurons of a subnet, by uid. */
   neurons (netuid: number): Neuron[] {
     const s = this.subnet(netuid)
@@ -160,6 +164,22 @@ export class Records {
   }
 }
 
+/** An escrow (market purchase), keyed by the hash of the transaction that opened it. */
+export type Escrow = {
+  buyer: string
+  seller: string
+  amount: bigint
+  /** The listing bought (its id, e.g. a CID string). */
+  listing: string
+  openedAt: number
+  /** Last block at which the seller may deliver; after it the buyer may refund. */
+  deadline: number
+  state: 'open' | 'delivered' | 'refunded'
+  /** What the seller delivered (the sealed content key), empty until then. */
+  payload: Uint8Array
+  closedAt: number
+}
+
 /** A new, empty neuron record. */
 export function newNeuron (hotkey: string, block: number): Neuron {
   return {
@@ -187,6 +207,7 @@ export function moneyIn (key: string, value: Value | undefined): bigint {
     case 'a': return (value as unknown as Account).balance
     case 'h': return (value as unknown as Hotkey).stakes.reduce((s, [, x]) => s + x, 0n)
     case 'n': return key[1] === '/' ? (value as unknown as Subnet).lock : 0n
+    case 'e': return (value as unknown as Escrow).state === 'open' ? (value as unknown as Escrow).amount : 0n
     default: return 0n
   }
 }

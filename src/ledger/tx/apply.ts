@@ -15,5 +15,5 @@ export function applyTx (r: Records, stx: SignedTx, block: number, chainId: stri
   const acct = r.account(tx.signer)
   if (tx.nonce !== acct.nonce) throw new BadNonceError(`nonce ${tx.nonce}, expected ${acct.nonce}`)
   r.putAccount(tx.signer, { ...acct, nonce: acct.nonce + 1 })
-  kindOf(tx.body).apply({ r, block, chain, signer: tx.signer }, tx.body)
+  kindOf(tx.body).apply({ r, block, chain, signer: tx.signer, txHash: stx.hash }, tx.body)
 }

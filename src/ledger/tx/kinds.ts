@@ -1,11 +1,12 @@
 /** The registry of transaction kinds (the tagged union's dispatch table). */
 import { addStake, becomeDelegate, removeStake, transfer } from './balances.ts'
+import { deliver, escrow, refund } from './escrow.ts'
 import { burnedRegister, rootRegister } from './register.ts'
 import { registerNetwork, setSubnetParams } from './subnets.ts'
 import { commitWeights, revealWeights, setWeights } from './weights.ts'
 import type { TxBody, TxKind, TxKindDef } from './types.ts'
 
-/** Every kind, by name. Add escrow/deliver/refund here. */
+/** Every kind, by name. A new kind is one more `TxKindDef` here. */
 export const KINDS: Record<TxKind, TxKindDef<any>> = {
   transfer,
   addStake,
@@ -17,7 +18,10 @@ export const KINDS: Record<TxKind, TxKindDef<any>> = {
   rootRegister,
   setWeights,
   commitWeights,
-  revealWeights
+  revealWeights,
+  escrow,
+  deliver,
+  refund
 }
 
 /** The definition of a body's kind. */

@@ -29,9 +29,17 @@ export type CommitWeightsTx = { kind: 'commitWeights', netuid: number, hash: Uin
 /** Reveal committed weights within the reveal window. */
 export type RevealWeightsTx = { kind: 'revealWeights', netuid: number, uids: number[], values: number[], salt: Uint8Array, versionKey: number }
 
+/** A buyer places `amount` in escrow for `seller` (a market purchase); the escrow id is this tx's hash. */
+export type EscrowTx = { kind: 'escrow', seller: string, amount: bigint, listing: string, timeout: number }
+/** The seller delivers (e.g. the content key sealed to the buyer) and is paid the escrow. */
+export type DeliverTx = { kind: 'deliver', escrow: string, payload: Uint8Array }
+/** The buyer takes back an escrow that was not delivered before its deadline. */
+export type RefundTx = { kind: 'refund', escrow: string }
+
 /** Every transaction body. */
 export type TxBody = TransferTx | AddStakeTx | RemoveStakeTx | BecomeDelegateTx | RegisterNetworkTx |
-SetSubnetParamsTx | BurnedRegisterTx | RootRegisterTx | SetWeightsTx | CommitWeightsTx | RevealWeightsTx
+SetSubnetParamsTx | BurnedRegisterTx | RootRegisterTx | SetWeightsTx | CommitWeightsTx | RevealWeightsTx |
+EscrowTx | DeliverTx | RefundTx
 
 /** The kind names. */
 export type TxKind = TxBody['kind']
@@ -64,6 +72,8 @@ export interface ApplyContext {
   block: number
   chain: ChainParams
   signer: string
+  /** Hash (hex) of the transaction being applied. */
+  txHash: string
 }
 
 /** One kind: how to read its body from decoded CBOR, write it back, and apply it. */

@@ -1,0 +1,52 @@
+/** Escrow, delivery and refund (the market's purchase on the ledger). */
+import { describe, expect, it } from 'vitest'
+import { blocks, peekNonce, send, TAO, testGenesis, testKey, testLedger } from './helpers.ts'
+import { signTx } from '../../src/ledger/index.ts'
+import type { Ledger, TxBody } from '../../src/ledger/index.ts'
+import type { TestKey } from './helpers.ts'
+
+const [buyer, seller, other] = ['buyer', 'seller', 'other'].map(testKey)
+const LISTING = 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+
+async function refused (ledger: Ledger, who: TestKey, body: TxBody, name: string): Promise<void> {
+  const before = ledger.previewStateRoot()
+  const stx = signTx({ chainId: ledger.genesis.chainId, signer: who.address, nonce: peekNonce(ledger, who.address), body }, who.secretKey)
+  await expect(ledger.submit(stx.bytes)).rejects.toHaveProperty('name', name)
+  expect(ledger.previewStateRoot()).toBe(before)
+}
+
+describe('ledger escrow', () => {
+  it('default: escrow then delivery pays the seller and keeps the payload on chain', async () => {
+    const ledger = await testLedger(testGenesis({ buyer: 10n * TAO }))
+    const id = await send(ledger, buyer, { kind: 'escrow', seller: seller.address, amount: 3n * TAO, listing: LISTING, timeout: 5 })
+    await blocks(ledger, 1)
+    expect(ledger.balance(buyer.address)).toBe(7n * TAO)
+    expect(ledger.escrow(id)).toMatchObject({ buyer: buyer.address, seller: seller.address, amount: 3n * TAO, listing: LISTING, state: 'open', deadline: 6 })
+    expect(ledger.audit().ok).toBe(true) // the escrowed 3 TAO still count
+    await refused(ledger, other, { kind: 'deliver', escrow: id, payload: Uint8Array.of(1) }, 'NotOwnerError')
+    await refused(ledger, buyer, { kind: 'refund', escrow: id }, 'RateLimitedError') // still within the window
+    await send(ledger, seller, { kind: 'deliver', escrow: id, payload: Uint8Array.of(9, 9, 9) })
+    await blocks(ledger, 1)
+    expect(ledger.balance(seller.address)).toBe(3n * TAO)
+    expect(ledger.escrow(id)).toMatchObject({ state: 'delivered', payload: Uint8Array.of(9, 9, 9), closedAt: 2 })
+    await refused(ledger, seller, { kind: 'deliver', escrow: id, payload: Uint8Array.of(1) }, 'InvalidAmountError')
+    expect(ledger.audit().ok).toBe(true)
+  })
+
+  it('behavior: an undelivered escrow is refunded after its deadline, and cannot be delivered then', async () => {
+    const ledger = await testLedger(testGenesis({ buyer: 10n * TAO }))
+    const id = await send(ledger, buyer, { kind: 'escrow', seller: seller.address, amount: 2n * TAO, listing: LISTING, timeout: 2 })
+    await blocks(ledger, 3) // opened at block 1, deadline 3; the open block is now 4
+    await refused(ledger, seller, { kind: 'deliver', escrow: id, payload: Uint8Array.of(1) }, 'RateLimitedError')
+    await refused(ledger, other, { kind: 'refund', escrow: id }, 'NotOwnerError')
+    await send(ledger, buyer, { kind: 'refund', escrow: id })
+    await blocks(ledger, 1)
+    expect(ledger.balance(buyer.address)).toBe(10n * TAO)
+    expect(ledger.escrow(id)?.state).toBe('refunded')
+    await refused(ledger, buyer, { kind: 'refund', escrow: id }, 'InvalidAmountError')
+    await refused(ledger, buyer, { kind: 'refund', escrow: 'ab'.repeat(32) }, 'EscrowNotFoundError')
+    await refused(ledger, buyer, { kind: 'escrow', seller: seller.address, amount: 11n * TAO, listing: LISTING, timeout: 2 }, 'InsufficientBalanceError')
+    await refused(ledger, buyer, { kind: 'escrow', seller: buyer.address, amount: 1n, listing: LISTING, timeout: 2 }, 'InvalidAmountError')
+    expect(ledger.audit().ok).toBe(true)
+  })
+})
