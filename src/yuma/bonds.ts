@@ -2,9 +2,9 @@
  * Bonds and dividends (yuma.md §4.10–4.11): the EMA of bonds in both variants and the
  * dividends they earn, with the chain's sparse semantics (which entries survive, in which order).
  */
-import { ONE, U16_MAX, div, mul, toU16 } from './fixed.ts'
+import { ONE, U16_MAX, div, divInv, mul, toU16 } from './fixed.ts'
 import { liquidAlpha, sigmoidSlope } from './liquid-alpha.ts'
-import { MatrixBuilder, colMaxUpscale, colNormalize, mapEntries, mapEntriesInPlace, matmulTranspose, rowDot, rowHadamard } from './matrix.ts'
+import { MatrixBuilder, colNormalize, hadamardColNormalize, mapEntries, rowDot } from './matrix.ts'
 import { normalizeInPlace } from './vector.ts'
 import type { LiquidAlphaParams } from './liquid-alpha.ts'
 import type { FixedMatrix } from './matrix.ts'
@@ -20,7 +20,7 @@ export function emaAlpha (bondsMovingAverage: number): number {
  * `mat_ema_sparse`: α·new + (1−α)·old over the union of present entries, keeping positive
  * results in ascending column order.
  */
-export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: number): FixedMatrix {
+export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: number, sums?: Float64Array): FixedMatrix {
   const keep = ONE - alpha
   const acc = new Float64Array(n)
   const mark = new Uint8Array(n)
@@ -28,7 +28,7 @@ export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: n
   const out = new MatrixBuilder(next.rows, next.ptr[next.rows] + old.ptr[old.rows])
   for (let i = 0; i < next.rows; i++) {
     if (ascending(next, i) && ascending(old, i)) {
-      mergeRow(next, old, i, alpha, keep, out)
+      mergeRow(next, old, i, alpha, keep, out, sums)
       out.endRow()
       continue
     }
@@ -47,7 +47,7 @@ export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: n
       // many columns touched: a scan of the dense accumulator is cheaper than a sort
       for (let j = 0; j < n; j++) {
         if (mark[j] === 0) continue
-        if (acc[j] > 0) out.push(j, acc[j])
+        if (acc[j] > 0) emit(out, sums, j, acc[j])
         acc[j] = 0
         mark[j] = 0
       }
@@ -55,7 +55,7 @@ export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: n
       const cols = touched.slice(0, t).sort()
       for (let k = 0; k < t; k++) {
         const j = cols[k]
-        if (acc[j] > 0) out.push(j, acc[j])
+        if (acc[j] > 0) emit(out, sums, j, acc[j])
         acc[j] = 0
         mark[j] = 0
       }
@@ -75,7 +75,7 @@ function ascending (m: FixedMatrix, i: number): boolean {
  * One row of {@link matEma} when both rows are sorted by column: a linear merge that produces the
  * same entries in the same (ascending) order as the dense accumulator.
  */
-function mergeRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number, keep: number, out: MatrixBuilder): void {
+function mergeRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number, keep: number, out: MatrixBuilder, sums?: Float64Array): void {
   let a = next.ptr[i]
   let b = old.ptr[i]
   const ae = next.ptr[i + 1]
@@ -95,8 +95,14 @@ function mergeRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number
       j = jb
       v = mul(keep, old.val[b++])
     }
-    if (v > 0) out.push(j, v)
+    if (v > 0) emit(out, sums, j, v)
   }
+}
+
+/** Append an entry, adding it to its column sum when sums are kept. */
+function emit (out: MatrixBuilder, sums: Float64Array | undefined, j: number, v: number): void {
+  out.push(j, v)
+  if (sums !== undefined) sums[j] += v
 }
 
 /**
@@ -162,11 +168,34 @@ export interface BondsResult {
 export function yuma2Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Float64Array, incentive: Float64Array, n: number, params: YumaParams): BondsResult {
   // every intermediate below is private to this function, so the normalizations run in place
   const b = colNormalize(bonds, n)
-  const delta = colNormalize(rowHadamard(wb, activeStake), n, true)
-  const emaBonds = colNormalize(matEma(delta, b, emaAlpha(params.bondsMovingAverage), n), n, true)
-  const dividends = normalizeInPlace(matmulTranspose(emaBonds, incentive))
-  const storeU16 = mapEntriesInPlace(colMaxUpscale(emaBonds, n), toU16)
-  return { emaBonds, storeU16, dividends }
+  const delta = hadamardColNormalize(wb, activeStake, n)
+  const sums = new Float64Array(n)
+  const ema = matEma(delta, b, emaAlpha(params.bondsMovingAverage), n, sums)
+  // E = column-normalized EMA; in the same pass D_i = Σ_j I_j·E_ij and the column maxima of E
+  const nnz = ema.ptr[ema.rows]
+  const inv = sums.map(x => ONE / x)
+  const mx = new Float64Array(n)
+  const dividends = new Float64Array(ema.rows)
+  for (let i = 0; i < ema.rows; i++) {
+    let acc = 0
+    for (let k = ema.ptr[i]; k < ema.ptr[i + 1]; k++) {
+      const j = ema.col[k]
+      const e = sums[j] === 0 ? ema.val[k] : divInv(ema.val[k], sums[j], inv[j])
+      ema.val[k] = e
+      acc += mul(incentive[j], e)
+      if (mx[j] < e) mx[j] = e
+    }
+    dividends[i] = acc
+  }
+  normalizeInPlace(dividends)
+  // storage: column max-upscale, then floor(x·65535)
+  const minv = mx.map(x => ONE / x)
+  const store = new Float64Array(nnz)
+  for (let k = 0; k < nnz; k++) {
+    const j = ema.col[k]
+    store[k] = toU16(mx[j] === 0 ? ema.val[k] : divInv(ema.val[k], mx[j], minv[j]))
+  }
+  return { emaBonds: ema, storeU16: { rows: ema.rows, ptr: ema.ptr, col: ema.col, val: store }, dividends }
 }
 
 /**

@@ -13,7 +13,7 @@
 import { checkEpochInput } from './input.ts'
 import { U16_MAX, div, toU16 } from './fixed.ts'
 import { yuma2Bonds, yuma3Bonds } from './bonds.ts'
-import { colClip, interpolate, keepColumns, matmul, rowNormalize, rowSum } from './matrix.ts'
+import { clipTrustRanks, interpolate, keepColumns, matmul, rowNormalize } from './matrix.ts'
 import { isTopkNonzero, isZero, maskInPlace, normalizeInPlace, normalizeUsingSum, sum } from './vector.ts'
 import { weightedMedianColSparse } from './weighted-median.ts'
 import type { CheckedInput } from './input.ts'
@@ -131,9 +131,7 @@ export function epoch (input: EpochInput): EpochOutput {
   const weights = maskedWeights(x, permits)
   const prerank = matmul(weights, activeStake, n)
   const consensus = weightedMedianColSparse(activeStake, weights, n, div(params.kappa, U16_MAX))
-  const clippedWeights = colClip(weights, consensus)
-  const validatorTrust = rowSum(clippedWeights)
-  const ranks = matmul(clippedWeights, activeStake, n)
+  const { clipped: clippedWeights, trust: validatorTrust, ranks } = clipTrustRanks(weights, consensus, activeStake, n)
   const trust = ranks.map((r, j) => div(r, prerank[j]))
   const incentive = normalizeInPlace(ranks.slice())
   // §4.9–4.11 bonds and dividends

@@ -96,17 +96,6 @@ export function rowNormalize (m: FixedMatrix, inPlace = false): FixedMatrix {
   return withValues(m, val)
 }
 
-/** `row_sum_sparse`. */
-export function rowSum (m: FixedMatrix): Float64Array {
-  const out = new Float64Array(m.rows)
-  for (let i = 0; i < m.rows; i++) {
-    let s = 0
-    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) s += m.val[k]
-    out[i] = s
-  }
-  return out
-}
-
 /** Per-column sums over n columns. */
 export function colSum (m: FixedMatrix, n: number): Float64Array {
   const s = new Float64Array(n)
@@ -119,7 +108,7 @@ export function colSum (m: FixedMatrix, n: number): Float64Array {
  * Every entry divided by its column's divisor (`safe_div`); entries of zero-divisor columns kept.
  * `into` may be `m.val` itself when m is a private intermediate (computed in place).
  */
-function divideColumns (m: FixedMatrix, d: Float64Array, into: Float64Array = new Float64Array(m.ptr[m.rows])): FixedMatrix {
+export function divideColumns (m: FixedMatrix, d: Float64Array, into: Float64Array = new Float64Array(m.ptr[m.rows])): FixedMatrix {
   const nnz = m.ptr[m.rows]
   const val = into
   const inv = d.map(x => ONE / x)
@@ -139,14 +128,6 @@ export function colNormalize (m: FixedMatrix, n: number, inPlace = false): Fixed
   return divideColumns(m, colSum(m, n), inPlace ? m.val : undefined)
 }
 
-/** `inplace_col_max_upscale_sparse`: every entry over its column maximum (0 maxima stay). */
-export function colMaxUpscale (m: FixedMatrix, n: number, inPlace = false): FixedMatrix {
-  const mx = new Float64Array(n)
-  const nnz = m.ptr[m.rows]
-  for (let k = 0; k < nnz; k++) if (mx[m.col[k]] < m.val[k]) mx[m.col[k]] = m.val[k]
-  return divideColumns(m, mx, inPlace ? m.val : undefined)
-}
-
 /** `matmul_sparse`: r_j = Σ_i x_i · m_ij over n columns. */
 export function matmul (m: FixedMatrix, x: Float64Array, n: number): Float64Array {
   const r = new Float64Array(n)
@@ -156,59 +137,6 @@ export function matmul (m: FixedMatrix, x: Float64Array, n: number): Float64Arra
     for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) r[m.col[k]] += mul(s, m.val[k])
   }
   return r
-}
-
-/** `matmul_transpose_sparse`: r_i = Σ_j x_j · m_ij. */
-export function matmulTranspose (m: FixedMatrix, x: Float64Array): Float64Array {
-  const r = new Float64Array(m.rows)
-  for (let i = 0; i < m.rows; i++) {
-    let acc = 0
-    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) acc += mul(x[m.col[k]], m.val[k])
-    r[i] = acc
-  }
-  return r
-}
-
-/** `col_clip_sparse`: min(w_ij, c_j); an entry above a threshold that is not positive is removed. */
-export function colClip (m: FixedMatrix, c: Float64Array): FixedMatrix {
-  const nnz = m.ptr[m.rows]
-  let drops = false
-  for (let k = 0; k < nnz; k++) if (c[m.col[k]] < m.val[k] && !(c[m.col[k]] > 0)) { drops = true; break }
-  if (!drops) {
-    const val = new Float64Array(nnz)
-    for (let k = 0; k < nnz; k++) { const cj = c[m.col[k]]; val[k] = cj < m.val[k] ? cj : m.val[k] }
-    return withValues(m, val)
-  }
-  const b = new MatrixBuilder(m.rows, nnz)
-  for (let i = 0; i < m.rows; i++) {
-    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) {
-      const cj = c[m.col[k]]
-      if (cj < m.val[k]) {
-        if (cj > 0) b.push(m.col[k], cj)
-      } else {
-        b.push(m.col[k], m.val[k])
-      }
-    }
-    b.endRow()
-  }
-  return b.done()
-}
-
-/** Every entry mapped by `f` in place (only for intermediates nothing else holds). */
-export function mapEntriesInPlace (m: FixedMatrix, f: (v: number) => number): FixedMatrix {
-  const nnz = m.ptr[m.rows]
-  for (let k = 0; k < nnz; k++) m.val[k] = f(m.val[k])
-  return m
-}
-
-/** `row_hadamard_sparse`: m_ij · x_i. */
-export function rowHadamard (m: FixedMatrix, x: Float64Array): FixedMatrix {
-  const val = new Float64Array(m.ptr[m.rows])
-  for (let i = 0; i < m.rows; i++) {
-    const s = x[i]
-    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) val[k] = mul(m.val[k], s)
-  }
-  return withValues(m, val)
 }
 
 /**
@@ -254,4 +182,55 @@ export function mapEntries (m: FixedMatrix, f: (v: number) => number): FixedMatr
   const val = new Float64Array(nnz)
   for (let k = 0; k < nnz; k++) val[k] = f(m.val[k])
   return withValues(m, val)
+}
+
+/**
+ * §4.7–4.8 in one pass: W̄ = `col_clip_sparse(W, C)`, validator trust = `row_sum_sparse(W̄)` and
+ * ranks = `matmul_sparse(W̄, A)`, each value computed exactly as the separate operations do.
+ */
+export function clipTrustRanks (m: FixedMatrix, c: Float64Array, a: Float64Array, n: number): { clipped: FixedMatrix, trust: Float64Array, ranks: Float64Array } {
+  const nnz = m.ptr[m.rows]
+  const ptr = new Int32Array(m.rows + 1)
+  const col = new Int32Array(nnz)
+  const val = new Float64Array(nnz)
+  const trust = new Float64Array(m.rows)
+  const ranks = new Float64Array(n)
+  let o = 0
+  for (let i = 0; i < m.rows; i++) {
+    const s = a[i]
+    let t = 0
+    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) {
+      const j = m.col[k]
+      const cj = c[j]
+      let w = m.val[k]
+      if (cj < w) {
+        if (!(cj > 0)) continue // above a threshold that is not positive: removed
+        w = cj
+      }
+      col[o] = j
+      val[o++] = w
+      t += w
+      if (s !== 0) ranks[j] += mul(s, w)
+    }
+    trust[i] = t
+    ptr[i + 1] = o
+  }
+  const clipped = o === nnz ? { rows: m.rows, ptr: m.ptr, col: m.col, val } : { rows: m.rows, ptr, col, val }
+  return { clipped, trust, ranks }
+}
+
+/** `row_hadamard_sparse(m, x)` followed by `inplace_col_normalize_sparse`, in two passes. */
+export function hadamardColNormalize (m: FixedMatrix, x: Float64Array, n: number): FixedMatrix {
+  const nnz = m.ptr[m.rows]
+  const val = new Float64Array(nnz)
+  const sums = new Float64Array(n)
+  for (let i = 0; i < m.rows; i++) {
+    const s = x[i]
+    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) {
+      const v = mul(m.val[k], s)
+      val[k] = v
+      sums[m.col[k]] += v
+    }
+  }
+  return divideColumns(withValues(m, val), sums, val)
 }
