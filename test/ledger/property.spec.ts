@@ -72,6 +72,8 @@ describe('ledger properties', () => {
         await ledger.submit(signTx({ chainId: genesis.chainId, signer: COLD[i].address, nonce: n + 1, body: { kind: 'addStake', hotkey: HOT[i].address, amount: BigInt(i + 1) * TAO } }, COLD[i].secretKey).bytes)
         if (i % 2 === 1) produced.push(await ledger.produceBlock())
       }
+      // past the first epoch, so validators hold permits
+      for (let k = 0; k < 6; k++) produced.push(await ledger.produceBlock())
       let refused = 0
       for (let s of steps) {
         if (s.t === 'block') {
