@@ -126,7 +126,7 @@ export class ContentStore {
 
   /** Remove unpinned blocks. Waits for running imports and fetches. */
   async gc (options?: AbortOptions): Promise<GcResult> {
-    return this.lock.exclusive(async () => gc(this.repo.blockstore, this.pins, options))
+    return this.lock.exclusive(async () => gc(this.repo.blockstore, this.pins, join(this.repo.path, REPO_FILES.blocks), options))
   }
 
   /** Re-hash every block. */

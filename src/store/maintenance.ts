@@ -2,6 +2,7 @@
  * Repo upkeep: statistics, garbage collection of unpinned blocks, re-hashing of every block.
  */
 import { createHash } from 'node:crypto'
+import { readdir, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { base32upper } from 'multiformats/bases/base32'
 import { drain, mhKey, walkDag } from './dag.ts'
@@ -38,10 +39,33 @@ export interface GcResult {
   freed: number
   /** Blocks kept because a pin reaches them. */
   kept: number
+  /** Temp files of interrupted block writes (older than 10 minutes) removed. */
+  tempRemoved: number
+}
+
+/** Temp files younger than this may belong to a write in progress. */
+const TEMP_MAX_AGE_MS = 10 * 60 * 1000
+
+/** Remove stray `*.tmp` files that a killed process left in the shard directories. */
+async function removeStaleTemp (blocksDir: string): Promise<number> {
+  let n = 0
+  const shards = await readdir(blocksDir).catch(() => [] as string[])
+  for (const shard of shards) {
+    const files = await readdir(join(blocksDir, shard)).catch(() => [] as string[])
+    for (const f of files.filter(f => f.endsWith('.tmp'))) {
+      const p = join(blocksDir, shard, f)
+      const st = await stat(p).catch(() => undefined)
+      if (st != null && Date.now() - st.mtimeMs > TEMP_MAX_AGE_MS) {
+        await unlink(p).catch(() => {})
+        n++
+      }
+    }
+  }
+  return n
 }
 
 /** Delete every block that no pin reaches. The caller holds the store's exclusive lock. */
-export async function gc (blockstore: Blockstore, pins: Pins, options?: AbortOptions): Promise<GcResult> {
+export async function gc (blockstore: Blockstore, pins: Pins, blocksDir: string, options?: AbortOptions): Promise<GcResult> {
   const live = new Set<string>()
   for await (const pin of pins.ls(options)) {
     for await (const { cid } of walkDag(blockstore as BlockReader, pin.cid, { ...options, skipMissing: true })) live.add(mhKey(cid))
@@ -59,7 +83,7 @@ export async function gc (blockstore: Blockstore, pins: Pins, options?: AbortOpt
     doomed.push(pair.cid)
   }
   for (const cid of doomed) await blockstore.delete(cid, options)
-  return { removed: doomed.length, freed, kept }
+  return { removed: doomed.length, freed, kept, tempRemoved: await removeStaleTemp(blocksDir) }
 }
 
 /** One block that failed verification. */

@@ -58,7 +58,7 @@ describe('cli: content (no daemon)', () => {
     await run(['init'])
     await run(['add', '-q', '--profile', 'unixfs-v0-2015', 'hello.txt'])
     expect((await run(['pin', 'rm', HELLO_V0])).code).toBe(0)
-    expect(JSON.parse((await run(['repo', 'gc', '--json'])).out)).toEqual({ removed: 1, freed: 20, kept: 0 })
+    expect(JSON.parse((await run(['repo', 'gc', '--json'])).out)).toEqual({ removed: 1, freed: 20, kept: 0, tempRemoved: 0 })
     const r = await run(['cat', HELLO_V0])
     expect(r.code).toBe(1)
     expect(r.err).toContain('(BlockNotFoundError)')

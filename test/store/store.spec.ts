@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile, readdir } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile, readdir, utimes } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
@@ -154,6 +154,18 @@ describe('store: content', () => {
     expect(g).toMatchObject({ removed: 4, kept: 4 })
     expect(await sha256Hex(s.cat(keep.cid))).toBe(await sha256Hex([deterministicBuffer('keep', 2 * 1024 * 1024 + 1)]))
     await expect(text(s.cat(drop.cid))).rejects.toHaveProperty('name', 'BlockNotFoundError')
+  })
+
+  it('behavior: gc removes temp files an interrupted write left behind once they are old, and keeps fresh ones', async () => {
+    const s = await store()
+    const shard = join(repo!.path, REPO_FILES.blocks, 'XY')
+    await mkdir(shard, { recursive: true })
+    await writeFile(join(shard, '.OLD.data.tmp'), 'partial')
+    await writeFile(join(shard, '.NEW.data.tmp'), 'partial')
+    const old = new Date(Date.now() - 60 * 60 * 1000)
+    await utimes(join(shard, '.OLD.data.tmp'), old, old)
+    expect((await s.gc()).tempRemoved).toBe(1)
+    expect(await readdir(shard)).toEqual(['.NEW.data.tmp'])
   })
 
   it('behavior: verify reports a block whose bytes were altered on disk', async () => {
