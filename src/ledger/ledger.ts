@@ -28,6 +28,7 @@ import type { AbortOptions } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 
 const log = logger('agora:ledger')
+const MAX_POOL = 10_000
 
 /** How a `Ledger` is made. */
 export interface LedgerInit {
@@ -140,7 +141,7 @@ export class Ledger extends LedgerQueries {
   async submit (tx: Uint8Array | SignedTx): Promise<{ hash: string }> {
     const stx = tx instanceof Uint8Array ? decodeTx(tx) : tx
     this.openBlock().apply(stx)
-    if (!this.isAuthority) this.pool.push(stx)
+    if (!this.isAuthority) this.remember(stx)
     return { hash: stx.hash }
   }
 
@@ -154,7 +155,7 @@ export class Ledger extends LedgerQueries {
       if (c instanceof Error) return { error: c }
       try {
         this.openBlock().apply(c)
-        if (!this.isAuthority) this.pool.push(c)
+        if (!this.isAuthority) this.remember(c)
         return { hash: c.hash }
       } catch (err) {
         return { error: err as Error }
@@ -175,6 +176,12 @@ export class Ledger extends LedgerQueries {
       if (d instanceof Error) return d
       return ok[k++] ? d.stx : new BadSignatureError(`bad signature from ${d.stx.tx.signer}`)
     })
+  }
+
+  /** Policy: a follower keeps at most MAX_POOL transactions for forwarding; the oldest go first. */
+  private remember (stx: SignedTx): void {
+    this.pool.push(stx)
+    if (this.pool.length > MAX_POOL) this.pool.splice(0, this.pool.length - MAX_POOL)
   }
 
   /** Transactions accepted here but not yet in a block (for forwarding to the authority). */
