@@ -215,7 +215,11 @@ export function yuma3Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Fl
   return { emaBonds, storeU16: mapEntries(emaBonds, toU16), dividends }
 }
 
-/** `fixed_to_fixed_u16_proportion`: stored u16 / 65535 as I32F32. */
+/** `fixed_to_fixed_u16_proportion` for every u16: the table is the same on every peer. */
+let proportions: Float64Array | undefined
+
+/** `fixed_to_fixed_u16_proportion`: stored u16 / 65535 as I32F32 (looked up). */
 function u16ToProportion (v: number): number {
-  return div(v, U16_MAX)
+  if (proportions === undefined) proportions = Float64Array.from({ length: 65536 }, (_, u) => div(u, U16_MAX))
+  return proportions[v]
 }

@@ -21,6 +21,10 @@ const TWENTY = 20n << 32n
 /** |x| ≤ 8 keeps the number path exact: terms < 2⁴¹, result < 2⁴⁴. */
 const FAST_LIMIT = 8 * ONE
 const T8 = 256
+/** 2⁻³²/i for the series' divisors. */
+const DIV_SCALE = Float64Array.from({ length: 32 }, (_, i) => (i < 2 ? 0 : 1 / (4294967296 * i)))
+const NEAR = 1 / 1024
+const F41 = 2199023255552
 
 /** substrate-fixed `exp::<I32F32, I32F32>` on bigint bits; `undefined` is its `Err(())`. */
 export function expBig (x: bigint): bigint | undefined {
@@ -85,9 +89,16 @@ export function expSafe (x: number): number {
   let result = op + ONE
   let term = op
   for (let i = 2; i < 32; i++) {
-    // term·op < 2⁷⁶ keeps mul exact; t / i for t < 2⁴⁶ is never within 2⁻⁷ of an integer it is not
-    // equal to (the fraction is at least 1/31), so the float quotient floors exactly
-    term = Math.floor(mul(term, op) / i)
+    // floor(floor(term·op / 2³²) / i) = floor(term·op / (2³²·i)). Fast path: the float
+    // f = fl(fl(term·op)·fl(2⁻³²/i)) has relative error below 3·2⁻⁵³, so for f < 2⁴¹ it is within
+    // 2⁻¹⁰ of the true quotient and floors exactly unless that close to an integer. Exact path:
+    // mul is exact for term·op < 2⁷⁶, and t / i for t < 2⁴⁶ is never within 2⁻⁷ of an integer it is
+    // not equal to (the fraction is at least 1/31), so the float quotient floors exactly.
+    const f = term * op * DIV_SCALE[i]
+    let q = Math.floor(f)
+    const r = f - q
+    if (!(r > NEAR && r < 1 - NEAR && f < F41)) q = Math.floor(mul(term, op) / i)
+    term = q
     if (term === 0) break // every later term is 0 too
     result += term
   }
