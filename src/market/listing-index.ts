@@ -126,6 +126,14 @@ export class ListingIndex implements Startable {
     return this.serial(async () => this.store(listing, options))
   }
 
+  /**
+   * The sequence of the stored current version of an item, by its DHT key string, or undefined.
+   * Synchronous, for `listingValidator({ knownSequence })`; undefined before start.
+   */
+  knownSequence (key: string): number | undefined {
+    return this.heads.get(key)?.seq
+  }
+
   /** A visible listing by id (CID or its string). */
   async get (id: CID | string, options?: AbortOptions): Promise<Listing | undefined> {
     this.assertStarted()

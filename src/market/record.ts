@@ -9,7 +9,7 @@
  */
 import { DHT_NAMESPACE, MAX_LISTING_BYTES } from './constants.ts'
 import { decodeEnvelopeUnsafe } from './envelope.ts'
-import { RecordKeyMismatchError, RecordTooLargeError } from './errors.ts'
+import { RecordKeyMismatchError, RecordTooLargeError, StaleListingError } from './errors.ts'
 import { peerIdOf } from './keys.ts'
 import { verifyListing } from './listing.ts'
 import type { Listing } from './listing.ts'
@@ -32,6 +32,14 @@ export function listingKey (record: Pick<ListingRecord, 'publisher' | 'kind' | '
 export interface ListingValidatorInit {
   /** The clock, in ms since the epoch. @default Date.now */
   now?: () => number
+  /**
+   * The highest sequence this peer knows for an item key (e.g. `ListingIndex.knownSequence`).
+   * Policy: kad-dht's PUT_VALUE handler overwrites a stored record with any valid one, so
+   * without this a replayed older (still unexpired) version would roll servers back; with it,
+   * a record below the known sequence is refused with `StaleListingError`.
+   * @default () => undefined
+   */
+  knownSequence?: (key: string) => number | undefined
 }
 
 /**
@@ -42,10 +50,17 @@ export interface ListingValidatorInit {
  */
 export function listingValidator (init: ListingValidatorInit = {}): (key: Uint8Array, value: Uint8Array) => Promise<void> {
   const now = init.now ?? Date.now
-  return async (key, value) => { validateListingValue(key, value, now()) }
+  const known = init.knownSequence
+  return async (key, value) => {
+    const listing = validateListingValue(key, value, now())
+    const floor = known?.(new TextDecoder().decode(key))
+    if (floor != null && listing.record.seq < floor) {
+      throw new StaleListingError(`sequence ${listing.record.seq} is below the known ${floor}`)
+    }
+  }
 }
 
-/** The validator with the system clock. */
+/** The validator with the system clock and no knowledge of sequences. */
 export const validateListingRecord = listingValidator()
 
 /** Synchronous core of the validator; returns the verified listing. */

@@ -66,4 +66,14 @@ describe('record', () => {
     expect(listingErrorVerdict(await errorOf(listingValidator({ now: () => T0 + 31 * DAY })(key, listing.bytes)))).toBe('ignore')
     expect(listingErrorVerdict(new Error('disk full'))).toBe('ignore')
   })
+
+  it('behavior: with knownSequence, a replayed older version is refused for storage', async () => {
+    const v1 = createListing(openModelParams(), SELLER_SECRET)
+    const v2 = updateListing(v1, { created: T0 + 1, expires: T0 + 2 * DAY }, SELLER_SECRET)
+    const key = listingKey(v1.record)
+    const known = new Map([[new TextDecoder().decode(key), 1]])
+    const guarded = listingValidator({ now: () => T0 + DAY, knownSequence: k => known.get(k) })
+    await expect(guarded(key, v1.bytes)).rejects.toHaveProperty('name', 'StaleListingError')
+    await expect(guarded(key, v2.bytes)).resolves.toBeUndefined()
+  })
 })
