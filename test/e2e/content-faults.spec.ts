@@ -20,7 +20,7 @@ async function blockFiles (repo: string): Promise<string[]> {
 interface GetJson { bytes: number, fetch: { blocksFetched: number, blocksSkipped: number, providers: Array<{ peer: string, error?: string }> } }
 
 describe('e2e: faults', () => {
-  it('behavior: kill -9 of the fetching daemon, then the same fetch completes without fetching stored blocks again', async () => {
+  it('behavior: kill -9 of the fetching daemon, or of the fetching agora get, then the same fetch completes without fetching stored blocks again', async () => {
     const dir = await tempDir()
     const file = join(dir, 'big.bin')
     await writeDeterministicFile(file, 'resume', 128 * 1024 * 1024)
@@ -45,6 +45,23 @@ describe('e2e: faults', () => {
     expect(r.fetch.blocksFetched).toBe(total - stored)
     expect(await sha256Hex(createReadStream(out))).toBe(await sha256Hex(createReadStream(file)))
     expect(JSON.parse((await c2.cli(['repo', 'verify', '--json'])).stdout)).toMatchObject({ checked: total, corrupt: [] })
+
+    // Now kill -9 the `agora get` process itself: the daemon drops the fetch with the request,
+    // and the same command again completes, skipping what was stored.
+    const file2 = join(dir, 'big2.bin')
+    await writeDeterministicFile(file2, 'resume-2', 128 * 1024 * 1024)
+    const { cid: cid2 } = JSON.parse((await a.cli(['add', '--json', '--profile', 'unixfs-v0-2015', file2])).stdout) as { cid: string }
+    const total2 = (JSON.parse((await a.cli(['repo', 'stat', '--json'])).stdout) as { blocks: number }).blocks - total
+    const killer = new AbortController()
+    const getting = c2.cli(['get', cid2, '-o', join(dir, 'out2.bin'), '--timeout', '30s'], { signal: killer.signal, killSignal: 'SIGKILL' })
+    await vi.waitFor(async () => { expect((await blockFiles(c2.repo)).length).toBeGreaterThanOrEqual(total + 40) }, { timeout: 60_000, interval: 5 })
+    killer.abort()
+    expect((await getting).signal).toBe('SIGKILL')
+    const storedAtKill = (await blockFiles(c2.repo)).length - total
+    const resumed = JSON.parse((await c2.cli(['get', '--json', cid2, '-o', join(dir, 'out2.bin')])).stdout) as GetJson
+    expect(resumed.fetch.blocksFetched + resumed.fetch.blocksSkipped).toBe(total2)
+    expect(resumed.fetch.blocksSkipped).toBeGreaterThanOrEqual(storedAtKill)
+    expect(await sha256Hex(createReadStream(join(dir, 'out2.bin')))).toBe(await sha256Hex(createReadStream(file2)))
     await c2.stop({ keepRepo: true })
   })
 

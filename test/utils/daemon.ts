@@ -57,7 +57,7 @@ export interface TestDaemon<T = ReadyInfo> {
   stdout: () => string
   stderr: () => string
   /** Run the CLI against this daemon's repo (a separate process). */
-  cli: (args: string[], options?: { env?: Record<string, string>, signal?: AbortSignal }) => Promise<CliResult>
+  cli: (args: string[], options?: { env?: Record<string, string>, signal?: AbortSignal, killSignal?: NodeJS.Signals }) => Promise<CliResult>
   /** SIGTERM, wait for exit (SIGKILL after 15 s); removes the temp repo unless `keepRepo`. */
   stop: (options?: { keepRepo?: boolean }) => Promise<number | null>
   /** SIGKILL at once and wait for exit (repo kept). */
@@ -91,12 +91,13 @@ async function waitExit (proc: ChildProcess, ms: number): Promise<number | null>
 }
 
 /** Run `agora <args>` as a process. */
-export async function runCli (args: string[], options: { repo?: string, env?: Record<string, string>, signal?: AbortSignal, cwd?: string } = {}): Promise<CliResult> {
+export async function runCli (args: string[], options: { repo?: string, env?: Record<string, string>, signal?: AbortSignal, killSignal?: NodeJS.Signals, cwd?: string } = {}): Promise<CliResult> {
   const proc = spawn(NODE, [BIN, ...args], {
     env: { ...process.env, ...(options.repo != null ? { AGORA_REPO: options.repo } : {}), ...options.env },
     cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    signal: options.signal
+    signal: options.signal,
+    killSignal: options.killSignal ?? 'SIGTERM'
   })
   let stdout = ''
   let stderr = ''
