@@ -139,8 +139,16 @@ function pairRow (name: string, row: unknown[], i: number, n: number, seen: Int3
 function typedRow (name: string, row: U16Row, i: number, n: number, seen: Int32Array, b: MatrixBuilder): void {
   const len = row.uids.length
   if (row.values.length !== len) throw new InvalidEpochInputError(`${name}[${i}]: uids and values differ in length`)
+  const u = row.uids
+  let ascending = true
+  for (let k = 1; k < len; k++) if (u[k] <= u[k - 1]) { ascending = false; break }
+  if (ascending && (len === 0 || u[len - 1] < n)) {
+    // strictly ascending uids below n: no duplicates, all in range; copy in bulk
+    b.append(u, row.values)
+    return
+  }
   for (let k = 0; k < len; k++) {
-    const j = row.uids[k]
+    const j = u[k]
     if (j >= n) throw new EpochValueRangeError(`${name}[${i}][${k}]: uid must be in [0, ${n - 1}], got ${j}`)
     if (seen[j] === i + 1) throw new InvalidEpochInputError(`${name}[${i}] lists uid ${j} twice`)
     seen[j] = i + 1

@@ -42,6 +42,14 @@ export class MatrixBuilder {
     this.val[this.k++] = v
   }
 
+  /** Append many entries at once. */
+  append (cols: ArrayLike<number>, vals: ArrayLike<number>): void {
+    while (this.k + cols.length > this.col.length) this.grow()
+    this.col.set(cols, this.k)
+    this.val.set(vals, this.k)
+    this.k += cols.length
+  }
+
   /** Close the current row. */
   endRow (): void {
     this.ptr[++this.i] = this.k

@@ -34,6 +34,10 @@ describe('yuma input checks', () => {
     expect(failure(() => epoch({ ...ok, bonds: [[[1]], []] as unknown as EpochInput['bonds'] }))).toMatchInlineSnapshot('"InvalidEpochInputError: bonds[0][0] must be a [uid, u16] pair"')
     expect(failure(() => epoch({ ...ok, stake: Array.from({ length: 4097 }, () => 0n) }))).toMatchInlineSnapshot('"InvalidEpochInputError: a subnet has at most 4096 uids, got 4097"')
     expect(failure(() => epoch(null as unknown as EpochInput))).toMatchInlineSnapshot('"InvalidEpochInputError: epoch input must be an object"')
+    const typed = (uids: number[], values: number[]): { uids: Uint16Array, values: Uint16Array } => ({ uids: Uint16Array.from(uids), values: Uint16Array.from(values) })
+    expect(failure(() => epoch({ ...ok, weights: [typed([1, 1], [5, 6]), typed([], [])] }))).toMatchInlineSnapshot('"InvalidEpochInputError: weights[0] lists uid 1 twice"')
+    expect(failure(() => epoch({ ...ok, weights: [typed([0, 2], [5, 6]), typed([], [])] }))).toMatchInlineSnapshot('"EpochValueRangeError: weights[0][1]: uid must be in [0, 1], got 2"')
+    expect(failure(() => epoch({ ...ok, weights: [typed([1], [5, 6]), typed([], [])] }))).toMatchInlineSnapshot('"InvalidEpochInputError: weights[0]: uids and values differ in length"')
   })
 
   it('behavior: ranges are checked with named errors', () => {

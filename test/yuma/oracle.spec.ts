@@ -73,3 +73,21 @@ describe('yuma liquid alpha on rows not sorted by uid', () => {
     expect(unsortedOut.storedBonds[0].map(([c]) => c)).toEqual([2, 1])
   })
 })
+
+describe('yuma row shapes', () => {
+  it('behavior: compact {uids, values} rows give the same epoch as [uid, u16] pairs', async () => {
+    const { fromPairs } = await import('../../src/yuma/index.ts')
+    fc.assert(fc.property(epochInput(8), fc.boolean(), (x, reverse) => {
+      const rows = (rs: Array<Array<[number, number]>>): Array<Array<[number, number]>> => reverse ? rs.map(r => [...r].reverse()) : rs
+      const pairs = { ...x, weights: rows(x.weights), bonds: rows(x.bonds) }
+      const typed = { ...pairs, weights: pairs.weights.map(fromPairs), bonds: pairs.bonds.map(fromPairs) }
+      const a = epoch(pairs)
+      const b = epoch(typed)
+      expect(b.dividends).toEqual(a.dividends)
+      expect(b.consensus).toEqual(a.consensus)
+      expect(b.serverEmission).toEqual(a.serverEmission)
+      expect(b.validatorEmission).toEqual(a.validatorEmission)
+      expect(b.storedBonds).toEqual(a.storedBonds)
+    }), { numRuns: 200 })
+  })
+})
