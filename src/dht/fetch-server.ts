@@ -31,7 +31,6 @@ export interface FetchServerInit {
  * when we do not have it or it is over the size limit.
  */
 export async function readBlock (blockstore: Blockstore, cid: CID, maxBlockSize: number): Promise<Uint8ArrayList | undefined> {
-  if (!(await blockstore.has(cid))) return undefined
   const block = new Uint8ArrayList()
   try {
     for await (const chunk of blockstore.get(cid)) {

@@ -150,8 +150,24 @@ export class FrameReader {
    * @param timeout - ms to wait for the whole message; `StreamStalledError` past it
    */
   async next (timeout: number, options?: AbortOptions): Promise<Uint8ArrayList | null> {
-    const stall = AbortSignal.timeout(timeout)
-    const signal = options?.signal == null ? stall : AbortSignal.any([stall, options.signal])
+    // one timer and one controller per message, no AbortSignal.any: this runs once per block
+    const stall = new AbortController()
+    const timer = setTimeout(() => { stall.abort(new StreamStalledError(`no complete message within ${timeout} ms`)) }, timeout)
+    const onAbort = (): void => { stall.abort(options?.signal?.reason) }
+    options?.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await this.read(stall.signal)
+    } catch (err) {
+      if (stall.signal.aborted && options?.signal?.aborted !== true) throw stall.signal.reason
+      throw err
+    } finally {
+      clearTimeout(timer)
+      options?.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  private async read (signal: AbortSignal): Promise<Uint8ArrayList | null> {
+    signal.throwIfAborted()
     while (true) {
       const header = readVarint(this.buffer, 0)
       if (header != null) {
@@ -164,13 +180,7 @@ export class FrameReader {
           return body
         }
       }
-      let chunk: Uint8ArrayList | null
-      try {
-        chunk = await this.source.read({ signal })
-      } catch (err) {
-        if (stall.aborted && options?.signal?.aborted !== true) throw new StreamStalledError(`no complete message within ${timeout} ms`, { cause: err })
-        throw err
-      }
+      const chunk = await this.source.read({ signal })
       if (chunk == null) {
         if (this.buffer.byteLength === 0) return null
         throw new TruncatedStreamError(`stream ended inside a message (${this.buffer.byteLength} bytes buffered)`)
