@@ -55,6 +55,8 @@ export class ListingIndex implements Startable {
   /** Visible docs per publisher peer id and per tag: candidate sets for searches without words. */
   private byPublisher = new Map<string, Set<Doc>>()
   private byTag = new Map<string, Set<Doc>>()
+  /** Browse pools sorted newest first, built on demand and dropped when their pool changes. */
+  private sortedPools = new Map<string, Doc[]>()
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor (components: ListingIndexComponents, init: ListingIndexInit = {}) {
@@ -172,7 +174,13 @@ export class ListingIndex implements Startable {
       const docs = this.docs
       this.text.search(text, (num, score) => { if (filter(docs[num])) best.push(docs[num], score) })
     } else {
-      for (const d of this.browsePool(options)) if (filter(d)) best.push(d, 0)
+      // the pool is sorted in the result order already: stop once the page is full
+      const want = offset + limit
+      let found = 0
+      for (const d of this.browsePool(options)) {
+        if (found >= want) break
+        if (filter(d)) { best.push(d, 0); found++ }
+      }
     }
     const hits: SearchHit[] = []
     for (const [doc, score] of best.sorted().slice(offset)) hits.push({ listing: this.load(doc), score })
@@ -264,20 +272,35 @@ export class ListingIndex implements Startable {
     this.byId.set(doc.id, doc)
     addTo(this.byPublisher, doc.publisher, doc)
     for (const t of doc.tags) addTo(this.byTag, t, doc)
+    this.invalidate(doc)
     this.text.add(doc.num, { name: r.name, tags: r.tags.join(' '), task: r.task ?? '', description: r.description })
   }
 
-  /** The smallest candidate set for a search without words. */
-  private browsePool (o: SearchOptions): Iterable<Doc> {
+  /** The smallest candidate set for a search without words, newest first. */
+  private browsePool (o: SearchOptions): Doc[] {
     const publisher = o.publisher instanceof Uint8Array ? peerIdOf(o.publisher) : o.publisher
-    if (publisher != null) return this.byPublisher.get(publisher) ?? []
-    if (o.tag != null) return this.byTag.get(o.tag) ?? []
-    return this.docs
+    const key = publisher != null ? `p/${publisher}` : o.tag != null ? `t/${o.tag}` : 'all'
+    let pool = this.sortedPools.get(key)
+    if (pool == null) {
+      const set = publisher != null ? this.byPublisher.get(publisher) : o.tag != null ? this.byTag.get(o.tag) : null
+      pool = set != null ? [...set] : set === undefined ? [] : this.docs.filter(d => this.text.has(d.num))
+      pool.sort((a, b) => b.created - a.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      this.sortedPools.set(key, pool)
+    }
+    return pool
+  }
+
+  /** Drops the sorted pools that contain `doc`. */
+  private invalidate (doc: Doc): void {
+    this.sortedPools.delete('all')
+    this.sortedPools.delete(`p/${doc.publisher}`)
+    for (const t of doc.tags) this.sortedPools.delete(`t/${t}`)
   }
 
   private hide (doc: Doc): void {
     this.byPublisher.get(doc.publisher)?.delete(doc)
     for (const t of doc.tags) this.byTag.get(t)?.delete(doc)
+    this.invalidate(doc)
     this.text.remove(doc.num)
     this.byId.delete(doc.id)
   }
@@ -312,6 +335,7 @@ export class ListingIndex implements Startable {
     this.byId = new Map()
     this.byPublisher = new Map()
     this.byTag = new Map()
+    this.sortedPools = new Map()
     this.docs = []
     this.text = new TextIndex()
   }

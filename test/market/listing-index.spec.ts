@@ -150,6 +150,12 @@ describe('listing index', () => {
     await index.add(make({ name: 'first', created: T0 }).bytes)
     await index.add(make({ name: 'second', created: T0 + 1000 }).bytes)
     expect(names(await index.search(''))).toEqual(['second', 'first'])
+    expect(names(await index.search('', { tag: 'x' }))).toEqual([])
+    // a later arrival that is newer must show up first in the (cached) browse order
+    await index.add(make({ name: 'third', created: T0 + 2000, tags: ['x'] }).bytes)
+    expect(names(await index.search(''))).toEqual(['third', 'second', 'first'])
+    expect(names(await index.search('', { tag: 'x' }))).toEqual(['third'])
+    expect(names(await index.search('', { limit: 1, offset: 1 }))).toEqual(['second'])
   })
 
   it('behavior: addUnsafe skips the signature check but still refuses expired and stale versions', async () => {
