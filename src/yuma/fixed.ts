@@ -87,6 +87,11 @@ export function mul (a: number, b: number): number {
   const q = Math.floor(f)
   const r = f - q
   if (r > EPS && r < 1 - EPS && f < F_LIM && f > -F_LIM) return q
+  return mulExact(a, b, p)
+}
+
+/** The exact paths of {@link mul}, kept apart so that the fast path stays small enough to inline. */
+function mulExact (a: number, b: number, p: number): number {
   if (p < P_LIM && p > -P_LIM) return Math.round((p - (Math.imul(a, b) >>> 0)) * INV32) + 0
   return Number(mulBig(BigInt(a), BigInt(b)))
 }
@@ -127,13 +132,18 @@ export function divInv (a: number, b: number, inv: number): number {
     const q = Math.floor(f)
     const fr = f - q
     if (fr > EPS && fr < 1 - EPS) return q
-    const low = (-Math.imul(q, b)) >>> 0
-    const r = low + Math.round((a * ONE - q * b - low) * INV32) * ONE
-    if (r < 0) return q - 1
-    if (r >= b) return q + 1
-    return q
+    return correct(a, b, q)
   }
   return div(a, b)
+}
+
+/** q ± 1 from the exact remainder a·2³² − q·b (see {@link div}). */
+function correct (a: number, b: number, q: number): number {
+  const low = (-Math.imul(q, b)) >>> 0
+  const r = low + Math.round((a * ONE - q * b - low) * INV32) * ONE
+  if (r < 0) return q - 1
+  if (r >= b) return q + 1
+  return q
 }
 
 /** A u16 as I32F32 bits (`I32F32::saturating_from_num(u16)`). */
