@@ -54,7 +54,7 @@ export type { OpenSealedKeyParameters, SealContentKeyParameters } from './key-se
 export { createReceipt, createReissueRequest, verifyReceipt, verifyReissueRequest, REISSUE_MAX_AGE_MS } from './receipt.ts'
 export type { CreateReceiptParameters, Receipt, ReceiptRecord, ReissueRecord, VerifyReceiptOptions } from './receipt.ts'
 export { ReceiptBook } from './receipt-book.ts'
-export { acceptDelivery, prepareDelivery } from './purchase.ts'
+export { acceptDelivery, decodeDelivery, encodeDelivery, prepareDelivery, MAX_DELIVERY_BYTES } from './purchase.ts'
 export type { AcceptDeliveryParameters, Delivery, PrepareDeliveryParameters } from './purchase.ts'
 export { digestFile, encryptFile } from './encrypt-file.ts'
 export type { EncryptFileOptions, FileDigest } from './encrypt-file.ts'

@@ -9,8 +9,9 @@
  *
  * The escrow reference is whatever the ledger names the escrow by (its transaction hash or id).
  */
+import * as dagCbor from '@ipld/dag-cbor'
 import type { AbortOptions } from '@libp2p/interface'
-import { InvalidListingError } from './errors.ts'
+import { InvalidListingError, MalformedRecordError, RecordTooLargeError } from './errors.ts'
 import { checkContentKey, openSealedKey, sealContentKey } from './key-seal.ts'
 import { publicKeyOf } from './keys.ts'
 import type { Listing } from './listing.ts'
@@ -24,6 +25,41 @@ export interface Delivery {
   sealedKey: Uint8Array
   /** The seller's signed receipt. */
   receipt: Receipt
+}
+
+/**
+ * Largest delivery payload: the ledger's `deliver` transaction carries at most 4 KiB
+ * (`MAX_DELIVERY_BYTES` in src/ledger/tx/escrow.ts).
+ */
+export const MAX_DELIVERY_BYTES = 4096
+
+/** The bytes of a delivery as the `deliver` transaction's payload: dag-cbor `{ key, receipt }`. */
+export function encodeDelivery (delivery: Delivery): Uint8Array {
+  const bytes = dagCbor.encode({ key: delivery.sealedKey, receipt: delivery.receipt.bytes })
+  if (bytes.length > MAX_DELIVERY_BYTES) throw new RecordTooLargeError(`delivery is ${bytes.length} bytes, the limit is ${MAX_DELIVERY_BYTES}`)
+  return bytes
+}
+
+/**
+ * Splits a delivery payload into the sealed key and the receipt bytes (both still to be checked
+ * by {@link acceptDelivery}). Size before decoding; throws `RecordTooLargeError` or
+ * `MalformedRecordError`.
+ */
+export function decodeDelivery (bytes: Uint8Array): { sealedKey: Uint8Array, receipt: Uint8Array } {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('delivery must be a Uint8Array')
+  if (bytes.length > MAX_DELIVERY_BYTES) throw new RecordTooLargeError(`delivery is ${bytes.length} bytes, the limit is ${MAX_DELIVERY_BYTES}`)
+  let value: unknown
+  try {
+    value = dagCbor.decode(bytes)
+  } catch (err) {
+    throw new MalformedRecordError('delivery is not valid dag-cbor', { cause: err })
+  }
+  const v = value as { key?: unknown, receipt?: unknown } | null
+  if (v == null || typeof v !== 'object' || Object.keys(v).sort().join(',') !== 'key,receipt' ||
+    !(v.key instanceof Uint8Array) || !(v.receipt instanceof Uint8Array)) {
+    throw new MalformedRecordError('delivery must be { key: bytes, receipt: bytes }')
+  }
+  return { sealedKey: v.key, receipt: v.receipt }
 }
 
 /** What {@link prepareDelivery} needs. */

@@ -5,7 +5,7 @@ import { commitContentKey, sealContentKey } from '../../src/market/key-seal.ts'
 import { publicKeyOf } from '../../src/market/keys.ts'
 import { createListing } from '../../src/market/listing.ts'
 import type { Listing } from '../../src/market/listing.ts'
-import { acceptDelivery, prepareDelivery } from '../../src/market/purchase.ts'
+import { acceptDelivery, decodeDelivery, encodeDelivery, prepareDelivery } from '../../src/market/purchase.ts'
 import { ReceiptBook } from '../../src/market/receipt-book.ts'
 import { createReceipt } from '../../src/market/receipt.ts'
 import { BUYER_SECRET, OTHER_SECRET, SELLER_SECRET, T0, openModelParams } from './helpers.ts'
@@ -28,7 +28,10 @@ describe('purchase', () => {
     const ciphertext = await encryptBytes(key, plain)
     await buyerBook.assertNotPurchased(buyer, listing.id)
     const delivery = await prepareDelivery({ listing, contentKey: key, buyer, escrow: 'escrow-7', amount: PRICE, sellerSecret: SELLER_SECRET, book: sellerBook, issued: T0 })
-    const { contentKey } = await acceptDelivery({ listing, sealedKey: delivery.sealedKey, receipt: delivery.receipt.bytes, buyerSecret: BUYER_SECRET, book: buyerBook })
+    // through the ledger: the payload of the deliver transaction
+    const payload = encodeDelivery(delivery)
+    expect(payload.length).toBeLessThanOrEqual(4096)
+    const { contentKey } = await acceptDelivery({ listing, ...decodeDelivery(payload), buyerSecret: BUYER_SECRET, book: buyerBook })
     expect(await decryptBytes(contentKey, ciphertext)).toEqual(plain)
     await expect(buyerBook.assertNotPurchased(buyer, listing.id)).rejects.toHaveProperty('name', 'AlreadyPurchasedError')
     expect((await buyerBook.get(buyer, listing.id))?.record.escrow).toBe('escrow-7')
@@ -62,5 +65,11 @@ describe('purchase', () => {
     await expect(buyerBook.assertNotPurchased(buyer, listing.id)).resolves.toBeUndefined()
     // a receipt for another listing is refused too
     await expect(acceptDelivery({ listing: other, sealedKey, receipt: receipt.bytes, buyerSecret: BUYER_SECRET, book: buyerBook })).rejects.toHaveProperty('name', 'InvalidReceiptError')
+  })
+
+  it('behavior: malformed and oversized delivery payloads are refused before use', () => {
+    expect(() => decodeDelivery(new Uint8Array(4097))).toThrow(expect.objectContaining({ name: 'RecordTooLargeError' }))
+    expect(() => decodeDelivery(Uint8Array.of(0xff, 0x00))).toThrow(expect.objectContaining({ name: 'MalformedRecordError' }))
+    expect(() => decodeDelivery(Uint8Array.of(0xa0))).toThrow(expect.objectContaining({ name: 'MalformedRecordError' }))
   })
 })
