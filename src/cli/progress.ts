@@ -22,7 +22,8 @@ function formatEta (s: number): string {
 
 /** A bar that redraws at most 10 times a second; a no-op when disabled. */
 export interface ProgressBar {
-  update: (bytes: number, total?: number) => void
+  /** Redraw (at most every 100 ms unless `force`). */
+  update: (bytes: number, total?: number, force?: boolean) => void
   done: () => void
 }
 
@@ -35,12 +36,12 @@ export function progressBar (io: CliIo, label: string, enabled: boolean): Progre
   const draw = (bytes: number, total?: number): void => {
     const secs = (Date.now() - started) / 1000
     const rate = secs > 0 ? bytes / secs : 0
-    const width = 24
+    const width = 20
     let text: string
     if (total != null && total > 0) {
       const frac = Math.min(1, bytes / total)
       const fill = Math.round(frac * width)
-      text = `${label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${(frac * 100).toFixed(0).padStart(3)}% ${formatBytes(bytes)} / ${formatBytes(total)}  ${formatBytes(rate)}/s  ETA ${formatEta(rate > 0 ? (total - bytes) / rate : Infinity)}`
+      text = `${label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${(frac * 100).toFixed(0).padStart(3)}% ${formatBytes(bytes)}/${formatBytes(total)} ${formatBytes(rate)}/s ETA ${formatEta(rate > 0 ? (total - bytes) / rate : Infinity)}`
     } else {
       text = `${label} ${formatBytes(bytes)}  ${formatBytes(rate)}/s`
     }
@@ -49,8 +50,8 @@ export function progressBar (io: CliIo, label: string, enabled: boolean): Progre
     drawn = true
   }
   return {
-    update: (bytes, total) => {
-      if (Date.now() - last < 100) return
+    update: (bytes, total, force = false) => {
+      if (!force && Date.now() - last < 100) return
       last = Date.now()
       draw(bytes, total)
     },

@@ -24,7 +24,7 @@ async function daemonFetch (ctx: CommandContext, api: Extract<Parameters<Paramet
   try {
     for await (const line of api.lines('POST', '/api/v0/fetch', { arg, timeout: timeoutMs(ctx), provider: list(ctx, 'provider') })) {
       if (line.type === 'progress') bar.update(line.bytes as number, line.total as number)
-      if (line.type === 'done') { done = line; bar.update(Number(line.size), Number(line.size)) }
+      if (line.type === 'done') { done = line; bar.update(Number(line.size), Number(line.size), true) }
     }
   } finally {
     bar.done()
@@ -111,7 +111,9 @@ const get = defineCommand({
         const total = (await t.node.store.stat(cid, path)).size
         const bar = progressBar(ctx.io, 'writing', !flag(ctx, 'json') && !flag(ctx, 'quiet'))
         try {
-          return await t.node.store.get(cid, path, output, { signal: ctx.io.signal, onProgress: p => { bar.update(p.bytes, total) } })
+          const written = await t.node.store.get(cid, path, output, { signal: ctx.io.signal, onProgress: p => { bar.update(p.bytes, total) } })
+          bar.update(written.bytes, total, true)
+          return written
         } finally {
           bar.done()
         }
