@@ -11,12 +11,12 @@
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import type { AbortOptions } from '@libp2p/interface'
-import { InvalidListingError, MalformedRecordError, RecordTooLargeError } from './errors.ts'
+import { InvalidListingError, InvalidReceiptError, MalformedRecordError, RecordTooLargeError } from './errors.ts'
 import { checkContentKey, openSealedKey, sealContentKey } from './key-seal.ts'
 import { publicKeyOf } from './keys.ts'
 import type { Listing } from './listing.ts'
 import type { ReceiptBook } from './receipt-book.ts'
-import { createReceipt, verifyReceipt } from './receipt.ts'
+import { createReceipt, verifyReceipt, verifyReissueRequest } from './receipt.ts'
 import type { Receipt } from './receipt.ts'
 
 /** What the seller puts in the delivery transaction. */
@@ -123,4 +123,36 @@ export async function acceptDelivery (params: AcceptDeliveryParameters, options?
   const contentKey = openSealedKey({ sealed: params.sealedKey, recipientSecret: buyerSecret, listingId: listing.id, commitment })
   await book.add(receipt, options)
   return { contentKey, receipt }
+}
+
+/** What {@link reissueKey} needs. */
+export interface ReissueKeyParameters {
+  /** The buyer's signed reissue request. */
+  request: Uint8Array
+  /** The receipt it rests on (issued by us). */
+  receipt: Uint8Array
+  listing: Listing
+  contentKey: Uint8Array
+  sellerSecret: Uint8Array
+  /** The seller's receipt book, which remembers used requests. */
+  book: ReceiptBook
+  /** @default Date.now() */
+  now?: number
+}
+
+/**
+ * Seller side of a re-download: checks the buyer's request and our receipt for this listing,
+ * accepts the request once (`ReceiptReplayError` on replay), and seals the key to the buyer
+ * again. The buyer pays nothing: the receipt is the proof of the earlier purchase.
+ */
+export async function reissueKey (params: ReissueKeyParameters, options?: AbortOptions): Promise<Uint8Array> {
+  const { listing, contentKey, book } = params
+  const seller = publicKeyOf(params.sellerSecret)
+  const { request, receipt } = verifyReissueRequest(params.request, params.receipt, { seller, now: params.now })
+  if (!receipt.record.listing.equals(listing.id)) throw new InvalidReceiptError('receipt is for another listing')
+  const commitment = listing.record.keyCommitment
+  if (commitment == null) throw new InvalidListingError('only paid listings are delivered')
+  checkContentKey(contentKey, commitment)
+  await book.useReissueRequest(request, options)
+  return sealContentKey({ contentKey, recipient: request.buyer, listingId: listing.id })
 }

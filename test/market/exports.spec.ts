@@ -5,7 +5,7 @@ describe('market exports', () => {
     const mod = await import('../../src/market/index.ts')
     // written by hand from src/market/index.ts: a change to the surface must change this list too
     expect(Object.keys(mod).sort()).toEqual([
-      'AlreadyPurchasedError', 'acceptDelivery', 'prepareDelivery', 'decodeDelivery', 'encodeDelivery', 'MAX_DELIVERY_BYTES', 'CiphertextFormatError', 'DEFAULT_CHUNK_SIZE', 'DHT_NAMESPACE', 'DecryptionError', 'HEADER_SIZE',
+      'AlreadyPurchasedError', 'acceptDelivery', 'prepareDelivery', 'decodeDelivery', 'encodeDelivery', 'MAX_DELIVERY_BYTES', 'reissueKey', 'CiphertextFormatError', 'DEFAULT_CHUNK_SIZE', 'DHT_NAMESPACE', 'DecryptionError', 'HEADER_SIZE',
       'InvalidListingError', 'InvalidReceiptError', 'InvalidSignatureError', 'KeyCommitmentMismatchError', 'LISTING_DOMAIN',
       'ListingIndex', 'MAX_LISTING_BYTES', 'MAX_RECEIPT_BYTES', 'MalformedRecordError', 'RECEIPT_DOMAIN', 'REISSUE_DOMAIN',
       'REISSUE_MAX_AGE_MS', 'ReceiptBook', 'ReceiptReplayError', 'RecordExpiredError', 'RecordKeyMismatchError', 'RecordTooLargeError',

@@ -1,13 +1,13 @@
 import { MemoryDatastore } from 'datastore-core'
 import { describe, expect, it } from 'vitest'
 import { decryptBytes, encryptBytes, generateContentKey } from '../../src/market/chunk-cipher.ts'
-import { commitContentKey, sealContentKey } from '../../src/market/key-seal.ts'
+import { commitContentKey, openSealedKey, sealContentKey } from '../../src/market/key-seal.ts'
 import { publicKeyOf } from '../../src/market/keys.ts'
 import { createListing } from '../../src/market/listing.ts'
 import type { Listing } from '../../src/market/listing.ts'
-import { acceptDelivery, decodeDelivery, encodeDelivery, prepareDelivery } from '../../src/market/purchase.ts'
+import { acceptDelivery, decodeDelivery, encodeDelivery, prepareDelivery, reissueKey } from '../../src/market/purchase.ts'
 import { ReceiptBook } from '../../src/market/receipt-book.ts'
-import { createReceipt } from '../../src/market/receipt.ts'
+import { createReceipt, createReissueRequest } from '../../src/market/receipt.ts'
 import { BUYER_SECRET, OTHER_SECRET, SELLER_SECRET, T0, openModelParams } from './helpers.ts'
 
 const buyer = publicKeyOf(BUYER_SECRET)
@@ -71,5 +71,18 @@ describe('purchase', () => {
     expect(() => decodeDelivery(new Uint8Array(4097))).toThrow(expect.objectContaining({ name: 'RecordTooLargeError' }))
     expect(() => decodeDelivery(Uint8Array.of(0xff, 0x00))).toThrow(expect.objectContaining({ name: 'MalformedRecordError' }))
     expect(() => decodeDelivery(Uint8Array.of(0xa0))).toThrow(expect.objectContaining({ name: 'MalformedRecordError' }))
+  })
+
+  it('behavior: a receipt gets the key again without paying, once per request', async () => {
+    const { key, listing, sellerBook, buyerBook } = setup()
+    const delivery = await prepareDelivery({ listing, contentKey: key, buyer, escrow: 'escrow-7', amount: PRICE, sellerSecret: SELLER_SECRET, book: sellerBook })
+    const { receipt } = await acceptDelivery({ listing, sealedKey: delivery.sealedKey, receipt: delivery.receipt.bytes, buyerSecret: BUYER_SECRET, book: buyerBook })
+    const request = createReissueRequest(receipt, BUYER_SECRET)
+    const params = { request, receipt: receipt.bytes, listing, contentKey: key, sellerSecret: SELLER_SECRET, book: sellerBook }
+    const sealed = await reissueKey(params)
+    expect(openSealedKey({ sealed, recipientSecret: BUYER_SECRET, listingId: listing.id, commitment: listing.record.keyCommitment ?? undefined })).toEqual(key)
+    await expect(reissueKey(params)).rejects.toHaveProperty('name', 'ReceiptReplayError')
+    // another peer cannot ride on the buyer's receipt
+    expect(() => createReissueRequest(receipt, OTHER_SECRET)).toThrow(expect.objectContaining({ name: 'InvalidReceiptError' }))
   })
 })
