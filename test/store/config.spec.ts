@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { defaultConfig, mergeConfig, parseHostPort, validateConfig } from '../../src/config.ts'
+
+describe('config', () => {
+  it('default: defaults are Kubo-like ports, no bootstrap peers, the unixfs-v1-2025 profile', () => {
+    expect(validateConfig(defaultConfig())).toEqual({
+      version: 1,
+      addresses: { listen: ['/ip4/0.0.0.0/tcp/4001'], announce: [], api: '127.0.0.1:5001', gateway: '127.0.0.1:8080' },
+      bootstrap: [],
+      reprovide: { intervalMs: 43_200_000 },
+      import: { profile: 'unixfs-v1-2025' },
+      fetch: { timeoutMs: 60_000 }
+    })
+  })
+
+  it('behavior: overrides merge per section and missing sections get defaults', () => {
+    const c = mergeConfig(defaultConfig(), { addresses: { api: '127.0.0.1:0' }, bootstrap: ['/ip4/127.0.0.1/tcp/1/p2p/x'] })
+    expect(c.addresses).toMatchObject({ api: '127.0.0.1:0', gateway: '127.0.0.1:8080' })
+    expect(c.bootstrap).toEqual(['/ip4/127.0.0.1/tcp/1/p2p/x'])
+    expect(validateConfig({ version: 1 }).import.profile).toBe('unixfs-v1-2025')
+  })
+
+  it('behavior: bad values are refused with InvalidParametersError', () => {
+    const bad: unknown[] = [
+      null,
+      { version: 2 },
+      { version: 1, addresses: { api: 'localhost' } },
+      { version: 1, addresses: { gateway: '127.0.0.1:70000' } },
+      { version: 1, bootstrap: 'not-a-list' },
+      { version: 1, import: { profile: 'cidv2' } },
+      { version: 1, fetch: { timeoutMs: -1 } }
+    ]
+    for (const b of bad) expect(() => validateConfig(b)).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
+  })
+
+  it('behavior: host:port parsing, IPv6 in brackets', () => {
+    expect(parseHostPort('127.0.0.1:5001')).toEqual({ host: '127.0.0.1', port: 5001 })
+    expect(parseHostPort('[::1]:0')).toEqual({ host: '::1', port: 0 })
+  })
+})
