@@ -104,7 +104,7 @@ export function localReader (blockstore: BlockReader): BlockReader {
       try {
         for await (const c of blockstore.get(cid, options)) { first = false; yield c }
       } catch (err) {
-        if (first && (err as Error).name === 'NotFoundError') throw new BlockNotFoundError(`block ${cid} is not in the local store`, { cause: err })
+        if (first && (err as Error).name === 'NotFoundError') throw new BlockNotFoundError(`block ${cid} is not in the local store (while \`agora daemon\` runs, missing blocks are fetched from peers)`, { cause: err })
         throw err
       }
     }
