@@ -18,51 +18,45 @@ export function emaAlpha (bondsMovingAverage: number): number {
 
 /**
  * `mat_ema_sparse`: α·new + (1−α)·old over the union of present entries, keeping positive
- * results in ascending column order.
+ * results in ascending column order. With `sums`, the column sums of the result are added to it.
  */
 export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: number, sums?: Float64Array): FixedMatrix {
   const keep = ONE - alpha
   const acc = new Float64Array(n)
   const mark = new Uint8Array(n)
   const touched = new Int32Array(n)
-  const out = new MatrixBuilder(next.rows, next.ptr[next.rows] + old.ptr[old.rows])
+  const ptr = new Int32Array(next.rows + 1)
+  // every output entry comes from an entry of `next` or `old`: this capacity is never exceeded
+  const col = new Int32Array(next.ptr[next.rows] + old.ptr[old.rows])
+  const val = new Float64Array(col.length)
+  let o = 0
   for (let i = 0; i < next.rows; i++) {
     if (ascending(next, i) && ascending(old, i)) {
-      mergeRow(next, old, i, alpha, keep, out, sums)
-      out.endRow()
-      continue
-    }
-    let t = 0
-    for (let k = next.ptr[i]; k < next.ptr[i + 1]; k++) {
-      const j = next.col[k]
-      if (mark[j] === 0) { mark[j] = 1; touched[t++] = j }
-      acc[j] += mul(alpha, next.val[k])
-    }
-    for (let k = old.ptr[i]; k < old.ptr[i + 1]; k++) {
-      const j = old.col[k]
-      if (mark[j] === 0) { mark[j] = 1; touched[t++] = j }
-      acc[j] += mul(keep, old.val[k])
-    }
-    if (t * 16 > n) {
-      // many columns touched: a scan of the dense accumulator is cheaper than a sort
-      for (let j = 0; j < n; j++) {
-        if (mark[j] === 0) continue
-        if (acc[j] > 0) emit(out, sums, j, acc[j])
-        acc[j] = 0
-        mark[j] = 0
+      o = mergeRow(next, old, i, alpha, keep, col, val, o)
+    } else {
+      let t = 0
+      for (let k = next.ptr[i]; k < next.ptr[i + 1]; k++) {
+        const j = next.col[k]
+        if (mark[j] === 0) { mark[j] = 1; touched[t++] = j }
+        acc[j] += mul(alpha, next.val[k])
       }
-    } else if (t > 0) {
+      for (let k = old.ptr[i]; k < old.ptr[i + 1]; k++) {
+        const j = old.col[k]
+        if (mark[j] === 0) { mark[j] = 1; touched[t++] = j }
+        acc[j] += mul(keep, old.val[k])
+      }
       const cols = touched.slice(0, t).sort()
       for (let k = 0; k < t; k++) {
         const j = cols[k]
-        if (acc[j] > 0) emit(out, sums, j, acc[j])
+        if (acc[j] > 0) { col[o] = j; val[o++] = acc[j] }
         acc[j] = 0
         mark[j] = 0
       }
     }
-    out.endRow()
+    ptr[i + 1] = o
   }
-  return out.done()
+  if (sums !== undefined) for (let k = 0; k < o; k++) sums[col[k]] += val[k]
+  return { rows: next.rows, ptr, col, val }
 }
 
 /** Whether row i's columns are strictly ascending. */
@@ -73,9 +67,9 @@ function ascending (m: FixedMatrix, i: number): boolean {
 
 /**
  * One row of {@link matEma} when both rows are sorted by column: a linear merge that produces the
- * same entries in the same (ascending) order as the dense accumulator.
+ * same entries in the same (ascending) order as the dense accumulator. Returns the next free slot.
  */
-function mergeRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number, keep: number, out: MatrixBuilder, sums?: Float64Array): void {
+function mergeRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number, keep: number, col: Int32Array, val: Float64Array, o: number): number {
   let a = next.ptr[i]
   let b = old.ptr[i]
   const ae = next.ptr[i + 1]
@@ -95,14 +89,9 @@ function mergeRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number
       j = jb
       v = mul(keep, old.val[b++])
     }
-    if (v > 0) emit(out, sums, j, v)
+    if (v > 0) { col[o] = j; val[o++] = v }
   }
-}
-
-/** Append an entry, adding it to its column sum when sums are kept. */
-function emit (out: MatrixBuilder, sums: Float64Array | undefined, j: number, v: number): void {
-  out.push(j, v)
-  if (sums !== undefined) sums[j] += v
+  return o
 }
 
 /**
