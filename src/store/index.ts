@@ -8,7 +8,7 @@ import { getBlock, localReader } from './dag.ts'
 import { RwLock } from './lock.ts'
 import { gc, repoStat, verifyBlocks } from './maintenance.ts'
 import { Pins } from './pins.ts'
-import { cat, getToPath, ls, resolveEntry, entrySize } from './read.ts'
+import { cat, dagSize, getToPath, ls, resolveEntry, entrySize } from './read.ts'
 import { REPO_FILES } from './repo.ts'
 import type { AddOptions, AddProgress, AddResult } from './add.ts'
 import type { BlockReader } from './dag.ts'
@@ -46,7 +46,14 @@ export interface ReadOptions extends AbortOptions {
 }
 
 /** Stat of a CID path. */
-export interface ObjectStat { cid: CID, type: string, size: number }
+export interface ObjectStat {
+  cid: CID
+  type: string
+  /** Content bytes (files), 0 for directories. */
+  size: number
+  /** Bytes of all blocks of the DAG (approximately what a full fetch transfers). */
+  dagSize: number
+}
 
 /** Content operations over a repo. */
 export class ContentStore {
@@ -101,7 +108,7 @@ export class ContentStore {
   /** Type and size of what `cid`/`path` resolves to. */
   async stat (cid: CID, path = '', options: ReadOptions = {}): Promise<ObjectStat> {
     const e = await resolveEntry(options.blocks ?? this.local, cid, path, options)
-    return { cid: e.cid, type: e.type, size: entrySize(e) }
+    return { cid: e.cid, type: e.type, size: entrySize(e), dagSize: dagSize(e) }
   }
 
   /** Write a file or directory tree to `out`. */

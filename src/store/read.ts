@@ -6,6 +6,7 @@ import { createWriteStream } from 'node:fs'
 import { mkdir, rename, symlink, unlink } from 'node:fs/promises'
 import { once } from 'node:events'
 import { dirname, join, resolve, sep } from 'node:path'
+import * as dagPb from '@ipld/dag-pb'
 import { exporter, recursive } from 'ipfs-unixfs-exporter'
 import { InvalidParametersError } from '../errors.ts'
 import { PathNotFoundError, WrongContentTypeError } from './errors.ts'
@@ -49,6 +50,20 @@ function entryType (e: UnixFSEntry): LsEntry['type'] {
 export function entrySize (e: UnixFSEntry): number {
   if (e.type === 'file') return Number(e.unixfs.fileSize())
   if (e.type === 'raw' || e.type === 'identity') return e.node.byteLength
+  return 0
+}
+
+/**
+ * Total bytes of every block in the entry's DAG, from the link sizes in its root (Kubo's
+ * CumulativeSize): what a fetch of the whole DAG transfers.
+ */
+export function dagSize (e: UnixFSEntry): number {
+  if (e.type === 'raw' || e.type === 'identity') return e.node.byteLength
+  if (e.type === 'file' || e.type === 'directory') {
+    const links = e.node.Links.reduce((n, l) => n + (l.Tsize ?? 0), 0)
+    // dag-pb encoding is canonical, so re-encoding gives the root block's exact size.
+    return links + dagPb.encode(e.node).byteLength
+  }
   return 0
 }
 

@@ -119,6 +119,17 @@ describe('store: content', () => {
     expect(await readdir(join(out, 'sub', 'empty'))).toEqual([])
   })
 
+  it('behavior: stat reports content size and the DAG size, which equals the bytes of all its blocks', async () => {
+    const s = await store()
+    await writeDeterministicFile(join(dir, 'f'), 'dag', 3 * 1024 * 1024 + 9)
+    const r = await s.add(join(dir, 'f'))
+    const st = await s.stat(r.cid)
+    expect(st).toMatchObject({ type: 'file', size: 3 * 1024 * 1024 + 9 })
+    // Reasoning: each link's Tsize is its child's cumulative size, so root block + sum(Tsize)
+    // counts every block once; the repo holds only this DAG.
+    expect(st.dagSize).toBe((await s.repoStat()).size)
+  })
+
   it('behavior: cat with offset and length returns that range', async () => {
     const s = await store()
     await writeDeterministicFile(join(dir, 'f'), 'range', 2 * 1024 * 1024 + 3)

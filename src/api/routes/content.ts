@@ -83,10 +83,10 @@ export function contentRoutes ({ node }: ContentRouteDeps): Route[] {
         await streamed(ctx, async (write) => {
           const o = readOpts(ctx)
           const st = await node.store.stat(cid, path, { ...o, blocks: node.blocks({ ...o, root: cid }) })
-          const tracker = progressTracker(st.size, write)
+          const tracker = progressTracker(st.dagSize, write)
           const { target, result } = await node.fetchPath(cid, path, { ...o, onProgress: tracker.onProgress })
           tracker.flush()
-          return { cid: target.toString(), size: st.size, ...(result == null ? {} : fetchSummary(result)) }
+          return { cid: target.toString(), size: st.size, dagSize: st.dagSize, ...(result == null ? {} : fetchSummary(result)) }
         })
       }
     },
@@ -142,7 +142,7 @@ export function contentRoutes ({ node }: ContentRouteDeps): Route[] {
         const { cid, path } = arg(ctx)
         const o = readOpts(ctx)
         const st = await node.store.stat(cid, path, { ...o, blocks: node.blocks({ ...o, root: cid }) })
-        sendJson(ctx.res, { cid: st.cid.toString(), type: st.type, size: st.size })
+        sendJson(ctx.res, { cid: st.cid.toString(), type: st.type, size: st.size, dagSize: st.dagSize })
       }
     }
   ]

@@ -24,7 +24,7 @@ async function daemonFetch (ctx: CommandContext, api: Extract<Parameters<Paramet
   try {
     for await (const line of api.lines('POST', '/api/v0/fetch', { arg, timeout: timeoutMs(ctx), provider: list(ctx, 'provider') })) {
       if (line.type === 'progress') bar.update(line.bytes as number, line.total as number)
-      if (line.type === 'done') { done = line; bar.update(Number(line.size), Number(line.size), true) }
+      if (line.type === 'done') { done = line; bar.update(Number(line.dagSize), Number(line.dagSize), true) }
     }
   } finally {
     bar.done()
