@@ -3,8 +3,8 @@
  * dividends they earn, with the chain's sparse semantics (which entries survive, in which order).
  */
 import { ONE, U16_MAX, div, divInv, mul, toU16 } from './fixed.ts'
-import { liquidAlpha, sigmoidSlope } from './liquid-alpha.ts'
-import { MatrixBuilder, colNormalize, hadamardColNormalize, mapEntries, rowDot } from './matrix.ts'
+import { alphaOf, distance, sigmoidSlope } from './liquid-alpha.ts'
+import { colNormalize, hadamardColNormalize, mapEntries, rowDot } from './matrix.ts'
 import { normalizeInPlace } from './vector.ts'
 import type { LiquidAlphaParams } from './liquid-alpha.ts'
 import type { FixedMatrix } from './matrix.ts'
@@ -103,6 +103,11 @@ function scanRow (m: FixedMatrix, i: number, n: number, out: Float64Array): void
   out.fill(0)
   let p = m.ptr[i]
   const end = m.ptr[i + 1]
+  if (ascending(m, i)) {
+    // sorted: the cursor finds every entry, which is a plain lookup
+    for (let k = p; k < end; k++) out[m.col[k]] = m.val[k]
+    return
+  }
   for (let j = 0; j < n && p < end; j++) {
     while (p < end && m.col[p] < j) p++
     if (p < end && m.col[p] === j) out[j] = m.val[p]
@@ -118,8 +123,13 @@ export function matEmaLiquid (next: FixedMatrix, old: FixedMatrix, consensus: Fl
   const wAt = new Float64Array(n)
   const bAt = new Float64Array(n)
   const oldAt = new Float64Array(n)
-  const cache = { x: Number.NaN, alpha: 0 }
-  const out = new MatrixBuilder(next.rows, next.ptr[next.rows])
+  const ptr = new Int32Array(next.rows + 1)
+  const col = new Int32Array(next.ptr[next.rows])
+  const val = new Float64Array(col.length)
+  let o = 0
+  // alpha depends on the distance d alone: neighbouring entries often share it
+  let lastD = Number.NaN
+  let lastA = 0
   for (let i = 0; i < next.rows; i++) {
     if (next.ptr[i + 1] > next.ptr[i]) {
       scanRow(next, i, n, wAt)
@@ -127,17 +137,19 @@ export function matEmaLiquid (next: FixedMatrix, old: FixedMatrix, consensus: Fl
       for (let k = old.ptr[i]; k < old.ptr[i + 1]; k++) oldAt[old.col[k]] = old.val[k]
       for (let k = next.ptr[i]; k < next.ptr[i + 1]; k++) {
         const j = next.col[k]
-        const a = liquidAlpha(consensus[j], wAt[j], bAt[j], p, cache)
+        const d = distance(consensus[j], wAt[j], bAt[j])
+        if (d !== lastD) { lastD = d; lastA = alphaOf(d, p) }
+        const a = lastA
         const inc = mul(a, next.val[k])
         const sum = mul(ONE - a, oldAt[j]) + (inc > 0 ? inc : 0)
-        const val = sum < ONE ? sum : ONE
-        if (val > 0) out.push(j, val)
+        const v = sum < ONE ? sum : ONE
+        if (v > 0) { col[o] = j; val[o++] = v }
       }
       for (let k = old.ptr[i]; k < old.ptr[i + 1]; k++) oldAt[old.col[k]] = 0
     }
-    out.endRow()
+    ptr[i + 1] = o
   }
-  return out.done()
+  return { rows: next.rows, ptr, col, val }
 }
 
 /** The result of the bonds step. */

@@ -87,6 +87,7 @@ export function mul (a: number, b: number): number {
   const q = Math.floor(f)
   const r = f - q
   if (r > EPS && r < 1 - EPS && f < F_LIM && f > -F_LIM) return q
+  if (p === 0) return 0 // a zero factor (common: absent entries); exact
   return mulExact(a, b, p)
 }
 

@@ -23,27 +23,30 @@ export function sigmoidSlope (steepness: number): number {
 const X_FAST = 8 * ONE
 const ONE_N = BigInt(ONE)
 
-/** The last exponent input and its alpha (neighbouring entries often share it). */
-export interface AlphaCache { x: number, alpha: number }
+/**
+ * The distance the sigmoid reads: how far the weight is above consensus when it is at least the
+ * bond (buying), or how far the bond is above the weight (selling), each clamped to [0, 1].
+ */
+export function distance (c: number, w: number, b: number): number {
+  return w >= b ? clamp(w - c, 0, ONE) : clamp(b - w, 0, ONE)
+}
 
 /**
- * `liquid_alpha_sigmoid(consensus, weight, bond, low, high, steepness)`. `cache` remembers the
- * last exponent input, the only value alpha depends on once the parameters are fixed.
+ * `liquid_alpha_sigmoid(consensus, weight, bond, low, high, steepness)` given the
+ * {@link distance} d: α = clamp(low + (high − low) / (1 + e^(slope·(d − ½))), low, high).
  */
-export function liquidAlpha (c: number, w: number, b: number, p: LiquidAlphaParams, cache: AlphaCache): number {
-  const buy = clamp(w - c, 0, ONE)
-  const sell = clamp(b - w, 0, ONE)
-  const d = w >= b ? buy : sell
+export function alphaOf (d: number, p: LiquidAlphaParams): number {
   const x = mul(p.slope, d - HALF)
-  if (x === cache.x) return cache.alpha
   // sigmoid = 1 / (1 + e^x), saturating ops (the divisor is at least 1, e^x < 2⁴⁴ when |x| ≤ 8)
   const sigmoid = x <= X_FAST && x >= -X_FAST
     ? recip(ONE + expSafe(x))
     : Number(saturatingDivBig(ONE_N, saturate64(ONE_N + expSafeBig(BigInt(x)))))
-  const alpha = clamp(p.low + mul(sigmoid, p.high - p.low), p.low, p.high)
-  cache.x = x
-  cache.alpha = alpha
-  return alpha
+  return clamp(p.low + mul(sigmoid, p.high - p.low), p.low, p.high)
+}
+
+/** {@link alphaOf} of {@link distance}: the chain's per-entry liquid alpha. */
+export function liquidAlpha (c: number, w: number, b: number, p: LiquidAlphaParams): number {
+  return alphaOf(distance(c, w, b), p)
 }
 
 /** `clamp_value`: min with high first, then max with low. */
