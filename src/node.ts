@@ -9,6 +9,7 @@ import { createNetwork, reprovider } from './dht/index.ts'
 import { NotStartedError } from './errors.ts'
 import { ContentStore, initRepo, isRepoInitialized, openRepo } from './store/index.ts'
 import type { AgoraConfig, ConfigOverrides } from './config.ts'
+import type { NodeService, NodeServiceFactory } from './service.ts'
 import type { FetchOptions, FetchResult, Network, NetworkInit, PeerSummary, Reprovider } from './dht/index.ts'
 import type { AddResult, BlockReader, Repo, StoreAddOptions } from './store/index.ts'
 import type { ImportProfile } from './config.ts'
@@ -31,6 +32,8 @@ export interface NodeInit {
   network?: Partial<Omit<NetworkInit, 'privateKey' | 'blockstore' | 'datastore'>>
   /** Called with operator-facing warnings (e.g. reproviding falls behind). @default undefined (logged only) */
   onWarning?: (message: string) => void
+  /** Services (ledger, market, incentives) to create and start, in order, once the network runs. @default [] */
+  services?: NodeServiceFactory[]
 }
 
 /** The result of `node.add`. */
@@ -66,6 +69,7 @@ export class AgoraNode implements Startable {
   #network?: Network
   #reprovider?: Reprovider
   #started = false
+  readonly #services = new Map<string, NodeService>()
   /** Roots whose last announcement reached no peer: announced again when a peer connects. */
   readonly #unprovided = new Map<string, CID>()
   #retryTimer?: ReturnType<typeof setTimeout>
@@ -96,8 +100,11 @@ export class AgoraNode implements Startable {
   async start (): Promise<void> {
     if (this.#started) return
     if (this.#init.offline !== true) {
+      const factories = this.#init.services ?? []
       this.#network = await createNetwork({
         ...this.#init.network,
+        dhtValidators: Object.assign({}, this.#init.network?.dhtValidators, ...factories.map(f => f.dhtValidators)),
+        dhtSelectors: Object.assign({}, this.#init.network?.dhtSelectors, ...factories.map(f => f.dhtSelectors)),
         privateKey: this.repo.privateKey,
         blockstore: this.repo.blockstore,
         datastore: this.repo.datastore,
@@ -119,14 +126,54 @@ export class AgoraNode implements Startable {
         this.#init.onWarning?.(`reproviding ${run.total} roots took ${Math.round(run.duration / 1000)} s, longer than the interval of ${Math.round(run.interval / 1000)} s: content may become hard to find`)
       })
       this.#reprovider.start()
+      await this.#startServices(factories)
     }
     this.#started = true
+  }
+
+  async #startServices (factories: NodeServiceFactory[]): Promise<void> {
+    const onWarning = (m: string): void => { log.error('%s', m); this.#init.onWarning?.(m) }
+    try {
+      for (const f of factories) {
+        const svc = await f.create({ node: this, services: this.#services, onWarning })
+        await svc.start()
+        this.#services.set(f.name, svc)
+      }
+    } catch (err) {
+      await this.#stopServices()
+      await this.#reprovider?.stop()
+      await this.#network?.stop()
+      this.#network = undefined
+      throw err
+    }
+  }
+
+  async #stopServices (): Promise<void> {
+    for (const svc of [...this.#services.values()].reverse()) {
+      try {
+        await svc.stop()
+      } catch (err) {
+        log.error('stopping service %s failed - %e', svc.name, err)
+      }
+    }
+    this.#services.clear()
+  }
+
+  /** A started service by name (`'ledger'`, `'market'`, …), or undefined. */
+  service<T extends NodeService = NodeService> (name: string): T | undefined {
+    return this.#services.get(name) as T | undefined
+  }
+
+  /** The started services, in start order. */
+  get services (): NodeService[] {
+    return [...this.#services.values()]
   }
 
   async stop (): Promise<void> {
     if (!this.#started) return
     this.#started = false
     clearTimeout(this.#retryTimer)
+    await this.#stopServices()
     await this.#reprovider?.stop()
     await this.#network?.stop()
     this.#network = undefined

@@ -1,20 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { main } from '../src/cli/main.ts'
-import type { CliIo } from '../src/cli/command.ts'
-
-/** An in-memory io that records what the CLI prints. */
-export function memoryIo (env: Record<string, string | undefined> = {}): CliIo & { stdoutText: () => string, stderrText: () => string } {
-  let o = ''
-  let e = ''
-  return {
-    stdout: { write: (c: string | Uint8Array) => { o += String(c) } },
-    stderr: { write: (c: string | Uint8Array) => { e += String(c) } },
-    env,
-    cwd: process.cwd(),
-    stdoutText: () => o,
-    stderrText: () => e
-  }
-}
+import { memoryIo } from './utils/io.ts'
 
 describe('cli', () => {
   it('default: --help lists usage and exits 0', async () => {

@@ -64,10 +64,10 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   RepoLockedError: 409
 }
 
-/** The HTTP status for an error. */
-export function statusOf (err: unknown): number {
+/** The HTTP status for an error: `extra` (a service's own errors) first, then the shared table. */
+export function statusOf (err: unknown, extra?: Readonly<Record<string, number>>): number {
   const name = (err as Error | undefined)?.name ?? ''
-  return ERROR_STATUS[name] ?? 500
+  return extra?.[name] ?? ERROR_STATUS[name] ?? 500
 }
 
 /** The JSON body sent for an error. */

@@ -27,16 +27,19 @@ export interface ApiServerInit {
   port?: number
   /** Bearer token every request must carry. */
   token: string
+  /** Error name → HTTP status for the services' errors. @default {} */
+  errorStatus?: Readonly<Record<string, number>>
 }
 
-/** The API: content, repo and network routes, behind the token. */
+/** The API: content, repo and network routes, and each started service's own, behind the token. */
 export function createApiServer (init: ApiServerInit): HttpServer {
   const deps = { node: init.node }
   return createHttpServer({
     host: init.host ?? '127.0.0.1',
     port: init.port ?? 5001,
     token: init.token,
-    routes: [...contentRoutes(deps), ...repoRoutes(deps), ...networkRoutes(deps)]
+    errorStatus: init.errorStatus,
+    routes: [...contentRoutes(deps), ...repoRoutes(deps), ...networkRoutes(deps), ...init.node.services.flatMap(s => s.routes?.() ?? [])]
   })
 }
 
@@ -79,7 +82,8 @@ export async function startDaemon (init: NodeInit): Promise<Daemon> {
   const node = await createNode(init)
   const apiAddr = parseHostPort(node.config.addresses.api)
   const gwAddr = parseHostPort(node.config.addresses.gateway)
-  const api = createApiServer({ node, ...apiAddr, token: node.repo.apiToken })
+  const errorStatus = Object.assign({}, ...(init.services ?? []).map(f => f.errorStatus))
+  const api = createApiServer({ node, ...apiAddr, token: node.repo.apiToken, errorStatus })
   const gateway = createGatewayServer({ node, ...gwAddr })
   try {
     await api.start()

@@ -6,8 +6,11 @@ import { parseHostPort } from '../config.ts'
 import { initRepo, isRepoInitialized, parseCid } from '../store/index.ts'
 import { defineCommand, flag, list, out, outJson, str } from './command.ts'
 import { repoPath, withDaemon, withTarget } from './content-session.ts'
+import { daemonServices } from './daemon-services.ts'
+import { UsageError } from './errors.ts'
 import { parseDuration } from './progress.ts'
 import type { CommandContext, CommandDef } from './command.ts'
+import type { DaemonFlags } from './daemon-services.ts'
 import type { ConfigOverrides } from '../config.ts'
 
 function isLoopback (host: string): boolean {
@@ -52,7 +55,11 @@ const daemon = defineCommand({
     announce: { type: 'string', multiple: true, description: 'multiaddr to announce (repeatable)', valueName: '<multiaddr>' },
     bootstrap: { type: 'string', multiple: true, description: 'peer to connect to at start, with /p2p/ (repeatable; overrides config)', valueName: '<multiaddr>' },
     api: { type: 'string', description: 'API host:port (overrides config)', valueName: '<host:port>' },
-    gateway: { type: 'string', description: 'gateway host:port (overrides config)', valueName: '<host:port>' }
+    gateway: { type: 'string', description: 'gateway host:port (overrides config)', valueName: '<host:port>' },
+    dev: { type: 'boolean', description: 'run a single-peer development chain with this peer as authority and a funded dev account' },
+    genesis: { type: 'string', description: 'join the chain described by this genesis file (see agora chain genesis)', valueName: '<file>' },
+    role: { type: 'string', multiple: true, description: 'miner or validator (repeatable)', valueName: '<role>' },
+    netuid: { type: 'string', description: 'subnet the roles act on', valueName: '<n>' }
   },
   run: async (ctx) => {
     const repo = repoPath(ctx)
@@ -73,7 +80,8 @@ const daemon = defineCommand({
     // Installed before the node starts, so a signal during start-up is not lost either.
     const sigs = signals(ctx)
     try {
-      const d = await startDaemon({ repo, config: overrides, onWarning: (m) => { ctx.io.stderr.write(`WARNING: ${m}\n`) } })
+      const services = await daemonServices(daemonFlags(ctx, repo))
+      const d = await startDaemon({ repo, config: overrides, services, onWarning: (m) => { ctx.io.stderr.write(`WARNING: ${m}\n`) } })
       for (const [what, addr] of [['API', d.node.config.addresses.api], ['gateway', d.node.config.addresses.gateway]]) {
         if (!isLoopback(parseHostPort(addr).host)) ctx.io.stderr.write(`WARNING: the ${what} listens on ${addr}, not loopback: anyone who can reach it ${what === 'API' ? 'and has the token controls this peer' : 'can read your content'}\n`)
       }
@@ -95,6 +103,15 @@ const daemon = defineCommand({
     }
   }
 })
+
+function daemonFlags (ctx: CommandContext, repo: string): DaemonFlags {
+  const roles = list(ctx, 'role')
+  for (const r of roles) if (r !== 'miner' && r !== 'validator') throw new UsageError(`unknown role: ${r} (miner or validator)`)
+  const netuidText = str(ctx, 'netuid')
+  const netuid = netuidText == null ? undefined : Number(netuidText)
+  if (netuid != null && (!Number.isInteger(netuid) || netuid < 1 || netuid > 65_535)) throw new UsageError(`--netuid must be a subnet number from 1 to 65535, got ${netuidText ?? ''}`)
+  return { repo, dev: flag(ctx, 'dev'), genesis: str(ctx, 'genesis'), roles, netuid, io: ctx.io }
+}
 
 const id = defineCommand({
   name: 'id',

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startDaemon } from '../../src/api/index.ts'
 import { main } from '../../src/cli/main.ts'
-import { memoryIo } from '../cli.spec.ts'
+import { memoryIo } from '../utils/io.ts'
 import type { Daemon } from '../../src/api/index.ts'
 
 let dir: string

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.ts'
-import { memoryIo } from '../cli.spec.ts'
+import { memoryIo } from '../utils/io.ts'
 
 const vectors = fileURLToPath(new URL('../fixtures/yuma.json', import.meta.url))
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.ts'
 import { checkCaseOutput, parseVectors, runCase } from '../../src/yuma/index.ts'
-import { memoryIo } from '../cli.spec.ts'
+import { memoryIo } from '../utils/io.ts'
 
 const file = fileURLToPath(new URL('../fixtures/yuma.json', import.meta.url))
 const doc = parseVectors(JSON.parse(readFileSync(file, 'utf8')))
