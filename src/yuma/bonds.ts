@@ -5,6 +5,7 @@
 import { ONE, U16_MAX, div, divInv, mul, toU16 } from './fixed.ts'
 import { alphaOf, distance, sigmoidSlope } from './liquid-alpha.ts'
 import { colNormalize, hadamardColNormalize, mapEntries, rowDot } from './matrix.ts'
+import { scratchF64 } from './scratch.ts'
 import { normalizeInPlace } from './vector.ts'
 import type { LiquidAlphaParams } from './liquid-alpha.ts'
 import type { FixedMatrix } from './matrix.ts'
@@ -168,8 +169,8 @@ export interface BondsResult {
  */
 export function yuma2Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Float64Array, incentive: Float64Array, n: number, params: YumaParams): BondsResult {
   // every intermediate below is private to this function, so the normalizations run in place
-  const b = colNormalize(bonds, n)
-  const delta = hadamardColNormalize(wb, activeStake, n)
+  const b = colNormalize(bonds, n, scratchF64('y2.bonds', bonds.ptr[bonds.rows]))
+  const delta = hadamardColNormalize(wb, activeStake, n, scratchF64('y2.delta', wb.ptr[wb.rows]))
   const sums = new Float64Array(n)
   const ema = matEma(delta, b, emaAlpha(params.bondsMovingAverage), n, sums)
   // E = column-normalized EMA; in the same pass D_i = Σ_j I_j·E_ij and the column maxima of E
@@ -191,7 +192,7 @@ export function yuma2Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Fl
   normalizeInPlace(dividends)
   // storage: column max-upscale, then floor(x·65535)
   const minv = mx.map(x => ONE / x)
-  const store = new Float64Array(nnz)
+  const store = scratchF64('y2.store', nnz)
   for (let k = 0; k < nnz; k++) {
     const j = ema.col[k]
     store[k] = toU16(mx[j] === 0 ? ema.val[k] : divInv(ema.val[k], mx[j], minv[j]))
@@ -204,16 +205,16 @@ export function yuma2Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Fl
  * D_i = A_i · Σ_j Ê_ij I_j normalized, Ê the column-normalized E; stored floor(E·65535).
  */
 export function yuma3Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Float64Array, incentive: Float64Array, consensus: Float64Array, n: number, params: YumaParams): BondsResult {
-  const b = mapEntries(bonds, u16ToProportion)
+  const b = mapEntries(bonds, u16ToProportion, scratchF64('y3.bonds', bonds.ptr[bonds.rows]))
   const liquid = params.liquidAlpha && consensus.some(c => c !== 0)
   const emaBonds = liquid
     ? matEmaLiquid(wb, b, consensus, n, { low: div(params.alphaLow, U16_MAX), high: div(params.alphaHigh, U16_MAX), slope: sigmoidSlope(params.alphaSigmoidSteepness) })
     : matEma(wb, b, emaAlpha(params.bondsMovingAverage), n)
-  const totalBonds = rowDot(colNormalize(emaBonds, n), incentive)
+  const totalBonds = rowDot(colNormalize(emaBonds, n, scratchF64('y3.norm', emaBonds.ptr[emaBonds.rows])), incentive)
   const dividends = new Float64Array(n)
   for (let i = 0; i < n; i++) dividends[i] = mul(totalBonds[i], activeStake[i])
   normalizeInPlace(dividends)
-  return { emaBonds, storeU16: mapEntries(emaBonds, toU16), dividends }
+  return { emaBonds, storeU16: mapEntries(emaBonds, toU16, scratchF64('y3.store', emaBonds.ptr[emaBonds.rows])), dividends }
 }
 
 /** `fixed_to_fixed_u16_proportion` for every u16: the table is the same on every peer. */

@@ -5,6 +5,7 @@
 import { EpochValueRangeError, InvalidEpochInputError } from './errors.ts'
 import { resolveParams } from './params.ts'
 import { MatrixBuilder } from './matrix.ts'
+import { scratchF64, scratchI32 } from './scratch.ts'
 import type { FixedMatrix } from './matrix.ts'
 import { isU16Row } from './rows.ts'
 import type { EpochInput, U16Row, YumaParams } from './types.ts'
@@ -107,7 +108,8 @@ function rowsOf (name: string, rows: unknown, n: number): FixedMatrix {
   let nnz = 0
   for (const row of rows as unknown[]) nnz += isU16Row(row) ? row.uids.length : (Array.isArray(row) ? row.length : 0)
   const seen = new Int32Array(n)
-  const b = new MatrixBuilder(n, nnz)
+  // private copies (the epoch copies out whatever it returns): scratch arrays
+  const b = new MatrixBuilder(n, nnz, { col: scratchI32(`${name}.col`, nnz), val: scratchF64(`${name}.val`, nnz) })
   for (let i = 0; i < n; i++) {
     const row: unknown = rows[i]
     if (isU16Row(row)) typedRow(name, row, i, n, seen, b)

@@ -30,10 +30,11 @@ export class MatrixBuilder {
   val: Float64Array
   private k = 0
   private i = 0
-  constructor (rows: number, capacity: number) {
+  /** With `arrays`, entries go into them (capacity = their length); otherwise fresh arrays. */
+  constructor (rows: number, capacity: number, arrays?: { col: Int32Array, val: Float64Array }) {
     this.ptr = new Int32Array(rows + 1)
-    this.col = new Int32Array(capacity)
-    this.val = new Float64Array(capacity)
+    this.col = arrays?.col ?? new Int32Array(capacity)
+    this.val = arrays?.val ?? new Float64Array(capacity)
   }
 
   push (j: number, v: number): void {
@@ -132,8 +133,8 @@ export function divideColumns (m: FixedMatrix, d: Float64Array, into: Float64Arr
  * `inplace_col_normalize_sparse`: every entry over its column sum (columns summing to 0 stay).
  * With `inPlace`, m's values are overwritten (only for intermediates nothing else holds).
  */
-export function colNormalize (m: FixedMatrix, n: number, inPlace = false): FixedMatrix {
-  return divideColumns(m, colSum(m, n), inPlace ? m.val : undefined)
+export function colNormalize (m: FixedMatrix, n: number, into?: Float64Array): FixedMatrix {
+  return divideColumns(m, colSum(m, n), into)
 }
 
 /** `matmul_sparse`: r_j = Σ_i x_i · m_ij over n columns. */
@@ -185,9 +186,9 @@ export function rowDot (m: FixedMatrix, x: Float64Array): Float64Array {
 }
 
 /** Every entry mapped by `f` (same structure). */
-export function mapEntries (m: FixedMatrix, f: (v: number) => number): FixedMatrix {
+export function mapEntries (m: FixedMatrix, f: (v: number) => number, into?: Float64Array): FixedMatrix {
   const nnz = m.ptr[m.rows]
-  const val = new Float64Array(nnz)
+  const val = into ?? new Float64Array(nnz)
   for (let k = 0; k < nnz; k++) val[k] = f(m.val[k])
   return withValues(m, val)
 }
@@ -228,9 +229,9 @@ export function clipTrustRanks (m: FixedMatrix, c: Float64Array, a: Float64Array
 }
 
 /** `row_hadamard_sparse(m, x)` followed by `inplace_col_normalize_sparse`, in two passes. */
-export function hadamardColNormalize (m: FixedMatrix, x: Float64Array, n: number): FixedMatrix {
+export function hadamardColNormalize (m: FixedMatrix, x: Float64Array, n: number, into?: Float64Array): FixedMatrix {
   const nnz = m.ptr[m.rows]
-  const val = new Float64Array(nnz)
+  const val = into ?? new Float64Array(nnz)
   const sums = new Float64Array(n)
   for (let i = 0; i < m.rows; i++) {
     const s = x[i]

@@ -4,6 +4,7 @@
  * partition search whose inequalities, pivot choice, partition order and iteration limit are the
  * chain's, so ties and knife edges resolve the same way.
  */
+import { scratchF64 } from './scratch.ts'
 import { normalizeInPlace, sum } from './vector.ts'
 import type { FixedMatrix } from './matrix.ts'
 
@@ -91,7 +92,8 @@ export function weightedMedianColSparse (
   normalizeInPlace(useStake)
   const stakeSum = sum(useStake)
   const minority = stakeSum - kappa
-  const scores = new Float64Array(columns * m)
+  const scores = scratchF64('median.scores', columns * m)
+  scores.fill(0) // absent entries score 0
   for (let k = 0; k < m; k++) {
     const i = rows[k]
     if (i >= weights.rows) continue

@@ -1,0 +1,29 @@
+/**
+ * Reusable scratch arrays for the epoch's private intermediates (input copies, normalized
+ * copies, the consensus score table). At full subnet size each is megabytes; allocating fresh
+ * ones every epoch costs page faults and garbage collection. A slot is overwritten by the next
+ * epoch, so only values that never leave `epoch()` may live here: every array in an
+ * `EpochOutput` is freshly allocated. Contents are not cleared: callers overwrite what they read.
+ */
+const f64 = new Map<string, Float64Array>()
+const i32 = new Map<string, Int32Array>()
+
+/** A Float64Array of exactly `length` elements from slot `name` (not zeroed). */
+export function scratchF64 (name: string, length: number): Float64Array {
+  let a = f64.get(name)
+  if (a === undefined || a.length < length) {
+    a = new Float64Array(Math.max(length, 16))
+    f64.set(name, a)
+  }
+  return a.subarray(0, length)
+}
+
+/** An Int32Array of exactly `length` elements from slot `name` (not zeroed). */
+export function scratchI32 (name: string, length: number): Int32Array {
+  let a = i32.get(name)
+  if (a === undefined || a.length < length) {
+    a = new Int32Array(Math.max(length, 16))
+    i32.set(name, a)
+  }
+  return a.subarray(0, length)
+}
