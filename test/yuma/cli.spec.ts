@@ -36,7 +36,7 @@ describe('agora yuma run', () => {
     const text = io.stdoutText()
     expect(text).toContain('PASS ref:kappa tie-break')
     expect(text).toContain('server rao')
-    expect(text.split('\n').filter(l => /^\s+\d+\s/.test(l))).toHaveLength(4)
+    expect(text.split('\n').filter((l: string) => /^\s+\d+\s/.test(l))).toHaveLength(4)
   })
 
   it('behavior: --plot writes an SVG of incentive and dividends across the epochs of a sequence', async () => {
