@@ -4,7 +4,7 @@
  */
 import { ONE, U16_MAX, div, divInv, mul, toU16 } from './fixed.ts'
 import { alphaOf, distance, sigmoidSlope } from './liquid-alpha.ts'
-import { colNormalize, hadamardColNormalize, mapEntries, rowDot } from './matrix.ts'
+import { colNormalize, colSum, mapEntries, rowDot, rowHadamard } from './matrix.ts'
 import { scratchF64 } from './scratch.ts'
 import { normalizeInPlace } from './vector.ts'
 import type { LiquidAlphaParams } from './liquid-alpha.ts'
@@ -21,8 +21,10 @@ export function emaAlpha (bondsMovingAverage: number): number {
  * `mat_ema_sparse`: α·new + (1−α)·old over the union of present entries, keeping positive
  * results in ascending column order. With `sums`, the column sums of the result are added to it.
  */
-export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: number, sums?: Float64Array): FixedMatrix {
+export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: number, sums?: Float64Array, div?: EmaDivisors): FixedMatrix {
   const keep = ONE - alpha
+  const nd = div?.next
+  const od = div?.old
   const acc = new Float64Array(n)
   const mark = new Uint8Array(n)
   const touched = new Int32Array(n)
@@ -33,18 +35,18 @@ export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: n
   let o = 0
   for (let i = 0; i < next.rows; i++) {
     if (ascending(next, i) && ascending(old, i)) {
-      o = mergeRow(next, old, i, alpha, keep, col, val, o)
+      o = mergeRow(next, old, i, alpha, keep, col, val, o, nd, od)
     } else {
       let t = 0
       for (let k = next.ptr[i]; k < next.ptr[i + 1]; k++) {
         const j = next.col[k]
         if (mark[j] === 0) { mark[j] = 1; touched[t++] = j }
-        acc[j] += mul(alpha, next.val[k])
+        acc[j] += mul(alpha, nd === undefined ? next.val[k] : normalized(next.val[k], j, nd))
       }
       for (let k = old.ptr[i]; k < old.ptr[i + 1]; k++) {
         const j = old.col[k]
         if (mark[j] === 0) { mark[j] = 1; touched[t++] = j }
-        acc[j] += mul(keep, old.val[k])
+        acc[j] += mul(keep, od === undefined ? old.val[k] : normalized(old.val[k], j, od))
       }
       const cols = touched.slice(0, t).sort()
       for (let k = 0; k < t; k++) {
@@ -60,6 +62,24 @@ export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: n
   return { rows: next.rows, ptr, col, val }
 }
 
+/** Column divisors (sums) with their float reciprocals, for normalizing on the fly. */
+export interface ColumnDivisors { d: Float64Array, inv: Float64Array }
+
+/** Divisors for both inputs of {@link matEma}: each value is column-normalized as it is read. */
+export interface EmaDivisors { next?: ColumnDivisors, old?: ColumnDivisors }
+
+/** Column sums of m with their reciprocals. */
+export function columnDivisors (m: FixedMatrix, n: number): ColumnDivisors {
+  const d = colSum(m, n)
+  return { d, inv: d.map(x => ONE / x) }
+}
+
+/** `inplace_col_normalize_sparse` of one value: over its column sum unless that sum is zero. */
+function normalized (v: number, j: number, c: ColumnDivisors): number {
+  const d = c.d[j]
+  return d === 0 ? v : divInv(v, d, c.inv[j])
+}
+
 /** Whether row i's columns are strictly ascending. */
 function ascending (m: FixedMatrix, i: number): boolean {
   for (let k = m.ptr[i] + 1; k < m.ptr[i + 1]; k++) if (m.col[k] <= m.col[k - 1]) return false
@@ -70,7 +90,7 @@ function ascending (m: FixedMatrix, i: number): boolean {
  * One row of {@link matEma} when both rows are sorted by column: a linear merge that produces the
  * same entries in the same (ascending) order as the dense accumulator. Returns the next free slot.
  */
-function mergeRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number, keep: number, col: Int32Array, val: Float64Array, o: number): number {
+function mergeRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number, keep: number, col: Int32Array, val: Float64Array, o: number, nd?: ColumnDivisors, od?: ColumnDivisors): number {
   let a = next.ptr[i]
   let b = old.ptr[i]
   const ae = next.ptr[i + 1]
@@ -82,13 +102,15 @@ function mergeRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number
     let j: number
     if (ja === jb) {
       j = ja
-      v = mul(alpha, next.val[a++]) + mul(keep, old.val[b++])
+      const x = nd === undefined ? next.val[a++] : normalized(next.val[a++], j, nd)
+      const y = od === undefined ? old.val[b++] : normalized(old.val[b++], j, od)
+      v = mul(alpha, x) + mul(keep, y)
     } else if (ja < jb) {
       j = ja
-      v = mul(alpha, next.val[a++])
+      v = mul(alpha, nd === undefined ? next.val[a++] : normalized(next.val[a++], j, nd))
     } else {
       j = jb
-      v = mul(keep, old.val[b++])
+      v = mul(keep, od === undefined ? old.val[b++] : normalized(old.val[b++], j, od))
     }
     if (v > 0) { col[o] = j; val[o++] = v }
   }
@@ -169,10 +191,10 @@ export interface BondsResult {
  */
 export function yuma2Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Float64Array, incentive: Float64Array, n: number, params: YumaParams): BondsResult {
   // every intermediate below is private to this function, so the normalizations run in place
-  const b = colNormalize(bonds, n, scratchF64('y2.bonds', bonds.ptr[bonds.rows]))
-  const delta = hadamardColNormalize(wb, activeStake, n, scratchF64('y2.delta', wb.ptr[wb.rows]))
+  // B̂ = colnorm(B) and ΔB̂ = colnorm(W̃∘A) are normalized as the EMA reads them
+  const delta = rowHadamard(wb, activeStake, scratchF64('y2.delta', wb.ptr[wb.rows]))
   const sums = new Float64Array(n)
-  const ema = matEma(delta, b, emaAlpha(params.bondsMovingAverage), n, sums)
+  const ema = matEma(delta, bonds, emaAlpha(params.bondsMovingAverage), n, sums, { next: columnDivisors(delta, n), old: columnDivisors(bonds, n) })
   // E = column-normalized EMA; in the same pass D_i = Σ_j I_j·E_ij and the column maxima of E
   const nnz = ema.ptr[ema.rows]
   const inv = sums.map(x => ONE / x)

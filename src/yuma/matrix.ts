@@ -228,18 +228,12 @@ export function clipTrustRanks (m: FixedMatrix, c: Float64Array, a: Float64Array
   return { clipped, trust, ranks }
 }
 
-/** `row_hadamard_sparse(m, x)` followed by `inplace_col_normalize_sparse`, in two passes. */
-export function hadamardColNormalize (m: FixedMatrix, x: Float64Array, n: number, into?: Float64Array): FixedMatrix {
-  const nnz = m.ptr[m.rows]
-  const val = into ?? new Float64Array(nnz)
-  const sums = new Float64Array(n)
+/** `row_hadamard_sparse`: m_ij · x_i (into `into` when given). */
+export function rowHadamard (m: FixedMatrix, x: Float64Array, into?: Float64Array): FixedMatrix {
+  const val = into ?? new Float64Array(m.ptr[m.rows])
   for (let i = 0; i < m.rows; i++) {
     const s = x[i]
-    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) {
-      const v = mul(m.val[k], s)
-      val[k] = v
-      sums[m.col[k]] += v
-    }
+    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) val[k] = mul(m.val[k], s)
   }
-  return divideColumns(withValues(m, val), sums, val)
+  return withValues(m, val)
 }
