@@ -141,6 +141,30 @@ export class KeystoreError extends Error {
   override name = 'KeystoreError'
 }
 
+/** A transaction was not included in a block within the time waited. */
+export class TxTimeoutError extends Error {
+  static override name = 'TxTimeoutError'
+  override name = 'TxTimeoutError'
+}
+
+/** A transaction accepted here can no longer be included (another one took its nonce). */
+export class TxDroppedError extends Error {
+  static override name = 'TxDroppedError'
+  override name = 'TxDroppedError'
+}
+
+/** This peer runs no chain, or the chain is not started. */
+export class LedgerNotRunningError extends Error {
+  static override name = 'LedgerNotRunningError'
+  override name = 'LedgerNotRunningError'
+}
+
+/** The genesis in the repo and the one given differ (a repo belongs to one chain). */
+export class GenesisMismatchError extends Error {
+  static override name = 'GenesisMismatchError'
+  override name = 'GenesisMismatchError'
+}
+
 /** Names of the errors that mean "this transaction is invalid" (as opposed to an internal fault). */
 export const TX_ERROR_NAMES: ReadonlySet<string> = new Set([
   'InvalidTransactionError', 'MalformedError', 'BadSignatureError', 'WrongChainError', 'BadNonceError',

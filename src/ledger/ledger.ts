@@ -15,6 +15,7 @@ import { commitBlock, moneyOf, OpenBlock } from './executor.ts'
 import { genesisEntries, genesisHash } from './genesis.ts'
 import { generateKeyPair, verify } from './keys.ts'
 import { LedgerQueries } from './queries.ts'
+import { Records } from './records.ts'
 import { StateStore } from './state.ts'
 import { decodeTx, decodeTxUnsafe } from './tx/codec.ts'
 import type { UncheckedTx } from './tx/codec.ts'
@@ -182,6 +183,14 @@ export class Ledger extends LedgerQueries {
   private remember (stx: SignedTx): void {
     this.pool.push(stx)
     if (this.pool.length > MAX_POOL) this.pool.splice(0, this.pool.length - MAX_POOL)
+  }
+
+  /**
+   * The nonce the signer's next transaction must carry: after the transactions already accepted
+   * into the open block (what a wallet signs with), not only the committed state's.
+   */
+  nextNonce (address: string): number {
+    return this.open == null ? this.nonce(address) : new Records(this.open.overlay).account(address).nonce
   }
 
   /** Transactions accepted here but not yet in a block (for forwarding to the authority). */

@@ -96,6 +96,20 @@ export class LedgerQueries {
   /** An escrow by id (the hash of the transaction that opened it). */
   escrow (id: string): Escrow | undefined { return this.r.escrow(id) }
 
+  /**
+   * Escrows addressed to `seller` (the market's seller daemon polls this, or watches `block`
+   * events), open ones only unless `state` says otherwise; oldest first.
+   */
+  escrowsFor (seller: string, state: Escrow['state'] | 'any' = 'open'): Array<Escrow & { id: string }> {
+    const out: Array<Escrow & { id: string }> = []
+    for (const [k, v] of this.store.entries()) {
+      if (!k.startsWith('e/')) continue
+      const e = v as unknown as Escrow
+      if (e.seller === seller && (state === 'any' || e.state === state)) out.push({ ...e, id: k.slice(2) })
+    }
+    return out.sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : 1))
+  }
+
   /** The lock cost of a subnet registered at `block`. */
   lockCostAt (chain: ChainParams, block: number): bigint { return currentLockCost(this.r, chain, block) }
 }

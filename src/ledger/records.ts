@@ -168,6 +168,8 @@ export class Records {
 export type Escrow = {
   buyer: string
   seller: string
+  /** The 32-byte ed25519 public key the seller seals the content key to (the buyer daemon's hotkey). */
+  recipient: Uint8Array
   amount: bigint
   /** The listing bought (its id, e.g. a CID string). */
   listing: string

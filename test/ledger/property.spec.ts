@@ -27,7 +27,7 @@ const body: fc.Arbitrary<{ signer: 'cold' | 'hot', i: number, body: TxBody }> = 
   fc.record({ i: who, netuid: fc.nat({ max: 2 }) }).map(x => ({ signer: 'cold' as const, i: x.i, body: { kind: 'burnedRegister', netuid: x.netuid, hotkey: HOT[x.i].address } as TxBody })),
   fc.record({ i: who, h: who }).map(x => ({ signer: 'cold' as const, i: x.i, body: { kind: 'rootRegister', hotkey: HOT[x.h].address } as TxBody })),
   fc.record({ i: who, to: who, amount, timeout: fc.integer({ min: 1, max: 6 }) }).map(x => ({
-    signer: 'cold' as const, i: x.i, body: { kind: 'escrow', seller: COLD[x.to].address, amount: x.amount, listing: 'listing-1', timeout: x.timeout } as TxBody
+    signer: 'cold' as const, i: x.i, body: { kind: 'escrow', seller: COLD[x.to].address, recipient: COLD[x.to].publicKey, amount: x.amount, listing: 'listing-1', timeout: x.timeout } as TxBody
   })),
   fc.record({ h: who, netuid: fc.nat({ max: 2 }), uids: fc.uniqueArray(fc.nat({ max: 3 }), { minLength: 1, maxLength: 3 }) }).map(x => ({
     signer: 'hot' as const, i: x.h, body: { kind: 'setWeights', netuid: x.netuid, uids: x.uids, values: x.uids.map((_, k) => 100 + k), versionKey: 0 } as TxBody

@@ -1,7 +1,8 @@
 /**
  * Escrow for market purchases: `escrow` (buyer locks the price for a seller, with a deadline),
  * `deliver` (seller posts the sealed content key and is paid), `refund` (buyer takes the money
- * back once the deadline has passed without delivery). Escrowed money counts in the issuance
+ * back once the deadline has passed without delivery). The escrow names a `recipient` (the
+ * buyer daemon's 32-byte hotkey) to which the seller seals the key. Escrowed money counts in the issuance
  * invariant while the escrow is open.
  */
 import { InsufficientBalanceError, InvalidAmountError, MalformedError, EscrowNotFoundError, NotOwnerError, RateLimitedError } from '../errors.ts'
@@ -28,8 +29,8 @@ function escrowId (x: unknown): string {
 /** `escrow`: the signer (buyer) locks `amount` for `seller`; the escrow id is this tx's hash. */
 export const escrow: TxKindDef<EscrowTx> = {
   kind: 'escrow',
-  decode: raw => ({ kind: 'escrow', seller: address(raw.seller, 'seller'), amount: rao(raw.amount, 'amount'), listing: listing(raw.listing), timeout: uint(raw.timeout, 'timeout', MAX_ESCROW_TIMEOUT) }),
-  encode: b => ({ seller: b.seller, amount: b.amount, listing: b.listing, timeout: b.timeout }),
+  decode: raw => ({ kind: 'escrow', seller: address(raw.seller, 'seller'), recipient: bytes(raw.recipient, 'recipient', 32, 32), amount: rao(raw.amount, 'amount'), listing: listing(raw.listing), timeout: uint(raw.timeout, 'timeout', MAX_ESCROW_TIMEOUT) }),
+  encode: b => ({ seller: b.seller, recipient: b.recipient, amount: b.amount, listing: b.listing, timeout: b.timeout }),
   apply (ctx, b) {
     if (b.amount <= 0n) throw new InvalidAmountError('an escrow holds at least 1 rao')
     if (b.timeout < 1) throw new InvalidAmountError('the delivery window is at least 1 block')
@@ -38,7 +39,7 @@ export const escrow: TxKindDef<EscrowTx> = {
     if (a.balance < b.amount) throw new InsufficientBalanceError(`balance ${a.balance} < ${b.amount} rao`)
     ctx.r.putAccount(ctx.signer, { ...a, balance: a.balance - b.amount })
     ctx.r.putEscrow(ctx.txHash, {
-      buyer: ctx.signer, seller: b.seller, amount: b.amount, listing: b.listing, openedAt: ctx.block, deadline: ctx.block + b.timeout, state: 'open', payload: new Uint8Array(0), closedAt: 0
+      buyer: ctx.signer, seller: b.seller, recipient: b.recipient, amount: b.amount, listing: b.listing, openedAt: ctx.block, deadline: ctx.block + b.timeout, state: 'open', payload: new Uint8Array(0), closedAt: 0
     })
   }
 }

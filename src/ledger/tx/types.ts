@@ -29,8 +29,12 @@ export type CommitWeightsTx = { kind: 'commitWeights', netuid: number, hash: Uin
 /** Reveal committed weights within the reveal window. */
 export type RevealWeightsTx = { kind: 'revealWeights', netuid: number, uids: number[], values: number[], salt: Uint8Array, versionKey: number }
 
-/** A buyer places `amount` in escrow for `seller` (a market purchase); the escrow id is this tx's hash. */
-export type EscrowTx = { kind: 'escrow', seller: string, amount: bigint, listing: string, timeout: number }
+/**
+ * A buyer places `amount` in escrow for `seller` (a market purchase); the escrow id is this tx's
+ * hash. `recipient` is the 32-byte ed25519 public key (the buyer daemon's hotkey) to which the
+ * seller seals the content key.
+ */
+export type EscrowTx = { kind: 'escrow', seller: string, recipient: Uint8Array, amount: bigint, listing: string, timeout: number }
 /** The seller delivers (e.g. the content key sealed to the buyer) and is paid the escrow. */
 export type DeliverTx = { kind: 'deliver', escrow: string, payload: Uint8Array }
 /** The buyer takes back an escrow that was not delivered before its deadline. */
