@@ -7,11 +7,14 @@
  * repeats the agora fetch with the receiver run as `node --max-semi-space-size=2` (V8's young
  * generation grows to 32 MB under this allocation rate; the flag caps it at 4 MB).
  *
- *   node bench/transfer.bench.ts [--size MiB (default 1024)] [--only agora,agora-semi2,helia,raw]
+ * The agora and raw legs run `--runs` times, interleaved, and the medians are compared (the
+ * machine is shared); Helia, ten times slower, runs once.
+ *
+ *   node bench/transfer.bench.ts [--size MiB (default 1024)] [--runs 3] [--only agora,agora-semi2,helia,raw]
  */
 import { fork } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -32,55 +35,73 @@ if (process.argv[2] === '--role') {
 
 interface Figure { mbps: number, ms: number, maxRss?: number, idleRss?: number }
 
+function median (xs: number[]): number { return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] }
+function load (): string { return loadavg().map(l => l.toFixed(2)).join(' ') }
+
 async function main (): Promise<void> {
-  const { values } = parseArgs({ options: { size: { type: 'string', default: '1024' }, only: { type: 'string', default: 'agora,agora-semi2,helia,raw' } } })
+  const { values } = parseArgs({ options: { size: { type: 'string', default: '1024' }, only: { type: 'string', default: 'agora,agora-semi2,helia,raw' }, runs: { type: 'string', default: '3' } } })
   const sizeMiB = Number(values.size)
   const size = sizeMiB * MiB
+  const runs = Number(values.runs)
   const only = new Set(values.only?.split(','))
-  const cmd = (what: string): string => `node bench/transfer.bench.ts --size ${sizeMiB} --only ${what}`
-  const figures: Record<string, Figure> = {}
+  const cmd = (what: string): string => `node bench/transfer.bench.ts --size ${sizeMiB} --runs ${runs} --only ${what}`
+  const figures: Record<string, Figure[]> = {}
+  const add = (name: string, f: Figure): void => { (figures[name] ??= []).push(f) }
   const sender = await spawnPeer()
   const dirs: string[] = [sender.dir]
   try {
+    console.log(`machine load (1/5/15 min) at start: ${load()}; ${cpus().length} cores shared by sender, receiver and anything else running`)
     console.log(`generating and importing ${sizeMiB} MiB (random bytes, unixfs-v1-2025: 1 MiB raw leaves) ...`)
     const { cid } = await sender.call('import', { size })
     console.log(`root ${cid}`)
-    if (only.has('agora')) figures.agora = await agora(sender, cid, size, dirs, [])
-    if (only.has('agora-semi2')) figures['agora-semi2'] = await agora(sender, cid, size, dirs, ['--max-semi-space-size=2'])
-    if (only.has('helia')) figures.helia = await helia(sender.dir, cid, size, dirs)
-    if (only.has('raw')) figures.raw = await raw(size)
+    // the machine is shared: the legs are interleaved, run by run, so that load changes hit them alike
+    for (let run = 0; run < runs; run++) {
+      if (only.has('agora')) add('agora', await agora(sender, cid, size, []))
+      if (only.has('agora-semi2')) add('agora-semi2', await agora(sender, cid, size, ['--max-semi-space-size=2']))
+      if (only.has('raw')) add('raw', await raw(size))
+    }
+    // Helia is ~10x slower: one run
+    if (only.has('helia')) add('helia', await helia(sender.dir, cid, size, dirs))
   } finally {
     await sender.stop()
     await Promise.all(dirs.map(async d => { await rm(d, { recursive: true, force: true }) }))
   }
-  console.log(`\nresults (${sizeMiB} MiB, loopback, MB = 10^6 bytes):`)
-  for (const [name, f] of Object.entries(figures)) {
-    console.log(`  ${name.padEnd(11)} ${f.mbps.toFixed(1).padStart(8)} MB/s  (${(f.ms / 1000).toFixed(2)} s)   reproduce: ${cmd(name)}`)
+  report(figures, sizeMiB, cmd)
+  console.log(`machine load at end: ${load()}`)
+}
+
+function report (figures: Record<string, Figure[]>, sizeMiB: number, cmd: (what: string) => string): void {
+  const mbps = (name: string): number | undefined => figures[name] == null ? undefined : median(figures[name].map(f => f.mbps))
+  console.log(`\nresults (${sizeMiB} MiB, loopback, MB = 10^6 bytes; median of the runs, each run listed):`)
+  for (const [name, fs] of Object.entries(figures)) {
+    console.log(`  ${name.padEnd(11)} ${mbps(name)?.toFixed(1).padStart(8)} MB/s  (runs: ${fs.map(f => f.mbps.toFixed(1)).join(', ')})   reproduce: ${cmd(name)}`)
   }
   for (const name of ['agora', 'agora-semi2']) {
-    const f = figures[name]
-    if (f?.maxRss == null) continue
-    console.log(`  ${name} fetching process peak RSS: ${(f.maxRss / 1e6).toFixed(1)} MB (idle before the fetch: ${((f.idleRss ?? 0) / 1e6).toFixed(1)} MB; target < 200 MB)   reproduce: ${cmd(name)}`)
+    const fs = figures[name]?.filter(f => f.maxRss != null)
+    if (fs == null || fs.length === 0) continue
+    const worst = Math.max(...fs.map(f => f.maxRss ?? 0))
+    console.log(`  ${name} fetching process peak RSS, worst run: ${(worst / 1e6).toFixed(1)} MB (runs: ${fs.map(f => ((f.maxRss ?? 0) / 1e6).toFixed(1)).join(', ')}; idle before the fetch: ${fs.map(f => ((f.idleRss ?? 0) / 1e6).toFixed(1)).join(', ')}; target < 200 MB)   reproduce: ${cmd(name)}`)
   }
-  if (figures.agora != null && figures.helia != null) {
-    console.log(`  agora / helia bitswap: ${(figures.agora.mbps / figures.helia.mbps).toFixed(2)}x (target >= 4x)   reproduce: ${cmd('agora,helia')}`)
-  }
-  if (figures.agora != null && figures.raw != null) {
-    console.log(`  agora / raw stream:    ${(figures.agora.mbps / figures.raw.mbps).toFixed(2)} (target >= 0.5)   reproduce: ${cmd('agora,raw')}`)
+  for (const name of ['agora', 'agora-semi2']) {
+    const a = mbps(name)
+    const h = mbps('helia')
+    const r = mbps('raw')
+    if (a != null && h != null) console.log(`  ${name} / helia bitswap: ${(a / h).toFixed(2)}x (target >= 4x)   reproduce: ${cmd(`${name},helia`)}`)
+    if (a != null && r != null) console.log(`  ${name} / raw stream:    ${(a / r).toFixed(2)} (target >= 0.5)   reproduce: ${cmd(`${name},raw`)}`)
   }
 }
 
-async function agora (sender: PeerProcess, cid: string, size: number, dirs: string[], nodeOptions: string[]): Promise<Figure> {
+async function agora (sender: PeerProcess, cid: string, size: number, nodeOptions: string[]): Promise<Figure> {
   const receiver = await spawnPeer({ nodeOptions })
-  dirs.push(receiver.dir)
   try {
     const idleRss = await receiver.call('maxRss')
     const result = await receiver.call('fetch', { cid, providers: [sender.addrs[0]], useDht: false })
     const maxRss = await receiver.call('maxRss')
-    console.log(`agora${nodeOptions.length > 0 ? ` (node ${nodeOptions.join(' ')})` : ''}: ${result.blocksFetched} blocks, ${result.bytesFetched} bytes in ${result.ms.toFixed(0)} ms`)
+    console.log(`agora${nodeOptions.length > 0 ? ` (node ${nodeOptions.join(' ')})` : ''}: ${result.blocksFetched} blocks, ${result.bytesFetched} bytes in ${result.ms.toFixed(0)} ms, peak RSS ${(maxRss / 1e6).toFixed(1)} MB`)
     return { mbps: size / 1e6 / (result.ms / 1000), ms: result.ms, maxRss, idleRss }
   } finally {
     await receiver.stop()
+    await rm(receiver.dir, { recursive: true, force: true })
   }
 }
 
