@@ -1,0 +1,262 @@
+/**
+ * The network prober: one retrieval probe of a byte range of a file from ONE named miner,
+ * over the buyers' protocol `/agora/fetch/1.0.0` and its messages (a buyer's WANT, the
+ * miner's BLOCK / DONT_HAVE). It walks the file's UnixFS DAG level by level and asks only for
+ * the blocks that hold range bytes, hashes every block against its CID, and stores nothing.
+ *
+ * Result codes (see probe-result.ts):
+ * - provider set (DHT findProviders) found other providers but not this miner → NOT_ADVERTISED
+ * - the miner cannot be dialled → DIAL_FAILED; it does not speak the protocol → PROTOCOL_UNSUPPORTED
+ * - it answers DONT_HAVE for a block of the file → RANGE_UNSATISFIABLE
+ * - a block does not hash to its CID → CONTENT_VERIFICATION_FAILED
+ * - it closes, resets, or breaks the protocol (answers out of order, oversized message) → REFUSED
+ * - nothing arrives for `noProgressMs` → TIMEOUT_NO_PROGRESS; the whole range is not in within
+ *   `maxDurationMs` (probeDeadlines) → TIMEOUT_MAX_DURATION
+ * - our own network is not running, the listed content is not a file, the task is wrong → VALIDATOR_SIDE_ERROR
+ */
+import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { byteStream } from '@libp2p/utils'
+import { CID } from 'multiformats/cid'
+import { verifyBlock } from '../dht/blocks.ts'
+import { DEFAULT_MAX_BLOCK_SIZE, FETCH_PROTOCOL } from '../dht/constants.ts'
+import { send } from '../dht/fetch-server.ts'
+import { BLOCK, decodeResponse, encodeWant, FrameReader } from '../dht/wire.ts'
+import { DEFAULT_PROBE_LIMITS, probeDeadlines, ResultCode, transferThroughput } from './probe-result.ts'
+import { rangeStep } from './range-walk.ts'
+import type { ProbeLimits, ProbeResult, ProbeResultCode } from './probe-result.ts'
+import type { RangeBlock } from './range-walk.ts'
+import type { ProbeTask } from './tasks.ts'
+import type { Prober } from './validator-types.ts'
+import type { AbortOptions, Libp2p, PeerId, PeerInfo, Stream } from '@libp2p/interface'
+
+const log = logger('agora:incentives:probe')
+
+/** What the prober needs from the network (`Network` from src/dht has both). */
+export interface NetworkProberComponents {
+  libp2p: Libp2p
+  findProviders: (cid: CID, options?: AbortOptions) => AsyncIterable<PeerInfo>
+}
+
+/** Options of the prober. */
+export interface NetworkProberInit {
+  /** Time limits. @default DEFAULT_PROBE_LIMITS */
+  limits?: ProbeLimits
+  /** Recorded as `clientVersion`. @default 'agora/0.1.0' */
+  clientVersion?: string
+  /** Look the miner up in the file's DHT provider set first. @default true */
+  checkProviders?: boolean
+  /** Time limit of that lookup, ms. @default 5000 */
+  lookupTimeoutMs?: number
+  /** Time limit of dialling the miner, ms. @default 10_000 */
+  dialTimeoutMs?: number
+  /** CIDs per WANT message. @default 8 */
+  window?: number
+}
+
+type Draft = Omit<ProbeResult, 'resultCode'>
+const done = (p: Draft, code: ProbeResultCode): ProbeResult => ({ ...p, resultCode: code })
+
+/** A probe ended early with this code (internal control flow). */
+class ProbeEnd extends Error {
+  readonly code: ProbeResultCode
+  constructor (code: ProbeResultCode, message: string) { super(message); this.code = code }
+}
+
+/** Probes miners over the network. Never throws for anything but `options.signal` aborting. */
+export class NetworkProber implements Prober {
+  readonly #c: NetworkProberComponents
+  readonly #init: NetworkProberInit
+
+  constructor (components: NetworkProberComponents, init: NetworkProberInit = {}) {
+    this.#c = components
+    this.#init = init
+  }
+
+  async probe (task: ProbeTask, ctx: { round: number, validatorHotkey: Uint8Array }, options?: AbortOptions): Promise<ProbeResult> {
+    const p: Draft = {
+      round: ctx.round,
+      validatorHotkey: ctx.validatorHotkey,
+      minerHotkey: task.minerHotkey,
+      minerPeerId: task.minerPeerId,
+      listingCid: task.listingCid,
+      fileCid: task.fileCid,
+      rangeStart: task.rangeStart,
+      rangeLen: task.rangeLen,
+      protocol: FETCH_PROTOCOL,
+      clientVersion: this.#init.clientVersion ?? 'agora/0.1.0',
+      startedAt: Date.now(),
+      dhtLookupMs: null,
+      minerInProviderSet: null,
+      dialMs: null,
+      relayed: null,
+      ttfbMs: null,
+      ttlbMs: null,
+      bytes: 0,
+      throughputBps: null,
+      verify: null,
+      proof: null
+    }
+    let peer: PeerId
+    let cid: CID
+    try {
+      peer = peerIdFromString(task.minerPeerId)
+      cid = CID.parse(task.fileCid)
+    } catch (err) {
+      log.error('task names a bad peer id or CID - %e', err)
+      return done(p, ResultCode.VALIDATOR_SIDE_ERROR)
+    }
+    // Policy: our own network down is our failure, never the miner's.
+    if (this.#c.libp2p.status !== 'started') return done(p, ResultCode.VALIDATOR_SIDE_ERROR)
+    if (this.#init.checkProviders !== false) {
+      const code = await this.#lookup(p, cid, peer, options)
+      if (code != null) return done(p, code)
+    }
+    return this.#transfer(p, cid, peer, options)
+  }
+
+  /**
+   * Fills `dhtLookupMs` and `minerInProviderSet`; returns NOT_ADVERTISED when others provide
+   * the file but the miner does not.
+   *
+   * Policy: a lookup that fails or finds nobody at all says more about our DHT than about the
+   * miner, so it records `null` and the probe goes on; only a provider set that has others but
+   * not this miner counts as NOT_ADVERTISED.
+   */
+  async #lookup (p: Draft, cid: CID, peer: PeerId, options?: AbortOptions): Promise<ProbeResultCode | undefined> {
+    const t0 = performance.now()
+    const signal = AbortSignal.any([AbortSignal.timeout(this.#init.lookupTimeoutMs ?? 5000), ...(options?.signal != null ? [options.signal] : [])])
+    let others = 0
+    try {
+      for await (const info of this.#c.findProviders(cid, { signal })) {
+        if (info.id.equals(peer)) {
+          p.minerInProviderSet = true
+          if (info.multiaddrs.length > 0) await this.#c.libp2p.peerStore.merge(peer, { multiaddrs: info.multiaddrs })
+          break
+        }
+        others++
+      }
+    } catch (err) {
+      options?.signal?.throwIfAborted()
+      log('provider lookup of %c ended - %e', cid, err)
+    }
+    p.dhtLookupMs = Math.round(performance.now() - t0)
+    if (p.minerInProviderSet === true) return undefined
+    if (others > 0) {
+      p.minerInProviderSet = false
+      return ResultCode.NOT_ADVERTISED
+    }
+    return undefined
+  }
+
+  async #transfer (p: Draft, root: CID, peer: PeerId, options?: AbortOptions): Promise<ProbeResult> {
+    const libp2p = this.#c.libp2p
+    const connected = libp2p.getConnections(peer).length > 0
+    const t0 = performance.now()
+    let stream: Stream
+    try {
+      const conn = await libp2p.dial(peer, { signal: withTimeout(this.#init.dialTimeoutMs ?? 10_000, options) })
+      p.dialMs = connected ? 0 : Math.round(performance.now() - t0)
+      p.relayed = conn.limits != null || conn.remoteAddr.toString().includes('/p2p-circuit')
+      try {
+        stream = await conn.newStream(FETCH_PROTOCOL, { signal: withTimeout(this.#init.dialTimeoutMs ?? 10_000, options) })
+      } catch (err: any) {
+        options?.signal?.throwIfAborted()
+        return done(p, err?.name === 'UnsupportedProtocolError' ? ResultCode.PROTOCOL_UNSUPPORTED : ResultCode.REFUSED)
+      }
+    } catch (err) {
+      options?.signal?.throwIfAborted()
+      log('dial %p failed - %e', peer, err)
+      return done(p, ResultCode.DIAL_FAILED)
+    }
+    const { noProgressMs, maxDurationMs } = probeDeadlines(p.rangeLen, this.#init.limits ?? DEFAULT_PROBE_LIMITS)
+    const deadline = new AbortController()
+    const timer = setTimeout(() => { deadline.abort(new ProbeEnd(ResultCode.TIMEOUT_MAX_DURATION, `range not in within ${maxDurationMs} ms`)) }, maxDurationMs)
+    const signal = AbortSignal.any([deadline.signal, ...(options?.signal != null ? [options.signal] : [])])
+    const clock = { start: performance.now(), first: -1, last: -1 }
+    let code: ProbeResultCode = ResultCode.OK
+    try {
+      await this.#walk(p, stream, root, noProgressMs, clock, signal)
+      p.verify = true
+      if (p.bytes !== p.rangeLen) throw new ProbeEnd(ResultCode.VALIDATOR_SIDE_ERROR, `the file holds ${p.bytes} of the ${p.rangeLen} range bytes asked (listing size wrong)`)
+      await stream.close({ signal: AbortSignal.timeout(1000) }).catch(() => { stream.abort(new Error('probe done')) })
+    } catch (err: any) {
+      options?.signal?.throwIfAborted()
+      code = classify(err, deadline.signal)
+      if (code === ResultCode.CONTENT_VERIFICATION_FAILED) p.verify = false
+      log('probe of %p for %s ended %s - %e', peer, p.fileCid, code, err)
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+    } finally {
+      clearTimeout(timer)
+    }
+    if (clock.first >= 0) {
+      p.ttfbMs = Math.round(clock.first - clock.start)
+      p.ttlbMs = Math.max(p.ttfbMs, Math.round(clock.last - clock.start))
+    }
+    p.throughputBps = transferThroughput(p.bytes, p.ttfbMs, p.ttlbMs)
+    return done(p, code)
+  }
+
+  /** Asks for the range's blocks level by level, verifying each; adds range bytes to `p.bytes`. */
+  async #walk (p: Draft, stream: Stream, root: CID, noProgressMs: number, clock: { first: number, last: number }, signal: AbortSignal): Promise<void> {
+    const bytes = byteStream(stream, { maxBufferSize: 4 * (DEFAULT_MAX_BLOCK_SIZE + 256) })
+    const timed = {
+      read: async (o?: AbortOptions) => {
+        const chunk = await bytes.read(o)
+        if (chunk != null) {
+          const now = performance.now()
+          if (clock.first < 0) clock.first = now
+          clock.last = now
+        }
+        return chunk
+      }
+    }
+    const reader = new FrameReader(timed, DEFAULT_MAX_BLOCK_SIZE + 256)
+    const window = Math.max(1, this.#init.window ?? 8)
+    let level: RangeBlock[] = [{ cid: root, offset: 0 }]
+    while (level.length > 0) {
+      const next: RangeBlock[] = []
+      for (let i = 0; i < level.length; i += window) {
+        const batch = level.slice(i, i + window)
+        await send(stream, encodeWant(batch.map(b => b.cid)), noProgressMs)
+        for (const want of batch) {
+          const body = await reader.next(noProgressMs, { signal })
+          if (body == null) throw new ProbeEnd(ResultCode.REFUSED, 'the miner closed the stream before answering')
+          const answer = decodeResponse(body)
+          if (!answer.cid.equals(want.cid)) throw new ProbeEnd(ResultCode.REFUSED, `answer for ${answer.cid}, expected ${want.cid}`)
+          if (answer.type !== BLOCK) throw new ProbeEnd(ResultCode.RANGE_UNSATISFIABLE, `the miner does not have ${want.cid}`)
+          const data = answer.bytes.subarray()
+          try {
+            verifyBlock(want.cid, data)
+          } catch (err) {
+            throw new ProbeEnd(ResultCode.CONTENT_VERIFICATION_FAILED, `block ${want.cid} does not match its CID: ${(err as Error).message}`)
+          }
+          const step = rangeStep(want.cid, data, want.offset, p.rangeStart, p.rangeLen)
+          p.bytes += step.bytes
+          next.push(...step.children)
+        }
+      }
+      level = next
+    }
+  }
+}
+
+/** The result code of a transfer that ended with `err`. */
+function classify (err: any, deadline: AbortSignal): ProbeResultCode {
+  if (err instanceof ProbeEnd) return err.code
+  if (deadline.aborted && deadline.reason instanceof ProbeEnd) return deadline.reason.code
+  switch (err?.name) {
+    case 'StreamStalledError': return ResultCode.TIMEOUT_NO_PROGRESS
+    case 'InvalidTaskInputError': return ResultCode.VALIDATOR_SIDE_ERROR
+    default: return ResultCode.REFUSED
+  }
+}
+
+function withTimeout (ms: number, options?: AbortOptions): AbortSignal {
+  return AbortSignal.any([AbortSignal.timeout(ms), ...(options?.signal != null ? [options.signal] : [])])
+}
+
+/** Factory in the libp2p style: `networkProber(init)(components)`. */
+export function networkProber (init: NetworkProberInit = {}): (components: NetworkProberComponents) => NetworkProber {
+  return (components) => new NetworkProber(components, init)
+}
