@@ -26,8 +26,8 @@ export type DaemonServiceBuilder = (flags: DaemonFlags) => Promise<NodeServiceFa
 
 /** Every area's builder, in start order. */
 export const daemonServiceBuilders: DaemonServiceBuilder[] = [
-  // ledger
-  // market
+  async (flags) => (await import('./ledger-daemon.ts')).ledgerDaemonServices(flags),
+  async () => [(await import('../market/service.ts')).marketService()],
   // incentives
 ]
 

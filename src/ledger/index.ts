@@ -40,6 +40,10 @@ export { startLedgerNode } from './embed.ts'
 export type { LedgerNode, LedgerNodeInit } from './embed.ts'
 export type { LedgerReplicationComponents, LedgerReplicationInit, RefusedBlock } from './replication.ts'
 export * from './errors.ts'
+export { LEDGER_SERVICE, LEDGER_ERROR_STATUS, ledgerService, hotkeySeed, hotkeyAddress } from './service.ts'
+export type { LedgerService, LedgerServiceInit, UnsignedTx } from './service.ts'
+export { chainForRepo, devAccount, DEV_SEED_PHRASE, GENESIS_FILE } from './setup.ts'
+export type { ChainChoice, RepoChain } from './setup.ts'
 
 /** Make a `Ledger` (with Yuma as its epoch unless given another) and start it. */
 export async function createLedger (init: Omit<LedgerInit, 'epoch'> & Partial<Pick<LedgerInit, 'epoch'>>): Promise<Ledger> {
