@@ -30,6 +30,9 @@ export const MAX_WANT_MESSAGE = 1 + MAX_WANT_CIDS * (2 + MAX_CID_LENGTH)
 /** Blocks requested from one provider and not yet answered. */
 export const DEFAULT_WINDOW = 8
 
+/** Blocks in flight (requested or being stored) per fetch, all providers together. */
+export const DEFAULT_MAX_IN_FLIGHT = 16
+
 /** Providers fetched from in parallel. */
 export const DEFAULT_MAX_PROVIDERS = 4
 

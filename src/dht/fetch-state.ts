@@ -19,6 +19,8 @@ export interface FetchStateInit {
   /** Follow links (a whole DAG) or fetch only the given block. */
   walk: boolean
   maxBlockSize: number
+  /** Blocks requested or being stored at once, all providers together. */
+  maxInFlight: number
   onProgress?: (event: FetchProgressEvent) => void
 }
 
@@ -73,6 +75,8 @@ export class FetchState {
 
   /** Up to `n` wanted CIDs that `peer` has not said it lacks; they become in flight. */
   take (peer: string, n: number): CID[] {
+    // Policy: memory is bounded by the fetch's in-flight budget, however many providers serve it
+    n = Math.min(n, this.init.maxInFlight - this.inFlight.size)
     const out: CID[] = []
     for (let i = this.wanted.length - 1; i >= 0 && out.length < n; i--) {
       const cid = this.wanted[i]
@@ -87,6 +91,11 @@ export class FetchState {
   /** Whether some wanted block is not known to be lacking at `peer`. */
   hasWorkFor (peer: string): boolean {
     return this.wanted.some(cid => this.lacking.get(cid.toString())?.has(peer) !== true)
+  }
+
+  /** Blocks wanted that no-one is fetching. */
+  get wantedCount (): number {
+    return this.wanted.length
   }
 
   /** Whether blocks are wanted that no-one is fetching. */

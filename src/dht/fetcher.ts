@@ -28,7 +28,7 @@ export interface FetchContext {
   maxBlockSize: number
   /** Aborted when the network stops. */
   shutdown: AbortSignal
-  defaults: Required<Pick<FetchOptions, 'timeout' | 'maxProviders' | 'window' | 'messageTimeout'>>
+  defaults: Required<Pick<FetchOptions, 'timeout' | 'maxProviders' | 'window' | 'messageTimeout' | 'maxInFlight'>>
 }
 
 interface Candidate { peer: PeerId, addrs: Multiaddr[] }
@@ -46,7 +46,7 @@ export async function runFetch (ctx: FetchContext, root: CID, walk: boolean, opt
   const opts = { ...ctx.defaults, ...stripUndefined(options) }
   const controller = new AbortController()
   const signal = AbortSignal.any([controller.signal, ctx.shutdown, ...(options.signal == null ? [] : [options.signal])])
-  const state = new FetchState({ blockstore: ctx.blockstore, walk, maxBlockSize: ctx.maxBlockSize, onProgress: options.onProgress })
+  const state = new FetchState({ blockstore: ctx.blockstore, walk, maxBlockSize: ctx.maxBlockSize, maxInFlight: opts.maxInFlight, onProgress: options.onProgress })
   const reports = new Map<string, ProviderReport>()
   const workers = new Set<Promise<void>>()
   const spare: Candidate[] = []

@@ -7,7 +7,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { startBitswap } from './bitswap.ts'
 import { assertSupportedHash } from './blocks.ts'
-import { DEFAULT_FETCH_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BLOCK_SIZE, DEFAULT_MAX_FETCH_STREAMS, DEFAULT_MAX_PROVIDERS, DEFAULT_MESSAGE_TIMEOUT, DEFAULT_QUERY_TIMEOUT, DEFAULT_WINDOW, FETCH_PROTOCOL } from './constants.ts'
+import { DEFAULT_FETCH_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BLOCK_SIZE, DEFAULT_MAX_FETCH_STREAMS, DEFAULT_MAX_PROVIDERS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MESSAGE_TIMEOUT, DEFAULT_QUERY_TIMEOUT, DEFAULT_WINDOW, FETCH_PROTOCOL } from './constants.ts'
 import { NotFoundError } from '../errors.ts'
 import { NetworkNotStartedError } from './errors.ts'
 import { runFetch } from './fetcher.ts'
@@ -173,7 +173,7 @@ class AgoraNetwork implements Network {
       findProviders: (cid, o) => this.findProviders(cid, o),
       maxBlockSize: this.init.maxBlockSize ?? DEFAULT_MAX_BLOCK_SIZE,
       shutdown: this.shutdown.signal,
-      defaults: { timeout: DEFAULT_FETCH_TIMEOUT, maxProviders: DEFAULT_MAX_PROVIDERS, window: DEFAULT_WINDOW, messageTimeout: DEFAULT_MESSAGE_TIMEOUT }
+      defaults: { timeout: DEFAULT_FETCH_TIMEOUT, maxProviders: DEFAULT_MAX_PROVIDERS, window: DEFAULT_WINDOW, messageTimeout: DEFAULT_MESSAGE_TIMEOUT, maxInFlight: DEFAULT_MAX_IN_FLIGHT }
     }
   }
 

@@ -84,6 +84,11 @@ export interface FetchOptions extends AbortOptions {
   maxProviders?: number
   /** Blocks requested from one provider and not yet answered. @default 8 */
   window?: number
+  /**
+   * Blocks requested or being stored at once, all providers together: with blocks of up to
+   * 1 MiB this bounds the fetch's buffers to about 16 MiB however many providers serve it. @default 16
+   */
+  maxInFlight?: number
   /** Time one provider may take to answer a requested block before it is dropped, ms. @default 10000 */
   messageTimeout?: number
   /** Providers to try before (and besides) those found through the DHT: peer ids or multiaddrs with /p2p/. @default [] */
