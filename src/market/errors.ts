@@ -91,3 +91,27 @@ export class AlreadyPurchasedError extends Error {
   static override name = 'AlreadyPurchasedError'
   override name = 'AlreadyPurchasedError'
 }
+
+/** No listing with this id (or item) is known to the local index. */
+export class ListingNotFoundError extends Error {
+  static override name = 'ListingNotFoundError'
+  override name = 'ListingNotFoundError'
+}
+
+/** What was asked of a publisher's own listing cannot be done (not ours, wrong access change…). */
+export class PublishError extends Error {
+  static override name = 'PublishError'
+  override name = 'PublishError'
+}
+
+/** The content key of a paid listing we publish is missing from our key store. */
+export class ContentKeyMissingError extends Error {
+  static override name = 'ContentKeyMissingError'
+  override name = 'ContentKeyMissingError'
+}
+
+/** The catalogue protocol received more than the limits allow, or a malformed frame. */
+export class CatalogueLimitError extends Error {
+  static override name = 'CatalogueLimitError'
+  override name = 'CatalogueLimitError'
+}

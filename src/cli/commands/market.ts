@@ -1,5 +1,174 @@
-import type { CommandDef } from '../command.ts'
+/**
+ * Market commands: `publish`, `market status|search|show|ls|update|revoke` and `buy`. Each is a
+ * thin client of the daemon's `/api/v0/market/…` routes: the daemon signs with its hotkey.
+ */
+import { resolve } from 'node:path'
+import { defineCommand, flag, list, out, outJson, str } from '../command.ts'
+import { withDaemon } from '../content-session.ts'
+import { UsageError } from '../errors.ts'
+import { listingDetails, listingLine, parseExpiry, parseTao } from '../market-format.ts'
+import type { CommandContext, CommandDef, OptionDef } from '../command.ts'
+import type { ListingView } from '../../market/view.ts'
+
+const listingOptions: Record<string, OptionDef> = {
+  license: { type: 'string', description: 'SPDX licence id (e.g. apache-2.0, MIT) or "unspecified"', valueName: '<spdx>' },
+  version: { type: 'string', description: 'version label (default 1)', valueName: '<version>' },
+  price: { type: 'string', description: 'price in TAO per download; above 0 publishes the content encrypted (default free)', valueName: '<TAO>' },
+  tag: { type: 'string', multiple: true, description: 'tag (repeatable)', valueName: '<tag>' },
+  task: { type: 'string', description: 'task, e.g. text-generation', valueName: '<task>' },
+  card: { type: 'string', description: 'README (markdown) shown as the card', valueName: '<file>' },
+  description: { type: 'string', description: 'one-paragraph description', valueName: '<text>' },
+  expires: { type: 'string', description: 'expiry: a date or a duration from now (default 30d, at most 400d)', valueName: '<when>' }
+}
+
+/** The listing fields of publish/update as API query parameters. */
+function listingQuery (ctx: CommandContext): Record<string, string | string[] | undefined> {
+  const price = str(ctx, 'price')
+  const expires = str(ctx, 'expires')
+  const card = str(ctx, 'card')
+  return {
+    license: str(ctx, 'license'),
+    version: str(ctx, 'version'),
+    price: price == null ? undefined : parseTao(price).toString(),
+    tag: list(ctx, 'tag').length > 0 ? list(ctx, 'tag').map(t => t.toLowerCase()) : undefined,
+    task: str(ctx, 'task'),
+    card: card == null ? undefined : resolve(ctx.io.cwd, card),
+    description: str(ctx, 'description'),
+    expires: expires == null ? undefined : String(parseExpiry(expires))
+  }
+}
+
+interface Published { listing: ListingView, gossip: number, dht: number, providedTo: number }
+
+function reportPublished (ctx: CommandContext, verb: string, r: Published): void {
+  if (flag(ctx, 'json')) { outJson(ctx, r); return }
+  out(ctx, `${verb} ${r.listing.id}`)
+  out(ctx, `  ${listingLine(r.listing)}`)
+  out(ctx, `  announced to ${r.gossip} peer(s) by gossip, stored on ${r.dht} DHT peer(s)${r.providedTo > 0 ? `, content provided to ${r.providedTo}` : ''}`)
+}
+
+const publish = defineCommand({
+  name: 'publish',
+  description: 'list a model or dataset on the market (imports, encrypts if priced, signs, announces; needs the daemon)',
+  positionals: [{ name: 'path', description: 'file or directory to publish', required: true }],
+  options: {
+    kind: { type: 'string', description: 'model or dataset', valueName: '<kind>' },
+    name: { type: 'string', description: 'name, unique among your listings of this kind', valueName: '<name>' },
+    ...listingOptions
+  },
+  run: async (ctx) => {
+    const kind = str(ctx, 'kind')
+    const name = str(ctx, 'name')
+    if (kind !== 'model' && kind !== 'dataset') throw new UsageError('--kind model or --kind dataset is required')
+    if (name == null) throw new UsageError('--name is required')
+    if (str(ctx, 'license') == null) throw new UsageError('--license is required (an SPDX id such as apache-2.0, or "unspecified")')
+    const r = await withDaemon(ctx, async api => api.json<Published>('POST', '/api/v0/market/publish', {
+      path: resolve(ctx.io.cwd, ctx.positionals[0]), kind, name, ...listingQuery(ctx)
+    }))
+    reportPublished(ctx, 'published', r)
+  }
+})
+
+const search = defineCommand({
+  name: 'search',
+  description: 'search the local listing index (all words must match; no words lists everything)',
+  positionals: [{ name: 'text', description: 'words to search for', variadic: true }],
+  options: {
+    kind: { type: 'string', description: 'model or dataset', valueName: '<kind>' },
+    tag: { type: 'string', description: 'only listings with this tag', valueName: '<tag>' },
+    license: { type: 'string', description: 'only this SPDX licence', valueName: '<spdx>' },
+    task: { type: 'string', description: 'only this task', valueName: '<task>' },
+    'max-price': { type: 'string', description: 'highest price in TAO', valueName: '<TAO>' },
+    publisher: { type: 'string', description: 'only this publisher (peer id)', valueName: '<peer id>' },
+    limit: { type: 'string', description: 'results to show (default 20)', valueName: '<n>' }
+  },
+  run: async (ctx) => {
+    const max = str(ctx, 'max-price')
+    const r = await withDaemon(ctx, async api => api.json<{ state: string, hits: Array<{ score: number, listing: ListingView }> }>('GET', '/api/v0/market/search', {
+      q: ctx.positionals.join(' '),
+      kind: str(ctx, 'kind'),
+      tag: str(ctx, 'tag')?.toLowerCase(),
+      license: str(ctx, 'license'),
+      task: str(ctx, 'task'),
+      'max-price': max == null ? undefined : parseTao(max).toString(),
+      publisher: str(ctx, 'publisher'),
+      limit: str(ctx, 'limit')
+    }))
+    if (flag(ctx, 'json')) { outJson(ctx, r); return }
+    if (r.state !== 'ready') out(ctx, 'indexing… the listing index is still loading; try again in a moment')
+    for (const h of r.hits) out(ctx, listingLine(h.listing))
+    if (r.state === 'ready' && r.hits.length === 0) ctx.io.stderr.write('no listings match\n')
+    return r.hits.length === 0 ? 1 : 0
+  }
+})
+
+const show = defineCommand({
+  name: 'show',
+  description: 'show a listing: licence, price, files, providers, root CID',
+  positionals: [{ name: 'id', description: 'listing id', required: true }],
+  run: async (ctx) => {
+    const r = await withDaemon(ctx, async api => api.json<{ listing: ListingView, providers: number }>('GET', '/api/v0/market/show', { arg: ctx.positionals[0] }))
+    if (flag(ctx, 'json')) { outJson(ctx, r); return }
+    for (const line of listingDetails(r.listing, r.providers)) out(ctx, line)
+  }
+})
+
+const ls = defineCommand({
+  name: 'ls',
+  description: 'list listings: --mine for your own',
+  options: { mine: { type: 'boolean', description: 'only the listings this peer published' } },
+  run: async (ctx) => {
+    const r = flag(ctx, 'mine')
+      ? await withDaemon(ctx, async api => api.json<{ listings: ListingView[] }>('GET', '/api/v0/market/mine'))
+      : await withDaemon(ctx, async api => {
+        const s = await api.json<{ hits: Array<{ listing: ListingView }> }>('GET', '/api/v0/market/search', { q: '', limit: 1000 })
+        return { listings: s.hits.map(h => h.listing) }
+      })
+    if (flag(ctx, 'json')) { outJson(ctx, r); return }
+    for (const l of r.listings) out(ctx, listingLine(l))
+  }
+})
+
+const status = defineCommand({
+  name: 'status',
+  description: 'state of the local listing index (indexing… or ready) and catalogue pulls',
+  run: async (ctx) => {
+    const r = await withDaemon(ctx, async api => api.json<{ state: string, listings: number | null, catalogue: Record<string, number> }>('GET', '/api/v0/market/status'))
+    if (flag(ctx, 'json')) { outJson(ctx, r); return }
+    out(ctx, r.state === 'ready' ? `index ready: ${r.listings ?? 0} listings` : 'indexing… (the listing index is loading)')
+    out(ctx, `catalogue pulls: ${r.catalogue.peers} peers, ${r.catalogue.accepted} listings taken, ${r.catalogue.refused} refused, ${r.catalogue.failed} failed`)
+  }
+})
+
+const update = defineCommand({
+  name: 'update',
+  description: 'publish a new version of one of your listings (fields you give change; --path replaces the content)',
+  positionals: [{ name: 'id', description: 'listing id', required: true }],
+  options: { path: { type: 'string', description: 'new content (file or directory)', valueName: '<path>' }, ...listingOptions },
+  run: async (ctx) => {
+    const path = str(ctx, 'path')
+    const r = await withDaemon(ctx, async api => api.json<Published>('POST', '/api/v0/market/update', {
+      arg: ctx.positionals[0], path: path == null ? undefined : resolve(ctx.io.cwd, path), ...listingQuery(ctx)
+    }))
+    reportPublished(ctx, 'updated', r)
+  }
+})
+
+const revoke = defineCommand({
+  name: 'revoke',
+  description: 'withdraw one of your listings (a signed revocation replaces every version)',
+  positionals: [{ name: 'id', description: 'listing id', required: true }],
+  run: async (ctx) => {
+    const r = await withDaemon(ctx, async api => api.json<Published>('POST', '/api/v0/market/revoke', { arg: ctx.positionals[0] }))
+    reportPublished(ctx, 'revoked', r)
+  }
+})
+
+const market = defineCommand({
+  name: 'market',
+  description: 'find, inspect and manage listings (needs the daemon)',
+  subCommands: [search, show, ls, status, update, revoke]
+})
 
 /** The market commands. */
-export const marketCommands: CommandDef[] = [
-]
+export const marketCommands: CommandDef[] = [publish, market]

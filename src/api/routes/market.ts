@@ -1,0 +1,158 @@
+/**
+ * Market routes of the API (`/api/v0/market/…`): status, publish, update, revoke, search, show,
+ * mine. Registered by the market service.
+ */
+import { isAbsolute } from 'node:path'
+import { InvalidParametersError } from '../../errors.ts'
+import { ListingNotFoundError } from '../../market/errors.ts'
+import { listingView } from '../../market/view.ts'
+import { query, sendJson } from '../server.ts'
+import type { RequestContext, Route } from '../server.ts'
+import type { ListingKind } from '../../market/listing-schema.ts'
+import type { PublishParameters, PublishResult } from '../../market/publisher.ts'
+import type { MarketService } from '../../market/service.ts'
+import type { CID } from 'multiformats/cid'
+
+function kindOf (v: string | undefined): ListingKind | undefined {
+  if (v == null) return undefined
+  if (v !== 'model' && v !== 'dataset') throw new InvalidParametersError(`kind must be model or dataset, got ${v}`)
+  return v
+}
+
+function raoOf (v: string | undefined, what: string): bigint | undefined {
+  if (v == null) return undefined
+  if (!/^\d{1,20}$/.test(v)) throw new InvalidParametersError(`${what} must be a whole number of rao, got ${v}`)
+  return BigInt(v)
+}
+
+function intOf (v: string | undefined, what: string): number | undefined {
+  if (v == null) return undefined
+  const n = Number(v)
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidParametersError(`${what} must be a non-negative integer, got ${v}`)
+  return n
+}
+
+function pathOf (v: string | undefined, what: string): string | undefined {
+  if (v == null) return undefined
+  if (!isAbsolute(v)) throw new InvalidParametersError(`${what} must be an absolute path on the daemon's machine`)
+  return v
+}
+
+function signal (ctx: RequestContext, ms: number): AbortSignal {
+  return AbortSignal.any([ctx.signal, AbortSignal.timeout(ms)])
+}
+
+/** The listing fields shared by publish and update, from the query string. */
+function listingParams (ctx: RequestContext): Partial<PublishParameters> {
+  const all = (n: string): string[] | undefined => { const v = ctx.url.searchParams.getAll(n); return v.length === 0 ? undefined : v }
+  return {
+    path: pathOf(query(ctx, 'path'), 'path'),
+    license: query(ctx, 'license'),
+    version: query(ctx, 'version'),
+    price: raoOf(query(ctx, 'price'), 'price'),
+    tags: all('tag'),
+    task: query(ctx, 'task'),
+    card: pathOf(query(ctx, 'card'), 'card'),
+    description: query(ctx, 'description'),
+    expires: intOf(query(ctx, 'expires'), 'expires')
+  }
+}
+
+function published (r: PublishResult): Record<string, unknown> {
+  return { listing: listingView(r.listing), gossip: r.gossip, dht: r.dht, providedTo: r.providedTo }
+}
+
+/** The market routes over a market service. */
+export function marketRoutes (svc: MarketService): Route[] {
+  const arg = (ctx: RequestContext): string => {
+    const v = query(ctx, 'arg')
+    if (v == null || v === '') throw new InvalidParametersError('missing ?arg=<listing id>')
+    return v
+  }
+  return [
+    {
+      method: 'GET',
+      path: '/api/v0/market/status',
+      handler: async (ctx) => {
+        const ready = svc.state === 'ready'
+        sendJson(ctx.res, { state: svc.state, listings: ready ? svc.index.size : null, catalogue: svc.pulls, hotkey: Buffer.from(svc.hotkey).toString('hex') })
+      }
+    },
+    {
+      method: 'POST',
+      path: '/api/v0/market/publish',
+      handler: async (ctx) => {
+        const p = listingParams(ctx)
+        const kind = kindOf(query(ctx, 'kind'))
+        const name = query(ctx, 'name')
+        if (p.path == null || kind == null || name == null || p.license == null) throw new InvalidParametersError('publish needs path, kind, name and license')
+        const r = await svc.publisher.publish({ ...p, path: p.path, kind, name, license: p.license }, { signal: signal(ctx, 3_600_000) })
+        sendJson(ctx.res, published(r))
+      }
+    },
+    {
+      method: 'POST',
+      path: '/api/v0/market/update',
+      handler: async (ctx) => {
+        const r = await svc.publisher.update(arg(ctx), listingParams(ctx), { signal: signal(ctx, 3_600_000) })
+        sendJson(ctx.res, published(r))
+      }
+    },
+    {
+      method: 'POST',
+      path: '/api/v0/market/revoke',
+      handler: async (ctx) => { sendJson(ctx.res, published(await svc.publisher.revoke(arg(ctx), { signal: signal(ctx, 60_000) }))) }
+    },
+    {
+      method: 'GET',
+      path: '/api/v0/market/search',
+      handler: async (ctx) => {
+        if (svc.state !== 'ready') { sendJson(ctx.res, { state: svc.state, hits: [] }); return }
+        const hits = await svc.index.search(query(ctx, 'q') ?? '', {
+          kind: kindOf(query(ctx, 'kind')),
+          tag: query(ctx, 'tag'),
+          license: query(ctx, 'license'),
+          task: query(ctx, 'task'),
+          maxPrice: raoOf(query(ctx, 'max-price'), 'max-price'),
+          publisher: query(ctx, 'publisher'),
+          limit: intOf(query(ctx, 'limit'), 'limit'),
+          offset: intOf(query(ctx, 'offset'), 'offset'),
+          signal: signal(ctx, 10_000)
+        })
+        sendJson(ctx.res, { state: svc.state, hits: hits.map(h => ({ score: h.score, listing: listingView(h.listing) })) })
+      }
+    },
+    {
+      method: 'GET',
+      path: '/api/v0/market/show',
+      handler: async (ctx) => {
+        await svc.ready({ signal: signal(ctx, 60_000) })
+        const l = await svc.index.get(arg(ctx))
+        if (l == null) throw new ListingNotFoundError(`no current listing ${arg(ctx)} in the local index (expired, revoked, superseded or not yet seen)`)
+        const providers = await countProviders(svc, l.record.root, signal(ctx, intOf(query(ctx, 'timeout'), 'timeout') ?? 5000))
+        sendJson(ctx.res, { listing: listingView(l), providers })
+      }
+    },
+    {
+      method: 'GET',
+      path: '/api/v0/market/mine',
+      handler: async (ctx) => {
+        await svc.ready({ signal: signal(ctx, 60_000) })
+        const mine = await svc.index.listMine(svc.hotkey)
+        sendJson(ctx.res, { listings: mine.map(listingView) })
+      }
+    }
+  ]
+}
+
+/** Providers of `root` found within the signal's time (ourselves included when we hold it). */
+async function countProviders (svc: MarketService, root: CID, signal: AbortSignal): Promise<number> {
+  let n = await svc.node.repo.blockstore.has(root) ? 1 : 0
+  try {
+    for await (const p of svc.node.findProviders(root, { signal })) {
+      if (p.id.equals(svc.node.network.peerId)) continue
+      if (++n >= 20) break
+    }
+  } catch {}
+  return n
+}

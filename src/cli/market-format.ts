@@ -1,0 +1,62 @@
+/**
+ * Formatting and parsing for the market commands: TAO amounts, expiries, listing summaries.
+ */
+import { formatBytes } from './progress.ts'
+import { UsageError } from './errors.ts'
+import type { ListingView } from '../market/view.ts'
+
+const RAO_PER_TAO = 1_000_000_000n
+const TAO_AMOUNT = /^(\d{1,11})(?:\.(\d{1,9}))?$/
+
+/** "5" or "0.25" TAO → rao. */
+export function parseTao (s: string): bigint {
+  const m = TAO_AMOUNT.exec(s.trim())
+  if (m == null) throw new UsageError(`not a TAO amount (e.g. 5 or 0.25, at most 9 decimals): ${s}`)
+  return BigInt(m[1]) * RAO_PER_TAO + BigInt((m[2] ?? '').padEnd(9, '0'))
+}
+
+/** Rao → "5 TAO", "0.25 TAO". */
+export function formatTao (rao: bigint | string): string {
+  const v = BigInt(rao)
+  const whole = v / RAO_PER_TAO
+  const frac = (v % RAO_PER_TAO).toString().padStart(9, '0').replace(/0+$/, '')
+  return `${whole}${frac === '' ? '' : '.' + frac} TAO`
+}
+
+/** `--expires`: an ISO date, or a duration from now (30d, 12h, 90m). Returns ms since the epoch. */
+export function parseExpiry (s: string, now = Date.now()): number {
+  const m = /^(\d+)([dhm])$/.exec(s)
+  if (m != null) return now + Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm']
+  const t = Date.parse(s)
+  if (!Number.isFinite(t)) throw new UsageError(`--expires takes a date (2027-01-31) or a duration (30d, 12h, 90m), got ${s}`)
+  return t
+}
+
+/** One line of a search result. */
+export function listingLine (l: ListingView): string {
+  const price = l.access === 'paid' ? formatTao(l.price) : 'free'
+  return `${l.id}  ${l.kind.padEnd(7)} ${l.name}@${l.version}  ${l.license}  ${price}  ${formatBytes(l.size)}${l.tags.length > 0 ? '  [' + l.tags.join(', ') + ']' : ''}`
+}
+
+/** The full description of a listing. */
+export function listingDetails (l: ListingView, providers?: number): string[] {
+  const lines = [
+    `id           ${l.id}`,
+    `${l.kind.padEnd(13)}${l.name} version ${l.version}${l.state === 'revoked' ? ' (REVOKED)' : ''}`,
+    `licence      ${l.license}${l.license === 'unspecified' ? '' : `  https://spdx.org/licenses/${l.license}.html`}`,
+    `price        ${l.access === 'paid' ? `${formatTao(l.price)} per ${l.unit} (${l.price} rao), encrypted` : 'free (open)'}`,
+    `publisher    ${l.publisherPeerId}`,
+    `root CID     ${l.root}`,
+    `size         ${formatBytes(l.size)} in ${l.files.length} file${l.files.length === 1 ? '' : 's'}`
+  ]
+  if (providers != null) lines.push(`providers    ${providers}`)
+  if (l.task != null) lines.push(`task         ${l.task}`)
+  if (l.tags.length > 0) lines.push(`tags         ${l.tags.join(', ')}`)
+  if (l.card != null) lines.push(`card         ${l.card}`)
+  if (l.parent != null) lines.push(`previous     ${l.parent}`)
+  lines.push(`created      ${new Date(l.created).toISOString()}`, `expires      ${new Date(l.expires).toISOString()}`)
+  if (l.description !== '') lines.push('', l.description)
+  lines.push('', 'files:')
+  for (const f of l.files) lines.push(`  ${f.path}  ${formatBytes(f.size)}  ${f.cid}${f.sha256 != null ? `  sha256:${f.sha256}` : ''}`)
+  return lines
+}

@@ -1,0 +1,244 @@
+/**
+ * The market as a node service: the local listing index over the repo datastore (loaded in the
+ * background, so the daemon serves at once), the DHT validator and selector, the gossip topic,
+ * the catalogue protocol, a DHT record per listing, periodic re-announcement of our own
+ * listings, and (with the ledger) purchases.
+ */
+import { logger } from '@libp2p/logger'
+import { marketRoutes } from '../api/routes/market.ts'
+import { CATALOGUE_PROTOCOL, DEFAULT_CATALOGUE_LIMITS, catalogueHandler, pullCatalogue } from './catalogue.ts'
+import { DHT_NAMESPACE, MAX_LISTING_BYTES } from './constants.ts'
+import { equalBytes } from './envelope.ts'
+import { RecordTooLargeError } from './errors.ts'
+import { MARKET_TOPIC, listingTopicValidator } from './gossip.ts'
+import { ContentKeyStore } from './keystore.ts'
+import { decodeListingUnsafe, verifyListing } from './listing.ts'
+import { ListingIndex } from './listing-index.ts'
+import { Publisher } from './publisher.ts'
+import { ReceiptBook } from './receipt-book.ts'
+import { listingKey, listingValidator, selectListingRecord } from './record.ts'
+import { MARKET_ERROR_STATUS } from './service-errors.ts'
+import type { CatalogueLimits, PullResult } from './catalogue.ts'
+import type { IngestStatus } from './gossip.ts'
+import type { Listing } from './listing.ts'
+import type { AgoraNode } from '../node.ts'
+import type { NodeService, NodeServiceContext, NodeServiceFactory } from '../service.ts'
+import type { AbortOptions, PeerId } from '@libp2p/interface'
+
+const log = logger('agora:market')
+
+/** The service name (`node.service('market')`). */
+export const MARKET_SERVICE = 'market'
+
+/** Listings received while the index loads, kept to be indexed once it is ready. */
+const MAX_PENDING = 10_000
+
+/** How to build the market service. */
+export interface MarketServiceInit {
+  /** Re-announce our own listings (gossip + DHT) this often, ms. @default 600_000 */
+  announceInterval?: number
+  /** Limits of one catalogue exchange. @default DEFAULT_CATALOGUE_LIMITS */
+  catalogue?: Partial<CatalogueLimits>
+  /** Time limit of one DHT put, ms. @default 30_000 */
+  dhtTimeout?: number
+}
+
+/** Where a listing was announced. */
+export interface AnnounceResult {
+  /** Peers the gossip message was sent to. */
+  gossip: number
+  /** Peers that stored the DHT record (PUT_VALUE responses). */
+  dht: number
+}
+
+/** The market service (see the module comment). */
+export class MarketService implements NodeService {
+  readonly name = MARKET_SERVICE
+  readonly node: AgoraNode
+  readonly index: ListingIndex
+  readonly keys: ContentKeyStore
+  readonly receipts: ReceiptBook
+  readonly publisher: Publisher
+  readonly ctx: NodeServiceContext
+  /** Our hotkey seed: the daemon signs listings and receipts with it. */
+  readonly #secret: Uint8Array
+  readonly #init: MarketServiceInit
+  readonly #limits: CatalogueLimits
+  readonly #stopping = new AbortController()
+  #pending: Listing[] = []
+  #loading?: Promise<void>
+  #timer?: ReturnType<typeof setInterval>
+  readonly #pulling = new Set<string>()
+  readonly #onConnect = (e: CustomEvent<PeerId>): void => { this.#pullFrom(e.detail) }
+  /** Figures of the catalogue pulls, for status. */
+  readonly pulls = { peers: 0, accepted: 0, refused: 0, failed: 0 }
+
+  constructor (ctx: NodeServiceContext, init: MarketServiceInit = {}) {
+    this.ctx = ctx
+    this.node = ctx.node
+    this.#init = init
+    this.#limits = { ...DEFAULT_CATALOGUE_LIMITS, ...init.catalogue }
+    this.#secret = ctx.node.repo.privateKey.raw.subarray(0, 32)
+    this.index = new ListingIndex({ datastore: ctx.node.repo.datastore })
+    this.keys = new ContentKeyStore(ctx.node.repo.path)
+    this.receipts = new ReceiptBook({ datastore: ctx.node.repo.datastore })
+    this.publisher = new Publisher(this, this.#secret)
+  }
+
+  /** Our hotkey (the publisher key of our listings). */
+  get hotkey (): Uint8Array { return this.node.repo.privateKey.publicKey.raw }
+
+  /** `indexing` while the index loads from the datastore, then `ready`. */
+  get state (): 'indexing' | 'ready' { return this.index.isStarted() ? 'ready' : 'indexing' }
+
+  async start (): Promise<void> {
+    const libp2p = this.node.network.libp2p
+    const pubsub = libp2p.services.pubsub
+    pubsub.topicValidators.set(MARKET_TOPIC, listingTopicValidator(async (b, from) => this.ingest(b, from)))
+    pubsub.subscribe(MARKET_TOPIC)
+    await libp2p.handle(CATALOGUE_PROTOCOL, catalogueHandler(o => this.#catalogue(o), this.#limits), { maxInboundStreams: 4 })
+    libp2p.addEventListener('peer:connect', this.#onConnect)
+    // Policy: the index loads in the background (≈16 s at 100k listings) so the daemon serves
+    // content at once; incoming listings are verified and queued meanwhile.
+    this.#loading = this.#load()
+    this.#timer = setInterval(() => { this.reannounce().catch(err => { log.error('re-announce failed - %e', err) }) }, this.#init.announceInterval ?? 600_000)
+    this.#timer.unref?.()
+  }
+
+  async stop (): Promise<void> {
+    this.#stopping.abort(new Error('market stopping'))
+    clearInterval(this.#timer)
+    const libp2p = this.node.network.libp2p
+    libp2p.removeEventListener('peer:connect', this.#onConnect)
+    libp2p.services.pubsub.unsubscribe(MARKET_TOPIC)
+    libp2p.services.pubsub.topicValidators.delete(MARKET_TOPIC)
+    await libp2p.unhandle(CATALOGUE_PROTOCOL)
+    await this.#loading
+    await this.index.stop()
+  }
+
+  routes = (): ReturnType<NonNullable<NodeService['routes']>> => marketRoutes(this)
+
+  async #load (): Promise<void> {
+    try {
+      await this.index.start({ signal: this.#stopping.signal })
+    } catch (err) {
+      if (!this.#stopping.signal.aborted) { log.error('loading the listing index failed - %e', err); this.ctx.onWarning(`the listing index failed to load: ${(err as Error).message}`) }
+      return
+    }
+    const pending = this.#pending
+    this.#pending = []
+    for (const l of pending) await this.index.addUnsafe(l).catch(err => { log('queued listing refused - %e', err) })
+    log('listing index ready: %d listings (%d received while loading)', this.index.size, pending.length)
+    for (const p of this.node.network.libp2p.getPeers()) this.#pullFrom(p)
+  }
+
+  /** Resolves once the index is loaded (rejects on abort). */
+  async ready (options: AbortOptions = {}): Promise<void> {
+    while (!this.index.isStarted()) {
+      options.signal?.throwIfAborted()
+      this.#stopping.signal.throwIfAborted()
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+  }
+
+  /**
+   * Listing bytes from the network: size, then signature, schema and expiry, then the index
+   * (which refuses older sequences). Throws the verification errors.
+   */
+  async ingest (bytes: Uint8Array, from = 'local'): Promise<IngestStatus> {
+    if (bytes.length > MAX_LISTING_BYTES) throw new RecordTooLargeError(`listing of ${bytes.length} bytes, the limit is ${MAX_LISTING_BYTES}`)
+    const listing = verifyListing(bytes)
+    if (!this.index.isStarted()) {
+      if (this.#pending.length >= MAX_PENDING) return 'unchanged'
+      this.#pending.push(listing)
+      return 'queued'
+    }
+    const r = await this.index.addUnsafe(listing)
+    if (r.status !== 'unchanged') log('%s %s/%s seq %d from %s', r.status, listing.record.kind, listing.record.name, listing.record.seq, from)
+    return r.status
+  }
+
+  async * #catalogue (options: AbortOptions): AsyncGenerator<Uint8Array> {
+    if (!this.index.isStarted()) return
+    yield * this.index.current(options)
+  }
+
+  #pullFrom (peer: PeerId): void {
+    const id = peer.toString()
+    if (!this.index.isStarted() || this.#pulling.has(id)) return
+    this.#pulling.add(id)
+    this.pullCatalogue(peer)
+      .then(r => { if (r.received > 0) log('catalogue of %p: %o', peer, r) })
+      .catch(err => { this.pulls.failed++; log('catalogue pull from %p failed - %e', peer, err) })
+      .finally(() => { this.#pulling.delete(id) })
+  }
+
+  /** Pulls every current listing `peer` holds into the index. */
+  async pullCatalogue (peer: PeerId, options: AbortOptions = {}): Promise<PullResult> {
+    const signal = AbortSignal.any([this.#stopping.signal, ...(options.signal != null ? [options.signal] : [])])
+    const r = await pullCatalogue(this.node.network.libp2p, peer, async (b, from) => this.ingest(b, from), this.#limits, { signal })
+    this.pulls.peers++
+    this.pulls.accepted += r.accepted
+    this.pulls.refused += r.refused
+    return r
+  }
+
+  /** Announces a listing: gossip to all peers and a DHT record under its item key. */
+  async announce (listing: Listing, options: AbortOptions = {}): Promise<AnnounceResult> {
+    const libp2p = this.node.network.libp2p
+    let gossip = 0
+    try {
+      gossip = (await libp2p.services.pubsub.publish(MARKET_TOPIC, listing.bytes)).recipients.length
+    } catch (err) {
+      log.error('gossip of %s failed - %e', listing.id, err)
+    }
+    // libp2p-notes §5: put never throws; the PUT_VALUE responses say how many peers stored it.
+    let dht = 0
+    const signal = AbortSignal.any([AbortSignal.timeout(this.#init.dhtTimeout ?? 30_000), this.#stopping.signal, ...(options.signal != null ? [options.signal] : [])])
+    try {
+      for await (const ev of libp2p.services.dht.put(listingKey(listing.record), listing.bytes, { signal })) {
+        if (ev.name === 'PEER_RESPONSE' && ev.messageName === 'PUT_VALUE') dht++
+      }
+    } catch (err) {
+      log('DHT put of %s ended - %e', listing.id, err)
+    }
+    return { gossip, dht }
+  }
+
+  /** Announces every current listing of ours again (revocations included). */
+  async reannounce (options: AbortOptions = {}): Promise<number> {
+    if (!this.index.isStarted()) return 0
+    let n = 0
+    for await (const bytes of this.index.current(options)) {
+      const l = decodeListingUnsafe(bytes, { trusted: true })
+      if (!equalBytes(l.record.publisher, this.hotkey)) continue
+      await this.announce(l, options)
+      n++
+    }
+    return n
+  }
+}
+
+/** The market's node service factory (every daemon runs it). */
+export function marketService (init: MarketServiceInit = {}): NodeServiceFactory {
+  let svc: MarketService | undefined
+  // Policy: refuse records below the sequence our index knows (kad-dht overwrites on PUT).
+  const validate = listingValidator({ knownSequence: k => svc?.index.knownSequence(k) })
+  return {
+    name: MARKET_SERVICE,
+    dhtValidators: {
+      [DHT_NAMESPACE]: async (key, value) => {
+        await validate(key, value)
+        // a valid record put to us or read by us also goes into the index
+        svc?.ingest(value, 'dht').catch(err => { log('DHT record not indexed - %e', err) })
+      }
+    },
+    dhtSelectors: { [DHT_NAMESPACE]: selectListingRecord },
+    errorStatus: MARKET_ERROR_STATUS,
+    create: async (ctx) => {
+      svc = new MarketService(ctx, init)
+      return svc
+    }
+  }
+}
