@@ -46,10 +46,9 @@ export class TxTracker {
 
   /** Resolve with the height of the block that included `hash`. */
   async wait (hash: string, options: AbortOptions & { timeoutMs?: number } = {}): Promise<{ block: number }> {
-    const known = this.included.get(hash) ?? await this.scan(hash, options)
-    if (known != null) return { block: known }
     const ms = options.timeoutMs ?? this.defaultTimeout
-    return new Promise((resolve, reject) => {
+    // The waiter is registered before looking back, so a block committed meanwhile is not missed.
+    const p = new Promise<{ block: number }>((resolve, reject) => {
       const set = this.waiters.get(hash) ?? new Set()
       this.waiters.set(hash, set)
       const done = (): void => {
@@ -66,7 +65,11 @@ export class TxTracker {
       const onAbort = (): void => { w.reject(options.signal?.reason as Error ?? new Error('aborted')) }
       options.signal?.addEventListener('abort', onAbort, { once: true })
       set.add(w)
+      const known = this.included.get(hash)
+      if (known != null) { w.resolve({ block: known }); return }
+      this.scan(hash, options).then(h => { if (h != null) w.resolve({ block: h }) }, () => {})
     })
+    return p
   }
 
   private async scan (hash: string, options: AbortOptions): Promise<number | undefined> {

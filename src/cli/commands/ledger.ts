@@ -1,68 +1,31 @@
 /**
- * Ledger commands that work offline: the coldkey wallet (`wallet create|list`) and the genesis
- * file (`chain genesis`). Commands that need a running chain (balance, transfer, stake, subnet,
- * weights, chain status) come with the daemon's ledger API.
+ * Ledger commands, shaped like btcli: `wallet create|list|balance|transfer`,
+ * `chain genesis|status|block`, and (from `ledger-subnet.ts`) `stake`, `subnet`, `weights`.
+ * Coldkeys live in the password-encrypted keystore `<repo>/wallets`; transactions are signed
+ * here and submitted through the daemon's chain API.
  */
 import { writeFile } from 'node:fs/promises'
-import { join, resolve as resolvePath } from 'node:path'
-import { createWallet, isAddress, listWallets, makeGenesis } from '../../ledger/index.ts'
+import { resolve as resolvePath } from 'node:path'
+import { createWallet, devAccount, isAddress, listWallets, makeGenesis } from '../../ledger/index.ts'
 import { defineCommand, list, out, outJson, str, flag } from '../command.ts'
-import { repoPath } from '../content-session.ts'
 import { UsageError } from '../errors.ts'
-import type { CommandContext, CommandDef } from '../command.ts'
+import { addressOf, amountJson, coldkey, landed, password, raoToTao, signAndSubmit, taoToRao, TX_OPTIONS, WALLET_OPTION, walletDir, withChain } from '../ledger-client.ts'
+import { subnetCommands } from '../ledger-subnet.ts'
+import type { CommandDef } from '../command.ts'
 
-/** The environment variable scripts put the wallet password in. */
-export const PASSWORD_ENV = 'AGORA_WALLET_PASSWORD'
-
-function walletDir (ctx: CommandContext): string {
-  return join(repoPath(ctx), 'wallets')
-}
-
-/** Read one line from a TTY without echo. */
-async function promptHidden (ctx: CommandContext, question: string): Promise<string> {
-  const stdin = ctx.io.stdin as (NodeJS.ReadStream | undefined)
-  if (stdin?.isTTY !== true || typeof stdin.setRawMode !== 'function') {
-    throw new UsageError(`no password: set ${PASSWORD_ENV} or run on a terminal`)
-  }
-  ctx.io.stderr.write(question)
-  stdin.setRawMode(true)
-  stdin.resume()
-  try {
-    return await new Promise<string>((resolve, reject) => {
-      let line = ''
-      const onData = (chunk: Buffer): void => {
-        for (const ch of chunk.toString('utf8')) {
-          if (ch === '\r' || ch === '\n') { stdin.off('data', onData); ctx.io.stderr.write('\n'); resolve(line); return }
-          if (ch === '\u0003') { stdin.off('data', onData); reject(new UsageError('cancelled')); return }
-          if (ch === '\u007f' || ch === '\b') line = line.slice(0, -1)
-          else line += ch
-        }
-      }
-      stdin.on('data', onData)
-    })
-  } finally {
-    stdin.setRawMode(false)
-    stdin.pause()
-  }
-}
-
-/** The wallet password: `$AGORA_WALLET_PASSWORD`, else a prompt (twice when creating). */
-async function password (ctx: CommandContext, confirm: boolean): Promise<string> {
-  const env = ctx.io.env[PASSWORD_ENV]
-  if (env != null && env !== '') return env
-  const first = await promptHidden(ctx, 'Wallet password: ')
-  if (confirm && await promptHidden(ctx, 'Repeat password: ') !== first) throw new UsageError('the passwords differ')
-  if (first === '') throw new UsageError('the password must not be empty')
-  return first
-}
+export { PASSWORD_ENV } from '../ledger-client.ts'
 
 const walletCreate = defineCommand({
   name: 'create',
   description: 'create a coldkey in the password-encrypted keystore (<repo>/wallets)',
-  options: { name: { type: 'string', default: 'default', description: 'wallet name', valueName: '<name>' } },
+  options: {
+    name: { type: 'string', description: 'wallet name (default: default, or dev with --dev)', valueName: '<name>' },
+    dev: { type: 'boolean', description: 'import the well-known dev account that funds `agora daemon --dev` chains (INSECURE: its seed is public)' }
+  },
   async run (ctx) {
-    const name = str(ctx, 'name') ?? 'default'
-    const w = await createWallet(walletDir(ctx), name, await password(ctx, true))
+    const dev = flag(ctx, 'dev')
+    const name = str(ctx, 'name') ?? (dev ? 'dev' : 'default')
+    const w = await createWallet(walletDir(ctx), name, await password(ctx, true), dev ? devAccount().secretKey : undefined)
     if (flag(ctx, 'json')) outJson(ctx, { name: w.name, address: w.address, path: w.path })
     else out(ctx, `created wallet ${w.name}\n  coldkey ${w.address}\n  keystore ${w.path}`)
   }
@@ -80,15 +43,6 @@ const walletList = defineCommand({
   }
 })
 
-const TAO_AMOUNT = /^(\d+)(?:\.(\d{1,9}))?$/
-
-/** Parse "5" or "0.25" TAO into rao. */
-function taoToRao (s: string): bigint {
-  const m = TAO_AMOUNT.exec(s)
-  if (m == null) throw new UsageError(`not a TAO amount: ${s}`)
-  return BigInt(m[1]) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'))
-}
-
 const chainGenesis = defineCommand({
   name: 'genesis',
   description: 'write a genesis file for a multi-peer network',
@@ -98,6 +52,7 @@ const chainGenesis = defineCommand({
     fund: { type: 'string', multiple: true, description: 'fund an account: <address>=<TAO> (repeatable)', valueName: '<addr=TAO>' },
     'block-time': { type: 'string', default: '12000', description: 'milliseconds between blocks', valueName: '<ms>' },
     tempo: { type: 'string', description: 'tempo of new subnets (blocks)', valueName: '<n>' },
+    param: { type: 'string', multiple: true, description: 'any chain parameter: <name>=<value>, or newSubnet.<name>=<value> for new subnets (repeatable; see src/ledger/params.ts)', valueName: '<k=v>' },
     output: { type: 'string', short: 'o', description: 'write to this file instead of stdout', valueName: '<file>' }
   },
   async run (ctx) {
@@ -113,7 +68,16 @@ const chainGenesis = defineCommand({
     if (!Number.isSafeInteger(blockTimeMs) || blockTimeMs < 10) throw new UsageError('--block-time must be an integer number of ms (>= 10)')
     const tempo = str(ctx, 'tempo')
     const params: Record<string, unknown> = { blockTimeMs }
-    if (tempo != null) params.newSubnet = { tempo: Number(tempo) }
+    const newSubnet: Record<string, unknown> = {}
+    if (tempo != null) newSubnet.tempo = Number(tempo)
+    for (const p of list(ctx, 'param')) {
+      const m = /^(newSubnet\.)?([A-Za-z]+)=(.+)$/.exec(p)
+      if (m == null) throw new UsageError(`--param wants <name>=<value>, got ${p}`)
+      const v = m[3] === 'true' ? true : m[3] === 'false' ? false : /^\d+$/.test(m[3]) && Number.isSafeInteger(Number(m[3])) ? Number(m[3]) : m[3]
+      if (m[1] != null) newSubnet[m[2]] = v
+      else params[m[2]] = v
+    }
+    if (Object.keys(newSubnet).length > 0) params.newSubnet = newSubnet
     const doc = makeGenesis({ chainId: str(ctx, 'chain-id') ?? 'agora', authority, balances, timestamp: Date.now(), params })
     const text = JSON.stringify(doc, null, 2) + '\n'
     const file = str(ctx, 'output')
@@ -128,8 +92,76 @@ const chainGenesis = defineCommand({
   }
 })
 
+const walletBalance = defineCommand({
+  name: 'balance',
+  description: 'free balance and stake of a coldkey',
+  options: { ...WALLET_OPTION, address: { type: 'string', description: 'any address (instead of a wallet)', valueName: '<address>' } },
+  async run (ctx) {
+    const address = await addressOf(ctx)
+    const a = await withChain(ctx, async api => api.json<{ balance: string, nonce: number, stakes: Array<{ hotkey: string, stake: string }> }>('GET', '/api/v0/chain/account', { address }))
+    const staked = a.stakes.reduce((s, x) => s + BigInt(x.stake), 0n)
+    if (flag(ctx, 'json')) return outJson(ctx, { address, free: amountJson(a.balance), staked: amountJson(staked), total: amountJson(BigInt(a.balance) + staked), nonce: a.nonce })
+    out(ctx, `${address}\n  free    ${raoToTao(a.balance)} TAO\n  staked  ${raoToTao(staked)} TAO\n  total   ${raoToTao(BigInt(a.balance) + staked)} TAO`)
+  }
+})
+
+const walletTransfer = defineCommand({
+  name: 'transfer',
+  description: 'send TAO from a coldkey to an address',
+  options: {
+    ...TX_OPTIONS,
+    dest: { type: 'string', description: 'destination address', valueName: '<address>' },
+    amount: { type: 'string', description: 'TAO (decimal, up to 9 places)', valueName: '<TAO>' }
+  },
+  async run (ctx) {
+    const dest = str(ctx, 'dest')
+    if (dest == null || !isAddress(dest)) throw new UsageError('--dest <address> is required (an SS58 address)')
+    const amountText = str(ctx, 'amount')
+    if (amountText == null) throw new UsageError('--amount <TAO> is required')
+    const amount = taoToRao(amountText)
+    const key = await coldkey(ctx)
+    const r = await withChain(ctx, async api => signAndSubmit(ctx, api, key, { kind: 'transfer', to: dest, amount }))
+    if (flag(ctx, 'json')) return outJson(ctx, { ...r, from: key.address, to: dest, amount: amountJson(amount) })
+    out(ctx, `sent ${raoToTao(amount)} TAO to ${dest} ${landed(r)}`)
+  }
+})
+
+interface StatusJson { chainId: string, height: number, hash: string, stateRoot: string, authority: string, isAuthority: boolean, hotkey: string, genesisHash: string, pending: number, timestamp: number, blockTimeMs: number, globals: { issuance: string, blockEmission: string, netuids: number[] } }
+
+const chainStatus = defineCommand({
+  name: 'status',
+  description: 'the chain head as this daemon sees it',
+  async run (ctx) {
+    const s = await withChain(ctx, async api => api.json<StatusJson>('GET', '/api/v0/chain/status'))
+    if (flag(ctx, 'json')) return outJson(ctx, { ...s, globals: { ...s.globals, issuance: amountJson(s.globals.issuance), blockEmission: amountJson(s.globals.blockEmission) } })
+    out(ctx, `chain       ${s.chainId} (genesis ${s.genesisHash.slice(0, 16)}…)`)
+    out(ctx, `height      ${s.height}  ${s.hash}`)
+    out(ctx, `state root  ${s.stateRoot}`)
+    out(ctx, `authority   ${s.authority}${s.isAuthority ? ' (this peer)' : ''}`)
+    out(ctx, `hotkey      ${s.hotkey}`)
+    out(ctx, `issuance    ${raoToTao(s.globals.issuance)} TAO, ${raoToTao(s.globals.blockEmission)} TAO per block, subnets ${s.globals.netuids.join(' ')}`)
+    out(ctx, `pending     ${s.pending} transactions`)
+  }
+})
+
+const chainBlock = defineCommand({
+  name: 'block',
+  description: 'one block: header and transactions',
+  positionals: [{ name: 'n', description: 'block height', required: true }],
+  async run (ctx) {
+    const n = ctx.positionals[0]
+    if (!/^\d{1,15}$/.test(n)) throw new UsageError(`not a block height: ${n}`)
+    const b = await withChain(ctx, async api => api.json<{ height: number, hash: string, header: { parent: string, stateRoot: string, txRoot: string, timestamp: number, txCount: number }, txs: Array<{ hash: string, signer: string, nonce: number, body: { kind: string } }> }>('GET', `/api/v0/chain/block/${n}`))
+    if (flag(ctx, 'json')) return outJson(ctx, b)
+    out(ctx, `block ${b.height}  ${b.hash}`)
+    out(ctx, `parent      ${b.header.parent}\nstate root  ${b.header.stateRoot}\ntime        ${new Date(b.header.timestamp).toISOString()}\ntxs         ${b.header.txCount}`)
+    for (const t of b.txs) out(ctx, `  ${t.hash.slice(0, 16)}…  ${t.body.kind.padEnd(15)} ${t.signer} #${t.nonce}`)
+  }
+})
+
 /** The ledger commands. */
 export const ledgerCommands: CommandDef[] = [
-  defineCommand({ name: 'wallet', description: 'coldkeys in a password-encrypted keystore', subCommands: [walletCreate, walletList] }),
-  defineCommand({ name: 'chain', description: 'the ledger chain', subCommands: [chainGenesis] })
+  defineCommand({ name: 'wallet', description: 'coldkeys in a password-encrypted keystore; balances and transfers', subCommands: [walletCreate, walletList, walletBalance, walletTransfer] }),
+  ...subnetCommands,
+  defineCommand({ name: 'chain', description: 'the ledger chain', subCommands: [chainGenesis, chainStatus, chainBlock] })
 ]

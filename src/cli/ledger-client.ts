@@ -1,0 +1,143 @@
+/**
+ * What the ledger commands share: TAO amounts (parsed and shown exactly, as bigint rao), the
+ * coldkey keystore and its password, and signing + submitting through the daemon's chain API.
+ */
+import { join } from 'node:path'
+import { listWallets, openWallet, RAO_PER_TAO, signTx } from '../ledger/index.ts'
+import { flag, str } from './command.ts'
+import { repoPath, withDaemon } from './content-session.ts'
+import { UsageError } from './errors.ts'
+import type { ApiClient } from './client.ts'
+import type { CommandContext, OptionDef } from './command.ts'
+import type { KeyPair, TxBody } from '../ledger/index.ts'
+
+/** The environment variable scripts put the wallet password in. */
+export const PASSWORD_ENV = 'AGORA_WALLET_PASSWORD'
+
+const TAO_AMOUNT = /^(\d{1,12})(?:\.(\d{1,9}))?$/
+
+/** Parse a TAO amount ("5", "0.25", "0.000000001") into rao, exactly (no floats). */
+export function taoToRao (s: string): bigint {
+  const m = TAO_AMOUNT.exec(s.trim())
+  if (m == null) throw new UsageError(`not a TAO amount (up to 9 decimals): ${s}`)
+  return BigInt(m[1]) * RAO_PER_TAO + BigInt((m[2] ?? '').padEnd(9, '0'))
+}
+
+/** Show rao as TAO, exactly: "1.5", "0.000000001", "21000000". */
+export function raoToTao (rao: bigint | string): string {
+  const r = BigInt(rao)
+  const neg = r < 0n
+  const a = neg ? -r : r
+  const frac = (a % RAO_PER_TAO).toString().padStart(9, '0').replace(/0+$/, '')
+  return (neg ? '-' : '') + (a / RAO_PER_TAO).toString() + (frac === '' ? '' : '.' + frac)
+}
+
+/** An amount for `--json`: both units, as strings (exact). */
+export function amountJson (rao: bigint | string): { rao: string, tao: string } {
+  return { rao: BigInt(rao).toString(), tao: raoToTao(rao) }
+}
+
+/** The keystore directory of the repo. */
+export function walletDir (ctx: CommandContext): string {
+  return join(repoPath(ctx), 'wallets')
+}
+
+/** Read one line from a TTY without echo. */
+async function promptHidden (ctx: CommandContext, question: string): Promise<string> {
+  const stdin = ctx.io.stdin as (NodeJS.ReadStream | undefined)
+  if (stdin?.isTTY !== true || typeof stdin.setRawMode !== 'function') {
+    throw new UsageError(`no password: set ${PASSWORD_ENV} or run on a terminal`)
+  }
+  ctx.io.stderr.write(question)
+  stdin.setRawMode(true)
+  stdin.resume()
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let line = ''
+      const onData = (chunk: Buffer): void => {
+        for (const ch of chunk.toString('utf8')) {
+          if (ch === '\r' || ch === '\n') { stdin.off('data', onData); ctx.io.stderr.write('\n'); resolve(line); return }
+          if (ch === '\u0003') { stdin.off('data', onData); reject(new UsageError('cancelled')); return }
+          if (ch === '\u007f' || ch === '\b') line = line.slice(0, -1)
+          else line += ch
+        }
+      }
+      stdin.on('data', onData)
+    })
+  } finally {
+    stdin.setRawMode(false)
+    stdin.pause()
+  }
+}
+
+/** The wallet password: `$AGORA_WALLET_PASSWORD`, else a prompt (twice when creating). */
+export async function password (ctx: CommandContext, confirm: boolean): Promise<string> {
+  const env = ctx.io.env[PASSWORD_ENV]
+  if (env != null && env !== '') return env
+  const first = await promptHidden(ctx, 'Wallet password: ')
+  if (confirm && await promptHidden(ctx, 'Repeat password: ') !== first) throw new UsageError('the passwords differ')
+  if (first === '') throw new UsageError('the password must not be empty')
+  return first
+}
+
+/** The `--name` option naming a keystore wallet. */
+export const WALLET_OPTION: Record<string, OptionDef> = {
+  name: { type: 'string', default: 'default', description: 'wallet (coldkey) name', valueName: '<name>' }
+}
+
+/** Options of every command that submits a transaction. */
+export const TX_OPTIONS: Record<string, OptionDef> = {
+  ...WALLET_OPTION,
+  'no-wait': { type: 'boolean', description: 'return once the daemon accepted the transaction, without waiting for its block' }
+}
+
+/** Open the coldkey named by `--name` (asks for the password). */
+export async function coldkey (ctx: CommandContext): Promise<KeyPair & { address: string, name: string }> {
+  return openWallet(walletDir(ctx), str(ctx, 'name') ?? 'default', await password(ctx, false))
+}
+
+/** The address of `--address`, else of the wallet `--name` (no password needed). */
+export async function addressOf (ctx: CommandContext): Promise<string> {
+  const a = str(ctx, 'address')
+  if (a != null) return a
+  const name = str(ctx, 'name') ?? 'default'
+  const w = (await listWallets(walletDir(ctx))).find(x => x.name === name)
+  if (w == null) throw new UsageError(`no wallet ${name} in ${walletDir(ctx)} (agora wallet create --name ${name}, or pass --address)`)
+  return w.address
+}
+
+/** Run `fn` against the daemon's chain API; a clear error if the daemon runs no chain. */
+export async function withChain<T> (ctx: CommandContext, fn: (api: ApiClient) => Promise<T>): Promise<T> {
+  return withDaemon(ctx, async (api) => {
+    try {
+      return await fn(api)
+    } catch (err) {
+      if ((err as Error).name === 'RouteNotFoundError') throw new UsageError('the daemon runs no chain (start it with --dev, or --genesis <file>)', { cause: err })
+      throw err
+    }
+  })
+}
+
+/** What a submitted transaction reports. */
+export interface Submitted { hash: string, block?: number }
+
+/** Sign `body` with the coldkey (next nonce from the daemon) and submit it; waits for its block unless `--no-wait`. */
+export async function signAndSubmit (ctx: CommandContext, api: ApiClient, key: KeyPair & { address: string }, body: TxBody): Promise<Submitted> {
+  const status = await api.json<{ chainId: string }>('GET', '/api/v0/chain/status')
+  const acct = await api.json<{ nextNonce: number }>('GET', '/api/v0/chain/account', { address: key.address })
+  const stx = signTx({ chainId: status.chainId, signer: key.address, nonce: acct.nextNonce, body }, key.secretKey)
+  const res = await api.request('POST', '/api/v0/chain/submit', { wait: !flag(ctx, 'no-wait') }, (async function * () { yield stx.bytes })())
+  return await res.json() as Submitted
+}
+
+/** Post a JSON body and parse the JSON answer. */
+export async function postJson<T> (api: ApiClient, path: string, params: Record<string, string | boolean | undefined>, body: unknown): Promise<T> {
+  const bytes = new TextEncoder().encode(JSON.stringify(body))
+  const res = await api.request('POST', path, params, (async function * () { yield bytes })())
+  return await res.json() as T
+}
+
+/** A line saying where a transaction landed. */
+export function landed (r: Submitted): string {
+  return r.block != null ? `in block ${r.block} (tx ${r.hash})` : `submitted (tx ${r.hash}), not waiting for its block`
+}
