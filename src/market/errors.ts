@@ -115,3 +115,27 @@ export class CatalogueLimitError extends Error {
   static override name = 'CatalogueLimitError'
   override name = 'CatalogueLimitError'
 }
+
+/** A purchase cannot go on (no chain, not paid, refunded, not bought yet…). */
+export class PurchaseError extends Error {
+  static override name = 'PurchaseError'
+  override name = 'PurchaseError'
+}
+
+/** The seller did not deliver before the escrow's deadline: the buyer can take a refund. */
+export class DeliveryTimeoutError extends Error {
+  static override name = 'DeliveryTimeoutError'
+  override name = 'DeliveryTimeoutError'
+}
+
+/** The daemon runs no ledger, which purchases need. */
+export class LedgerUnavailableError extends Error {
+  static override name = 'LedgerUnavailableError'
+  override name = 'LedgerUnavailableError'
+}
+
+/** Decrypted content whose SHA-256 differs from the listing's. */
+export class ContentIntegrityError extends Error {
+  static override name = 'ContentIntegrityError'
+  override name = 'ContentIntegrityError'
+}

@@ -15,6 +15,7 @@ export const MARKET_ERROR_STATUS: Readonly<Record<string, number>> = {
   SealedKeyError: 502,
   InvalidReceiptError: 502,
   DecryptionError: 502,
+  ContentIntegrityError: 502,
   ReceiptReplayError: 409,
   AlreadyPurchasedError: 409,
   CatalogueLimitError: 502,

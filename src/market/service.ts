@@ -17,6 +17,7 @@ import { ListingIndex } from './listing-index.ts'
 import { Publisher } from './publisher.ts'
 import { ReceiptBook } from './receipt-book.ts'
 import { listingKey, listingValidator, selectListingRecord } from './record.ts'
+import { Trade } from './trade.ts'
 import { MARKET_ERROR_STATUS } from './service-errors.ts'
 import type { CatalogueLimits, PullResult } from './catalogue.ts'
 import type { IngestStatus } from './gossip.ts'
@@ -59,6 +60,8 @@ export class MarketService implements NodeService {
   readonly keys: ContentKeyStore
   readonly receipts: ReceiptBook
   readonly publisher: Publisher
+  /** Purchases (needs the ledger service). */
+  readonly trade: Trade
   readonly ctx: NodeServiceContext
   /** Our hotkey seed: the daemon signs listings and receipts with it. */
   readonly #secret: Uint8Array
@@ -83,6 +86,7 @@ export class MarketService implements NodeService {
     this.keys = new ContentKeyStore(ctx.node.repo.path)
     this.receipts = new ReceiptBook({ datastore: ctx.node.repo.datastore })
     this.publisher = new Publisher(this, this.#secret)
+    this.trade = new Trade(this, this.#secret)
   }
 
   /** Our hotkey (the publisher key of our listings). */
@@ -103,10 +107,12 @@ export class MarketService implements NodeService {
     this.#loading = this.#load()
     this.#timer = setInterval(() => { this.reannounce().catch(err => { log.error('re-announce failed - %e', err) }) }, this.#init.announceInterval ?? 600_000)
     this.#timer.unref?.()
+    this.trade.start()
   }
 
   async stop (): Promise<void> {
     this.#stopping.abort(new Error('market stopping'))
+    this.trade.stop()
     clearInterval(this.#timer)
     const libp2p = this.node.network.libp2p
     libp2p.removeEventListener('peer:connect', this.#onConnect)
@@ -131,6 +137,8 @@ export class MarketService implements NodeService {
     for (const l of pending) await this.index.addUnsafe(l).catch(err => { log('queued listing refused - %e', err) })
     log('listing index ready: %d listings (%d received while loading)', this.index.size, pending.length)
     for (const p of this.node.network.libp2p.getPeers()) this.#pullFrom(p)
+    // escrows opened to us while we were down
+    await this.trade.deliverDue().catch(err => { log.error('delivering failed - %e', err) })
   }
 
   /** Resolves once the index is loaded (rejects on abort). */

@@ -6,7 +6,7 @@ import { isAbsolute } from 'node:path'
 import { InvalidParametersError } from '../../errors.ts'
 import { ListingNotFoundError } from '../../market/errors.ts'
 import { listingView } from '../../market/view.ts'
-import { query, sendJson } from '../server.ts'
+import { ndjson, query, sendJson } from '../server.ts'
 import type { RequestContext, Route } from '../server.ts'
 import type { ListingKind } from '../../market/listing-schema.ts'
 import type { PublishParameters, PublishResult } from '../../market/publisher.ts'
@@ -131,6 +131,40 @@ export function marketRoutes (svc: MarketService): Route[] {
         if (l == null) throw new ListingNotFoundError(`no current listing ${arg(ctx)} in the local index (expired, revoked, superseded or not yet seen)`)
         const providers = await countProviders(svc, l.record.root, signal(ctx, intOf(query(ctx, 'timeout'), 'timeout') ?? 5000))
         sendJson(ctx.res, { listing: listingView(l), providers })
+      }
+    },
+    {
+      method: 'GET',
+      path: '/api/v0/market/quote',
+      handler: async (ctx) => {
+        const q = await svc.trade.quote(arg(ctx), { signal: signal(ctx, 60_000) })
+        sendJson(ctx.res, { listing: listingView(q.listing), owned: q.owned, seller: q.seller, recipient: q.recipient, chainId: q.chainId, amount: q.amount })
+      }
+    },
+    {
+      method: 'POST',
+      path: '/api/v0/market/receive',
+      handler: async (ctx) => {
+        const escrow = query(ctx, 'escrow')
+        if (escrow != null && !/^[0-9a-f]{64}$/.test(escrow)) throw new InvalidParametersError('escrow must be a transaction hash (64 hex)')
+        const out = pathOf(query(ctx, 'out'), 'out')
+        if (out == null) throw new InvalidParametersError('missing ?out=<absolute path>')
+        const write = ndjson(ctx.res)
+        // keep the response alive while the seller's delivery is awaited
+        const beat = setInterval(() => { write({ type: 'waiting' }).catch(() => {}) }, 5000)
+        let bytes = 0
+        try {
+          const r = await svc.trade.receive(arg(ctx), escrow, out, {
+            signal: ctx.signal,
+            onProgress: (e) => { if (e.type === 'agora:fetch:block') { bytes += e.bytes; write({ type: 'progress', bytes }).catch(() => {}) } }
+          })
+          clearInterval(beat)
+          await write({ type: 'done', ...r })
+        } catch (err) {
+          clearInterval(beat)
+          await write({ type: 'error', error: { name: (err as Error).name, message: (err as Error).message } })
+        }
+        ctx.res.end()
       }
     },
     {

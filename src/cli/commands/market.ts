@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import { defineCommand, flag, list, out, outJson, str } from '../command.ts'
 import { withDaemon } from '../content-session.ts'
 import { UsageError } from '../errors.ts'
+import { buyCommand } from '../market-buy.ts'
 import { listingDetails, listingLine, parseExpiry, parseTao } from '../market-format.ts'
 import type { CommandContext, CommandDef, OptionDef } from '../command.ts'
 import type { ListingView } from '../../market/view.ts'
@@ -171,4 +172,4 @@ const market = defineCommand({
 })
 
 /** The market commands. */
-export const marketCommands: CommandDef[] = [publish, market]
+export const marketCommands: CommandDef[] = [publish, market, buyCommand]
