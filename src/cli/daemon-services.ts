@@ -28,7 +28,7 @@ export type DaemonServiceBuilder = (flags: DaemonFlags) => Promise<NodeServiceFa
 export const daemonServiceBuilders: DaemonServiceBuilder[] = [
   async (flags) => (await import('./ledger-daemon.ts')).ledgerDaemonServices(flags),
   async () => [(await import('../market/service.ts')).marketService()],
-  async (flags) => (await import('../incentives/service.ts')).incentivesDaemonServices(flags), // incentives
+  async (flags) => (await import('../incentives/service.ts')).incentivesDaemonServices(flags) // incentives
 ]
 
 /** All factories for these flags. */

@@ -49,3 +49,9 @@ export class RoundClosedError extends Error {
   static override name = 'RoundClosedError'
   override name = 'RoundClosedError'
 }
+
+/** The incentives service cannot run as asked (e.g. a role without a chain). */
+export class IncentivesSetupError extends Error {
+  static override name = 'IncentivesSetupError'
+  override name = 'IncentivesSetupError'
+}

@@ -1,4 +1,5 @@
 import { contentCommands } from './content.ts'
+import { incentivesCommands } from './incentives.ts'
 import { ledgerCommands } from './ledger.ts'
 import { marketCommands } from './market.ts'
 import { yumaCommands } from './yuma.ts'
@@ -9,5 +10,6 @@ export const commands: CommandDef[] = [
   ...contentCommands,
   ...marketCommands,
   ...ledgerCommands,
+  ...incentivesCommands,
   ...yumaCommands
 ]

@@ -1,0 +1,72 @@
+/**
+ * `agora status` (a peer's role, uid, stake, balance and rewards on its subnet),
+ * `agora validator report` (the validator's per-miner figures) and `agora devnet` (a local
+ * network of real peers). The first two read the daemon's `/api/v0/incentives/*` routes.
+ */
+import { devnetCommand } from '../devnet.ts'
+import { defineCommand, flag, out, outJson } from '../command.ts'
+import { withDaemon } from '../content-session.ts'
+import { raoToTao } from '../ledger-client.ts'
+import type { IncentivesStatus, MinerFigures } from '../../incentives/service.ts'
+import type { CommandDef } from '../command.ts'
+
+type Json<T> = { [K in keyof T]: T[K] extends bigint ? string : T[K] }
+
+const u16 = (x: number): string => (x / 65535).toFixed(4)
+
+const status = defineCommand({
+  name: 'status',
+  description: 'this peer\'s role, UID, stake, balance and last rewards on its subnet (needs the daemon with --role)',
+  run: async (ctx) => {
+    const s = await withDaemon(ctx, async api => api.json<Json<IncentivesStatus>>('GET', '/api/v0/incentives/status'))
+    if (flag(ctx, 'json')) { outJson(ctx, s); return }
+    out(ctx, `role          ${s.roles.join(', ')} on subnet ${s.netuid}`)
+    out(ctx, `hotkey        ${s.hotkey}`)
+    out(ctx, `peer id       ${s.peerId}`)
+    out(ctx, `uid           ${s.uid ?? '-'} (${s.registration})`)
+    out(ctx, `balance       ${raoToTao(s.balance)} TAO`)
+    out(ctx, `stake         ${raoToTao(s.stake)} TAO${s.permit ? ' (validator permit)' : ''}`)
+    out(ctx, `incentive     ${u16(s.incentive)}   dividends ${u16(s.dividends)}   trust ${u16(s.trust)}   consensus ${u16(s.consensus)}`)
+    out(ctx, `last epoch    ${raoToTao(s.lastEmission)} TAO`)
+    out(ctx, `earned        ${raoToTao(s.earnedSinceStart)} TAO since the daemon started (block ${s.head})`)
+    if (s.validator != null) {
+      out(ctx, `rounds        ${s.validator.rounds} run, every ${s.validator.roundBlocks} blocks, last ${s.validator.lastRound ?? '-'}`)
+      out(ctx, `weights       ${s.validator.lastWeights ?? 'none yet'}`)
+    }
+    if (s.lastError != null) out(ctx, `last error    ${s.lastError}`)
+  }
+})
+
+const validator = defineCommand({
+  name: 'validator',
+  description: 'the validator role (needs the daemon with --role validator)',
+  subCommands: [
+    defineCommand({
+      name: 'report',
+      description: 'per-miner figures: score, success rate, latency, throughput, integrity, online, result codes',
+      run: async (ctx) => {
+        const r = await withDaemon(ctx, async api => api.json<{ netuid: number, miners: MinerFigures[] }>('GET', '/api/v0/incentives/report'))
+        if (flag(ctx, 'json')) { outJson(ctx, r); return }
+        if (r.miners.length === 0) { out(ctx, `no miner probed yet on subnet ${r.netuid}`); return }
+        out(ctx, 'uid  score   rsr(wilson)  p50 ttfb  throughput     integrity  online  codes')
+        for (const m of r.miners.sort((a, b) => b.score - a.score)) {
+          const b = m.lastBreakdown
+          const codes = Object.entries(m.codeCounts).map(([c, n]) => `${c}:${n}`).join(' ')
+          out(ctx, [
+            String(m.uid).padEnd(4),
+            m.score.toFixed(4).padEnd(7),
+            (b == null ? '-' : b.rsrWilson.toFixed(3)).padEnd(12),
+            (b?.p50TtfbMs == null ? '-' : `${b.p50TtfbMs} ms`).padEnd(9),
+            (b?.medianThroughputBps == null ? '-' : `${(b.medianThroughputBps / 1e6).toFixed(1)} MB/s`).padEnd(14),
+            m.integrityReputation.toFixed(4).padEnd(10),
+            m.onlineScore.toFixed(3).padEnd(7),
+            codes
+          ].join(' '))
+        }
+      }
+    })
+  ]
+})
+
+/** The incentives commands. */
+export const incentivesCommands: CommandDef[] = [status, validator, devnetCommand]

@@ -1,0 +1,281 @@
+/**
+ * `agora devnet`: a local network of real daemon processes on 127.0.0.1. One authority runs a
+ * dev chain (genesis written here, with the well-known dev account funded) and the market; the
+ * dev account creates a subnet and funds every peer's hotkey (each peer's hotkey is also its
+ * coldkey); validators are registered and staked by their own keys before they start; miners
+ * register themselves (`--role miner`) and pin the published content; the authority publishes
+ * a few free listings. Then it prints how to reach each peer and stops them all on SIGINT/SIGTERM.
+ */
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { devGenesis } from '../ledger/genesis.ts'
+import { hotkeyAddress, hotkeySeed } from '../ledger/service.ts'
+import { devAccount } from '../ledger/setup.ts'
+import { signTx } from '../ledger/tx/codec.ts'
+import { initRepo, openRepo } from '../store/index.ts'
+import { defineCommand, flag, out, outJson, str } from './command.ts'
+import { UsageError } from './errors.ts'
+import type { TxBody } from '../ledger/tx/types.ts'
+import type { CommandContext } from './command.ts'
+import type { ChildProcess } from 'node:child_process'
+
+const BIN = fileURLToPath(new URL('./bin.ts', import.meta.url))
+const TAO = 1_000_000_000n
+
+/** Options of {@link startDevnet}. */
+export interface DevnetInit {
+  /** Miners. */
+  peers: number
+  validators: number
+  /** Directory of the peers' repos (reused when it holds a devnet). @default a new temp dir */
+  dir?: string
+  /** @default 500 */
+  blockTimeMs?: number
+  /** Tempo of the subnet, blocks. @default 20 */
+  tempo?: number
+  /** Progress lines. */
+  log?: (line: string) => void
+}
+
+/** One running peer. */
+export interface DevnetPeer {
+  name: string
+  role: 'authority' | 'miner' | 'validator'
+  repo: string
+  peerId: string
+  hotkey: string
+  api: string
+  gateway: string
+  addresses: string[]
+  pid: number
+}
+
+/** A running devnet. */
+export interface Devnet {
+  dir: string
+  netuid: number
+  genesis: string
+  peers: DevnetPeer[]
+  /** Published listings' roots. */
+  content: string[]
+  stop: () => Promise<void>
+}
+
+interface Proc { peer: DevnetPeer, proc: ChildProcess, seed: Uint8Array }
+
+/** A peer's repo, created if needed, and its hotkey (= libp2p key). */
+async function preparePeer (dir: string, name: string): Promise<{ repo: string, address: string, seed: Uint8Array }> {
+  const repo = join(dir, name)
+  await initRepo(repo)
+  const r = await openRepo(repo)
+  try {
+    return { repo, address: hotkeyAddress(r.privateKey), seed: Uint8Array.from(hotkeySeed(r.privateKey)) }
+  } finally {
+    await r.close()
+  }
+}
+
+async function spawnPeer (name: string, role: DevnetPeer['role'], repo: string, args: string[]): Promise<{ info: Omit<DevnetPeer, 'name' | 'role' | 'repo' | 'hotkey'>, proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [BIN, 'daemon', '--repo', repo, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--gateway', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let err = ''
+  proc.stderr.on('data', (c: Buffer) => { err = (err + c.toString()).slice(-4000) })
+  const info = await new Promise<Omit<DevnetPeer, 'name' | 'role' | 'repo' | 'hotkey'>>((resolve, reject) => {
+    let pending = ''
+    proc.stdout.on('data', (c: Buffer) => {
+      pending += c.toString()
+      for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
+        const line = pending.slice(0, nl)
+        pending = pending.slice(nl + 1)
+        if (line.startsWith('AGORA_READY ')) resolve(JSON.parse(line.slice(12)))
+      }
+    })
+    proc.once('exit', (code) => { reject(new Error(`${name} (${role}) exited with ${code} before it was ready: ${err}`)) })
+  })
+  proc.stdout.resume()
+  return { info, proc }
+}
+
+/** A small client of a peer's API (token from its repo). */
+function apiOf (peer: DevnetPeer): (method: 'GET' | 'POST', path: string, params?: Record<string, string>, body?: Uint8Array) => Promise<any> {
+  let token: string | undefined
+  return async (method, path, params = {}, body) => {
+    token ??= (await readFile(join(peer.repo, 'api.token'), 'utf8')).trim()
+    const res = await fetch(`${peer.api}${path}?${new URLSearchParams(params).toString()}`, { method, headers: { authorization: `Bearer ${token}` }, body })
+    const json = await res.json() as any
+    if (!res.ok) throw new Error(`${peer.name} ${path}: ${json?.error?.name ?? res.status}: ${json?.error?.message ?? ''}`)
+    return json
+  }
+}
+
+/** Signs `body` with `seed` at the signer's next nonce, submits it through `api` and waits for inclusion. */
+async function sendTx (api: ReturnType<typeof apiOf>, chainId: string, seed: Uint8Array, signer: string, body: TxBody): Promise<void> {
+  const { nextNonce } = await api('GET', '/api/v0/chain/account', { address: signer })
+  const bytes = signTx({ chainId, signer, nonce: nextNonce, body }, seed).bytes
+  await api('POST', '/api/v0/chain/submit', { wait: 'true' }, bytes)
+}
+
+function stopProc (proc: ChildProcess): Promise<void> {
+  return new Promise(resolve => {
+    if (proc.exitCode != null || proc.signalCode != null) { resolve(); return }
+    const t = setTimeout(() => { proc.kill('SIGKILL') }, 15_000)
+    proc.once('exit', () => { clearTimeout(t); resolve() })
+    proc.kill('SIGTERM')
+  })
+}
+
+/** Starts the devnet (see the module comment). On any failure, every started peer is stopped. */
+export async function startDevnet (init: DevnetInit): Promise<Devnet> {
+  if (!Number.isInteger(init.peers) || init.peers < 1 || init.peers > 32) throw new RangeError('--peers must be 1..32')
+  if (!Number.isInteger(init.validators) || init.validators < 1 || init.validators > 16) throw new RangeError('--validators must be 1..16')
+  const log = init.log ?? (() => {})
+  const dir = init.dir != null ? resolve(init.dir) : await mkdtemp(join(tmpdir(), 'agora-devnet-'))
+  await mkdir(dir, { recursive: true })
+  const names = ['authority', ...Array.from({ length: init.peers }, (_, i) => `miner-${i + 1}`), ...Array.from({ length: init.validators }, (_, i) => `validator-${i + 1}`)]
+  const keys = await Promise.all(names.map(async n => preparePeer(dir, n)))
+  const genesisFile = join(dir, 'genesis.json')
+  const dev = devAccount()
+  const g = devGenesis(keys[0].address, dev.address, init.blockTimeMs ?? 500)
+  // Policy (dev only): short epochs, no weight rate limit beyond one tempo, many registrations per block.
+  const params = { ...g.params, newSubnet: { tempo: init.tempo ?? 20, weightsSetRateLimit: 1, maxRegistrationsPerBlock: 64, targetRegistrationsPerInterval: 64, immunityPeriod: 1000, activityCutoff: 10_000 } }
+  await writeFile(genesisFile, JSON.stringify({ ...g, params }, null, 2) + '\n', { flag: 'wx' }).catch(err => { if (err.code !== 'EEXIST') throw err })
+  const procs: Proc[] = []
+  const stop = async (): Promise<void> => { await Promise.all(procs.map(async p => stopProc(p.proc))) }
+  try {
+    const roleOf = (n: string): DevnetPeer['role'] => n === 'authority' ? 'authority' : n.startsWith('miner') ? 'miner' : 'validator'
+    const launch = async (i: number, args: string[]): Promise<Proc> => {
+      const { info, proc } = await spawnPeer(names[i], roleOf(names[i]), keys[i].repo, ['--genesis', genesisFile, ...args])
+      const p = { peer: { name: names[i], role: roleOf(names[i]), repo: keys[i].repo, hotkey: keys[i].address, ...info }, proc, seed: keys[i].seed }
+      procs.push(p)
+      log(`started ${names[i]} ${info.peerId}`)
+      return p
+    }
+    const authority = await launch(0, [])
+    const api = apiOf(authority.peer)
+    const chainId = (await api('GET', '/api/v0/chain/status')).chainId as string
+    const netuid = await ensureSubnet(api, chainId, dev, log)
+    for (const k of keys.slice(1)) {
+      const { balance } = await api('GET', '/api/v0/chain/account', { address: k.address })
+      if (BigInt(balance) < 100n * TAO) await sendTx(api, chainId, dev.secretKey, dev.address, { kind: 'transfer', to: k.address, amount: 1000n * TAO })
+    }
+    log(`funded ${keys.length - 1} hotkeys with 1000 TAO each`)
+    for (let i = 1 + init.peers; i < names.length; i++) {
+      const k = keys[i]
+      const { metagraph } = await api('GET', '/api/v0/chain/subnet', { netuid: String(netuid) })
+      if (!(metagraph as Array<{ hotkey: string }>).some(r => r.hotkey === k.address)) await sendTx(api, chainId, k.seed, k.address, { kind: 'burnedRegister', netuid, hotkey: k.address })
+      const { stakes } = await api('GET', '/api/v0/chain/account', { address: k.address })
+      if ((stakes as unknown[]).length === 0) await sendTx(api, chainId, k.seed, k.address, { kind: 'addStake', hotkey: k.address, amount: 500n * TAO })
+      log(`${names[i]} registered and staked 500 TAO`)
+    }
+    const content = await publishContent(api, dir, log)
+    const boot = ['--bootstrap', authority.peer.addresses[0], '--netuid', String(netuid)]
+    const others = await Promise.all(names.slice(1).map(async (n, j) => launch(j + 1, [...boot, '--role', roleOf(n)])))
+    await Promise.all(others.filter(p => p.peer.role === 'miner').map(async p => {
+      for (const root of content) await apiOf(p.peer)('POST', '/api/v0/pin/add', { arg: root })
+    }))
+    log(`miners pinned ${content.length} listing(s)`)
+    return { dir, netuid, genesis: genesisFile, peers: [authority, ...others].map(p => p.peer), content, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
+
+/** The dev account's subnet: the one it owns, else a new one. */
+async function ensureSubnet (api: ReturnType<typeof apiOf>, chainId: string, dev: ReturnType<typeof devAccount>, log: (l: string) => void): Promise<number> {
+  const owned = async (): Promise<number | undefined> => ((await api('GET', '/api/v0/chain/subnets')).subnets as Array<{ netuid: number, owner: string | null }>)
+    .filter(s => s.owner === dev.address).map(s => s.netuid).sort((a, b) => a - b)[0]
+  let netuid = await owned()
+  if (netuid == null) {
+    await sendTx(api, chainId, dev.secretKey, dev.address, { kind: 'registerNetwork' })
+    netuid = await owned()
+    if (netuid == null) throw new Error('the subnet registration was included but no subnet is owned by the dev account')
+    log(`dev account created subnet ${netuid}`)
+  }
+  return netuid
+}
+
+/** Publishes two small free datasets from the authority (once per devnet dir). */
+async function publishContent (api: ReturnType<typeof apiOf>, dir: string, log: (l: string) => void): Promise<string[]> {
+  const content = join(dir, 'content')
+  await mkdir(content, { recursive: true })
+  const roots: string[] = []
+  for (const [name, size] of [['sample-a', 384 * 1024], ['sample-b', 160 * 1024]] as const) {
+    const file = join(content, `${name}.bin`)
+    await writeFile(file, randomBytes(size), { flag: 'wx' }).catch(err => { if (err.code !== 'EEXIST') throw err })
+    const r = await api('POST', '/api/v0/market/publish', { path: file, kind: 'dataset', name, license: 'CC0-1.0', description: 'devnet sample data' })
+    roots.push(r.listing.root as string)
+    log(`published ${name} (${size} bytes) as listing ${r.listing.id as string}`)
+  }
+  return roots
+}
+
+/** Waits for SIGINT/SIGTERM (or the io's abort signal). */
+async function untilSignal (signal?: AbortSignal): Promise<string> {
+  return new Promise(resolve => {
+    const done = (s: string) => (): void => {
+      process.off('SIGINT', onInt)
+      process.off('SIGTERM', onTerm)
+      signal?.removeEventListener('abort', onAbort)
+      resolve(s)
+    }
+    const onInt = done('SIGINT')
+    const onTerm = done('SIGTERM')
+    const onAbort = done('abort')
+    process.on('SIGINT', onInt)
+    process.on('SIGTERM', onTerm)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    if (signal?.aborted === true) onAbort()
+  })
+}
+
+function intOption (ctx: CommandContext, name: string, fallback: number): number {
+  const s = str(ctx, name)
+  if (s == null) return fallback
+  const n = Number(s)
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got ${s}`)
+  return n
+}
+
+/** `agora devnet`. */
+export const devnetCommand = defineCommand({
+  name: 'devnet',
+  description: 'start a local network of real peers on 127.0.0.1: dev chain, subnet, miners, validators, free listings (Ctrl-C stops all)',
+  options: {
+    peers: { type: 'string', description: 'miners (default 3)', valueName: '<n>' },
+    validators: { type: 'string', description: 'validators (default 1)', valueName: '<n>' },
+    dir: { type: 'string', description: 'directory of the peers\' repos (default: a new temp dir; reused when it holds a devnet)', valueName: '<dir>' },
+    'block-time': { type: 'string', description: 'ms between blocks (default 500)', valueName: '<ms>' },
+    tempo: { type: 'string', description: 'subnet tempo in blocks (default 20)', valueName: '<n>' }
+  },
+  run: async (ctx) => {
+    const net = await startDevnet({
+      peers: intOption(ctx, 'peers', 3),
+      validators: intOption(ctx, 'validators', 1),
+      dir: str(ctx, 'dir') == null ? undefined : resolve(ctx.io.cwd, str(ctx, 'dir') ?? ''),
+      blockTimeMs: intOption(ctx, 'block-time', 500),
+      tempo: intOption(ctx, 'tempo', 20),
+      log: (l) => { ctx.io.stderr.write(`${l}\n`) }
+    })
+    const view = { dir: net.dir, netuid: net.netuid, genesis: net.genesis, content: net.content, peers: net.peers }
+    if (flag(ctx, 'json')) outJson(ctx, view)
+    else {
+      out(ctx, `devnet in ${net.dir}, subnet ${net.netuid}, genesis ${net.genesis}`)
+      for (const p of net.peers) {
+        out(ctx, `${p.name.padEnd(12)} ${p.role.padEnd(9)} ${p.peerId}`)
+        out(ctx, `${''.padEnd(22)} repo ${p.repo}   API ${p.api}   gateway ${p.gateway}`)
+        out(ctx, `${''.padEnd(22)} ${p.addresses[0]}`)
+      }
+      out(ctx, `content: ${net.content.join(' ')}`)
+      out(ctx, `try: AGORA_REPO=${net.peers[net.peers.length - 1].repo} agora status   (Ctrl-C stops every peer)`)
+      out(ctx, `DEVNET_READY ${JSON.stringify(view)}`)
+    }
+    const sig = await untilSignal(ctx.io.signal)
+    ctx.io.stderr.write(`received ${sig}, stopping ${net.peers.length} peers\n`)
+    await net.stop()
+    return 0
+  }
+})

@@ -1,0 +1,187 @@
+/**
+ * The validator's seams (validator-types.ts) over the real parts of a node: the ledger
+ * service (chain view, weight transactions), the market's listing index and the DHT (the
+ * eligible set).
+ *
+ * Hotkey ↔ peer id binding: a daemon's hotkey IS its libp2p Ed25519 key, so a hotkey's peer
+ * id follows from it with no on-chain record: `peerId = identity-multihash(protobuf(Ed25519
+ * public key))` (libp2p's `peerIdFromPublicKey`), i.e. the `12D3KooW…` string of the same 32
+ * bytes whose SS58 address (prefix 42) is registered on the subnet. A miner can therefore only
+ * be probed at the peer id that holds its hotkey's secret key, and the Noise handshake of every
+ * probe proves it.
+ */
+import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { logger } from '@libp2p/logger'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
+import { fromAddress } from '../ledger/address.ts'
+import { decodeListingUnsafe } from '../market/listing.ts'
+import type { EligibleEntry } from './tasks.ts'
+import type { ChainView, EligibleSource, NeuronView, SubnetWeightParams, WeightSubmitter } from './validator-types.ts'
+import type { Ledger } from '../ledger/ledger.ts'
+import type { LedgerService, UnsignedTx } from '../ledger/service.ts'
+import type { TxBody } from '../ledger/tx/types.ts'
+import type { ListingIndex } from '../market/listing-index.ts'
+import type { AbortOptions, PeerInfo } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+
+const log = logger('agora:incentives:adapters')
+
+/** The libp2p peer id (string) of a 32-byte Ed25519 hotkey. */
+export function peerIdOfHotkey (hotkey: Uint8Array): string {
+  return peerIdFromPublicKey(publicKeyFromRaw(hotkey)).toString()
+}
+
+/** The {@link ChainView} of a ledger. */
+export function ledgerChainView (ledger: Ledger): ChainView {
+  return {
+    head: async () => ledger.status().height,
+    blockHash: async (block, options) => {
+      const b = await ledger.getBlock(block, options)
+      if (b == null) throw new RangeError(`no block ${block} (head ${ledger.status().height})`)
+      return Uint8Array.from(Buffer.from(b.hash, 'hex'))
+    },
+    subnet: async (netuid) => {
+      const s = ledger.subnet(netuid)
+      if (s == null) throw new RangeError(`subnet ${netuid} does not exist`)
+      const p = s.params
+      const out: SubnetWeightParams = {
+        tempo: p.tempo,
+        n: s.n,
+        weightsSetRateLimit: p.weightsSetRateLimit,
+        commitReveal: p.commitReveal,
+        revealPeriodEpochs: p.revealPeriodEpochs,
+        minAllowedWeights: p.minAllowedWeights,
+        maxWeightsLimit: p.maxWeightsLimit,
+        weightsVersionKey: p.weightsVersionKey
+      }
+      return out
+    },
+    metagraph: async (netuid) => ledger.metagraph(netuid).map((r): NeuronView => ({
+      uid: r.uid, hotkey: fromAddress(r.hotkey), permit: r.permit, lastUpdate: r.lastUpdate
+    }))
+  }
+}
+
+/**
+ * Signs transactions with the node's hotkey and waits for their inclusion, one at a time, so
+ * that each takes the nonce after the previous one (a follower's `nextNonce` only knows
+ * included transactions).
+ */
+export class HotkeyTxQueue {
+  readonly #chain: LedgerService
+  #tail: Promise<unknown> = Promise.resolve()
+
+  constructor (chain: LedgerService) {
+    this.#chain = chain
+  }
+
+  /** Signs `body`, submits it, and resolves with the including block. */
+  async send (body: TxBody, options?: AbortOptions): Promise<{ block: number, hash: string }> {
+    const run = async (): Promise<{ block: number, hash: string }> => {
+      options?.signal?.throwIfAborted()
+      const l = this.#chain.ledger
+      const signer = this.#chain.hotkey.address
+      const tx: UnsignedTx = { chainId: l.genesis.chainId, signer, nonce: l.nextNonce(signer), body }
+      const { hash } = await this.#chain.submit(this.#chain.hotkey.sign(tx), options)
+      const { block } = await this.#chain.waitForTx(hash, options)
+      return { block, hash }
+    }
+    const p = this.#tail.then(run, run)
+    this.#tail = p.catch(() => {})
+    return p
+  }
+}
+
+/** The {@link WeightSubmitter} over the node's hotkey. */
+export function ledgerWeightSubmitter (txs: HotkeyTxQueue): WeightSubmitter {
+  return {
+    setWeights: async (tx, options) => {
+      await txs.send({ kind: 'setWeights', netuid: tx.netuid, uids: tx.uids, values: tx.values, versionKey: tx.versionKey }, options)
+    },
+    commitWeights: async (tx, options) => {
+      const { block } = await txs.send({ kind: 'commitWeights', netuid: tx.netuid, hash: tx.hash }, options)
+      return { block }
+    },
+    revealWeights: async (tx, options) => {
+      await txs.send({ kind: 'revealWeights', netuid: tx.netuid, uids: tx.uids, values: tx.values, salt: tx.salt, versionKey: tx.versionKey }, options)
+    }
+  }
+}
+
+/** What the eligible set is built from. */
+export interface MarketEligibleComponents {
+  chain: ChainView
+  /** The market's listing index (undefined: no market service, nothing is eligible). */
+  index: () => ListingIndex | undefined
+  findProviders: (cid: CID, options?: AbortOptions) => AsyncIterable<PeerInfo>
+  /** Our own hotkey: never a miner of our own rounds. */
+  selfHotkey: Uint8Array
+}
+
+/** Bounds of the eligible set lookup. */
+export interface MarketEligibleInit {
+  /** Files looked up per round (the most recent listings' files first). @default 64 */
+  maxFiles?: number
+  /** Time limit of one provider lookup, ms. @default 5000 */
+  lookupTimeoutMs?: number
+}
+
+/**
+ * The eligible set: files of open listings × registered miners (bound by hotkey = peer key)
+ * that advertise the file in the DHT.
+ *
+ * Policy: only open (free) listings are probed. A paid listing's file CID names ciphertext whose
+ * size the listing does not carry, and asking for ranges of it would train miners to tell
+ * validators from buyers by what they ask for.
+ */
+export function marketEligibleSource (c: MarketEligibleComponents, init: MarketEligibleInit = {}): EligibleSource {
+  const providersOf = async (root: CID, options?: AbortOptions): Promise<string[]> => {
+    const signal = AbortSignal.any([AbortSignal.timeout(init.lookupTimeoutMs ?? 5000), ...(options?.signal != null ? [options.signal] : [])])
+    const ids: string[] = []
+    try {
+      for await (const p of c.findProviders(root, { signal })) ids.push(p.id.toString())
+    } catch (err) {
+      options?.signal?.throwIfAborted()
+      log('provider lookup of %c ended - %e', root, err)
+    }
+    return ids
+  }
+  return {
+    eligible: async (netuid, options) => {
+      const index = c.index()
+      if (index?.isStarted() !== true) return []
+      const miners = new Map<string, Uint8Array>()
+      const self = peerIdOfHotkey(c.selfHotkey)
+      for (const n of await c.chain.metagraph(netuid, options)) {
+        const id = peerIdOfHotkey(n.hotkey)
+        if (id !== self) miners.set(id, n.hotkey)
+      }
+      if (miners.size === 0) return []
+      const listings = []
+      for await (const bytes of index.current(options)) {
+        try {
+          const l = decodeListingUnsafe(bytes, { trusted: true })
+          if (l.record.access === 'open' && l.record.state === 'active') listings.push(l)
+        } catch (err) {
+          log('skipping an undecodable listing - %e', err)
+        }
+      }
+      listings.sort((a, b) => b.record.created - a.record.created)
+      const out: EligibleEntry[] = []
+      let files = 0
+      for (const l of listings) {
+        if (files >= (init.maxFiles ?? 64)) break
+        const wanted = l.record.files.filter(f => f.size > 0)
+        if (wanted.length === 0) continue
+        files += wanted.length
+        // Only DAG roots are announced: the listing root's providers hold its files.
+        for (const id of await providersOf(l.record.root, options)) {
+          const hotkey = miners.get(id)
+          if (hotkey == null) continue
+          for (const f of wanted) out.push({ listingCid: l.id.toString(), fileCid: f.cid.toString(), fileSize: f.size, minerPeerId: id, minerHotkey: hotkey })
+        }
+      }
+      return out
+    }
+  }
+}
