@@ -101,7 +101,7 @@ function queryRoutes ({ chain }: LedgerRouteDeps): Route[] {
       path: '/api/v0/chain/account',
       handler: async (ctx) => {
         const a = address(ctx, 'address')
-        sendJson(ctx.res, plain({ address: a, balance: l.balance(a), nonce: l.nonce(a), nextNonce: l.nextNonce(a), stakes: l.stakesOf(a) }))
+        sendJson(ctx.res, plain({ height: l.status().height, address: a, balance: l.balance(a), nonce: l.nonce(a), nextNonce: l.nextNonce(a), stakes: l.stakesOf(a) }))
       }
     },
     {
@@ -125,7 +125,7 @@ function queryRoutes ({ chain }: LedgerRouteDeps): Route[] {
         const netuid = int(ctx, 'netuid', 65_535)
         const s = l.subnet(netuid)
         if (s == null) throw new InvalidParametersError(`no subnet ${netuid}`)
-        sendJson(ctx.res, plain({ subnet: s, metagraph: l.metagraph(netuid) }))
+        sendJson(ctx.res, plain({ height: l.status().height, subnet: s, metagraph: l.metagraph(netuid) }))
       }
     },
     {
