@@ -1,0 +1,152 @@
+/**
+ * The market across real processes on 127.0.0.1 with a dev chain. M runs the chain (`--dev`,
+ * authority) and is the middle peer; seller S, buyer B and a third peer T are bootstrapped from M
+ * only. S publishes a priced model; B finds it by search, pays into escrow, gets the key from S's
+ * daemon and decrypts the content byte-identical, then downloads again on its receipt without
+ * paying; T fetches the ciphertext and cannot read it. Against a seller that stopped, B is
+ * refunded. A peer that gossips, puts and serves tampered listings has them refused everywhere.
+ */
+import { createReadStream } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createListing, decryptBytes, generateContentKey, listingKey } from '../../src/market/index.ts'
+import { sha256Hex, writeDeterministicFile } from '../utils/data.ts'
+import { spawnDaemon, stopAll, tempDir } from '../utils/daemon.ts'
+import { rawCid } from '../market/helpers.ts'
+import { startRoguePeer, tamper } from '../market/rogue-peer.ts'
+import type { TestDaemon } from '../utils/daemon.ts'
+import type { RoguePeer } from '../market/rogue-peer.ts'
+
+const PASSWORD = { AGORA_WALLET_PASSWORD: 'e2e-password' }
+const wait = { timeout: 30_000, interval: 200 }
+let m: TestDaemon, s: TestDaemon, b: TestDaemon, t: TestDaemon
+let rogue: RoguePeer | undefined
+let dir: string
+
+afterAll(async () => {
+  await rogue?.stop()
+  await stopAll()
+})
+
+async function json<T> (d: TestDaemon, args: string[]): Promise<T> {
+  const r = await d.cli([...args, '--json'], { env: PASSWORD })
+  if (r.code !== 0) throw new Error(`agora ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
+  return JSON.parse(r.stdout) as T
+}
+
+async function searchIds (d: TestDaemon, text: string): Promise<string[]> {
+  const r = await d.cli(['market', 'search', text, '--json'])
+  return (JSON.parse(r.stdout) as { hits: Array<{ listing: { id: string } }> }).hits.map(h => h.listing.id)
+}
+
+async function freeRao (d: TestDaemon, address: string): Promise<bigint> {
+  return BigInt((await json<{ free: { rao: string } }>(d, ['wallet', 'balance', '--address', address])).free.rao)
+}
+
+beforeAll(async () => {
+  dir = await tempDir()
+  m = await spawnDaemon({ args: ['--dev'], env: { AGORA_DEV_BLOCK_MS: '500' } })
+  const genesis = join(m.repo, 'genesis.json')
+  const join1 = ['--genesis', genesis, '--bootstrap', m.info.addresses[0]]
+  ;[s, b, t] = await Promise.all([spawnDaemon({ args: join1 }), spawnDaemon({ args: join1 }), spawnDaemon({ args: join1 })])
+  // the buyer's coldkey: the dev account, funded in the dev genesis
+  expect((await b.cli(['wallet', 'create', '--dev'], { env: PASSWORD })).code).toBe(0)
+}, 120_000)
+
+describe('e2e: market', { timeout: 180_000 }, () => {
+  it('default: a buyer two hops away finds a priced model by search, buys it and decrypts it byte-identical; the receipt downloads it again for free; a peer that did not pay holds only ciphertext', async () => {
+    const file = join(dir, 'model.bin')
+    await writeDeterministicFile(file, 'market-e2e', 1_200_000)
+    const pub = await json<{ listing: { id: string, access: string, price: string, root: string, publisher: string } }>(s, ['publish', file, '--kind', 'model', '--name', 'tinyllm', '--license', 'apache-2.0', '--price', '2', '--tag', 'llm', '--description', 'a small test model'])
+    // 2 TAO at 10^9 rao per TAO
+    expect(pub.listing.price).toBe('2000000000')
+    expect(pub.listing.access).toBe('paid')
+    const id = pub.listing.id
+
+    await vi.waitFor(async () => { expect(await searchIds(b, 'tinyllm')).toEqual([id]) }, wait)
+    const seller = (await json<{ hotkey: string }>(s, ['chain', 'status'])).hotkey
+    const buyer = (await json<Array<{ name: string, address: string }>>(b, ['wallet', 'list']))[0].address
+    const [sellerBefore, buyerBefore] = [await freeRao(m, seller), await freeRao(m, buyer)]
+
+    const out = join(dir, 'bought.bin')
+    const bought = await json<{ source: string, escrow: string }>(b, ['buy', id, '-o', out, '--name', 'dev'])
+    expect(bought.source).toBe('delivery')
+    expect(await sha256Hex(createReadStream(out))).toBe(await sha256Hex(createReadStream(file)))
+    await vi.waitFor(async () => {
+      expect(await freeRao(m, seller)).toBe(sellerBefore + 2_000_000_000n)
+      expect(await freeRao(m, buyer)).toBe(buyerBefore - 2_000_000_000n)
+    }, wait)
+
+    // again: the receipt, no second payment
+    const again = join(dir, 'again.bin')
+    const second = await json<{ source: string, escrow: string }>(b, ['buy', id, '-o', again, '--name', 'dev'])
+    expect(second).toMatchObject({ source: 'receipt', escrow: bought.escrow })
+    expect(await sha256Hex(createReadStream(again))).toBe(await sha256Hex(createReadStream(file)))
+    expect(await freeRao(m, buyer)).toBe(buyerBefore - 2_000_000_000n)
+
+    // T did not pay: it fetches what is published, which is ciphertext only
+    const cipher = join(dir, 'cipher.bin')
+    expect((await t.cli(['get', pub.listing.root, '-o', cipher])).code).toBe(0)
+    const bytes = new Uint8Array(await readFile(cipher))
+    expect(Buffer.from(bytes.subarray(0, 8)).toString()).toBe('AGORAENC')
+    // 40-byte header + the plaintext + a 16-byte tag per 64 KiB chunk (ceil(1_200_000 / 65_536) = 19)
+    expect(bytes.length).toBe(40 + 1_200_000 + 19 * 16)
+    const plain = await readFile(file)
+    expect(Buffer.from(bytes).indexOf(plain.subarray(500_000, 500_064))).toBe(-1)
+    await expect(decryptBytes(generateContentKey(), bytes)).rejects.toMatchObject({ name: 'DecryptionError' })
+  })
+
+  it('behavior: against a seller that never delivers (its daemon stopped after publishing, the ciphertext served by another peer), the buyer is refunded', async () => {
+    const file = join(dir, 'data.bin')
+    await writeDeterministicFile(file, 'market-e2e-refund', 200_000)
+    const { listing } = await json<{ listing: { id: string, root: string } }>(s, ['publish', file, '--kind', 'dataset', '--name', 'vanishing', '--license', 'CC-BY-4.0', '--price', '1'])
+    await vi.waitFor(async () => { expect(await searchIds(t, 'vanishing')).toEqual([listing.id]) }, wait)
+    expect((await t.cli(['pin', 'add', listing.root])).code).toBe(0)
+    await s.stop()
+    await vi.waitFor(async () => { expect(await searchIds(b, 'vanishing')).toEqual([listing.id]) }, wait)
+    const buyer = (await json<Array<{ address: string }>>(b, ['wallet', 'list']))[0].address
+    const before = await freeRao(m, buyer)
+    const r = await b.cli(['buy', listing.id, '-o', join(dir, 'never.bin'), '--name', 'dev', '--window', '4', '--json'], { env: PASSWORD })
+    expect(r.code).toBe(2)
+    expect(JSON.parse(r.stdout)).toMatchObject({ refunded: true })
+    await vi.waitFor(async () => { expect(await freeRao(m, buyer)).toBe(before) }, wait)
+  })
+
+  it('behavior: tampered listings gossiped, put on the DHT or served by the catalogue are refused by every peer, while honest ones from the same peer spread', async () => {
+    const root = rawCid('rogue content')
+    const make = (name: string): Uint8Array => createListing({ kind: 'model', name, license: 'MIT', root }, secret).bytes
+    const roguePeer = await startRoguePeer()
+    rogue = roguePeer
+    const secret = roguePeer.secret
+    const rename = (name: string) => (p: Record<string, unknown>): void => { p.name = name }
+    // the catalogue it serves is set before it meets anyone
+    roguePeer.serve([tamper(make('decoycat'), rename('tamperedcat')), make('honestcat')])
+    await roguePeer.network.connect(m.info.addresses[0])
+    const peers = [m, b, t]
+
+    // catalogue: M pulls it on connect
+    await vi.waitFor(async () => { expect(await searchIds(m, 'honestcat')).toHaveLength(1) }, wait)
+    expect(await searchIds(m, 'tamperedcat')).toEqual([])
+    expect((await json<{ catalogue: { refused: number } }>(m, ['market', 'status'])).catalogue.refused).toBeGreaterThanOrEqual(1)
+
+    // gossip: the tampered message goes first on the same stream as the honest one
+    await vi.waitFor(() => { expect(roguePeer.network.libp2p.services.pubsub.getSubscribers('agora/market/listings/1').map(String)).toContain(m.info.peerId) }, wait)
+    expect(await roguePeer.gossip(tamper(make('decoygossip'), rename('tamperedgossip')))).toBeGreaterThanOrEqual(1)
+    expect(await roguePeer.gossip(make('honestgossip'))).toBeGreaterThanOrEqual(1)
+    for (const d of peers) await vi.waitFor(async () => { expect(await searchIds(d, 'honestgossip')).toHaveLength(1) }, wait)
+    for (const d of peers) expect(await searchIds(d, 'tamperedgossip')).toEqual([])
+
+    // DHT: no peer stores the tampered record; the honest one is stored
+    const tampered = tamper(make('decoydht'), rename('tampereddht'))
+    const honest = createListing({ kind: 'model', name: 'honestdht', license: 'MIT', root }, secret)
+    expect(await roguePeer.put(listingKey({ publisher: honest.record.publisher, kind: 'model', name: 'tampereddht' }), tampered)).toBe(0)
+    expect(await roguePeer.put(listingKey(honest.record), honest.bytes)).toBeGreaterThanOrEqual(1)
+    for (const d of peers) expect(await searchIds(d, 'tampereddht')).toEqual([])
+    // a record put to a peer also enters its index (the validator feeds it)
+    await vi.waitFor(async () => {
+      const found = await Promise.all(peers.map(async d => searchIds(d, 'honestdht')))
+      expect(found.some(ids => ids.length === 1)).toBe(true)
+    }, wait)
+  })
+})
