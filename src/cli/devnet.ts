@@ -62,10 +62,14 @@ export interface Devnet {
   peers: DevnetPeer[]
   /** Published listings' roots. */
   content: string[]
+  /** Stops one peer (its repo is kept). */
+  stopPeer: (name: string) => Promise<void>
+  /** Starts a stopped peer again with the same repo and flags; resolves once it is ready. */
+  startPeer: (name: string) => Promise<DevnetPeer>
   stop: () => Promise<void>
 }
 
-interface Proc { peer: DevnetPeer, proc: ChildProcess, seed: Uint8Array }
+interface Proc { peer: DevnetPeer, proc: ChildProcess, args: string[] }
 
 /** A peer's repo, created if needed, and its hotkey (= libp2p key). */
 async function preparePeer (dir: string, name: string): Promise<{ repo: string, address: string, seed: Uint8Array }> {
@@ -111,6 +115,19 @@ function apiOf (peer: DevnetPeer): (method: 'GET' | 'POST', path: string, params
   }
 }
 
+/**
+ * Makes a miner hold `root`: fetched from the publisher named directly (no wait for the DHT to
+ * carry the new provider record), then pinned, which announces the miner as a provider.
+ */
+async function fetchAndPin (peer: DevnetPeer, root: string, from: string): Promise<void> {
+  const token = (await readFile(join(peer.repo, 'api.token'), 'utf8')).trim()
+  const res = await fetch(`${peer.api}/api/v0/fetch?${new URLSearchParams({ arg: root, provider: from }).toString()}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+  const lines = (await res.text()).trim().split('\n')
+  const end = JSON.parse(lines[lines.length - 1]) as { type?: string, error?: { name: string, message: string } }
+  if (!res.ok || end.type === 'error') throw new Error(`${peer.name} could not fetch ${root}: ${JSON.stringify(end.error ?? end)}`)
+  await apiOf(peer)('POST', '/api/v0/pin/add', { arg: root })
+}
+
 /** Signs `body` with `seed` at the signer's next nonce, submits it through `api` and waits for inclusion. */
 async function sendTx (api: ReturnType<typeof apiOf>, chainId: string, seed: Uint8Array, signer: string, body: TxBody): Promise<void> {
   const { nextNonce } = await api('GET', '/api/v0/chain/account', { address: signer })
@@ -148,8 +165,10 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
     const roleOf = (n: string): DevnetPeer['role'] => n === 'authority' ? 'authority' : n.startsWith('miner') ? 'miner' : 'validator'
     const launch = async (i: number, args: string[]): Promise<Proc> => {
       const { info, proc } = await spawnPeer(names[i], roleOf(names[i]), keys[i].repo, ['--genesis', genesisFile, ...args])
-      const p = { peer: { name: names[i], role: roleOf(names[i]), repo: keys[i].repo, hotkey: keys[i].address, ...info }, proc, seed: keys[i].seed }
-      procs.push(p)
+      const p = { peer: { name: names[i], role: roleOf(names[i]), repo: keys[i].repo, hotkey: keys[i].address, ...info }, proc, args }
+      const at = procs.findIndex(x => x.peer.name === names[i])
+      if (at === -1) procs.push(p)
+      else procs[at] = p
       log(`started ${names[i]} ${info.peerId}`)
       return p
     }
@@ -170,14 +189,25 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
       if ((stakes as unknown[]).length === 0) await sendTx(api, chainId, k.seed, k.address, { kind: 'addStake', hotkey: k.address, amount: 500n * TAO })
       log(`${names[i]} registered and staked 500 TAO`)
     }
-    const content = await publishContent(api, dir, log)
     const boot = ['--bootstrap', authority.peer.addresses[0], '--netuid', String(netuid)]
     const others = await Promise.all(names.slice(1).map(async (n, j) => launch(j + 1, [...boot, '--role', roleOf(n)])))
+    const content = await publishContent(api, dir, log)
     await Promise.all(others.filter(p => p.peer.role === 'miner').map(async p => {
-      for (const root of content) await apiOf(p.peer)('POST', '/api/v0/pin/add', { arg: root })
+      for (const root of content) await fetchAndPin(p.peer, root, authority.peer.addresses[0])
     }))
     log(`miners pinned ${content.length} listing(s)`)
-    return { dir, netuid, genesis: genesisFile, peers: [authority, ...others].map(p => p.peer), content, stop }
+    const find = (name: string): Proc => {
+      const p = procs.find(x => x.peer.name === name)
+      if (p == null) throw new RangeError(`no peer named ${name}`)
+      return p
+    }
+    const stopPeer = async (name: string): Promise<void> => { await stopProc(find(name).proc) }
+    const startPeer = async (name: string): Promise<DevnetPeer> => {
+      const p = find(name)
+      if (p.proc.exitCode == null && p.proc.signalCode == null) return p.peer
+      return (await launch(names.indexOf(name), p.args)).peer
+    }
+    return { dir, netuid, genesis: genesisFile, peers: [authority, ...others].map(p => p.peer), content, stopPeer, startPeer, stop }
   } catch (err) {
     await stop()
     throw err
