@@ -14,8 +14,8 @@
  *    opened (size check, decode, ed25519 verify) per second, and recorded + closed through the
  *    Scoreboard over an in-memory datastore per second.
  *
- * The network figure (probes per second a validator sustains) needs the probe over libp2p and
- * is not measured here yet.
+ * The network figure (probes per second a validator sustains against miner daemons over libp2p)
+ * is in bench/probe.bench.ts.
  *
  * Reproduce: npm run bench -- incentives   (or: node bench/incentives.bench.ts)
  */
