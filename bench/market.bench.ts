@@ -12,8 +12,8 @@
  * gossip and DHT validators take after verifying). The verified `add` path, with @noble/ed25519
  * verification, is measured separately on a sample.
  *
- * Not measured here: "publish to searchable on every peer of a 20-peer network" needs the
- * network layer (gossip, catalogue protocol), which is not built yet.
+ * "Publish to searchable on every peer of a 20-peer network" is measured by
+ * `bench/market-network.bench.ts`.
  */
 import { createPrivateKey, sign as nodeSign } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'

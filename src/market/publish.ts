@@ -26,8 +26,6 @@ export interface ImportedContent {
   files: ListingFile[]
   /** Plaintext bytes of all files. */
   size: number
-  /** Peers that took the provider record of the root. */
-  providedTo: number
 }
 
 /**
@@ -69,7 +67,8 @@ export async function listFiles (path: string): Promise<Array<{ rel: string, abs
 }
 
 /**
- * Imports `path` into the node (pinned, provided). Without `contentKey` the plaintext is
+ * Imports `path` into the node's store (pinned; the caller provides the root, after announcing
+ * the listing so that announcing does not wait for the DHT). Without `contentKey` the plaintext is
  * imported; with it, each file is encrypted into a staging directory inside the repo first and
  * only the ciphertext is imported (Policy: plaintext of paid goods never enters the blockstore,
  * which serves any peer). Each `files` entry carries the plaintext size and sha256 and the CID of
@@ -94,13 +93,13 @@ export async function importContent (node: AgoraNode, path: string, contentKey: 
     } else {
       for (const f of files) digests.push(await digestFile(f.abs, options))
     }
-    const added = await node.add(source, { signal: options.signal })
+    const added = await node.store.add(source, { signal: options.signal })
     const listed: ListingFile[] = []
     for (const [i, f] of files.entries()) {
       const cid = isDir ? (await node.store.stat(added.cid, f.rel, options)).cid : added.cid
       listed.push({ path: f.rel, size: digests[i].size, cid, sha256: digests[i].sha256 })
     }
-    return { root: added.cid, files: listed, size: digests.reduce((a, d) => a + d.size, 0), providedTo: added.providedTo }
+    return { root: added.cid, files: listed, size: digests.reduce((a, d) => a + d.size, 0) }
   } finally {
     if (staging != null) await rm(staging, { recursive: true, force: true })
   }

@@ -71,7 +71,7 @@ export class Publisher {
     const content = await this.#content(p.path, fields.price ?? 0n, options)
     const card = p.card == null ? null : (await svc.node.add(p.card, { signal: options.signal })).cid
     const listing = createListing({ kind: p.kind, name: p.name, ...fields, ...content.fields, card, seq: head == null ? 0 : head.record.seq + 1 }, this.#secret)
-    return this.#commit(listing, content.providedTo, options)
+    return this.#commit(listing, true, options)
   }
 
   /** A new version of one of our listings (`seq + 1`, `parent` = `id`). */
@@ -80,22 +80,20 @@ export class Publisher {
     const fields = this.#fields({ ...p, license: p.license ?? prev.record.license })
     const price = fields.price ?? prev.record.price
     const changes: Partial<CreateListingParameters> = { ...dropUndefined(fields) }
-    let providedTo = 0
     if (p.path != null) {
       await checkListingParameters({ ...prev.record, ...changes, price }, this.#secret)
       const content = await this.#content(p.path, price, options)
       Object.assign(changes, content.fields)
-      providedTo = content.providedTo
     } else if ((price > 0n) !== (prev.record.access === 'paid')) {
       throw new PublishError('changing between free and paid needs the content again (--path): paid goods are published encrypted')
     }
     if (p.card != null) changes.card = (await this.#svc.node.add(p.card, { signal: options.signal })).cid
-    return this.#commit(updateListing(prev, changes, this.#secret), providedTo, options)
+    return this.#commit(updateListing(prev, changes, this.#secret), p.path != null, options)
   }
 
   /** Withdraws one of our listings: a revocation that replaces every older version. */
   async revoke (id: string, options: AbortOptions = {}): Promise<PublishResult> {
-    return this.#commit(revokeListing(await this.#own(id, options), this.#secret), 0, options)
+    return this.#commit(revokeListing(await this.#own(id, options), this.#secret), false, options)
   }
 
   async #own (id: string, options: AbortOptions): Promise<Listing> {
@@ -119,21 +117,30 @@ export class Publisher {
   }
 
   /** Imports the content; for a paid listing with a fresh key, stored (0600) before anything is announced. */
-  async #content (path: string, price: bigint, options: AbortOptions): Promise<{ fields: ContentFields, providedTo: number }> {
+  async #content (path: string, price: bigint, options: AbortOptions): Promise<{ fields: ContentFields }> {
     if (price <= 0n) {
       const c = await importContent(this.#svc.node, path, undefined, options)
-      return { fields: { root: c.root, files: c.files, access: 'open', keyCommitment: null, encryption: null }, providedTo: c.providedTo }
+      return { fields: { root: c.root, files: c.files, access: 'open', keyCommitment: null, encryption: null } }
     }
     const key = generateContentKey()
     const keyCommitment = await this.#svc.keys.put(key)
     const c = await importContent(this.#svc.node, path, key, options)
-    return { fields: { root: c.root, files: c.files, access: 'paid', keyCommitment, encryption: PAID_ENCRYPTION }, providedTo: c.providedTo }
+    return { fields: { root: c.root, files: c.files, access: 'paid', keyCommitment, encryption: PAID_ENCRYPTION } }
   }
 
-  async #commit (listing: Listing, providedTo: number, options: AbortOptions): Promise<PublishResult> {
+  /** Indexes and announces the listing, then provides its content (when it is new). */
+  async #commit (listing: Listing, provide: boolean, options: AbortOptions): Promise<PublishResult> {
     await this.#svc.index.add(listing.bytes, options)
-    const announced = await this.#svc.announce(listing, options)
+    const [announced, providedTo] = await Promise.all([this.#svc.announce(listing, options), provide ? this.#provide(listing, options) : 0])
     return { listing, providedTo, ...announced }
+  }
+
+  /** Peers that took the provider record of the root; with none, the node retries when one connects. */
+  async #provide (listing: Listing, options: AbortOptions): Promise<number> {
+    const node = this.#svc.node
+    const peers = (await node.network.provide(listing.record.root, options).catch(() => ({ peers: 0 }))).peers
+    if (peers === 0) await node.pin(listing.record.root, options)
+    return peers
   }
 }
 
