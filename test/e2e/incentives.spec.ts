@@ -12,7 +12,7 @@ import { parseGenesis } from '../../src/ledger/genesis.ts'
 import { Ledger } from '../../src/ledger/ledger.ts'
 import { yumaEpoch } from '../../src/ledger/yuma-adapter.ts'
 import { openRepo } from '../../src/store/index.ts'
-import { stopAll, tempDir } from '../utils/daemon.ts'
+import { runCli, stopAll, tempDir } from '../utils/daemon.ts'
 import type { Devnet } from '../../src/cli/devnet.ts'
 
 let net: Devnet | undefined
@@ -93,6 +93,16 @@ describe('e2e: incentives', () => {
     expect(incentive('miner-4')).toBe(0)
     expect(Math.min(...honest)).toBeGreaterThan(incentive('miner-5'))
     for (const v of validators) expect(last!.metagraph.find(r => r.hotkey === v)!.incentive).toBeLessThan(Math.min(...honest))
+
+    // What the peers report about themselves: a miner its uid, a validator its per-miner figures.
+    const m1 = JSON.parse((await runCli(['status', '--json'], { repo: peer('miner-1').repo })).stdout) as { uid: number, registration: string, roles: string[] }
+    expect(m1).toMatchObject({ uid: last!.metagraph.find(r => r.hotkey === hotkeys['miner-1'])!.uid, registration: 'registered', roles: ['miner'] })
+    const report = JSON.parse((await runCli(['validator', 'report', '--json'], { repo: peer('validator-1').repo })).stdout) as { miners: Array<{ uid: number, integrityReputation: number, codeCounts: Record<string, number> }> }
+    const uidOf = (name: string): number => last!.metagraph.find(r => r.hotkey === hotkeys[name])!.uid
+    const corrupt = report.miners.find(m => m.uid === uidOf('miner-4'))!
+    expect(corrupt.codeCounts.CONTENT_VERIFICATION_FAILED).toBeGreaterThan(0)
+    expect(corrupt.integrityReputation).toBeLessThan(0.96)
+    expect(report.miners.find(m => m.uid === uidOf('miner-1'))!.codeCounts.OK).toBeGreaterThan(0)
 
     // Every rao: stop the network, open the authority's chain at rest and account for it.
     await net.stop()
