@@ -1,7 +1,8 @@
 /**
  * The validator core: task selection, probe outcomes, signed probe reports, scoring, weight
  * rows, commit-reveal and the scoreboard. Everything here except the scoreboard is pure; the
- * network probing, the validator loop and the miner side build on it.
+ * network prober (prober.ts), the adapters to the ledger and market (adapters.ts) and the
+ * daemon service with the miner and validator roles (service.ts) build on it.
  *
  * @example
  * ```ts
@@ -19,7 +20,7 @@ export {
   ROUND_RECORD_DOMAIN, TASK_RANGE_DOMAIN
 } from './constants.ts'
 export {
-  InvalidPolicyError, InvalidProbeReportError, InvalidReportSignatureError, InvalidTaskInputError,
+  IncentivesSetupError, InvalidPolicyError, InvalidProbeReportError, InvalidReportSignatureError, InvalidTaskInputError,
   ProbeReportTooLargeError, RoundClosedError, ScoreboardVersionError, WeightLimitError
 } from './errors.ts'
 export { createReportBatch, encodeProbeResult, openProbeReport, openReportBatch, reportSigningBytes, signProbeReport } from './probe-report.ts'
@@ -41,3 +42,11 @@ export type { UidScore, WeightRow, WeightRowInput } from './weights.ts'
 export { Validator, validator } from './validator.ts'
 export type { RoundOutcome, ValidatorComponents, ValidatorInit } from './validator.ts'
 export type { ChainView, EligibleSource, NeuronView, Prober, SubnetWeightParams, WeightSubmitter } from './validator-types.ts'
+export { NetworkProber, networkProber } from './prober.ts'
+export type { NetworkProberComponents, NetworkProberInit } from './prober.ts'
+export { rangeStep } from './range-walk.ts'
+export type { RangeBlock, RangeStep } from './range-walk.ts'
+export { HotkeyTxQueue, ledgerChainView, ledgerWeightSubmitter, marketEligibleSource, peerIdOfHotkey } from './adapters.ts'
+export type { MarketEligibleComponents, MarketEligibleInit } from './adapters.ts'
+export { INCENTIVES_SERVICE, IncentivesService, incentivesDaemonServices, incentivesService } from './service.ts'
+export type { IncentivesServiceInit, IncentivesStatus, MinerFigures, Role } from './service.ts'
