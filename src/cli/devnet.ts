@@ -37,6 +37,8 @@ export interface DevnetInit {
   blockTimeMs?: number
   /** Tempo of the subnet, blocks. @default 20 */
   tempo?: number
+  /** Subnet weights by commit-reveal. @default false */
+  commitReveal?: boolean
   /** Progress lines. */
   log?: (line: string) => void
 }
@@ -157,7 +159,7 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
   const dev = devAccount()
   const g = devGenesis(keys[0].address, dev.address, init.blockTimeMs ?? 500)
   // Policy (dev only): short epochs, no weight rate limit beyond one tempo, many registrations per block.
-  const params = { ...g.params, newSubnet: { tempo: init.tempo ?? 20, weightsSetRateLimit: 1, maxRegistrationsPerBlock: 64, targetRegistrationsPerInterval: 64, immunityPeriod: 1000, activityCutoff: 10_000 } }
+  const params = { ...g.params, newSubnet: { tempo: init.tempo ?? 20, weightsSetRateLimit: 1, maxRegistrationsPerBlock: 64, targetRegistrationsPerInterval: 64, immunityPeriod: 1000, activityCutoff: 10_000, commitReveal: init.commitReveal === true } }
   await writeFile(genesisFile, JSON.stringify({ ...g, params }, null, 2) + '\n', { flag: 'wx' }).catch(err => { if (err.code !== 'EEXIST') throw err })
   const procs: Proc[] = []
   const stop = async (): Promise<void> => { await Promise.all(procs.map(async p => stopProc(p.proc))) }
@@ -279,7 +281,8 @@ export const devnetCommand = defineCommand({
     validators: { type: 'string', description: 'validators (default 1)', valueName: '<n>' },
     dir: { type: 'string', description: 'directory of the peers\' repos (default: a new temp dir; reused when it holds a devnet)', valueName: '<dir>' },
     'block-time': { type: 'string', description: 'ms between blocks (default 500)', valueName: '<ms>' },
-    tempo: { type: 'string', description: 'subnet tempo in blocks (default 20)', valueName: '<n>' }
+    tempo: { type: 'string', description: 'subnet tempo in blocks (default 20)', valueName: '<n>' },
+    'commit-reveal': { type: 'boolean', description: 'validators commit their weights and reveal them an epoch later' }
   },
   run: async (ctx) => {
     const net = await startDevnet({
@@ -288,6 +291,7 @@ export const devnetCommand = defineCommand({
       dir: str(ctx, 'dir') == null ? undefined : resolve(ctx.io.cwd, str(ctx, 'dir') ?? ''),
       blockTimeMs: intOption(ctx, 'block-time', 500),
       tempo: intOption(ctx, 'tempo', 20),
+      commitReveal: flag(ctx, 'commit-reveal'),
       log: (l) => { ctx.io.stderr.write(`${l}\n`) }
     })
     const view = { dir: net.dir, netuid: net.netuid, genesis: net.genesis, content: net.content, peers: net.peers }
