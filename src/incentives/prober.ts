@@ -29,6 +29,7 @@ import type { RangeBlock } from './range-walk.ts'
 import type { ProbeTask } from './tasks.ts'
 import type { Prober } from './validator-types.ts'
 import type { AbortOptions, Libp2p, PeerId, PeerInfo, Stream } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 const log = logger('agora:incentives:probe')
 
@@ -52,6 +53,8 @@ export interface NetworkProberInit {
   dialTimeoutMs?: number
   /** CIDs per WANT message. @default 8 */
   window?: number
+  /** How long a file's provider set found by one probe serves the next ones, ms (0: never). @default 30_000 */
+  providerCacheMs?: number
 }
 
 type Draft = Omit<ProbeResult, 'resultCode'>
@@ -67,6 +70,7 @@ class ProbeEnd extends Error {
 export class NetworkProber implements Prober {
   readonly #c: NetworkProberComponents
   readonly #init: NetworkProberInit
+  readonly #sets = new Map<string, { at: number, set: Promise<Map<string, Multiaddr[]>> }>()
 
   constructor (components: NetworkProberComponents, init: NetworkProberInit = {}) {
     this.#c = components
@@ -121,32 +125,67 @@ export class NetworkProber implements Prober {
    *
    * Policy: a lookup that fails or finds nobody at all says more about our DHT than about the
    * miner, so it records `null` and the probe goes on; only a provider set that has others but
-   * not this miner counts as NOT_ADVERTISED.
+   * not this miner counts as NOT_ADVERTISED. A provider set found by a recent lookup of the same
+   * file (a round probes each file at several miners) answers for a miner it contains; a miner
+   * missing from it gets a fresh lookup of its own before it is counted as not advertised.
    */
   async #lookup (p: Draft, cid: CID, peer: PeerId, options?: AbortOptions): Promise<ProbeResultCode | undefined> {
     const t0 = performance.now()
+    const cached = await this.#cachedSet(cid, options)
+    const hit = cached?.get(peer.toString())
+    const found = hit != null ? { addrs: hit, others: cached!.size - 1 } : await this.#lookupOne(cid, peer, options)
+    p.dhtLookupMs = Math.round(performance.now() - t0)
+    if (found.addrs != null) {
+      p.minerInProviderSet = true
+      if (found.addrs.length > 0) await this.#c.libp2p.peerStore.merge(peer, { multiaddrs: found.addrs })
+      return undefined
+    }
+    if (found.others > 0) {
+      p.minerInProviderSet = false
+      return ResultCode.NOT_ADVERTISED
+    }
+    return undefined
+  }
+
+  /** The whole provider set of `cid` from a lookup at most `providerCacheMs` old (shared by concurrent probes). */
+  async #cachedSet (cid: CID, options?: AbortOptions): Promise<Map<string, Multiaddr[]> | undefined> {
+    const ttl = this.#init.providerCacheMs ?? 30_000
+    if (ttl <= 0) return undefined
+    const now = Date.now()
+    const key = cid.toString()
+    let entry = this.#sets.get(key)
+    if (entry == null || now - entry.at > ttl) {
+      for (const [k, e] of this.#sets) if (now - e.at > ttl) this.#sets.delete(k)
+      const set = (async () => {
+        const out = new Map<string, Multiaddr[]>()
+        try {
+          for await (const info of this.#c.findProviders(cid, { signal: AbortSignal.timeout(this.#init.lookupTimeoutMs ?? 5000) })) out.set(info.id.toString(), info.multiaddrs)
+        } catch (err) {
+          log('provider set lookup of %c ended - %e', cid, err)
+        }
+        return out
+      })()
+      entry = { at: now, set }
+      this.#sets.set(key, entry)
+    }
+    options?.signal?.throwIfAborted()
+    return entry.set
+  }
+
+  /** Looks for one miner in the provider set of `cid`, stopping as soon as it is found. */
+  async #lookupOne (cid: CID, peer: PeerId, options?: AbortOptions): Promise<{ addrs?: Multiaddr[], others: number }> {
     const signal = AbortSignal.any([AbortSignal.timeout(this.#init.lookupTimeoutMs ?? 5000), ...(options?.signal != null ? [options.signal] : [])])
     let others = 0
     try {
       for await (const info of this.#c.findProviders(cid, { signal })) {
-        if (info.id.equals(peer)) {
-          p.minerInProviderSet = true
-          if (info.multiaddrs.length > 0) await this.#c.libp2p.peerStore.merge(peer, { multiaddrs: info.multiaddrs })
-          break
-        }
+        if (info.id.equals(peer)) return { addrs: info.multiaddrs, others }
         others++
       }
     } catch (err) {
       options?.signal?.throwIfAborted()
       log('provider lookup of %c ended - %e', cid, err)
     }
-    p.dhtLookupMs = Math.round(performance.now() - t0)
-    if (p.minerInProviderSet === true) return undefined
-    if (others > 0) {
-      p.minerInProviderSet = false
-      return ResultCode.NOT_ADVERTISED
-    }
-    return undefined
+    return { others }
   }
 
   async #transfer (p: Draft, root: CID, peer: PeerId, options?: AbortOptions): Promise<ProbeResult> {
