@@ -86,7 +86,7 @@ describe('incentives: prober against misbehaving miners', () => {
   })
 
   it('behavior: an answer for a block that was not asked for is refused', async () => {
-    const { validator, task } = await setup(async (stream, wanted, block) => {
+    const { validator, task } = await setup(async (stream, _wanted, block) => {
       const other = await importFile(peers[1].stores.blockstore, new Uint8Array(1000).fill(1))
       stream.send(encodeBlock(other, await block(other)))
       await pause(1000)
