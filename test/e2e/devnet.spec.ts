@@ -1,0 +1,55 @@
+/**
+ * `agora devnet` as a user runs it: a process that starts the peers, prints how to reach them
+ * and stops them all on SIGINT.
+ */
+import { join } from 'node:path'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { runCli, spawnDaemon, stopAll, tempDir } from '../utils/daemon.ts'
+
+afterAll(stopAll)
+
+interface DevnetView {
+  dir: string
+  netuid: number
+  content: string[]
+  peers: Array<{ name: string, role: string, repo: string, peerId: string, api: string, pid: number }>
+}
+
+function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('e2e: devnet', () => {
+  it('default: starts an authority, a miner and a validator that register and earn, and stops them all on SIGINT', async () => {
+    const dir = join(await tempDir(), 'net')
+    const devnet = await spawnDaemon<DevnetView>({
+      command: ['devnet'],
+      replaceArgs: true,
+      args: ['--peers', '1', '--validators', '1', '--tempo', '5', '--block-time', '400', '--dir', dir],
+      ready: (line) => line.startsWith('DEVNET_READY ') ? JSON.parse(line.slice('DEVNET_READY '.length)) as DevnetView : undefined,
+      readyTimeout: 120_000
+    })
+    const net = devnet.info
+    expect(net.peers.map(p => `${p.name}:${p.role}`)).toEqual(['authority:authority', 'miner-1:miner', 'validator-1:validator'])
+    expect(net.content).toHaveLength(2)
+    expect(devnet.stdout()).toContain(`repo ${join(dir, 'miner-1')}`)
+    const miner = net.peers[1]
+    // The miner registers itself and, once the validator's weights are in, earns incentive.
+    await vi.waitFor(async () => {
+      const s = JSON.parse((await runCli(['status', '--json'], { repo: miner.repo })).stdout) as { uid: number | null, incentive: number }
+      expect(s.uid).not.toBeNull()
+      expect(s.incentive).toBeGreaterThan(0)
+    }, { timeout: 90_000, interval: 2000 })
+
+    devnet.proc.kill('SIGINT')
+    const code = await new Promise<number | null>(resolve => { devnet.proc.once('exit', resolve) })
+    expect(code).toBe(0)
+    expect(devnet.stderr()).toContain('received SIGINT, stopping 3 peers')
+    for (const p of net.peers) expect(alive(p.pid)).toBe(false)
+  })
+})
