@@ -46,6 +46,11 @@ describe('e2e: devnet', () => {
       expect(s.incentive).toBeGreaterThan(0)
     }, { timeout: 90_000, interval: 2000 })
 
+    // The authority runs no role: `agora status` says so instead of a bare 404.
+    const plain = await runCli(['status'], { repo: net.peers[0].repo })
+    expect(plain.code).not.toBe(0)
+    expect(plain.stderr).toContain('runs no miner or validator role')
+
     devnet.proc.kill('SIGINT')
     const code = await new Promise<number | null>(resolve => { devnet.proc.once('exit', resolve) })
     expect(code).toBe(0)

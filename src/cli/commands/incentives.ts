@@ -8,7 +8,18 @@ import { defineCommand, flag, out, outJson } from '../command.ts'
 import { withDaemon } from '../content-session.ts'
 import { raoToTao } from '../ledger-client.ts'
 import type { IncentivesStatus, MinerFigures } from '../../incentives/service.ts'
-import type { CommandDef } from '../command.ts'
+import { UsageError } from '../errors.ts'
+import type { CommandContext, CommandDef } from '../command.ts'
+
+/** The daemon's incentives routes; a daemon without a role has none, which is said plainly. */
+async function incentivesApi<T> (ctx: CommandContext, path: string): Promise<T> {
+  try {
+    return await withDaemon(ctx, async api => api.json<T>('GET', path))
+  } catch (err) {
+    if ((err as Error).name === 'RouteNotFoundError') throw new UsageError('this daemon runs no miner or validator role (start it with --role miner|validator and --dev or --genesis <file>)', { cause: err })
+    throw err
+  }
+}
 
 type Json<T> = { [K in keyof T]: T[K] extends bigint ? string : T[K] }
 
@@ -18,7 +29,7 @@ const status = defineCommand({
   name: 'status',
   description: 'this peer\'s role, UID, stake, balance and last rewards on its subnet (needs the daemon with --role)',
   run: async (ctx) => {
-    const s = await withDaemon(ctx, async api => api.json<Json<IncentivesStatus>>('GET', '/api/v0/incentives/status'))
+    const s = await incentivesApi<Json<IncentivesStatus>>(ctx, '/api/v0/incentives/status')
     if (flag(ctx, 'json')) { outJson(ctx, s); return }
     out(ctx, `role          ${s.roles.join(', ')} on subnet ${s.netuid}`)
     out(ctx, `hotkey        ${s.hotkey}`)
@@ -45,7 +56,7 @@ const validator = defineCommand({
       name: 'report',
       description: 'per-miner figures: score, success rate, latency, throughput, integrity, online, result codes',
       run: async (ctx) => {
-        const r = await withDaemon(ctx, async api => api.json<{ netuid: number, miners: MinerFigures[] }>('GET', '/api/v0/incentives/report'))
+        const r = await incentivesApi<{ netuid: number, miners: MinerFigures[] }>(ctx, '/api/v0/incentives/report')
         if (flag(ctx, 'json')) { outJson(ctx, r); return }
         if (r.miners.length === 0) { out(ctx, `no miner probed yet on subnet ${r.netuid}`); return }
         out(ctx, 'uid  score   rsr(wilson)  p50 ttfb  throughput     integrity  online  codes')
