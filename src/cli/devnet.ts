@@ -235,7 +235,11 @@ async function publishContent (api: ReturnType<typeof apiOf>, dir: string, log: 
   const content = join(dir, 'content')
   await mkdir(content, { recursive: true })
   const roots: string[] = []
+  // A devnet dir used again already has its listings: reuse them.
+  const mine = (await api('GET', '/api/v0/market/mine')).listings as Array<{ name: string, root: string, state: string }>
   for (const [name, size] of [['sample-a', 384 * 1024], ['sample-b', 160 * 1024]] as const) {
+    const listed = mine.find(l => l.name === name && l.state === 'active')
+    if (listed != null) { roots.push(listed.root); continue }
     const file = join(content, `${name}.bin`)
     await writeFile(file, randomBytes(size), { flag: 'wx' }).catch(err => { if (err.code !== 'EEXIST') throw err })
     const r = await api('POST', '/api/v0/market/publish', { path: file, kind: 'dataset', name, license: 'CC0-1.0', description: 'devnet sample data' })
