@@ -17,10 +17,7 @@ import { hotkeyAddress, hotkeySeed } from '../ledger/service.ts'
 import { devAccount } from '../ledger/setup.ts'
 import { signTx } from '../ledger/tx/codec.ts'
 import { initRepo, openRepo } from '../store/index.ts'
-import { defineCommand, flag, out, outJson, str } from './command.ts'
-import { UsageError } from './errors.ts'
 import type { TxBody } from '../ledger/tx/types.ts'
-import type { CommandContext } from './command.ts'
 import type { ChildProcess } from 'node:child_process'
 
 const BIN = fileURLToPath(new URL('./bin.ts', import.meta.url))
@@ -248,72 +245,3 @@ async function publishContent (api: ReturnType<typeof apiOf>, dir: string, log: 
   }
   return roots
 }
-
-/** Waits for SIGINT/SIGTERM (or the io's abort signal). */
-async function untilSignal (signal?: AbortSignal): Promise<string> {
-  return new Promise(resolve => {
-    const done = (s: string) => (): void => {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
-      signal?.removeEventListener('abort', onAbort)
-      resolve(s)
-    }
-    const onInt = done('SIGINT')
-    const onTerm = done('SIGTERM')
-    const onAbort = done('abort')
-    process.on('SIGINT', onInt)
-    process.on('SIGTERM', onTerm)
-    signal?.addEventListener('abort', onAbort, { once: true })
-    if (signal?.aborted === true) onAbort()
-  })
-}
-
-function intOption (ctx: CommandContext, name: string, fallback: number): number {
-  const s = str(ctx, name)
-  if (s == null) return fallback
-  const n = Number(s)
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got ${s}`)
-  return n
-}
-
-/** `agora devnet`. */
-export const devnetCommand = defineCommand({
-  name: 'devnet',
-  description: 'start a local network of real peers on 127.0.0.1: dev chain, subnet, miners, validators, free listings (Ctrl-C stops all)',
-  options: {
-    peers: { type: 'string', description: 'miners (default 3)', valueName: '<n>' },
-    validators: { type: 'string', description: 'validators (default 1)', valueName: '<n>' },
-    dir: { type: 'string', description: 'directory of the peers\' repos (default: a new temp dir; reused when it holds a devnet)', valueName: '<dir>' },
-    'block-time': { type: 'string', description: 'ms between blocks (default 500)', valueName: '<ms>' },
-    tempo: { type: 'string', description: 'subnet tempo in blocks (default 20)', valueName: '<n>' },
-    'commit-reveal': { type: 'boolean', description: 'validators commit their weights and reveal them an epoch later' }
-  },
-  run: async (ctx) => {
-    const net = await startDevnet({
-      peers: intOption(ctx, 'peers', 3),
-      validators: intOption(ctx, 'validators', 1),
-      dir: str(ctx, 'dir') == null ? undefined : resolve(ctx.io.cwd, str(ctx, 'dir') ?? ''),
-      blockTimeMs: intOption(ctx, 'block-time', 500),
-      tempo: intOption(ctx, 'tempo', 20),
-      commitReveal: flag(ctx, 'commit-reveal'),
-      log: (l) => { ctx.io.stderr.write(`${l}\n`) }
-    })
-    const view = { dir: net.dir, netuid: net.netuid, genesis: net.genesis, content: net.content, peers: net.peers }
-    if (flag(ctx, 'json')) outJson(ctx, view)
-    else {
-      out(ctx, `devnet in ${net.dir}, subnet ${net.netuid}, genesis ${net.genesis}`)
-      for (const p of net.peers) {
-        out(ctx, `${p.name.padEnd(12)} ${p.role.padEnd(9)} ${p.peerId}`)
-        out(ctx, `${''.padEnd(22)} repo ${p.repo}   API ${p.api}   gateway ${p.gateway}`)
-        out(ctx, `${''.padEnd(22)} ${p.addresses[0]}`)
-      }
-      out(ctx, `content: ${net.content.join(' ')}`)
-      out(ctx, `try: AGORA_REPO=${net.peers[net.peers.length - 1].repo} agora status   (Ctrl-C stops every peer)`)
-      out(ctx, `DEVNET_READY ${JSON.stringify(view)}`)
-    }
-    const sig = await untilSignal(ctx.io.signal)
-    ctx.io.stderr.write(`received ${sig}, stopping ${net.peers.length} peers\n`)
-    await net.stop()
-    return 0
-  }
-})

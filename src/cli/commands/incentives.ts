@@ -3,8 +3,9 @@
  * `agora validator report` (the validator's per-miner figures) and `agora devnet` (a local
  * network of real peers). The first two read the daemon's `/api/v0/incentives/*` routes.
  */
-import { devnetCommand } from '../devnet.ts'
-import { defineCommand, flag, out, outJson } from '../command.ts'
+import { resolve } from 'node:path'
+import { startDevnet } from '../devnet.ts'
+import { defineCommand, flag, out, outJson, str } from '../command.ts'
 import { withDaemon } from '../content-session.ts'
 import { raoToTao } from '../ledger-client.ts'
 import type { IncentivesStatus, MinerFigures } from '../../incentives/service.ts'
@@ -77,6 +78,75 @@ const validator = defineCommand({
       }
     })
   ]
+})
+
+/** Waits for SIGINT/SIGTERM (or the io's abort signal). */
+async function untilSignal (signal?: AbortSignal): Promise<string> {
+  return new Promise(resolve => {
+    const done = (s: string) => (): void => {
+      process.off('SIGINT', onInt)
+      process.off('SIGTERM', onTerm)
+      signal?.removeEventListener('abort', onAbort)
+      resolve(s)
+    }
+    const onInt = done('SIGINT')
+    const onTerm = done('SIGTERM')
+    const onAbort = done('abort')
+    process.on('SIGINT', onInt)
+    process.on('SIGTERM', onTerm)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    if (signal?.aborted === true) onAbort()
+  })
+}
+
+function intOption (ctx: CommandContext, name: string, fallback: number): number {
+  const s = str(ctx, name)
+  if (s == null) return fallback
+  const n = Number(s)
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got ${s}`)
+  return n
+}
+
+/** `agora devnet`. */
+const devnetCommand = defineCommand({
+  name: 'devnet',
+  description: 'start a local network of real peers on 127.0.0.1: dev chain, subnet, miners, validators, free listings (Ctrl-C stops all)',
+  options: {
+    peers: { type: 'string', description: 'miners (default 3)', valueName: '<n>' },
+    validators: { type: 'string', description: 'validators (default 1)', valueName: '<n>' },
+    dir: { type: 'string', description: 'directory of the peers\' repos (default: a new temp dir; reused when it holds a devnet)', valueName: '<dir>' },
+    'block-time': { type: 'string', description: 'ms between blocks (default 500)', valueName: '<ms>' },
+    tempo: { type: 'string', description: 'subnet tempo in blocks (default 20)', valueName: '<n>' },
+    'commit-reveal': { type: 'boolean', description: 'validators commit their weights and reveal them an epoch later' }
+  },
+  run: async (ctx) => {
+    const net = await startDevnet({
+      peers: intOption(ctx, 'peers', 3),
+      validators: intOption(ctx, 'validators', 1),
+      dir: str(ctx, 'dir') == null ? undefined : resolve(ctx.io.cwd, str(ctx, 'dir') ?? ''),
+      blockTimeMs: intOption(ctx, 'block-time', 500),
+      tempo: intOption(ctx, 'tempo', 20),
+      commitReveal: flag(ctx, 'commit-reveal'),
+      log: (l) => { ctx.io.stderr.write(`${l}\n`) }
+    })
+    const view = { dir: net.dir, netuid: net.netuid, genesis: net.genesis, content: net.content, peers: net.peers }
+    if (flag(ctx, 'json')) outJson(ctx, view)
+    else {
+      out(ctx, `devnet in ${net.dir}, subnet ${net.netuid}, genesis ${net.genesis}`)
+      for (const p of net.peers) {
+        out(ctx, `${p.name.padEnd(12)} ${p.role.padEnd(9)} ${p.peerId}`)
+        out(ctx, `${''.padEnd(22)} repo ${p.repo}   API ${p.api}   gateway ${p.gateway}`)
+        out(ctx, `${''.padEnd(22)} ${p.addresses[0]}`)
+      }
+      out(ctx, `content: ${net.content.join(' ')}`)
+      out(ctx, `try: AGORA_REPO=${net.peers[net.peers.length - 1].repo} agora status   (Ctrl-C stops every peer)`)
+      out(ctx, `DEVNET_READY ${JSON.stringify(view)}`)
+    }
+    const sig = await untilSignal(ctx.io.signal)
+    ctx.io.stderr.write(`received ${sig}, stopping ${net.peers.length} peers\n`)
+    await net.stop()
+    return 0
+  }
 })
 
 /** The incentives commands. */
