@@ -1,12 +1,13 @@
 /**
  * Import files and directories with the standard UnixFS importer.
  */
-import { createReadStream } from 'node:fs'
 import { lstat, readdir, readlink } from 'node:fs/promises'
 import { basename, join, relative, sep } from 'node:path'
+import { FsBlockstore } from 'blockstore-fs'
 import { importer } from 'ipfs-unixfs-importer'
 import { assertProfile } from '../config.ts'
 import { InvalidParametersError } from '../errors.ts'
+import { BufferPool, leafOptionsFor, pipelinedBufferImporter, readAhead } from './pipeline.ts'
 import type { ImportProfile } from '../config.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -40,10 +41,30 @@ export interface AddResult {
   name: string
 }
 
-/** A fresh importer options object each call: the importer writes into it. */
-function importerOptions (o: AddOptions): ImporterOptions {
+/** Files are read in pieces of this size (a multiple of both profiles' chunk sizes). */
+const READ_SIZE = 1024 * 1024
+
+/**
+ * Run the standard importer with the pipelined leaf stage (same blocks, same CIDs; see
+ * pipeline.ts). Every leaf write has finished (or the import failed) when this returns.
+ */
+async function * runImporter (source: Parameters<typeof importer>[0], blocks: WritableBlocks, o: AddOptions, pool?: BufferPool): AsyncGenerator<{ cid: CID, path?: string }> {
   assertProfile(o.profile)
-  return { profile: o.profile, wrapWithDirectory: false, blockWriteConcurrency: 16, fileImportConcurrency: 4 }
+  const leaves = pipelinedBufferImporter({ ...leafOptionsFor(o.profile), pool })
+  // A fresh importer options object each call: the importer writes into it.
+  const options: ImporterOptions = {
+    profile: o.profile,
+    wrapWithDirectory: false,
+    fileImportConcurrency: 4,
+    bufferImporter: leaves.bufferImporter
+  }
+  try {
+    yield * importer(source, blocks as Blockstore, options)
+  } finally {
+    // On failure too: no write may still be running when the caller moves on.
+    await leaves.drain().catch(() => {})
+  }
+  await leaves.drain()
 }
 
 async function * counted (src: AsyncIterable<Buffer | Uint8Array>, tick: (n: number) => void, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
@@ -54,7 +75,7 @@ async function * counted (src: AsyncIterable<Buffer | Uint8Array>, tick: (n: num
   }
 }
 
-async function * walk (root: string, rel: string, tick: (n: number) => void, signal?: AbortSignal): AsyncGenerator<ImportCandidate> {
+async function * walk (root: string, rel: string, tick: (n: number) => void, pool: BufferPool, signal?: AbortSignal): AsyncGenerator<ImportCandidate> {
   const full = join(root, rel)
   const st = await lstat(full)
   const path = rel.split(sep).join('/')
@@ -65,9 +86,9 @@ async function * walk (root: string, rel: string, tick: (n: number) => void, sig
     // Only empty directories are listed explicitly: the importer's tree builder replaces a
     // directory node (and drops its children) when the same directory path is given again.
     if (names.length === 0) yield { path }
-    for (const n of names) yield * walk(root, join(rel, n), tick, signal)
+    for (const n of names) yield * walk(root, join(rel, n), tick, pool, signal)
   } else if (st.isFile()) {
-    yield { path, content: counted(createReadStream(full, { highWaterMark: 1 << 20 }), tick, signal) }
+    yield { path, content: counted(readAhead(full, pool, 4, signal), tick, signal) }
   }
 }
 
@@ -90,8 +111,11 @@ export async function addPath (blocks: WritableBlocks, path: string, options: Ad
   const name = basename(path)
   const parent = join(path, '..')
   let last: { cid: CID, path?: string } | undefined
-  const source = walk(parent, relative(parent, path), tick, options.signal)
-  for await (const r of importer(source, blocks, importerOptions(options))) {
+  const pool = new BufferPool(READ_SIZE)
+  const source = walk(parent, relative(parent, path), tick, pool, options.signal)
+  // Policy: leaf buffers are reused only with blockstore-fs, whose put has written the bytes to
+  // their file when it resolves and keeps no reference (a memory store keeps the buffer itself).
+  for await (const r of runImporter(source, blocks, options, blocks instanceof FsBlockstore ? pool : undefined)) {
     if (r.path === name) last = r
   }
   if (last == null) throw new InvalidParametersError(`nothing imported from ${path}`)
@@ -103,7 +127,7 @@ export async function addStream (blocks: WritableBlocks, source: AsyncIterable<U
   let bytes = 0
   const tick = (n: number): void => { bytes += n; options.onProgress?.({ bytes }) }
   let root: CID | undefined
-  for await (const r of importer([{ content: counted(source, tick, options.signal) }], blocks, importerOptions(options))) {
+  for await (const r of runImporter([{ content: counted(source, tick, options.signal) }], blocks, options)) {
     root = r.cid
   }
   if (root == null) throw new InvalidParametersError('nothing imported')

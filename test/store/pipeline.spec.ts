@@ -1,0 +1,120 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { MemoryBlockstore } from 'blockstore-core'
+import { FsBlockstore } from 'blockstore-fs'
+import { importer } from 'ipfs-unixfs-importer'
+import { balanced } from 'ipfs-unixfs-importer/layout'
+import { fixedSize } from 'ipfs-unixfs-importer/chunker'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { addPath } from '../../src/store/add.ts'
+import { BufferPool, pipelinedBufferImporter, readAhead } from '../../src/store/pipeline.ts'
+import { deterministicBuffer } from '../utils/data.ts'
+import type { Blockstore } from 'interface-blockstore'
+import type { ImporterOptions } from 'ipfs-unixfs-importer'
+import type { CID } from 'multiformats/cid'
+
+const KIB = 1024
+const MIB = 1024 * KIB
+
+/** Every block of a store, by multihash (stores key blocks by multihash alone), as bytes. */
+async function blocksOf (store: Blockstore): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  for await (const { cid, bytes } of store.getAll()) {
+    const parts: Uint8Array[] = []
+    for await (const p of bytes) parts.push(p)
+    out.set(Buffer.from(cid.multihash.bytes).toString('hex'), Buffer.concat(parts).toString('base64'))
+  }
+  return out
+}
+
+/** The stock importer, untouched options: the reference for every comparison. */
+async function stock (bytes: Uint8Array, options: ImporterOptions): Promise<{ cid: CID, blocks: MemoryBlockstore }> {
+  const blocks = new MemoryBlockstore()
+  let cid: CID | undefined
+  for await (const r of importer([{ content: [bytes] }], blocks, { ...options })) cid = r.cid
+  return { cid: cid as CID, blocks }
+}
+
+let dir: string
+beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-pipeline-')) })
+afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
+
+describe('store: pipelined leaf stage', () => {
+  it('default: addPath gives the stock importer\'s root and blocks at chunk and tree boundaries of both profiles', async () => {
+    // unixfs-v1-2025: 1 MiB raw leaves, 1024 links; unixfs-v0-2015: 256 KiB dag-pb leaves, 174
+    // links, so 174 * 256 KiB is one full parent and one byte more starts a second tree level.
+    const cases = [
+      ...[0, 1, MIB - 1, MIB, MIB + 1, 2 * MIB, 3 * MIB + 5].map(size => ({ profile: 'unixfs-v1-2025' as const, size })),
+      ...[0, 1, 256 * KIB - 1, 256 * KIB, 256 * KIB + 1, 174 * 256 * KIB, 174 * 256 * KIB + 1].map(size => ({ profile: 'unixfs-v0-2015' as const, size }))
+    ]
+    for (const { profile, size } of cases) {
+      const bytes = deterministicBuffer(`pipe-${profile}-${size}`, size)
+      const file = join(dir, `f-${profile}-${size}`)
+      await writeFile(file, bytes)
+      const fs = new FsBlockstore(join(dir, `blocks-${profile}-${size}`))
+      await fs.open()
+      const ours = await addPath(fs, file, { profile })
+      const ref = await stock(bytes, { profile })
+      expect({ profile, size, cid: ours.cid.toString() }).toEqual({ profile, size, cid: ref.cid.toString() })
+      expect(await blocksOf(fs)).toEqual(await blocksOf(ref.blocks))
+    }
+  })
+
+  it('behavior: multi-level trees with recycled read buffers equal the stock importer (small chunks, 3 links)', async () => {
+    // Chunks of 1000 bytes and 3 links per node reach 4 levels in 81 KB; sizes sit on
+    // 1000 * 3^k and one byte either side, where the balanced layout adds a level.
+    const sizes = [0, 999, 1000, 1001, 2999, 3000, 3001, 8999, 9000, 9001, 26999, 27000, 27001, 81001]
+    for (const rawLeaves of [true, false]) {
+      for (const size of sizes) {
+        const options: ImporterOptions = {
+          chunker: fixedSize({ chunkSize: 1000 }),
+          layout: balanced({ maxChildrenPerNode: 3 }),
+          rawLeaves,
+          cidVersion: 1
+        }
+        const bytes = deterministicBuffer(`small-${size}`, size)
+        const file = join(dir, `s-${rawLeaves}-${size}`)
+        await writeFile(file, bytes)
+        const fs = new FsBlockstore(join(dir, `sb-${rawLeaves}-${size}`))
+        await fs.open()
+        const pool = new BufferPool(1000, 2)
+        const leaves = pipelinedBufferImporter({ rawLeaves, cidVersion: 1, pool, maxPendingBytes: 2000 })
+        let cid: CID | undefined
+        const source = [{ content: readAhead(file, pool, 3) }]
+        for await (const r of importer(source, fs, { ...options, bufferImporter: leaves.bufferImporter })) cid = r.cid
+        await leaves.drain()
+        const ref = await stock(bytes, options)
+        expect({ rawLeaves, size, cid: cid?.toString() }).toEqual({ rawLeaves, size, cid: ref.cid.toString() })
+        const ours = await blocksOf(fs)
+        expect(ours).toEqual(await blocksOf(ref.blocks))
+        // Independent of the importer: every stored block hashes to its CID's digest.
+        for await (const { cid: c, bytes: b } of fs.getAll()) {
+          const parts: Uint8Array[] = []
+          for await (const p of b) parts.push(p)
+          expect(Buffer.from((await sha256.digest(Buffer.concat(parts))).digest)).toEqual(Buffer.from(c.multihash.digest))
+        }
+      }
+    }
+  })
+
+  it('behavior: a failing block write fails the add with that error, and no write is left running', async () => {
+    const file = join(dir, 'fail.bin')
+    await writeFile(file, deterministicBuffer('fail', 5 * MIB))
+    let running = 0
+    let puts = 0
+    const failing = {
+      put: async (cid: CID) => {
+        running++
+        try {
+          await new Promise(resolve => setTimeout(resolve, 5))
+          if (++puts === 3) throw Object.assign(new Error('disk full'), { name: 'PutFailedError' })
+          return cid
+        } finally { running-- }
+      }
+    }
+    await expect(addPath(failing, file, { profile: 'unixfs-v1-2025' })).rejects.toHaveProperty('message', 'disk full')
+    expect(running).toBe(0)
+  })
+})
