@@ -116,15 +116,35 @@ function apiOf (peer: DevnetPeer): (method: 'GET' | 'POST', path: string, params
 
 /**
  * Makes a miner hold `root`: fetched from the publisher named directly (no wait for the DHT to
- * carry the new provider record), then pinned, which announces the miner as a provider.
+ * carry the new provider record), then pinned, which announces the miner as a provider. Eight
+ * peers dialling one authority at once can see a connection reset (libp2p limits inbound
+ * connections per host and second, and they all come from 127.0.0.1), so a failed fetch is
+ * tried again, up to 5 times.
  */
 async function fetchAndPin (peer: DevnetPeer, root: string, from: string): Promise<void> {
   const token = (await readFile(join(peer.repo, 'api.token'), 'utf8')).trim()
-  const res = await fetch(`${peer.api}/api/v0/fetch?${new URLSearchParams({ arg: root, provider: from }).toString()}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
-  const lines = (await res.text()).trim().split('\n')
-  const end = JSON.parse(lines[lines.length - 1]) as { type?: string, error?: { name: string, message: string } }
-  if (!res.ok || end.type === 'error') throw new Error(`${peer.name} could not fetch ${root}: ${JSON.stringify(end.error ?? end)}`)
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${peer.api}/api/v0/fetch?${new URLSearchParams({ arg: root, provider: from, timeout: '15000' }).toString()}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    const lines = (await res.text()).trim().split('\n')
+    const end = JSON.parse(lines[lines.length - 1]) as { type?: string, error?: { name: string, message: string } }
+    if (res.ok && end.type !== 'error') break
+    if (attempt === 5) throw new Error(`${peer.name} could not fetch ${root}: ${JSON.stringify(end.error ?? end)}`)
+    await new Promise(resolve => setTimeout(resolve, 1000))
+  }
   await apiOf(peer)('POST', '/api/v0/pin/add', { arg: root })
+}
+
+/** Connects `peer` to `addr` through its API, trying again after a reset (up to 10 times). */
+async function connectTo (peer: DevnetPeer, addr: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await apiOf(peer)('POST', '/api/v0/swarm/connect', { arg: addr })
+      return
+    } catch (err) {
+      if (attempt === 10) throw err
+      await new Promise(resolve => setTimeout(resolve, 500))
+    }
+  }
 }
 
 /** Signs `body` with `seed` at the signer's next nonce, submits it through `api` and waits for inclusion. */
@@ -156,7 +176,9 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
   const dev = devAccount()
   const g = devGenesis(keys[0].address, dev.address, init.blockTimeMs ?? 500)
   // Policy (dev only): short epochs, no weight rate limit beyond one tempo, many registrations per block.
-  const params = { ...g.params, newSubnet: { tempo: init.tempo ?? 20, weightsSetRateLimit: 1, maxRegistrationsPerBlock: 64, targetRegistrationsPerInterval: 64, immunityPeriod: 1000, activityCutoff: 10_000, commitReveal: init.commitReveal === true } }
+  // The root epoch sets each subnet's share of the emission ('even' split on a dev chain): run it
+  // every tempo too, so emission starts within the first epoch instead of after 360 blocks.
+  const params = { ...g.params, rootTempo: init.tempo ?? 20, newSubnet: { tempo: init.tempo ?? 20, weightsSetRateLimit: 1, maxRegistrationsPerBlock: 64, targetRegistrationsPerInterval: 64, immunityPeriod: 1000, activityCutoff: 10_000, commitReveal: init.commitReveal === true } }
   await writeFile(genesisFile, JSON.stringify({ ...g, params }, null, 2) + '\n', { flag: 'wx' }).catch(err => { if (err.code !== 'EEXIST') throw err })
   const procs: Proc[] = []
   const stop = async (): Promise<void> => { await Promise.all(procs.map(async p => stopProc(p.proc))) }
@@ -190,6 +212,9 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
     }
     const boot = ['--bootstrap', authority.peer.addresses[0], '--netuid', String(netuid)]
     const others = await Promise.all(names.slice(1).map(async (n, j) => launch(j + 1, [...boot, '--role', roleOf(n)])))
+    // A bootstrap dial reset by the authority's per-host inbound limit is not retried by the
+    // daemon; a peer left without it would never sync the chain. Connect each one explicitly.
+    await Promise.all(others.map(async p => { await connectTo(p.peer, authority.peer.addresses[0]) }))
     const content = await publishContent(api, dir, log)
     await Promise.all(others.filter(p => p.peer.role === 'miner').map(async p => {
       for (const root of content) await fetchAndPin(p.peer, root, authority.peer.addresses[0])
@@ -204,7 +229,9 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
     const startPeer = async (name: string): Promise<DevnetPeer> => {
       const p = find(name)
       if (p.proc.exitCode == null && p.proc.signalCode == null) return p.peer
-      return (await launch(names.indexOf(name), p.args)).peer
+      const started = (await launch(names.indexOf(name), p.args)).peer
+      await connectTo(started, authority.peer.addresses[0])
+      return started
     }
     return { dir, netuid, genesis: genesisFile, peers: [authority, ...others].map(p => p.peer), content, stopPeer, startPeer, stop }
   } catch (err) {
