@@ -34,7 +34,9 @@ export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: n
   const val = new Float64Array(col.length)
   let o = 0
   for (let i = 0; i < next.rows; i++) {
-    if (ascending(next, i) && ascending(old, i)) {
+    if (sameColumns(next, old, i) && (nd === undefined) === (od === undefined)) {
+      o = sameRow(next, old, i, alpha, keep, col, val, o, nd, od)
+    } else if (ascending(next, i) && ascending(old, i)) {
       o = mergeRow(next, old, i, alpha, keep, col, val, o, nd, od)
     } else {
       let t = 0
@@ -84,6 +86,54 @@ function normalized (v: number, j: number, c: ColumnDivisors): number {
 function ascending (m: FixedMatrix, i: number): boolean {
   for (let k = m.ptr[i] + 1; k < m.ptr[i + 1]; k++) if (m.col[k] <= m.col[k - 1]) return false
   return true
+}
+
+/** Whether row i of a and b lists the same columns, strictly ascending (the dense steady case). */
+function sameColumns (a: FixedMatrix, b: FixedMatrix, i: number): boolean {
+  const a0 = a.ptr[i]
+  const b0 = b.ptr[i]
+  const len = a.ptr[i + 1] - a0
+  if (b.ptr[i + 1] - b0 !== len) return false
+  for (let k = 0; k < len; k++) if (a.col[a0 + k] !== b.col[b0 + k]) return false
+  return ascending(a, i)
+}
+
+/**
+ * {@link mergeRow} when both rows list the same ascending columns: every step of the merge takes
+ * its `ja === jb` branch, so this loop computes the same values, keeps the same entries and writes
+ * them in the same order, without the comparisons. Divisors are given for both inputs or neither.
+ */
+function sameRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number, keep: number, col: Int32Array, val: Float64Array, o: number, nd?: ColumnDivisors, od?: ColumnDivisors): number {
+  const a0 = next.ptr[i]
+  const b0 = old.ptr[i]
+  const len = next.ptr[i + 1] - a0
+  const nv = next.val
+  const ov = old.val
+  const cols = next.col
+  if (nd === undefined || od === undefined) {
+    for (let k = 0; k < len; k++) {
+      const v = mul(alpha, nv[a0 + k]) + mul(keep, ov[b0 + k])
+      if (v > 0) { col[o] = cols[a0 + k]; val[o++] = v }
+    }
+    return o
+  }
+  const ndd = nd.d
+  const ndi = nd.inv
+  const odd = od.d
+  const odi = od.inv
+  for (let k = 0; k < len; k++) {
+    const j = cols[a0 + k]
+    const x0 = nv[a0 + k]
+    const y0 = ov[b0 + k]
+    const dn = ndd[j]
+    const dold = odd[j]
+    // normalized(): over the column sum unless it is zero
+    const x = dn === 0 ? x0 : divInv(x0, dn, ndi[j])
+    const y = dold === 0 ? y0 : divInv(y0, dold, odi[j])
+    const v = mul(alpha, x) + mul(keep, y)
+    if (v > 0) { col[o] = j; val[o++] = v }
+  }
+  return o
 }
 
 /**

@@ -100,7 +100,9 @@ function storedBonds (x: CheckedInput, store: FixedMatrix, permits: boolean[], n
     const src = newPermits[i] ? store : x.bonds
     const a = newPermits[i] || !permits[i] ? src.ptr[i] : 0
     const e = newPermits[i] || !permits[i] ? src.ptr[i + 1] : 0
-    rows[i] = { uids: Uint16Array.from(src.col.subarray(a, e)), values: Uint16Array.from(src.val.subarray(a, e)) }
+    // typed-to-typed construction converts element-wise without the iterator protocol; every
+    // value is already an integer in [0, 65535] (a uid or a toU16 result), so nothing wraps
+    rows[i] = { uids: new Uint16Array(src.col.subarray(a, e)), values: new Uint16Array(src.val.subarray(a, e)) }
   }
   return rows
 }

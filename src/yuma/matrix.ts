@@ -199,8 +199,9 @@ export function mapEntries (m: FixedMatrix, f: (v: number) => number, into?: Flo
  */
 export function clipTrustRanks (m: FixedMatrix, c: Float64Array, a: Float64Array, n: number): { clipped: FixedMatrix, trust: Float64Array, ranks: Float64Array } {
   const nnz = m.ptr[m.rows]
-  const ptr = new Int32Array(m.rows + 1)
-  const col = new Int32Array(nnz)
+  // the structure is m's until an entry is removed; only then are ptr and col copied out
+  let ptr = m.ptr
+  let col = m.col
   const val = new Float64Array(nnz)
   const trust = new Float64Array(m.rows)
   const ranks = new Float64Array(n)
@@ -212,20 +213,23 @@ export function clipTrustRanks (m: FixedMatrix, c: Float64Array, a: Float64Array
       const j = m.col[k]
       const cj = c[j]
       let w = m.val[k]
-      if (cj < w) {
-        if (!(cj > 0)) continue // above a threshold that is not positive: removed
-        w = cj
+      if (cj < w && !(cj > 0)) { // above a threshold that is not positive: removed
+        if (col === m.col) {
+          ptr = m.ptr.slice()
+          col = m.col.slice(0, nnz)
+        }
+        continue
       }
+      if (cj < w) w = cj
       col[o] = j
       val[o++] = w
       t += w
       if (s !== 0) ranks[j] += mul(s, w)
     }
     trust[i] = t
-    ptr[i + 1] = o
+    if (ptr !== m.ptr) ptr[i + 1] = o
   }
-  const clipped = o === nnz ? { rows: m.rows, ptr: m.ptr, col: m.col, val } : { rows: m.rows, ptr, col, val }
-  return { clipped, trust, ranks }
+  return { clipped: { rows: m.rows, ptr, col, val }, trust, ranks }
 }
 
 /** `row_hadamard_sparse`: m_ij · x_i (into `into` when given). */
