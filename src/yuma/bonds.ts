@@ -204,7 +204,23 @@ export function matEmaLiquid (next: FixedMatrix, old: FixedMatrix, consensus: Fl
   let lastD = Number.NaN
   let lastA = 0
   for (let i = 0; i < next.rows; i++) {
-    if (next.ptr[i + 1] > next.ptr[i]) {
+    if (next.ptr[i + 1] > next.ptr[i] && sameColumns(next, old, i)) {
+      // the same ascending columns in both rows: the cursor lookups find each entry at its own
+      // position, so w, b and old are read in place (same values as the general path below)
+      const a0 = next.ptr[i]
+      const b0 = old.ptr[i]
+      for (let k = 0; k < next.ptr[i + 1] - a0; k++) {
+        const j = next.col[a0 + k]
+        const w = next.val[a0 + k]
+        const b = old.val[b0 + k]
+        const d = distance(consensus[j], w, b)
+        if (d !== lastD) { lastD = d; lastA = alphaOf(d, p) }
+        const inc = mul(lastA, w)
+        const sum = mul(ONE - lastA, b) + (inc > 0 ? inc : 0)
+        const v = sum < ONE ? sum : ONE
+        if (v > 0) { col[o] = j; val[o++] = v }
+      }
+    } else if (next.ptr[i + 1] > next.ptr[i]) {
       scanRow(next, i, n, wAt)
       scanRow(old, i, n, bAt)
       for (let k = old.ptr[i]; k < old.ptr[i + 1]; k++) oldAt[old.col[k]] = old.val[k]
