@@ -4,6 +4,7 @@
  * stored (so a resumed fetch requests only what is missing).
  */
 import { logger } from '@libp2p/logger'
+import { FsBlockstore } from 'blockstore-fs'
 import { assertSupportedHash, contiguous, IDENTITY, linksOf, mayHaveLinks, verifyBlock } from './blocks.ts'
 import type { BlockBytes } from './blocks.ts'
 import { readBlock } from './fetch-server.ts'
@@ -13,6 +14,28 @@ import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
 const log = logger('agora:dht:fetch')
+
+/** Raw blocks up to this size are copied into reused buffers (see {@link FetchState.received}). */
+const REUSED_BLOCK_SIZE = 1024 * 1024
+
+/** Buffers of {@link REUSED_BLOCK_SIZE} bytes, reused by one fetch. */
+class BlockBuffers {
+  private readonly free: Uint8Array[] = []
+  private readonly keep: number
+  constructor (keep: number) { this.keep = keep }
+
+  /** `bytes` gathered into a reused buffer (a view of its first `bytes.byteLength` bytes). */
+  copy (bytes: BlockBytes): Uint8Array {
+    const buf = this.free.pop() ?? new Uint8Array(REUSED_BLOCK_SIZE)
+    let at = 0
+    for (const chunk of bytes instanceof Uint8Array ? [bytes] : bytes) { buf.set(chunk, at); at += chunk.byteLength }
+    return buf.subarray(0, at)
+  }
+
+  give (view: Uint8Array): void {
+    if (this.free.length < this.keep) this.free.push(new Uint8Array(view.buffer, 0, REUSED_BLOCK_SIZE))
+  }
+}
 
 export interface FetchStateInit {
   blockstore: Blockstore
@@ -36,6 +59,7 @@ export class FetchState {
   private walking = false
   private waiters: Array<() => void> = []
   private readonly finish = deferred()
+  private readonly buffers: BlockBuffers
   /** Resolves when every block of the DAG is stored; rejects with the reason the fetch failed. */
   readonly finished: Promise<void> = this.finish.promise
   settled = false
@@ -46,6 +70,7 @@ export class FetchState {
 
   constructor (init: FetchStateInit) {
     this.init = init
+    this.buffers = new BlockBuffers(init.maxInFlight + 2)
     this.finished.catch(() => {}) // the caller awaits it; this only keeps an early failure from being unhandled
   }
 
@@ -132,8 +157,17 @@ export class FetchState {
    */
   received (cid: CID, bytes: BlockBytes, peer: PeerId): Promise<void> {
     verifyBlock(cid, bytes)
-    const stored = this.store(cid, contiguous(bytes), peer)
+    // Policy: a buffer is reused only for a block without links (nothing decoded from it can
+    // keep a view of it) stored in blockstore-fs, whose put has written the bytes to the file
+    // when it settles and keeps no reference (a memory store keeps the buffer itself). The
+    // blocks arrive in pieces and are written in one piece: reusing the buffers keeps the 1 MiB
+    // copies from piling up as garbage between collections.
+    const reuse = !(bytes instanceof Uint8Array) && bytes.byteLength <= REUSED_BLOCK_SIZE &&
+      !mayHaveLinks(cid) && this.init.blockstore instanceof FsBlockstore
+    const data = reuse ? this.buffers.copy(bytes) : contiguous(bytes)
+    const stored = this.store(cid, data, peer)
     stored.catch(err => { this.fail(err) })
+    if (reuse) stored.then(() => { this.buffers.give(data) }, () => {})
     return stored
   }
 
