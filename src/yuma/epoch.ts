@@ -13,7 +13,7 @@
 import { checkEpochInput } from './input.ts'
 import { U16_MAX, div, toU16 } from './fixed.ts'
 import { yuma2Bonds, yuma3Bonds } from './bonds.ts'
-import { clipTrustRanks, interpolate, keepColumns, matmul, rowNormalize } from './matrix.ts'
+import { clipTrustRanks, interpolate, keepColumns, rowNormalize } from './matrix.ts'
 import { isTopkNonzero, isZero, maskInPlace, normalizeInPlace, normalizeUsingSum, sum } from './vector.ts'
 import { weightedMedianColSparse } from './weighted-median.ts'
 import type { CheckedInput } from './input.ts'
@@ -131,8 +131,8 @@ export function epoch (input: EpochInput): EpochOutput {
   normalizeInPlace(activeStake)
   // §4.5–4.8 weights, consensus, clipping, trust, ranks, incentive
   const weights = maskedWeights(x, permits)
-  const prerank = matmul(weights, activeStake, n)
-  const consensus = weightedMedianColSparse(activeStake, weights, n, div(params.kappa, U16_MAX))
+  const prerank = new Float64Array(n) // matmul(weights, activeStake), summed in the median's pass
+  const consensus = weightedMedianColSparse(activeStake, weights, n, div(params.kappa, U16_MAX), prerank)
   const { clipped: clippedWeights, trust: validatorTrust, ranks } = clipTrustRanks(weights, consensus, activeStake, n)
   const trust = ranks.map((r, j) => div(r, prerank[j]))
   const incentive = normalizeInPlace(ranks.slice())

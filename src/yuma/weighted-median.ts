@@ -4,6 +4,7 @@
  * partition search whose inequalities, pivot choice, partition order and iteration limit are the
  * chain's, so ties and knife edges resolve the same way.
  */
+import { mul } from './fixed.ts'
 import { scratchF64 } from './scratch.ts'
 import { normalizeInPlace, sum } from './vector.ts'
 import type { FixedMatrix } from './matrix.ts'
@@ -79,10 +80,11 @@ export function newScratch (m: number): Scratch {
 /**
  * `weighted_median_col_sparse`: participants are the rows with positive stake, their stake
  * renormalized; `minority = Σstake − κ`; each of `columns` columns gets its weighted median
- * (absent entries score 0).
+ * (absent entries score 0). With `prerank` (n zeros, `columns` = n), r_j = Σ_i stake_i·W_ij
+ * (`matmul_sparse`) is added to it in the same pass over W.
  */
 export function weightedMedianColSparse (
-  stake: Float64Array, weights: FixedMatrix, columns: number, kappa: number
+  stake: Float64Array, weights: FixedMatrix, columns: number, kappa: number, prerank?: Float64Array
 ): Float64Array {
   const rows: number[] = []
   for (let i = 0; i < stake.length; i++) if (stake[i] > 0) rows.push(i)
@@ -97,9 +99,23 @@ export function weightedMedianColSparse (
   for (let k = 0; k < m; k++) {
     const i = rows[k]
     if (i >= weights.rows) continue
+    if (prerank === undefined) {
+      for (let e = weights.ptr[i]; e < weights.ptr[i + 1]; e++) {
+        const c = weights.col[e]
+        if (c < columns) scores[c * m + k] = weights.val[e]
+      }
+      continue
+    }
+    // the same pass adds row i's part of `matmul_sparse(W, stake)`: the rows with stake > 0 are
+    // exactly the rows that product reads (stake is never negative), and its sums are of exact
+    // integers, so the order of the additions does not change them
+    const s = stake[i]
     for (let e = weights.ptr[i]; e < weights.ptr[i + 1]; e++) {
       const c = weights.col[e]
-      if (c < columns) scores[c * m + k] = weights.val[e]
+      if (c >= columns) continue
+      const w = weights.val[e]
+      scores[c * m + k] = w
+      prerank[c] += mul(s, w)
     }
   }
   const idx = Int32Array.from({ length: m }, (_, k) => k)

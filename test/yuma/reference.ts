@@ -107,6 +107,8 @@ export function referenceEpoch (x: Required<Omit<EpochInput, 'bonds' | 'commitBl
     const s = sumOf(W.v[i].filter((_, j) => W.p[i][j]))
     if (s > 0n) for (let j = 0; j < n; j++) if (W.p[i][j]) W.v[i][j] = div(W.v[i][j], s)
   }
+  // pre-ranks: R⁰_j = Σ_i A_i·W_ij over present entries (before clipping)
+  const prerank = Array.from({ length: n }, (_, j) => sumOf(A.map((a, i) => (W.p[i][j] ? mul(a, W.v[i][j]) : 0n))))
   // consensus over participants (A > 0), stakes renormalized
   const part = A.map((_a, i) => i).filter(i => A[i] > 0n)
   const sumA = sumOf(part.map(i => A[i]))
@@ -209,5 +211,5 @@ export function referenceEpoch (x: Required<Omit<EpochInput, 'bonds' | 'commitBl
     if (permit[i]) return []
     return [...x.bonds[i]].sort((a, b) => a[0] - b[0])
   })
-  return { active, newValidatorPermits: newPermits, stake: S, activeStake: A, consensus: C, validatorTrust: vtrust, incentive: I, dividends: D, serverEmission: rao(server), validatorEmission: rao(validator), combinedEmission: rao(comb), bonds }
+  return { active, newValidatorPermits: newPermits, stake: S, activeStake: A, consensus: C, prerank, validatorTrust: vtrust, incentive: I, dividends: D, serverEmission: rao(server), validatorEmission: rao(validator), combinedEmission: rao(comb), bonds }
 }
