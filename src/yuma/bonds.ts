@@ -4,7 +4,7 @@
  */
 import { ONE, U16_MAX, div, divInv, mul, toU16 } from './fixed.ts'
 import { alphaOf, distance, sigmoidSlope } from './liquid-alpha.ts'
-import { colNormalize, colSum, mapEntries, rowDot, rowHadamard } from './matrix.ts'
+import { colNormalize, colSum, mapEntries, rowDot } from './matrix.ts'
 import { scratchF64 } from './scratch.ts'
 import { normalizeInPlace } from './vector.ts'
 import type { LiquidAlphaParams } from './liquid-alpha.ts'
@@ -29,12 +29,20 @@ export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: n
   const mark = new Uint8Array(n)
   const touched = new Int32Array(n)
   const ptr = new Int32Array(next.rows + 1)
-  // every output entry comes from an entry of `next` or `old`: this capacity is never exceeded
-  const col = new Int32Array(next.ptr[next.rows] + old.ptr[old.rows])
-  const val = new Float64Array(col.length)
+  // every output entry comes from an entry of `next` or `old`, and a row whose two sides list the
+  // same columns gives at most one entry per column: this capacity is never exceeded
+  const same = new Uint8Array(next.rows)
+  let capacity = 0
+  for (let i = 0; i < next.rows; i++) {
+    const lenA = next.ptr[i + 1] - next.ptr[i]
+    same[i] = sameColumns(next, old, i) && (nd === undefined) === (od === undefined) ? 1 : 0
+    capacity += same[i] === 1 ? lenA : lenA + old.ptr[i + 1] - old.ptr[i]
+  }
+  const col = new Int32Array(capacity)
+  const val = new Float64Array(capacity)
   let o = 0
   for (let i = 0; i < next.rows; i++) {
-    if (sameColumns(next, old, i) && (nd === undefined) === (od === undefined)) {
+    if (same[i] === 1) {
       o = sameRow(next, old, i, alpha, keep, col, val, o, nd, od)
     } else if (ascending(next, i) && ascending(old, i)) {
       o = mergeRow(next, old, i, alpha, keep, col, val, o, nd, od)
@@ -258,9 +266,20 @@ export interface BondsResult {
 export function yuma2Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Float64Array, incentive: Float64Array, n: number, params: YumaParams): BondsResult {
   // every intermediate below is private to this function, so the normalizations run in place
   // B̂ = colnorm(B) and ΔB̂ = colnorm(W̃∘A) are normalized as the EMA reads them
-  const delta = rowHadamard(wb, activeStake, scratchF64('y2.delta', wb.ptr[wb.rows]))
+  // ΔB = W̃∘A (`row_hadamard_sparse`) and its column sums in one pass (sums of exact integers)
+  const dval = scratchF64('y2.delta', wb.ptr[wb.rows])
+  const dsum = new Float64Array(n)
+  for (let i = 0; i < wb.rows; i++) {
+    const s = activeStake[i]
+    for (let k = wb.ptr[i]; k < wb.ptr[i + 1]; k++) {
+      const v = mul(wb.val[k], s)
+      dval[k] = v
+      dsum[wb.col[k]] += v
+    }
+  }
+  const delta = { rows: wb.rows, ptr: wb.ptr, col: wb.col, val: dval }
   const sums = new Float64Array(n)
-  const ema = matEma(delta, bonds, emaAlpha(params.bondsMovingAverage), n, sums, { next: columnDivisors(delta, n), old: columnDivisors(bonds, n) })
+  const ema = matEma(delta, bonds, emaAlpha(params.bondsMovingAverage), n, sums, { next: { d: dsum, inv: dsum.map(x => ONE / x) }, old: columnDivisors(bonds, n) })
   // E = column-normalized EMA; in the same pass D_i = Σ_j I_j·E_ij and the column maxima of E
   const nnz = ema.ptr[ema.rows]
   const inv = sums.map(x => ONE / x)

@@ -76,6 +76,7 @@ export interface ReferenceOutput {
   stake: bigint[]
   activeStake: bigint[]
   consensus: bigint[]
+  prerank: bigint[]
   validatorTrust: bigint[]
   incentive: bigint[]
   dividends: bigint[]
