@@ -14,7 +14,7 @@ import { naiveEpoch } from './yuma-naive.ts'
 import type { EpochInput } from '../src/yuma/index.ts'
 
 const RUNS = 10
-const NAIVE_RUNS = 2
+const NAIVE_RUNS = 4 // a warm-up and 3 measured runs (about 5 s each)
 const COMMAND = 'npm run bench -- yuma'
 
 interface Timing { wall: number, cpu: number }
