@@ -3,16 +3,19 @@
  *   1. agora → agora over /agora/fetch/1.0.0 (Network.fetch: verified, stored in an FsBlockstore)
  *   2. Helia → Helia over Bitswap, the same DAG (stock Helia configured for loopback, `unixfs.cat`)
  *   3. a raw libp2p stream (TCP + Noise + Yamux) carrying the same number of bytes, no storage
- * It prints MB/s for each, the ratios, and the receiving agora process's peak RSS. `agora-semi2`
- * repeats the agora fetch with the receiver run as `node --max-semi-space-size=2` (V8's young
- * generation grows to 32 MB under this allocation rate; the flag caps it at 4 MB).
+ * It prints MB/s for each, the ratios, and the receiving agora process's peak RSS. `agora-bin`
+ * repeats the agora fetch with the receiver run with the V8 flags the `agora` program runs with
+ * (read from the shebang of src/cli/bin.ts, also used by `npm start`): V8's young generation
+ * grows to 32 MB under this allocation rate and `--max-semi-space-size=2` caps it at 4 MB;
+ * `--single-threaded-gc` frees dead receive buffers sooner under load and drops the GC threads.
  *
  * The agora and raw legs run `--runs` times, interleaved, and the medians are compared (the
  * machine is shared); Helia, ten times slower, runs once.
  *
- *   node bench/transfer.bench.ts [--size MiB (default 1024)] [--runs 3] [--only agora,agora-semi2,helia,raw]
+ *   node bench/transfer.bench.ts [--size MiB (default 1024)] [--runs 3] [--only agora,agora-bin,helia,raw]
  */
 import { fork } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,6 +27,12 @@ import type { PeerProcess } from '../test/dht/fixtures/spawn.ts'
 const MiB = 1024 * 1024
 const RAW_PROTOCOL = '/agora-bench/raw/1.0.0'
 const self = fileURLToPath(import.meta.url)
+
+/** The node flags of the `agora` program: its shebang `#!/usr/bin/env -S node <flags>`. */
+function binFlags (): string[] {
+  const first = readFileSync(new URL('../src/cli/bin.ts', import.meta.url), 'utf8').split('\n')[0]
+  return first.split(/\s+/).filter(w => w.startsWith('--'))
+}
 
 process.on('unhandledRejection', err => { console.error('unhandled rejection:', err) })
 
@@ -39,7 +48,7 @@ function median (xs: number[]): number { return [...xs].sort((a, b) => a - b)[Ma
 function load (): string { return loadavg().map(l => l.toFixed(2)).join(' ') }
 
 async function main (): Promise<void> {
-  const { values } = parseArgs({ options: { size: { type: 'string', default: '1024' }, only: { type: 'string', default: 'agora,agora-semi2,helia,raw' }, runs: { type: 'string', default: '3' } } })
+  const { values } = parseArgs({ options: { size: { type: 'string', default: '1024' }, only: { type: 'string', default: 'agora,agora-bin,helia,raw' }, runs: { type: 'string', default: '3' } } })
   const sizeMiB = Number(values.size)
   const size = sizeMiB * MiB
   const runs = Number(values.runs)
@@ -57,7 +66,7 @@ async function main (): Promise<void> {
     // the machine is shared: the legs are interleaved, run by run, so that load changes hit them alike
     for (let run = 0; run < runs; run++) {
       if (only.has('agora')) add('agora', await agora(sender, cid, size, []))
-      if (only.has('agora-semi2')) add('agora-semi2', await agora(sender, cid, size, ['--max-semi-space-size=2']))
+      if (only.has('agora-bin')) add('agora-bin', await agora(sender, cid, size, binFlags()))
       if (only.has('raw')) add('raw', await raw(size))
     }
     // Helia is ~10x slower: one run
@@ -76,13 +85,13 @@ function report (figures: Record<string, Figure[]>, sizeMiB: number, cmd: (what:
   for (const [name, fs] of Object.entries(figures)) {
     console.log(`  ${name.padEnd(11)} ${mbps(name)?.toFixed(1).padStart(8)} MB/s  (runs: ${fs.map(f => f.mbps.toFixed(1)).join(', ')})   reproduce: ${cmd(name)}`)
   }
-  for (const name of ['agora', 'agora-semi2']) {
+  for (const name of ['agora', 'agora-bin']) {
     const fs = figures[name]?.filter(f => f.maxRss != null)
     if (fs == null || fs.length === 0) continue
     const worst = Math.max(...fs.map(f => f.maxRss ?? 0))
     console.log(`  ${name} fetching process peak RSS, worst run: ${(worst / 1e6).toFixed(1)} MB (runs: ${fs.map(f => ((f.maxRss ?? 0) / 1e6).toFixed(1)).join(', ')}; idle before the fetch: ${fs.map(f => ((f.idleRss ?? 0) / 1e6).toFixed(1)).join(', ')}; target < 200 MB)   reproduce: ${cmd(name)}`)
   }
-  for (const name of ['agora', 'agora-semi2']) {
+  for (const name of ['agora', 'agora-bin']) {
     const a = mbps(name)
     const h = mbps('helia')
     const r = mbps('raw')
