@@ -7,6 +7,7 @@ import { initRepo, isRepoInitialized, parseCid } from '../store/index.ts'
 import { defineCommand, flag, list, out, outJson, str } from './command.ts'
 import { repoPath, withDaemon, withTarget } from './content-session.ts'
 import { daemonServices } from './daemon-services.ts'
+import { signals } from './signals.ts'
 import { UsageError } from './errors.ts'
 import { parseDuration } from './progress.ts'
 import type { CommandContext, CommandDef } from './command.ts'
@@ -15,36 +16,6 @@ import type { ConfigOverrides } from '../config.ts'
 
 function isLoopback (host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host)
-}
-
-/**
- * Resolves on the first SIGINT/SIGTERM (or `io.signal`). The handlers stay installed until
- * `release()`, so a second signal during shutdown is acknowledged instead of killing the process.
- */
-function signals (ctx: CommandContext): { first: Promise<string>, release: () => void } {
-  let settle: (s: string) => void = () => {}
-  const first = new Promise<string>(resolve => { settle = resolve })
-  let got = false
-  const on = (sig: string) => (): void => {
-    if (got) { ctx.io.stderr.write('already shutting down\n'); return }
-    got = true
-    settle(sig)
-  }
-  const onInt = on('SIGINT')
-  const onTerm = on('SIGTERM')
-  const onAbort = on('abort')
-  process.on('SIGINT', onInt)
-  process.on('SIGTERM', onTerm)
-  ctx.io.signal?.addEventListener('abort', onAbort, { once: true })
-  if (ctx.io.signal?.aborted === true) onAbort()
-  return {
-    first,
-    release: () => {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
-      ctx.io.signal?.removeEventListener('abort', onAbort)
-    }
-  }
 }
 
 const daemon = defineCommand({

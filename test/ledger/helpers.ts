@@ -1,7 +1,6 @@
 /** Shared set-up for ledger tests: deterministic keys, a genesis, a started in-memory ledger. */
 import { MemoryDatastore } from 'datastore-core'
 import { createLedger, generateKeyPair, parseGenesis, signTx, toAddress } from '../../src/ledger/index.ts'
-import type { CliIo } from '../../src/cli/command.ts'
 import type { Genesis, KeyPair, Ledger, TxBody } from '../../src/ledger/index.ts'
 
 /** A named test key: deterministic seed from the name. */
@@ -61,16 +60,4 @@ export async function blocks (ledger: Ledger, count: number): Promise<void> {
   for (let i = 0; i < count; i++) await ledger.produceBlock()
 }
 
-/** An in-memory CLI io that records what the CLI prints (as in test/cli.spec.ts). */
-export function memoryIo (env: Record<string, string | undefined> = {}): CliIo & { stdoutText: () => string, stderrText: () => string } {
-  let o = ''
-  let e = ''
-  return {
-    stdout: { write: (c: string | Uint8Array) => { o += String(c) } },
-    stderr: { write: (c: string | Uint8Array) => { e += String(c) } },
-    env,
-    cwd: process.cwd(),
-    stdoutText: () => o,
-    stderrText: () => e
-  }
-}
+export { memoryIo } from '../utils/io.ts'

@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { startDevnet } from '../devnet.ts'
 import { defineCommand, flag, out, outJson, str } from '../command.ts'
 import { withDaemon } from '../content-session.ts'
+import { signals } from '../signals.ts'
 import { raoToTao } from '../ledger-client.ts'
 import type { IncentivesStatus, MinerFigures } from '../../incentives/service.ts'
 import { UsageError } from '../errors.ts'
@@ -80,25 +81,6 @@ const validator = defineCommand({
   ]
 })
 
-/** Waits for SIGINT/SIGTERM (or the io's abort signal). */
-async function untilSignal (signal?: AbortSignal): Promise<string> {
-  return new Promise(resolve => {
-    const done = (s: string) => (): void => {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
-      signal?.removeEventListener('abort', onAbort)
-      resolve(s)
-    }
-    const onInt = done('SIGINT')
-    const onTerm = done('SIGTERM')
-    const onAbort = done('abort')
-    process.on('SIGINT', onInt)
-    process.on('SIGTERM', onTerm)
-    signal?.addEventListener('abort', onAbort, { once: true })
-    if (signal?.aborted === true) onAbort()
-  })
-}
-
 function intOption (ctx: CommandContext, name: string, fallback: number): number {
   const s = str(ctx, name)
   if (s == null) return fallback
@@ -142,10 +124,15 @@ const devnetCommand = defineCommand({
       out(ctx, `try: AGORA_REPO=${net.peers[net.peers.length - 1].repo} agora status   (Ctrl-C stops every peer)`)
       out(ctx, `DEVNET_READY ${JSON.stringify(view)}`)
     }
-    const sig = await untilSignal(ctx.io.signal)
-    ctx.io.stderr.write(`received ${sig}, stopping ${net.peers.length} peers\n`)
-    await net.stop()
-    return 0
+    const sigs = signals(ctx)
+    try {
+      const sig = await sigs.first
+      ctx.io.stderr.write(`received ${sig}, stopping ${net.peers.length} peers\n`)
+      await net.stop()
+      return 0
+    } finally {
+      sigs.release()
+    }
   }
 })
 
