@@ -14,6 +14,7 @@ import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { logger } from '@libp2p/logger'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { fromAddress } from '../ledger/address.ts'
+import { encryptedSize } from '../market/chunk-cipher.ts'
 import { decodeListingUnsafe } from '../market/listing.ts'
 import type { EligibleEntry } from './tasks.ts'
 import type { ChainView, EligibleSource, NeuronView, SubnetWeightParams, WeightSubmitter } from './validator-types.ts'
@@ -127,13 +128,18 @@ export interface MarketEligibleInit {
 }
 
 /**
- * The eligible set: files of open listings × registered miners (bound by hotkey = peer key)
+ * The eligible set: files of active listings × registered miners (bound by hotkey = peer key)
  * that advertise the file in the DHT.
  *
- * Policy: only open (free) listings are probed. A paid listing's file CID names ciphertext whose
- * size the listing does not carry, and asking for ranges of it would train miners to tell
- * validators from buyers by what they ask for.
+ * Policy: paid listings are probed like open ones. Their file CIDs name the ciphertext miners
+ * store and buyers fetch, so validators check it without holding the key (data-ignorance); its
+ * size follows from the plaintext size and the listing's chunk size (`encryptedSize`).
  */
+/** The size of what miners store for a listed file: the plaintext, or its chunked ciphertext. */
+function storedSize (encryption: { chunkSize: number } | null, plaintextSize: number): number {
+  return encryption == null ? plaintextSize : encryptedSize(plaintextSize, encryption.chunkSize)
+}
+
 export function marketEligibleSource (c: MarketEligibleComponents, init: MarketEligibleInit = {}): EligibleSource {
   const providersOf = async (root: CID, options?: AbortOptions): Promise<string[]> => {
     const signal = AbortSignal.any([AbortSignal.timeout(init.lookupTimeoutMs ?? 5000), ...(options?.signal != null ? [options.signal] : [])])
@@ -161,7 +167,7 @@ export function marketEligibleSource (c: MarketEligibleComponents, init: MarketE
       for await (const bytes of index.current(options)) {
         try {
           const l = decodeListingUnsafe(bytes, { trusted: true })
-          if (l.record.access === 'open' && l.record.state === 'active') listings.push(l)
+          if (l.record.state === 'active') listings.push(l)
         } catch (err) {
           log('skipping an undecodable listing - %e', err)
         }
@@ -178,7 +184,7 @@ export function marketEligibleSource (c: MarketEligibleComponents, init: MarketE
         for (const id of await providersOf(l.record.root, options)) {
           const hotkey = miners.get(id)
           if (hotkey == null) continue
-          for (const f of wanted) out.push({ listingCid: l.id.toString(), fileCid: f.cid.toString(), fileSize: f.size, minerPeerId: id, minerHotkey: hotkey })
+          for (const f of wanted) out.push({ listingCid: l.id.toString(), fileCid: f.cid.toString(), fileSize: storedSize(l.record.encryption, f.size), minerPeerId: id, minerHotkey: hotkey })
         }
       }
       return out

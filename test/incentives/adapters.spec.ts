@@ -3,7 +3,13 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { MemoryDatastore } from 'datastore-core'
 import { base58btc } from 'multiformats/bases/base58'
 import { describe, expect, it } from 'vitest'
-import { ledgerChainView, peerIdOfHotkey } from '../../src/incentives/adapters.ts'
+import { ledgerChainView, marketEligibleSource, peerIdOfHotkey } from '../../src/incentives/adapters.ts'
+import { createListing } from '../../src/market/listing.ts'
+import { ListingIndex } from '../../src/market/listing-index.ts'
+import { publicKeyOf } from '../../src/market/keys.ts'
+import { DAY, OTHER_SECRET, SELLER_SECRET, T0, openModelParams } from '../market/helpers.ts'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { ChainView } from '../../src/incentives/validator-types.ts'
 import { createLedger, devGenesis, fromAddress, parseGenesis, toAddress } from '../../src/ledger/index.ts'
 import { hotkeyAddress, hotkeySeed } from '../../src/ledger/service.ts'
 
@@ -43,6 +49,38 @@ describe('incentives: adapters', () => {
       await expect(view.subnet(1)).rejects.toThrow(RangeError)
     } finally {
       await ledger.stop()
+    }
+  })
+
+  it('behavior: paid listings are eligible too, sized as the ciphertext miners store', async () => {
+    const index = new ListingIndex({ datastore: new MemoryDatastore() }, { now: () => T0 + DAY })
+    await index.start()
+    try {
+      await index.add(createListing(openModelParams({ name: 'free-model' }), SELLER_SECRET).bytes)
+      await index.add(createListing(openModelParams({
+        name: 'paid-model', price: 5_000_000_000n, keyCommitment: new Uint8Array(32).fill(1), encryption: { alg: 'xchacha20poly1305-chunked/1', chunkSize: 65_536 }
+      }), SELLER_SECRET).bytes)
+      const miner = publicKeyOf(OTHER_SECRET)
+      const minerId = peerIdOfHotkey(miner)
+      const chain = { metagraph: async () => [{ uid: 1, hotkey: miner, permit: false, lastUpdate: 0 }] } as unknown as ChainView
+      const source = marketEligibleSource({
+        chain,
+        index: () => index,
+        findProviders: async function * () { yield { id: peerIdFromString(minerId), multiaddrs: [] } },
+        selfHotkey: publicKeyOf(SELLER_SECRET)
+      })
+      const sizes = new Map<string, number[]>()
+      for (const e of await source.eligible(1)) {
+        expect(e.minerPeerId).toBe(minerId)
+        const name = (await index.get(e.listingCid))?.record.name ?? ''
+        sizes.set(name, [...(sizes.get(name) ?? []), e.fileSize].sort((a, b) => a - b))
+      }
+      // The helper's files are 1234 and 56 bytes. Open: probed as they are. Paid: each file is one
+      // 64 KiB chunk, stored as a 40-byte header + the bytes + one 16-byte tag: 1290 and 112.
+      expect(sizes.get('free-model')).toEqual([56, 1234])
+      expect(sizes.get('paid-model')).toEqual([112, 1290])
+    } finally {
+      await index.stop()
     }
   })
 })
