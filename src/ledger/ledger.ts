@@ -246,12 +246,14 @@ export class Ledger extends LedgerQueries {
         committed.undo()
         throw new StateRootMismatchError(`block ${h.height}: re-execution gives state root ${hex(this.store.root())}, block says ${hex(h.stateRoot)}`)
       }
-      this.open = undefined
-      await this.persist(block, committed, options)
       const included = new Set(stxs.map(t => t.hash))
-      const rest = this.pool.filter(t => !included.has(t.hash))
-      this.pool = []
-      for (const t of rest) await this.submit(t).catch(() => {})
+      this.pool = this.pool.filter(t => !included.has(t.hash))
+      // persist moves the head before its first await; the pool is re-applied on top of the new
+      // head in the same tick, so a transaction submitted while the block is being written sees
+      // the transactions it may depend on (a subnet registered a moment earlier)
+      const saving = this.persist(block, committed, options)
+      this.reopen()
+      await saving
     })
   }
 
@@ -281,6 +283,21 @@ export class Ledger extends LedgerQueries {
     return { issuance, held, ok: held === issuance }
   }
 
+  /** Start a new open block on the current head and re-apply the pool; what no longer applies is dropped. */
+  private reopen (): void {
+    this.open = undefined
+    const pool = this.pool
+    this.pool = []
+    for (const t of pool) {
+      try {
+        this.openBlock().apply(t)
+        this.remember(t)
+      } catch (err) {
+        log('dropped pooled tx %s: %s', t.hash, (err as Error).name)
+      }
+    }
+  }
+
   private openBlock (): OpenBlock {
     this.open ??= new OpenBlock(this.store, this.head.height + 1, this.genesis.chainId, this.genesis.params, this.runEpoch)
     return this.open
@@ -301,7 +318,7 @@ export class Ledger extends LedgerQueries {
     } catch (err) {
       committed.undo()
       this.head = prev
-      this.open = undefined
+      this.reopen()
       throw err
     }
     this.events.dispatchEvent(new CustomEvent('block', { detail: block }))

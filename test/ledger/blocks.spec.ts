@@ -121,6 +121,32 @@ describe('ledger blocks', () => {
     expect(f.balance(bob.address)).toBe(10n * TAO + 9n)
   })
 
+  it('behavior: a transaction submitted at a follower while a block is being written still sees the pool', async () => {
+    // regression: the follower's pool was re-applied only after the block's write finished, so
+    // a burnedRegister submitted during the write met an open block without the registerNetwork
+    // it depends on and was refused with SubnetNotFoundError
+    const ledger = await testLedger(genesis)
+    const ds = new MemoryDatastore()
+    const f = new Ledger({ datastore: ds, genesis, epoch: yumaEpoch })
+    await f.start()
+    await send(f, alice, { kind: 'registerNetwork' })
+    const empty: Block = await ledger.produceBlock() // the authority has not heard of it yet
+    let release = (): void => {}
+    const held = new Promise<void>(resolve => { release = resolve })
+    const batch = ds.batch.bind(ds)
+    ds.batch = () => {
+      const b = batch()
+      return { put: b.put.bind(b), delete: b.delete.bind(b), commit: async () => { await held; await b.commit() } }
+    }
+    const applying = f.applyBlock(empty.bytes)
+    await new Promise(resolve => setImmediate(resolve))
+    await send(f, bob, { kind: 'burnedRegister', netuid: 1, hotkey: testKey('bob-hot').address })
+    release()
+    await applying
+    expect(f.status().height).toBe(1)
+    expect(f.pendingTransactions()).toHaveLength(2)
+  })
+
   it('behavior: a failed block write leaves state and head as they were', async () => {
     const ds = new MemoryDatastore()
     const ledger = await testLedger(genesis, ds)
