@@ -33,6 +33,12 @@ export interface AgoraConfig {
   }
   /** Multiaddrs (with `/p2p/<peer id>`) of the only peers contacted at start. @default [] */
   bootstrap: string[]
+  swarm: {
+    /** Inbound connections accepted per second from one remote IP (more are reset). @default 5 */
+    inboundConnectionThreshold: number
+    /** Open connections above which the least useful are closed. @default 300 */
+    maxConnections: number
+  }
   reprovide: {
     /** Milliseconds between two reprovide rounds of every pinned root. @default 43_200_000 (12 h) */
     intervalMs: number
@@ -58,6 +64,7 @@ export function defaultConfig (): AgoraConfig {
       gateway: '127.0.0.1:8080'
     },
     bootstrap: [],
+    swarm: { inboundConnectionThreshold: 5, maxConnections: 300 },
     reprovide: { intervalMs: 12 * 60 * 60 * 1000 },
     import: { profile: DEFAULT_PROFILE },
     fetch: { timeoutMs: 60_000 }
@@ -68,6 +75,7 @@ export function defaultConfig (): AgoraConfig {
 export interface ConfigOverrides {
   addresses?: Partial<AgoraConfig['addresses']>
   bootstrap?: string[]
+  swarm?: Partial<AgoraConfig['swarm']>
   reprovide?: Partial<AgoraConfig['reprovide']>
   import?: Partial<AgoraConfig['import']>
   fetch?: Partial<AgoraConfig['fetch']>
@@ -79,6 +87,7 @@ export function mergeConfig (base: AgoraConfig, o: ConfigOverrides): AgoraConfig
     version: 1,
     addresses: { ...base.addresses, ...o.addresses },
     bootstrap: o.bootstrap ?? base.bootstrap,
+    swarm: { ...base.swarm, ...o.swarm },
     reprovide: { ...base.reprovide, ...o.reprovide },
     import: { ...base.import, ...o.import },
     fetch: { ...base.fetch, ...o.fetch }
@@ -115,7 +124,11 @@ export function validateConfig (raw: unknown): AgoraConfig {
   parseHostPort(cfg.addresses.api)
   parseHostPort(cfg.addresses.gateway)
   assertProfile(cfg.import.profile)
-  for (const [k, v] of [['reprovide.intervalMs', cfg.reprovide.intervalMs], ['fetch.timeoutMs', cfg.fetch.timeoutMs]] as const) {
+  const positive = [
+    ['reprovide.intervalMs', cfg.reprovide.intervalMs], ['fetch.timeoutMs', cfg.fetch.timeoutMs],
+    ['swarm.inboundConnectionThreshold', cfg.swarm.inboundConnectionThreshold], ['swarm.maxConnections', cfg.swarm.maxConnections]
+  ] as const
+  for (const [k, v] of positive) {
     if (!Number.isSafeInteger(v) || v <= 0) throw new InvalidParametersError(`config ${k} must be a positive integer`)
   }
   return cfg

@@ -102,6 +102,8 @@ export class AgoraNode implements Startable {
     if (this.#init.offline !== true) {
       const factories = this.#init.services ?? []
       this.#network = await createNetwork({
+        inboundConnectionThreshold: this.config.swarm.inboundConnectionThreshold,
+        maxConnections: this.config.swarm.maxConnections,
         ...this.#init.network,
         dhtValidators: Object.assign({}, this.#init.network?.dhtValidators, ...factories.map(f => f.dhtValidators)),
         dhtSelectors: Object.assign({}, this.#init.network?.dhtSelectors, ...factories.map(f => f.dhtSelectors)),

@@ -73,7 +73,9 @@ interface Proc { peer: DevnetPeer, proc: ChildProcess, args: string[] }
 /** A peer's repo, created if needed, and its hotkey (= libp2p key). */
 async function preparePeer (dir: string, name: string): Promise<{ repo: string, address: string, seed: Uint8Array }> {
   const repo = join(dir, name)
-  await initRepo(repo)
+  // every devnet peer dials from 127.0.0.1: libp2p's limit of 5 inbound connections per second
+  // per IP would reset some of them at the authority
+  await initRepo(repo, { config: { swarm: { inboundConnectionThreshold: 1000 } } })
   const r = await openRepo(repo)
   try {
     return { repo, address: hotkeyAddress(r.privateKey), seed: Uint8Array.from(hotkeySeed(r.privateKey)) }
@@ -212,8 +214,8 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
     }
     const boot = ['--bootstrap', authority.peer.addresses[0], '--netuid', String(netuid)]
     const others = await Promise.all(names.slice(1).map(async (n, j) => launch(j + 1, [...boot, '--role', roleOf(n)])))
-    // A bootstrap dial reset by the authority's per-host inbound limit is not retried by the
-    // daemon; a peer left without it would never sync the chain. Connect each one explicitly.
+    // Ready means connected: wait until each peer reaches the authority (its daemon also
+    // redials a bootstrap peer it loses, but the devnet reports ready only once all are in).
     await Promise.all(others.map(async p => { await connectTo(p.peer, authority.peer.addresses[0]) }))
     const content = await publishContent(api, dir, log)
     await Promise.all(others.filter(p => p.peer.role === 'miner').map(async p => {

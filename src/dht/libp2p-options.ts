@@ -46,7 +46,10 @@ export function libp2pOptions (init: NetworkInit): Libp2pOptions<any> {
     streamMuxers: [yamux({ streamOptions: { maxReadBufferLength: 64 * MiB } })],
     // Policy: no discovery of any kind; we dial only the bootstrap peers we are given (§8.12)
     peerDiscovery: [],
-    connectionManager: init.inboundConnectionThreshold == null ? {} : { inboundConnectionThreshold: init.inboundConnectionThreshold },
+    connectionManager: {
+      ...(init.inboundConnectionThreshold == null ? {} : { inboundConnectionThreshold: init.inboundConnectionThreshold }),
+      ...(init.maxConnections == null ? {} : { maxConnections: init.maxConnections })
+    },
     services,
     start: false
   }

@@ -6,6 +6,7 @@ import { logger } from '@libp2p/logger'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { startBitswap } from './bitswap.ts'
+import { BootstrapKeeper } from './bootstrap.ts'
 import { assertSupportedHash } from './blocks.ts'
 import { DEFAULT_FETCH_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BLOCK_SIZE, DEFAULT_MAX_FETCH_STREAMS, DEFAULT_MAX_PROVIDERS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MESSAGE_TIMEOUT, DEFAULT_QUERY_TIMEOUT, DEFAULT_WINDOW, FETCH_PROTOCOL } from './constants.ts'
 import { NotFoundError } from '../errors.ts'
@@ -30,6 +31,7 @@ class AgoraNetwork implements Network {
   private readonly init: NetworkInit
   private node?: Libp2p<NetworkServices>
   private bitswap?: BitswapEngine
+  private bootstrap?: BootstrapKeeper
   private shutdown = new AbortController()
   private started = false
   /** Fetches in progress; `stop()` lets them abort their streams before libp2p stops (§8.11). */
@@ -66,18 +68,14 @@ class AgoraNetwork implements Network {
       onServe: this.init.onServe
     }), { maxInboundStreams: this.init.maxFetchStreams ?? DEFAULT_MAX_FETCH_STREAMS })
     this.started = true
-    await Promise.all((this.init.bootstrap ?? []).map(async addr => {
-      try {
-        await this.node?.dial(multiaddr(addr), { signal: AbortSignal.timeout(DEFAULT_MESSAGE_TIMEOUT) })
-      } catch (err) {
-        log.error('could not reach bootstrap peer %s - %e', addr, err)
-      }
-    }))
+    this.bootstrap = new BootstrapKeeper(node, { addrs: this.init.bootstrap ?? [], dialTimeout: DEFAULT_MESSAGE_TIMEOUT, ...this.init.bootstrapBackoff })
+    await this.bootstrap.start()
   }
 
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false
+    this.bootstrap?.stop()
     this.shutdown.abort(new NetworkNotStartedError('the network is stopping'))
     await Promise.allSettled([...this.running])
     await this.node?.unhandle(FETCH_PROTOCOL)

@@ -36,8 +36,10 @@ export interface NetworkInit {
   listen?: string[]
   /** Addresses announced to peers instead of the listen addresses. @default [] (announce what we listen on) */
   announce?: string[]
-  /** Multiaddrs with `/p2p/<id>`: the only peers dialled at start. @default [] */
+  /** Multiaddrs with `/p2p/<id>`: the only peers dialled at start, and redialled whenever not connected. @default [] */
   bootstrap?: string[]
+  /** Back-off of bootstrap redials, ms: doubles from `minDelay` to `maxDelay`. @default { minDelay: 1000, maxDelay: 60000 } */
+  bootstrapBackoff?: { minDelay?: number, maxDelay?: number }
   /** kad-dht record validators by key prefix (first path segment), e.g. `{ market: fn }`. @default {} */
   dhtValidators?: Record<string, (key: Uint8Array, value: Uint8Array) => Promise<void>>
   /** kad-dht record selectors by key prefix; return the index of the best value. @default {} */
@@ -58,6 +60,8 @@ export interface NetworkInit {
   initialQuerySelfInterval?: number
   /** Raise the per-IP inbound connection rate limit (many peers share 127.0.0.1 in tests). @default 5 (libp2p's) */
   inboundConnectionThreshold?: number
+  /** Open connections above which libp2p closes the least useful ones. @default 300 (libp2p's) */
+  maxConnections?: number
   /** Called for every block served, refused or failed stream of our fetch protocol. @default undefined */
   onServe?: (event: ServeEvent) => void
   /** Start the network before returning. @default true */

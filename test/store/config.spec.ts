@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { defaultConfig, mergeConfig, parseHostPort, validateConfig } from '../../src/config.ts'
 
 describe('config', () => {
-  it('default: defaults are Kubo-like ports, no bootstrap peers, the unixfs-v1-2025 profile', () => {
+  it('default: defaults are Kubo-like ports, no bootstrap peers, libp2p connection limits, the unixfs-v1-2025 profile', () => {
     expect(validateConfig(defaultConfig())).toEqual({
       version: 1,
       addresses: { listen: ['/ip4/0.0.0.0/tcp/4001'], announce: [], api: '127.0.0.1:5001', gateway: '127.0.0.1:8080' },
       bootstrap: [],
+      // libp2p's own defaults (INBOUND_CONNECTION_THRESHOLD 5 per second per IP, MAX_CONNECTIONS 300)
+      swarm: { inboundConnectionThreshold: 5, maxConnections: 300 },
       reprovide: { intervalMs: 43_200_000 },
       import: { profile: 'unixfs-v1-2025' },
       fetch: { timeoutMs: 60_000 }
@@ -28,7 +30,9 @@ describe('config', () => {
       { version: 1, addresses: { gateway: '127.0.0.1:70000' } },
       { version: 1, bootstrap: 'not-a-list' },
       { version: 1, import: { profile: 'cidv2' } },
-      { version: 1, fetch: { timeoutMs: -1 } }
+      { version: 1, fetch: { timeoutMs: -1 } },
+      { version: 1, swarm: { inboundConnectionThreshold: 0 } },
+      { version: 1, swarm: { maxConnections: 1.5 } }
     ]
     for (const b of bad) expect(() => validateConfig(b)).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
   })
