@@ -4,7 +4,9 @@
  */
 import { logger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { raceSignal } from 'race-signal'
 import { mergeConfig } from './config.ts'
+import { Announcer } from './announcer.ts'
 import { createNetwork, reprovider } from './dht/index.ts'
 import { NotStartedError } from './errors.ts'
 import { ContentStore, initRepo, isRepoInitialized, openRepo } from './store/index.ts'
@@ -68,11 +70,11 @@ export class AgoraNode implements Startable {
   readonly #init: NodeInit
   #network?: Network
   #reprovider?: Reprovider
+  #announcer?: Announcer
   #started = false
   readonly #services = new Map<string, NodeService>()
-  /** Roots whose last announcement reached no peer: announced again when a peer connects. */
-  readonly #unprovided = new Map<string, CID>()
-  #retryTimer?: ReturnType<typeof setTimeout>
+  /** Fetches running per root: a second fetch of a root waits for the first (no block twice). */
+  readonly #fetching = new Map<string, Promise<unknown>>()
 
   constructor (repo: Repo, config: AgoraConfig, init: NodeInit) {
     this.repo = repo
@@ -114,14 +116,12 @@ export class AgoraNode implements Startable {
         announce: this.config.addresses.announce,
         bootstrap: this.config.bootstrap
       })
-      const network = this.#network
+      const announcer = this.#announcer = new Announcer(this.#network)
       this.#reprovider = reprovider({
         interval: this.config.reprovide.intervalMs,
         list: (options) => this.#pinnedRoots(options),
-        provide: async (cid, options) => this.#announce(network, cid, options)
+        provide: async (cid, options) => announcer.announce(cid, options)
       })
-      // Content added while we had no peers is announced as soon as one connects (not in 12 h).
-      network.libp2p.addEventListener('peer:connect', () => { this.#scheduleRetry() })
       this.#reprovider.addEventListener('behind', (e) => {
         const run = (e as CustomEvent<{ total: number, duration: number, interval: number }>).detail
         log.error('reproviding is behind: %o', run)
@@ -143,9 +143,7 @@ export class AgoraNode implements Startable {
       }
     } catch (err) {
       await this.#stopServices()
-      await this.#reprovider?.stop()
-      await this.#network?.stop()
-      this.#network = undefined
+      await this.#stopNetwork()
       throw err
     }
   }
@@ -174,12 +172,17 @@ export class AgoraNode implements Startable {
   async stop (): Promise<void> {
     if (!this.#started) return
     this.#started = false
-    clearTimeout(this.#retryTimer)
     await this.#stopServices()
+    await this.#stopNetwork()
+    await this.repo.close()
+  }
+
+  async #stopNetwork (): Promise<void> {
+    this.#announcer?.stop()
+    this.#announcer = undefined
     await this.#reprovider?.stop()
     await this.#network?.stop()
     this.#network = undefined
-    await this.repo.close()
   }
 
   async * #pinnedRoots (options: AbortOptions): AsyncGenerator<CID> {
@@ -198,34 +201,8 @@ export class AgoraNode implements Startable {
     return { ...r, providedTo: await this.#provide(r.cid, options) }
   }
 
-  async #announce (network: Network, cid: CID, options: AbortOptions): Promise<{ peers: number }> {
-    const r = await network.provide(cid, options)
-    if (r.peers === 0) this.#unprovided.set(cid.toString(), cid)
-    else this.#unprovided.delete(cid.toString())
-    return r
-  }
-
-  #scheduleRetry (): void {
-    if (this.#unprovided.size === 0 || this.#retryTimer != null) return
-    // Give identify and the DHT routing table a moment to take the new peer in.
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = undefined
-      const network = this.#network
-      if (network == null) return
-      for (const cid of [...this.#unprovided.values()]) {
-        this.#announce(network, cid, { signal: AbortSignal.timeout(30_000) }).catch(err => { log('retrying provide of %c failed - %e', cid, err) })
-      }
-    }, 1000)
-  }
-
   async #provide (cid: CID, options: AbortOptions): Promise<number> {
-    if (this.#network == null) return 0
-    try {
-      return (await this.#announce(this.#network, cid, { signal: options.signal ?? AbortSignal.timeout(30_000) })).peers
-    } catch (err) {
-      log.error('provide %c failed, the reprovider will retry - %e', cid, err)
-      return 0
-    }
+    return this.#announcer?.tryAnnounce(cid, options) ?? 0
   }
 
   /**
@@ -235,12 +212,24 @@ export class AgoraNode implements Startable {
   async fetch (cid: CID, options: NodeReadOptions = {}): Promise<FetchResult | undefined> {
     if (this.#network == null) return undefined
     const network = this.#network
-    return this.store.lock.shared(async () => network.fetch(cid, {
+    const key = cid.toString()
+    // Policy: one fetch per root at a time. A second one waits (as long as its own signal allows)
+    // and then finds the blocks the first stored, instead of asking providers for them twice.
+    for (let running = this.#fetching.get(key); running != null; running = this.#fetching.get(key)) {
+      await raceSignal(running.catch(() => {}), options.signal)
+    }
+    const run = this.store.lock.shared(async () => network.fetch(cid, {
       signal: options.signal,
       onProgress: options.onProgress,
       timeout: options.timeout ?? this.config.fetch.timeoutMs,
       providers: options.providers
     }))
+    this.#fetching.set(key, run)
+    try {
+      return await run
+    } finally {
+      if (this.#fetching.get(key) === run) this.#fetching.delete(key)
+    }
   }
 
   /**
@@ -316,6 +305,12 @@ export class AgoraNode implements Startable {
     await this.fetch(cid, options)
     await this.store.pin(cid, options)
     await this.#provide(cid, options)
+  }
+
+  /** Unpin `cid` and stop announcing it (its blocks go at the next `repo gc`). */
+  async unpin (cid: CID, options?: AbortOptions): Promise<void> {
+    await this.store.pins.rm(cid, options)
+    await this.#announcer?.withdraw(cid, options)
   }
 
   /** Providers of `cid` on the DHT. */

@@ -34,7 +34,7 @@ export function repoRoutes ({ node }: RepoRouteDeps): Route[] {
       path: '/api/v0/pin/rm',
       handler: async (ctx) => {
         const cid = cidArg(ctx)
-        await node.store.pins.rm(cid, { signal: ctx.signal })
+        await node.unpin(cid, { signal: ctx.signal })
         sendJson(ctx.res, { unpinned: cid.toString() })
       }
     },

@@ -173,7 +173,7 @@ const pin = defineCommand({
         const cid = parseCid(ctx.positionals[0])
         await withTarget(ctx, async (t) => {
           if (t.kind === 'daemon') await t.api.json('POST', '/api/v0/pin/rm', { arg: cid.toString() })
-          else await t.node.store.pins.rm(cid)
+          else await t.node.unpin(cid)
         })
         if (flag(ctx, 'json')) outJson(ctx, { unpinned: cid.toString() })
         else out(ctx, `unpinned ${cid.toString()}`)
