@@ -51,7 +51,7 @@ export { ciphertextSpan, decryptRange, decryptRangeStream, readHeader } from './
 export type { CiphertextReader, CiphertextSpan } from './chunk-range.ts'
 export { checkContentKey, commitContentKey, openSealedKey, sealContentKey, SEALED_KEY_SIZE } from './key-seal.ts'
 export type { OpenSealedKeyParameters, SealContentKeyParameters } from './key-seal.ts'
-export { createReceipt, createReissueRequest, verifyReceipt, verifyReissueRequest, REISSUE_MAX_AGE_MS } from './receipt.ts'
+export { amountDue, createReceipt, createReissueRequest, verifyReceipt, verifyReissueRequest, REISSUE_MAX_AGE_MS } from './receipt.ts'
 export type { CreateReceiptParameters, Receipt, ReceiptRecord, ReissueRecord, VerifyReceiptOptions } from './receipt.ts'
 export { ReceiptBook } from './receipt-book.ts'
 export { acceptDelivery, decodeDelivery, encodeDelivery, prepareDelivery, reissueKey, MAX_DELIVERY_BYTES } from './purchase.ts'

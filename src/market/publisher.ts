@@ -8,7 +8,7 @@ import { ListingNotFoundError, PublishError } from './errors.ts'
 import { createListing, revokeListing, updateListing } from './listing.ts'
 import { PAID_ENCRYPTION, checkListingParameters, importContent } from './publish.ts'
 import type { Listing, CreateListingParameters } from './listing.ts'
-import type { ListingKind } from './listing-schema.ts'
+import type { ListingKind, PriceUnit } from './listing-schema.ts'
 import type { AnnounceResult, MarketService } from './service.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
@@ -23,6 +23,8 @@ export interface PublishParameters {
   version?: string
   /** Price in rao; above 0 makes the listing paid (encrypted). @default 0n */
   price?: bigint
+  /** What the price buys: one download, or each started GiB of the files. @default 'download' */
+  unit?: PriceUnit
   tags?: string[]
   task?: string
   /** A README (markdown) file: imported as is, its CID goes in the listing. */
@@ -109,6 +111,7 @@ export class Publisher {
       license: p.license ?? 'unspecified',
       version: p.version,
       price: p.price,
+      unit: p.unit,
       tags: p.tags,
       task: p.task,
       description: p.description,

@@ -79,7 +79,7 @@ export function createReceipt (params: CreateReceiptParameters, sellerSecret: Ui
     buyer: params.buyer,
     seller,
     escrow: params.escrow,
-    amount: params.amount ?? params.listing.record.price,
+    amount: params.amount ?? amountDue(params.listing.record),
     issued: params.issued ?? Date.now()
   })
   const bytes = seal(record, sellerSecret, RECEIPT_DOMAIN)
@@ -92,6 +92,19 @@ export interface VerifyReceiptOptions {
   listing?: Listing
   /** When given: the receipt must be for this buyer. */
   buyer?: Uint8Array
+}
+
+const GiB = 1024 ** 3
+
+/**
+ * What one purchase of a listing costs, in rao. Policy: a per-download price is due once; a
+ * per-GiB price is due for every started GiB of the listing's files (plaintext sizes as signed
+ * in the listing), and at least once, so a listing of empty files is not free.
+ */
+export function amountDue (record: Pick<Listing['record'], 'price' | 'unit' | 'files'>): bigint {
+  if (record.unit === 'download') return record.price
+  const bytes = record.files.reduce((n, f) => n + f.size, 0)
+  return record.price * BigInt(Math.max(1, Math.ceil(bytes / GiB)))
 }
 
 /**
@@ -107,8 +120,8 @@ export function verifyReceipt (bytes: Uint8Array, options: VerifyReceiptOptions 
   if (listing != null) {
     if (!listing.id.equals(record.listing)) throw new InvalidReceiptError('receipt is for another listing')
     if (!equalBytes(listing.record.publisher, record.seller)) throw new InvalidReceiptError('receipt is not from the listing\'s publisher')
-    // Policy: a per-download receipt must cover the full price; per-GiB accounting is the ledger's.
-    if (listing.record.unit === 'download' && record.amount < listing.record.price) throw new InvalidReceiptError('receipt amount is below the price')
+    // Policy: a receipt must cover the whole amount due (per download, or per started GiB).
+    if (record.amount < amountDue(listing.record)) throw new InvalidReceiptError(`receipt amount ${record.amount} is below the ${amountDue(listing.record)} rao due`)
   }
   if (buyer != null && !equalBytes(buyer, record.buyer)) throw new InvalidReceiptError('receipt is for another buyer')
   return { id: opened.cid, record, bytes }

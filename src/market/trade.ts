@@ -14,6 +14,7 @@ import { decryptListing } from './decrypt-out.ts'
 import { DeliveryTimeoutError, LedgerUnavailableError, ListingNotFoundError, PurchaseError } from './errors.ts'
 import { openSealedKey, sealContentKey } from './key-seal.ts'
 import { acceptDelivery, decodeDelivery, encodeDelivery, prepareDelivery } from './purchase.ts'
+import { amountDue } from './receipt.ts'
 import type { WrittenFile } from './decrypt-out.ts'
 import type { Listing } from './listing.ts'
 import type { MarketService } from './service.ts'
@@ -130,7 +131,7 @@ export class Trade {
     if (listing.record.access !== 'paid') throw new PurchaseError(`${id} is free: fetch it with agora get ${listing.record.root.toString()}`)
     const me = this.#svc.hotkey
     const owned = await this.#svc.receipts.get(me, listing.id, options) != null
-    return { listing, owned, seller: toAddress(listing.record.publisher), recipient: Buffer.from(me).toString('hex'), chainId: chain.ledger.genesis.chainId, amount: listing.record.price }
+    return { listing, owned, seller: toAddress(listing.record.publisher), recipient: Buffer.from(me).toString('hex'), chainId: chain.ledger.genesis.chainId, amount: amountDue(listing.record) }
   }
 
   async #listing (id: string, options: AbortOptions): Promise<Listing> {

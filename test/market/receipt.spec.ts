@@ -5,8 +5,8 @@ import { publicKeyOf } from '../../src/market/keys.ts'
 import { createListing } from '../../src/market/listing.ts'
 import type { Listing } from '../../src/market/listing.ts'
 import { ReceiptBook } from '../../src/market/receipt-book.ts'
-import { createReceipt, createReissueRequest, verifyReceipt, verifyReissueRequest } from '../../src/market/receipt.ts'
-import { BUYER_SECRET, OTHER_SECRET, SELLER_SECRET, T0, openModelParams } from './helpers.ts'
+import { amountDue, createReceipt, createReissueRequest, verifyReceipt, verifyReissueRequest } from '../../src/market/receipt.ts'
+import { BUYER_SECRET, OTHER_SECRET, SELLER_SECRET, T0, openModelParams, rawCid } from './helpers.ts'
 
 const buyer = publicKeyOf(BUYER_SECRET)
 const seller = publicKeyOf(SELLER_SECRET)
@@ -38,6 +38,29 @@ describe('receipt', () => {
     const bad = receipt.bytes.slice()
     bad[bad.length - 1] ^= 1
     expect(() => verifyReceipt(bad)).toThrow(expect.objectContaining({ name: 'InvalidSignatureError' }))
+  })
+
+  it('behavior: a per-GiB price is due per started GiB of the files, at least once', () => {
+    const GiB = 1024 ** 3
+    const listing = (sizes: number[]): Listing => createListing(openModelParams({
+      name: 'per-gib',
+      price: 2_000_000_000n,
+      unit: 'gib',
+      files: sizes.map((size, i) => ({ path: `part-${i}.bin`, size, cid: rawCid('part') })),
+      keyCommitment: commitContentKey(new Uint8Array(32)),
+      encryption: { alg: 'xchacha20poly1305-chunked/1', chunkSize: 65536 }
+    }), SELLER_SECRET)
+    // 2 GiB + 1 GiB + 1 byte = 3 GiB and 1 byte: four started GiB at 2 TAO each
+    const big = listing([2 * GiB, GiB, 1])
+    expect(amountDue(big.record)).toBe(8_000_000_000n)
+    // exactly 1 GiB is one GiB; empty files still cost one unit
+    expect(amountDue(listing([GiB]).record)).toBe(2_000_000_000n)
+    expect(amountDue(listing([0]).record)).toBe(2_000_000_000n)
+    // a receipt for the per-download price (one unit) does not cover four
+    const short = createReceipt({ listing: big, buyer, escrow: 'escrow-g', amount: 6_000_000_000n, issued: T0 }, SELLER_SECRET)
+    expect(() => verifyReceipt(short.bytes, { listing: big })).toThrow(expect.objectContaining({ name: 'InvalidReceiptError' }))
+    const full = createReceipt({ listing: big, buyer, escrow: 'escrow-g', issued: T0 }, SELLER_SECRET)
+    expect(verifyReceipt(full.bytes, { listing: big }).record.amount).toBe(8_000_000_000n)
   })
 
   it('behavior: a reissue request verifies once and its replay is detected', async () => {

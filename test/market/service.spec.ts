@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { decryptBytes } from '../../src/market/index.ts'
+import { amountDue, decryptBytes } from '../../src/market/index.ts'
 import { MARKET_SERVICE, marketService } from '../../src/market/service.ts'
 import { createNode } from '../../src/node.ts'
 import type { MarketService } from '../../src/market/service.ts'
@@ -54,11 +54,15 @@ describe('market service', { timeout: 60_000 }, () => {
     // the staging directory of the encryption is gone
     expect(await readdir(join(repo, 'market-staging'))).toEqual([])
     await expect(market.publisher.publish({ path: file, kind: 'model', name: 'weights', license: 'MIT' })).rejects.toMatchObject({ name: 'PublishError' })
+    // priced per GiB: 100,000 bytes is one started GiB, so a purchase costs the price once
+    const perGib = await market.publisher.publish({ path: file, kind: 'model', name: 'weights-per-gib', license: 'MIT', price: 3n, unit: 'gib' })
+    expect(perGib.listing.record.unit).toBe('gib')
+    expect(amountDue(perGib.listing.record)).toBe(3n)
 
     await node.stop()
     nodes.splice(0);
     ({ market } = await start(repo))
-    expect((await market.index.listMine(market.hotkey)).map(l => l.id.toString())).toEqual([r.listing.id.toString()])
+    expect((await market.index.listMine(market.hotkey)).map(l => l.id.toString()).sort()).toEqual([r.listing.id.toString(), perGib.listing.id.toString()].sort())
   })
 
   it('behavior: an invalid listing is refused before its content is imported', async () => {

@@ -8,7 +8,7 @@ import { ListingNotFoundError } from '../../market/errors.ts'
 import { listingView } from '../../market/view.ts'
 import { ndjson, query, sendJson } from '../server.ts'
 import type { RequestContext, Route } from '../server.ts'
-import type { ListingKind } from '../../market/listing-schema.ts'
+import type { ListingKind, PriceUnit } from '../../market/listing-schema.ts'
 import type { PublishParameters, PublishResult } from '../../market/publisher.ts'
 import type { MarketService } from '../../market/service.ts'
 import type { CID } from 'multiformats/cid'
@@ -42,6 +42,12 @@ function signal (ctx: RequestContext, ms: number): AbortSignal {
   return AbortSignal.any([ctx.signal, AbortSignal.timeout(ms)])
 }
 
+function unitOf (v: string | undefined): PriceUnit | undefined {
+  if (v == null) return undefined
+  if (v !== 'download' && v !== 'gib') throw new InvalidParametersError(`unit must be download or gib, not ${JSON.stringify(v)}`)
+  return v
+}
+
 /** The listing fields shared by publish and update, from the query string. */
 function listingParams (ctx: RequestContext): Partial<PublishParameters> {
   const all = (n: string): string[] | undefined => { const v = ctx.url.searchParams.getAll(n); return v.length === 0 ? undefined : v }
@@ -50,6 +56,7 @@ function listingParams (ctx: RequestContext): Partial<PublishParameters> {
     license: query(ctx, 'license'),
     version: query(ctx, 'version'),
     price: raoOf(query(ctx, 'price'), 'price'),
+    unit: unitOf(query(ctx, 'unit')),
     tags: all('tag'),
     task: query(ctx, 'task'),
     card: pathOf(query(ctx, 'card'), 'card'),

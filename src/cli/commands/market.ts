@@ -14,7 +14,8 @@ import type { ListingView } from '../../market/view.ts'
 const listingOptions: Record<string, OptionDef> = {
   license: { type: 'string', description: 'SPDX licence id (e.g. apache-2.0, MIT) or "unspecified"', valueName: '<spdx>' },
   version: { type: 'string', description: 'version label (default 1)', valueName: '<version>' },
-  price: { type: 'string', description: 'price in TAO per download; above 0 publishes the content encrypted (default free)', valueName: '<TAO>' },
+  price: { type: 'string', description: 'price in TAO; above 0 publishes the content encrypted (default free)', valueName: '<TAO>' },
+  unit: { type: 'string', description: 'what the price buys: download (default) or gib (each started GiB of the files)', valueName: '<download|gib>' },
   tag: { type: 'string', multiple: true, description: 'tag (repeatable)', valueName: '<tag>' },
   task: { type: 'string', description: 'task, e.g. text-generation', valueName: '<task>' },
   card: { type: 'string', description: 'README (markdown) shown as the card', valueName: '<file>' },
@@ -31,6 +32,7 @@ function listingQuery (ctx: CommandContext): Record<string, string | string[] | 
     license: str(ctx, 'license'),
     version: str(ctx, 'version'),
     price: price == null ? undefined : parseTao(price).toString(),
+    unit: str(ctx, 'unit'),
     tag: list(ctx, 'tag').length > 0 ? list(ctx, 'tag').map(t => t.toLowerCase()) : undefined,
     task: str(ctx, 'task'),
     card: card == null ? undefined : resolve(ctx.io.cwd, card),
