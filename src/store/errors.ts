@@ -55,3 +55,9 @@ export class NotPinnedError extends Error {
   static override name = 'NotPinnedError'
   override name = 'NotPinnedError'
 }
+
+/** A DAG is not a well-formed UnixFS file: sizes that disagree, a missing UnixFS header, a codec a file cannot hold, an oversized block. */
+export class InvalidDagError extends Error {
+  static override name = 'InvalidDagError'
+  override name = 'InvalidDagError'
+}

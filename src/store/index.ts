@@ -8,13 +8,14 @@ import { getBlock, localReader } from './dag.ts'
 import { RwLock } from './lock.ts'
 import { gc, repoStat, verifyBlocks } from './maintenance.ts'
 import { Pins } from './pins.ts'
-import { cat, dagSize, getToPath, ls, resolveEntry, entrySize } from './read.ts'
+import { cat, dagSize, getToPath, ls, readChunks, resolveEntry, entrySize } from './read.ts'
 import { REPO_FILES } from './repo.ts'
 import type { AddOptions, AddProgress, AddResult } from './add.ts'
+import type { BlockSource, Lent } from './block-read.ts'
 import type { BlockReader } from './dag.ts'
 import type { GcResult, RepoStat, VerifyResult } from './maintenance.ts'
 import type { Pin } from './pins.ts'
-import type { CatOptions, GetOptions, GetResult, LsEntry } from './read.ts'
+import type { CatOptions, GetOptions, GetResult, LsEntry, ReadChunksOptions } from './read.ts'
 import type { Repo } from './repo.ts'
 import type { ImportProfile } from '../config.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -23,8 +24,10 @@ import type { CID } from 'multiformats/cid'
 export { parseCid, parseCidPath } from './cid.ts'
 export { initRepo, openRepo, readConfig, readApiToken, resolveRepoPath, isRepoInitialized, REPO_FILES, REPO_VERSION } from './repo.ts'
 export { blockFile } from './maintenance.ts'
+export { writeChunksTo, writeFileFromChunks } from './write-out.ts'
 export type { Repo, InitRepoOptions } from './repo.ts'
-export type { AddProgress, AddResult, BlockReader, CatOptions, GcResult, GetOptions, GetResult, LsEntry, Pin, RepoStat, VerifyResult }
+export type { AddProgress, AddResult, BlockReader, CatOptions, GcResult, GetOptions, GetResult, Lent, LsEntry, Pin, RepoStat, VerifyResult }
+export type { ChunkWritable, WriteFileOptions } from './write-out.ts'
 export type { CorruptBlock } from './maintenance.ts'
 
 /** Options for {@link ContentStore.add}. */
@@ -65,10 +68,14 @@ export class ContentStore {
   /** Reads the local blockstore only; missing blocks are `BlockNotFoundError`. */
   readonly local: BlockReader
 
+  /** The repo's block files, which the file reader reads straight into reused buffers. */
+  readonly #files: BlockSource
+
   constructor (repo: Repo) {
     this.repo = repo
     this.pins = new Pins(repo.datastore)
     this.local = localReader(repo.blockstore)
+    this.#files = { blocksDir: join(repo.path, REPO_FILES.blocks) }
   }
 
   #opts (o: StoreAddOptions): AddOptions {
@@ -95,9 +102,18 @@ export class ContentStore {
     })
   }
 
-  /** Stream a file's bytes. */
+  /** Stream a file's bytes, each chunk the caller's to keep. Every block is verified against its CID. */
   cat (cid: CID, path = '', options: CatOptions & ReadOptions = {}): AsyncGenerator<Uint8Array> {
-    return cat(options.blocks ?? this.local, cid, path, options)
+    return cat(options.blocks ?? this.local, cid, path, { ...options, source: options.blocks ?? this.#files })
+  }
+
+  /**
+   * Stream a file's bytes as lent chunks, in bounded memory: call `release()` on each once its
+   * bytes are written (then its buffer is reused); see `writeChunksTo` for a Node writable.
+   * Every block is verified against its CID.
+   */
+  read (cid: CID, path = '', options: Omit<ReadChunksOptions, 'source'> & ReadOptions = {}): AsyncGenerator<Lent> {
+    return readChunks(options.blocks ?? this.local, cid, path, { ...options, source: options.blocks ?? this.#files })
   }
 
   /** List a directory. */
@@ -111,9 +127,12 @@ export class ContentStore {
     return { cid: e.cid, type: e.type, size: entrySize(e), dagSize: dagSize(e) }
   }
 
-  /** Write a file or directory tree to `out`. */
-  async get (cid: CID, path: string, out: string, options: GetOptions & ReadOptions = {}): Promise<GetResult> {
-    return getToPath(options.blocks ?? this.local, cid, path, out, options)
+  /**
+   * Write a file or directory tree to `out`, in bounded memory; each file is written beside its
+   * final name and renamed into place once complete. Every block is verified against its CID.
+   */
+  async get (cid: CID, path: string, out: string, options: Omit<GetOptions, 'source'> & ReadOptions = {}): Promise<GetResult> {
+    return getToPath(options.blocks ?? this.local, cid, path, out, { ...options, source: options.blocks ?? this.#files })
   }
 
   /** One raw block (local only unless `blocks` is given). */

@@ -1,15 +1,19 @@
 /**
  * Local read paths over any block reader: resolve a CID path, stream a file, list a directory,
- * write a file or directory tree to disk. Memory stays bounded: content is streamed block by block.
+ * write a file or directory tree to disk. The exporter resolves paths and walks directories,
+ * HAMT shards and symlinks; the bytes of files come from the file reader (`file-reader.ts`):
+ * verified blocks in reused buffers, a bounded number of them at a time.
  */
-import { createWriteStream } from 'node:fs'
-import { mkdir, rename, symlink, unlink } from 'node:fs/promises'
-import { once } from 'node:events'
+import { mkdir, symlink, unlink } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path'
 import * as dagPb from '@ipld/dag-pb'
 import { exporter, recursive } from 'ipfs-unixfs-exporter'
 import { InvalidParametersError } from '../errors.ts'
+import { owned } from './block-read.ts'
 import { PathNotFoundError, WrongContentTypeError } from './errors.ts'
+import { readFile } from './file-reader.ts'
+import { writeFileFromChunks } from './write-out.ts'
+import type { BlockSource, Lent } from './block-read.ts'
 import type { BlockReader } from './dag.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
@@ -73,12 +77,50 @@ export interface CatOptions extends AbortOptions {
   length?: number
 }
 
-/** Stream the bytes of a file (or raw block). Throws `WrongContentTypeError` for a directory. */
-export async function * cat (blocks: BlockReader, cid: CID, path: string, options: CatOptions = {}): AsyncGenerator<Uint8Array> {
+/** Options for {@link readChunks}. */
+export interface ReadChunksOptions extends CatOptions {
+  /** Where file blocks are read from. @default the reader that resolves the path */
+  source?: BlockSource
+  /** Lend reused buffers (release each chunk) or give chunks the caller keeps. @default true */
+  reuseBuffers?: boolean
+}
+
+const RAW = 0x55
+
+/** Whether the file reader handles this entry's bytes (UnixFS file, raw or identity block). */
+function isPlainFile (e: UnixFSEntry): boolean {
+  return e.type === 'raw' || e.type === 'identity' || (e.type === 'file' && (e.unixfs.type === 'file' || e.unixfs.type === 'raw'))
+}
+
+/** The bytes of a resolved entry: the file reader for plain files, the exporter for the rest (a symlink's target). */
+async function * entryChunks (blocks: BlockReader, e: UnixFSEntry, options: ReadChunksOptions): AsyncGenerator<Lent> {
+  if (isPlainFile(e)) {
+    yield * readFile(options.source ?? blocks, e.cid, options)
+    return
+  }
+  if (e.type === 'directory' || e.type === 'object') throw new WrongContentTypeError(`${e.cid.toString()} is not a file`)
+  for await (const b of e.content({ offset: options.offset, length: options.length, signal: options.signal })) yield owned(b)
+}
+
+/**
+ * Stream the bytes of a file (or raw block) as lent chunks: release each once its bytes are
+ * consumed. Throws `WrongContentTypeError` for a directory or dag-cbor data.
+ */
+export async function * readChunks (blocks: BlockReader, cid: CID, path: string, options: ReadChunksOptions = {}): AsyncGenerator<Lent> {
+  // a raw block is a file by its CID alone: no need to read it twice
+  if (path === '' && cid.code === RAW) {
+    yield * readFile(options.source ?? blocks, cid, options)
+    return
+  }
   const e = await resolveEntry(blocks, cid, path, options)
   if (e.type === 'directory') throw new WrongContentTypeError(`${cid.toString()}${path !== '' ? '/' + path : ''} is a directory (use: agora ls / agora get)`)
   if (e.type === 'object') throw new WrongContentTypeError(`${cid.toString()} is not UnixFS file data`)
-  yield * e.content({ offset: options.offset, length: options.length, signal: options.signal, blockReadConcurrency: 8 })
+  yield * entryChunks(blocks, e, options)
+}
+
+/** Stream the bytes of a file (or raw block), each chunk the caller's to keep. Throws `WrongContentTypeError` for a directory. */
+export async function * cat (blocks: BlockReader, cid: CID, path: string, options: CatOptions & { source?: BlockSource } = {}): AsyncGenerator<Uint8Array> {
+  for await (const c of readChunks(blocks, cid, path, { ...options, reuseBuffers: false })) yield c.bytes
 }
 
 /** List a directory (or describe a single file). */
@@ -100,29 +142,12 @@ export interface GetProgress { bytes: number }
 /** Options for {@link getToPath}. */
 export interface GetOptions extends AbortOptions {
   onProgress?: (p: GetProgress) => void
+  /** Where file blocks are read from. @default the reader that resolves paths */
+  source?: BlockSource
 }
 
 /** The result of `get`. */
 export interface GetResult { path: string, files: number, bytes: number }
-
-async function writeStream (file: string, source: AsyncIterable<Uint8Array>, tick: (n: number) => void): Promise<void> {
-  // Written beside the target and renamed at the end: a killed get never leaves a short file under the final name.
-  const tmp = `${file}.agora-partial`
-  const ws = createWriteStream(tmp)
-  try {
-    for await (const c of source) {
-      if (!ws.write(c)) await once(ws, 'drain')
-      tick(c.byteLength)
-    }
-    ws.end()
-    await once(ws, 'finish')
-  } catch (err) {
-    ws.destroy()
-    await unlink(tmp).catch(() => {})
-    throw err
-  }
-  await rename(tmp, file)
-}
 
 /** Write the file or directory tree at `cid`/`path` to `out` on disk. */
 export async function getToPath (blocks: BlockReader, cid: CID, path: string, out: string, options: GetOptions = {}): Promise<GetResult> {
@@ -149,7 +174,8 @@ export async function getToPath (blocks: BlockReader, cid: CID, path: string, ou
       await symlink(link, target)
     } else if (full.type === 'file' || full.type === 'raw' || full.type === 'identity') {
       await mkdir(dirname(target), { recursive: true })
-      await writeStream(target, full.content({ signal: options.signal, blockReadConcurrency: 8 }), tick)
+      const chunks = entryChunks(blocks, full, { source: options.source, signal: options.signal })
+      await writeFileFromChunks(target, chunks, { signal: options.signal, onBytes: tick })
       files++
     }
   }

@@ -4,7 +4,7 @@
 import { isAbsolute } from 'node:path'
 import { assertProfile } from '../../config.ts'
 import { InvalidParametersError } from '../../errors.ts'
-import { parseCidPath } from '../../store/index.ts'
+import { parseCidPath, writeChunksTo } from '../../store/index.ts'
 import { ndjson, query, sendJson } from '../server.ts'
 import { fetchSummary, progressTracker } from './progress.ts'
 import type { AgoraNode } from '../../node.ts'
@@ -49,6 +49,17 @@ async function streamed (ctx: RequestContext, fn: (write: (v: unknown) => Promis
     await write({ type: 'error', error: { name: (err as Error).name, message: (err as Error).message } })
   }
   ctx.res.end()
+}
+
+/** `first` (already pulled from `rest`) followed by the rest; `rest` is closed however the copy ends. */
+async function * prepend<T> (first: IteratorResult<T>, rest: AsyncGenerator<T>): AsyncGenerator<T> {
+  if (first.done === true) return
+  try {
+    yield first.value
+    yield * rest
+  } finally {
+    await rest.return(undefined)
+  }
 }
 
 /** Routes: `/api/v0/add`, `/fetch`, `/cat`, `/ls`, `/get`, `/stat`. */
@@ -99,14 +110,12 @@ export function contentRoutes ({ node }: ContentRouteDeps): Route[] {
         const offset = intParam(ctx, 'offset')
         const length = intParam(ctx, 'length')
         const { target } = await node.fetchPath(cid, path, o)
-        const it = node.store.cat(target, '', { offset, length, signal: ctx.signal })
+        const it = node.store.read(target, '', { offset, length, signal: ctx.signal })
         // Pull the first chunk before the status line, so a bad CID is a proper error status.
         const first = await it.next()
         ctx.res.writeHead(200, { 'content-type': 'application/octet-stream' })
-        if (first.done !== true) ctx.res.write(first.value)
-        for await (const chunk of it) {
-          if (!ctx.res.write(chunk)) await new Promise(resolve => ctx.res.once('drain', resolve))
-        }
+        // Verified blocks in reused buffers, each given back once the socket has taken its bytes.
+        await writeChunksTo(ctx.res, prepend(first, it), { signal: ctx.signal })
         ctx.res.end()
       }
     },

@@ -5,7 +5,7 @@
  *
  * @see https://specs.ipfs.tech/http-gateways/trustless-gateway/
  */
-import { parseCidPath } from '../../store/index.ts'
+import { parseCidPath, writeChunksTo } from '../../store/index.ts'
 import { RangeNotSatisfiableError } from '../errors.ts'
 import { query } from '../server.ts'
 import type { AgoraNode } from '../../node.ts'
@@ -108,12 +108,14 @@ async function serveFile (node: AgoraNode, ctx: RequestContext, cid: CID, path: 
   const headers = { ...commonHeaders(cid, path), 'content-type': contentType(path), 'accept-ranges': 'bytes', etag: `"${target.toString()}"` }
   if (range == null) {
     ctx.res.writeHead(200, { ...headers, 'content-length': String(size) })
-    await pipeOut(ctx, node.store.cat(target, '', { signal: ctx.signal }))
-    return
+  } else {
+    ctx.res.writeHead(206, { ...headers, 'content-length': String(range.end - range.start + 1), 'content-range': `bytes ${range.start}-${range.end}/${size}` })
   }
-  const length = range.end - range.start + 1
-  ctx.res.writeHead(206, { ...headers, 'content-length': String(length), 'content-range': `bytes ${range.start}-${range.end}/${size}` })
-  await pipeOut(ctx, node.store.cat(target, '', { offset: range.start, length, signal: ctx.signal }))
+  if (ctx.req.method === 'HEAD') { ctx.res.end(); return }
+  // Verified blocks in reused buffers, each given back once the socket has taken its bytes.
+  const chunks = node.store.read(target, '', { offset: range?.start, length: range == null ? undefined : range.end - range.start + 1, signal: ctx.signal })
+  await writeChunksTo(ctx.res, chunks, { signal: ctx.signal })
+  ctx.res.end()
 }
 
 function escapeHtml (s: string): string {
