@@ -153,6 +153,18 @@ export class TxDroppedError extends Error {
   override name = 'TxDroppedError'
 }
 
+/** The authority refused a transaction this peer forwarded; the message names its error. */
+export class TxRefusedError extends Error {
+  static override name = 'TxRefusedError'
+  override name = 'TxRefusedError'
+  /** The authority's error name, e.g. `InsufficientBalanceError`. */
+  readonly reason: string
+  constructor (message: string, reason: string) {
+    super(message)
+    this.reason = reason
+  }
+}
+
 /** This peer runs no chain, or the chain is not started. */
 export class LedgerNotRunningError extends Error {
   static override name = 'LedgerNotRunningError'

@@ -20,6 +20,7 @@ import { StateStore } from './state.ts'
 import { decodeTx, decodeTxUnsafe } from './tx/codec.ts'
 import type { UncheckedTx } from './tx/codec.ts'
 import { VerifyPool } from './verify-pool.ts'
+import { signRefusal } from './refusal.ts'
 import type { Block } from './block.ts'
 import type { Value } from './codec.ts'
 import type { EpochRunner } from './epoch-types.ts'
@@ -191,6 +192,20 @@ export class Ledger extends LedgerQueries {
    */
   nextNonce (address: string): number {
     return this.open == null ? this.nonce(address) : new Records(this.open.overlay).account(address).nonce
+  }
+
+  /** Authority: a signed notice that the transaction `hash` was refused with `err` (see refusal.ts). */
+  refusalNotice (hash: string, err: Error): Uint8Array {
+    if (this.secretKey == null) throw new NotAuthorityError('only the authority signs refusals')
+    return signRefusal({ chainId: this.genesis.chainId, tx: hash, error: err.name, message: err.message, height: this.head.height }, this.secretKey)
+  }
+
+  /** Follower: forget a pooled transaction the authority refused; the rest of the pool is re-applied. */
+  dropPooled (hash: string): boolean {
+    if (!this.pool.some(t => t.hash === hash)) return false
+    this.pool = this.pool.filter(t => t.hash !== hash)
+    this.reopen()
+    return true
   }
 
   /** Transactions accepted here but not yet in a block (for forwarding to the authority). */

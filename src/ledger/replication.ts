@@ -5,7 +5,9 @@
  *   `/agora/ledger/<chainId>/blocks/1`; every other peer re-executes it with `applyBlock`
  *   (signature, parent and state root checked there) and refuses it otherwise;
  * - a transaction submitted at any peer is checked there and published on
- *   `/agora/ledger/<chainId>/txs/1`; the authority submits what it hears to its open block;
+ *   `/agora/ledger/<chainId>/txs/1`; the authority submits what it hears to its open block, and
+ *   announces a refusal, signed, on `/agora/ledger/<chainId>/refused/1` (see refusal.ts): the
+ *   follower drops the transaction from its pool and its waiters fail at once;
  * - a peer that is behind (offline, or a block bigger than a gossip message) catches up over
  *   `/agora/ledger/blocks/1.0.0`: request `{ from, count }` (dag-cbor, length-prefixed), answer
  *   up to `count` length-prefixed blocks from `from`, then close.
@@ -14,7 +16,10 @@ import * as cbor from '@ipld/dag-cbor'
 import { logger } from '@libp2p/logger'
 import { lpStream } from '@libp2p/utils'
 import { decodeBlock, MAX_BLOCK_BYTES } from './block.ts'
+import { fromAddress } from './address.ts'
 import { MalformedError } from './errors.ts'
+import { openRefusal, TRANSIENT_ERRORS } from './refusal.ts'
+import { decodeTxUnsafe } from './tx/codec.ts'
 import type { Ledger } from './ledger.ts'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import type { Connection, Libp2p, Startable, Stream } from '@libp2p/interface'
@@ -40,12 +45,17 @@ export interface LedgerReplicationInit {
   requestTimeoutMs?: number
 }
 
+/** Policy: the authority announces at most this many refusals per second (a signed but invalid transaction costs its sender nothing). */
+const MAX_REFUSALS_PER_SECOND = 50
+/** Errors of transactions that never reach the state (garbage, forgeries): refused silently. */
+const SILENT_ERRORS: ReadonlySet<string> = new Set(['MalformedError', 'BadSignatureError', 'WrongChainError'])
+
 /** Emitted as `refused` (detail) when a block from the network is refused. */
 export interface RefusedBlock { height: number, error: string, message: string }
 
 /** Spreads blocks and transactions of a `Ledger` over gossipsub and serves catch-up. */
 export class LedgerReplication implements Startable {
-  /** Fires `refused` (detail: RefusedBlock) and `applied` (detail: height). */
+  /** Fires `refused` (detail: RefusedBlock), `applied` (detail: height) and `tx-refused` (detail: RefusalNotice). */
   readonly events = new EventTarget()
   private readonly libp2p: Libp2p<{ pubsub: GossipSub }>
   private readonly ledger: Ledger
@@ -53,6 +63,10 @@ export class LedgerReplication implements Startable {
   private readonly timeout: number
   private readonly blockTopic: string
   private readonly txTopic: string
+  private readonly refusedTopic: string
+  private readonly authorityKey: Uint8Array
+  /** Refusals announced in the current second (authority). */
+  private refusals = { second: 0, count: 0 }
   private timer: ReturnType<typeof setInterval> | undefined
   private catching: Promise<void> | undefined
   private readonly controller = new AbortController()
@@ -70,6 +84,8 @@ export class LedgerReplication implements Startable {
     const id = this.ledger.genesis.chainId
     this.blockTopic = `/agora/ledger/${id}/blocks/1`
     this.txTopic = `/agora/ledger/${id}/txs/1`
+    this.refusedTopic = `/agora/ledger/${id}/refused/1`
+    this.authorityKey = fromAddress(this.ledger.genesis.authority)
   }
 
   async start (): Promise<void> {
@@ -77,6 +93,7 @@ export class LedgerReplication implements Startable {
     pubsub.addEventListener('message', this.onMessage)
     pubsub.subscribe(this.blockTopic)
     pubsub.subscribe(this.txTopic)
+    pubsub.subscribe(this.refusedTopic)
     this.ledger.events.addEventListener('block', this.onBlock)
     await this.libp2p.handle(BLOCKS_PROTOCOL, async (stream, connection) => this.serve(stream, connection), { maxInboundStreams: 4 })
     if (!this.ledger.isAuthority) {
@@ -92,6 +109,7 @@ export class LedgerReplication implements Startable {
     pubsub.removeEventListener('message', this.onMessage)
     pubsub.unsubscribe(this.blockTopic)
     pubsub.unsubscribe(this.txTopic)
+    pubsub.unsubscribe(this.refusedTopic)
     this.ledger.events.removeEventListener('block', this.onBlock)
     await this.libp2p.unhandle(BLOCKS_PROTOCOL)
     await this.catching
@@ -121,7 +139,11 @@ export class LedgerReplication implements Startable {
 
   private handleMessage (msg: Message): void {
     if (msg.topic === this.txTopic) {
-      if (this.ledger.isAuthority) this.ledger.submit(msg.data).catch(err => log('refused gossiped tx: %s', err.name))
+      if (this.ledger.isAuthority) this.ledger.submit(msg.data).catch(err => { this.announceRefusal(msg.data, err) })
+      return
+    }
+    if (msg.topic === this.refusedTopic) {
+      if (!this.ledger.isAuthority) this.handleRefusal(msg.data)
       return
     }
     if (msg.topic !== this.blockTopic || this.ledger.isAuthority) return
@@ -139,6 +161,31 @@ export class LedgerReplication implements Startable {
       return
     }
     this.ledger.applyBlock(msg.data).then(() => this.applied(height), err => this.refused(height, err))
+  }
+
+  private announceRefusal (tx: Uint8Array, err: Error): void {
+    log('refused gossiped tx: %s %s', err.name, err.message)
+    if (TRANSIENT_ERRORS.has(err.name) || SILENT_ERRORS.has(err.name)) return
+    const second = Math.floor(Date.now() / 1000)
+    if (this.refusals.second !== second) this.refusals = { second, count: 0 }
+    if (++this.refusals.count > MAX_REFUSALS_PER_SECOND) return
+    let hash: string
+    try {
+      hash = decodeTxUnsafe(tx).stx.hash
+    } catch {
+      return
+    }
+    this.publish(this.refusedTopic, this.ledger.refusalNotice(hash, err))
+  }
+
+  private handleRefusal (data: Uint8Array): void {
+    try {
+      const notice = openRefusal(data, this.ledger.genesis.chainId, this.authorityKey)
+      if (this.ledger.dropPooled(notice.tx)) log('the authority refused pooled tx %s: %s', notice.tx, notice.error)
+      this.events.dispatchEvent(new CustomEvent('tx-refused', { detail: notice }))
+    } catch (err) {
+      log('dropped a refusal notice: %e', err)
+    }
   }
 
   private applied (height: number): void {

@@ -22,6 +22,7 @@ import { decodeTxUnsafe, signTx } from './tx/codec.ts'
 import { TxTracker } from './tx-tracker.ts'
 import { yumaEpoch } from './yuma-adapter.ts'
 import type { Genesis } from './genesis.ts'
+import type { RefusalNotice } from './refusal.ts'
 import type { LedgerReplicationInit } from './replication.ts'
 import type { Tx } from './tx/types.ts'
 import type { Route } from '../api/server.ts'
@@ -68,6 +69,7 @@ export const LEDGER_ERROR_STATUS: Readonly<Record<string, number>> = {
   ...Object.fromEntries([...TX_ERROR_NAMES].map(n => [n, 400])),
   TxTimeoutError: 504,
   TxDroppedError: 409,
+  TxRefusedError: 409,
   NotAuthorityError: 403,
   LedgerNotRunningError: 503,
   KeystoreError: 400,
@@ -111,6 +113,10 @@ class NodeLedger implements LedgerService {
     })
     this.replication = new LedgerReplication({ libp2p: ctx.node.network.libp2p, ledger: this.ledger }, init.replication)
     this.tracker = new TxTracker(this.ledger, init.waitTimeoutMs ?? Math.max(30_000, 10 * init.genesis.params.blockTimeMs))
+    this.replication.events.addEventListener('tx-refused', (e) => {
+      const n = (e as CustomEvent<RefusalNotice>).detail
+      this.tracker.refuse(n.tx, n.error, n.message)
+    })
   }
 
   async start (): Promise<void> {

@@ -4,7 +4,7 @@
  * signer's nonce moved past it without it, or on timeout).
  */
 import { createHash } from 'node:crypto'
-import { TxDroppedError, TxTimeoutError } from './errors.ts'
+import { TxDroppedError, TxRefusedError, TxTimeoutError } from './errors.ts'
 import type { Block } from './block.ts'
 import type { Ledger } from './ledger.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -22,6 +22,8 @@ export class TxTracker {
   private readonly included = new Map<string, number>()
   private readonly submitted = new Map<string, { signer: string, nonce: number }>()
   private readonly waiters = new Map<string, Set<Waiter>>()
+  /** Transactions the authority refused (bounded like `included`). */
+  private readonly refused = new Map<string, TxRefusedError>()
   private readonly defaultTimeout: number
   private readonly onBlock = (evt: Event): void => { this.record((evt as CustomEvent<Block>).detail) }
 
@@ -67,6 +69,8 @@ export class TxTracker {
       set.add(w)
       const known = this.included.get(hash)
       if (known != null) { w.resolve({ block: known }); return }
+      const refusal = this.refused.get(hash)
+      if (refusal != null) { w.reject(refusal); return }
       this.scan(hash, options).then(h => { if (h != null) w.resolve({ block: h }) }, () => {})
     })
     return p
@@ -79,6 +83,16 @@ export class TxTracker {
       if (b?.txs.some(t => hashOf(t) === hash) === true) return h
     }
     return undefined
+  }
+
+  /** The authority refused `hash`: its waiters fail now with `TxRefusedError` (unless it landed meanwhile). */
+  refuse (hash: string, reason: string, message: string): void {
+    if (this.included.has(hash)) return
+    const err = new TxRefusedError(`the authority refused transaction ${hash}: ${reason}: ${message}`, reason)
+    this.refused.set(hash, err)
+    if (this.refused.size > MAX_REMEMBERED) this.refused.delete(this.refused.keys().next().value as string)
+    this.submitted.delete(hash)
+    for (const w of this.waiters.get(hash) ?? []) w.reject(err)
   }
 
   private record (block: Block): void {

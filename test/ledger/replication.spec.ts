@@ -13,7 +13,10 @@ import { Ledger, LedgerReplication, signTx, yumaEpoch } from '../../src/ledger/i
 import { createNetwork } from '../../src/dht/index.ts'
 import { TAO, testGenesis, testKey, testLedger } from './helpers.ts'
 import type { Network } from '../../src/dht/index.ts'
+import { openRefusal, signRefusal } from '../../src/ledger/refusal.ts'
+import { TxTracker } from '../../src/ledger/tx-tracker.ts'
 import type { RefusedBlock } from '../../src/ledger/index.ts'
+import type { RefusalNotice } from '../../src/ledger/refusal.ts'
 
 const genesis = testGenesis({ alice: 100n * TAO })
 const [alice, bob] = ['alice', 'bob'].map(testKey)
@@ -101,5 +104,63 @@ describe('ledger replication', { timeout: 60_000 }, () => {
     await vi.waitFor(() => expect(refused.map(r => r.error)).toContain('InvalidBlockError'), { timeout: 20_000, interval: 50 })
     expect(c.status().height).toBe(21)
     expect(c.stateRoot()).toBe(a.stateRoot())
+  })
+
+  it('behavior: a transaction the authority refuses leaves the follower\'s pool and its waiter fails with the authority\'s error', async () => {
+    const g = testGenesis({ alice: 5000n * TAO, carol: 100n * TAO }, {
+      networkMinLockCost: '100000000000',
+      newSubnet: { tempo: 1000, maxRegistrationsPerBlock: 3, targetRegistrationsPerInterval: 3 }
+    })
+    const carol = testKey('carol')
+    const hot = testKey('contested-hotkey').address
+    const [na, nb] = [await peer(), await peer()]
+    await nb.connect(na.addresses()[0])
+    const a = await testLedger(g)
+    const b = new Ledger({ datastore: new MemoryDatastore(), genesis: g, epoch: yumaEpoch })
+    await b.start()
+    await replicate(na, a)
+    const rb = await replicate(nb, b)
+    const tracker = new TxTracker(b, 60_000)
+    tracker.start()
+    cleanup.push(async () => { tracker.stop() })
+    rb.events.addEventListener('tx-refused', (e) => { const n = (e as CustomEvent<RefusalNotice>).detail; tracker.refuse(n.tx, n.error, n.message) })
+    const topic = `/agora/ledger/${g.chainId}/refused/1`
+    await vi.waitFor(() => { expect(nb.libp2p.services.pubsub.getSubscribers(topic).length).toBe(1) }, { timeout: 20_000, interval: 100 })
+    const sign = (who: typeof alice, nonce: number, body: Parameters<typeof signTx>[0]['body']): Uint8Array =>
+      signTx({ chainId: g.chainId, signer: who.address, nonce, body }, who.secretKey).bytes
+
+    // subnet 1 exists everywhere
+    await a.submit(sign(alice, 0, { kind: 'registerNetwork' }))
+    await a.produceBlock()
+    await vi.waitFor(() => { expect(b.status().height).toBe(1) }, { timeout: 20_000, interval: 50 })
+    // the authority takes alice's registration of the hotkey; B has not seen it (no block yet),
+    // so carol's registration of the same hotkey is valid at B, and AlreadyRegistered at A
+    await a.submit(sign(alice, 1, { kind: 'burnedRegister', netuid: 1, hotkey: hot }))
+    const { hash } = await rb.submit(sign(carol, 0, { kind: 'burnedRegister', netuid: 1, hotkey: hot }))
+    expect(b.pendingTransactions()).toHaveLength(1)
+    await expect(tracker.wait(hash)).rejects.toMatchObject({ name: 'TxRefusedError', reason: 'AlreadyRegisteredError' })
+    expect(b.pendingTransactions()).toHaveLength(0)
+    // and nothing of carol's reached the authority's block
+    const block = await a.produceBlock()
+    expect(block.txs).toHaveLength(1)
+    await vi.waitFor(() => { expect(b.stateRoot()).toBe(a.stateRoot()) }, { timeout: 20_000, interval: 50 })
+  })
+
+  it('behavior: a refusal notice not signed by the authority, of another chain, or oversized is dropped', () => {
+    const notice = { chainId: genesis.chainId, tx: 'ab'.repeat(32), error: 'InsufficientBalanceError', message: 'the burn is 1 rao', height: 3 }
+    const authority = testKey('authority')
+    const good = signRefusal(notice, authority.secretKey)
+    expect(openRefusal(good, genesis.chainId, authority.publicKey)).toEqual(notice)
+    const bad = [
+      signRefusal(notice, testKey('mallory').secretKey),
+      signRefusal({ ...notice, chainId: 'other-chain' }, authority.secretKey),
+      signRefusal({ ...notice, tx: 'not-a-hash' }, authority.secretKey),
+      new Uint8Array(2000),
+      new Uint8Array([0xff, 0x00])
+    ]
+    for (const b of bad) expect(() => openRefusal(b, genesis.chainId, authority.publicKey)).toThrow(expect.objectContaining({ name: 'MalformedError' }))
+    const flipped = good.slice()
+    flipped[flipped.length - 1] ^= 1
+    expect(() => openRefusal(flipped, genesis.chainId, authority.publicKey)).toThrow(expect.objectContaining({ name: 'MalformedError' }))
   })
 })

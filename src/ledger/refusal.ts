@@ -1,0 +1,82 @@
+/**
+ * Refusal notices: when the authority refuses a transaction it heard by gossip, it says so, signed,
+ * on `/agora/ledger/<chainId>/refused/1`. The follower that accepted the transaction drops it from
+ * its pool (it stops re-sending it) and whoever waits for it gets the authority's named error at
+ * once instead of a timeout.
+ *
+ * A notice is dag-cbor `{ chainId, tx, error, message, height }` signed by the authority's key
+ * over `agora-refusal/v1\0 || bytes`, sent as dag-cbor `{ notice, signature }`.
+ */
+import * as cbor from '@ipld/dag-cbor'
+import { MalformedError } from './errors.ts'
+import { sign, verify } from './keys.ts'
+
+/** The signing domain of refusal notices. */
+export const REFUSAL_DOMAIN = 'agora-refusal/v1'
+/** Policy: notices larger than this are dropped before decoding. */
+export const MAX_NOTICE_BYTES = 1024
+const MAX_MESSAGE = 200
+const DOMAIN = new TextEncoder().encode(REFUSAL_DOMAIN + '\u0000')
+
+/**
+ * Policy: errors that may pass on their own are not announced. A nonce ahead of the signer's
+ * (gossip reordered two transactions of one signer) or a full block: the follower re-sends the
+ * transaction and it lands later. A nonce behind means it landed already or another transaction
+ * took it, which followers see from the blocks themselves.
+ */
+export const TRANSIENT_ERRORS: ReadonlySet<string> = new Set(['BadNonceError', 'RateLimitedError'])
+
+/** What the authority says about a refused transaction. */
+export interface RefusalNotice {
+  chainId: string
+  /** The transaction hash (hex). */
+  tx: string
+  /** The error's name, e.g. `InsufficientBalanceError`. */
+  error: string
+  message: string
+  /** The authority's head when it refused. */
+  height: number
+}
+
+function signing (bytes: Uint8Array): Uint8Array {
+  const m = new Uint8Array(DOMAIN.length + bytes.length)
+  m.set(DOMAIN)
+  m.set(bytes, DOMAIN.length)
+  return m
+}
+
+/** Encode and sign a notice with the authority's 32-byte secret key. */
+export function signRefusal (notice: RefusalNotice, secretKey: Uint8Array): Uint8Array {
+  const bytes = cbor.encode({ ...notice, message: notice.message.slice(0, MAX_MESSAGE) })
+  return cbor.encode({ notice: bytes, signature: sign(signing(bytes), secretKey) })
+}
+
+/**
+ * Decode a notice and check its size, shape, chain and the authority's signature. Throws
+ * `MalformedError` for anything else.
+ */
+export function openRefusal (data: Uint8Array, chainId: string, authorityKey: Uint8Array): RefusalNotice {
+  if (data.byteLength > MAX_NOTICE_BYTES) throw new MalformedError(`refusal notice of ${data.byteLength} bytes (limit ${MAX_NOTICE_BYTES})`)
+  let outer: unknown
+  let inner: unknown
+  try {
+    outer = cbor.decode(data)
+  } catch (err) {
+    throw new MalformedError('refusal notice is not dag-cbor', { cause: err })
+  }
+  const o = outer as { notice?: unknown, signature?: unknown }
+  if (!(o?.notice instanceof Uint8Array) || !(o.signature instanceof Uint8Array) || o.signature.length !== 64) throw new MalformedError('refusal notice has no notice or signature')
+  if (!verify(o.signature, signing(o.notice), authorityKey)) throw new MalformedError('refusal notice is not signed by the authority')
+  try {
+    inner = cbor.decode(o.notice)
+  } catch (err) {
+    throw new MalformedError('refusal notice body is not dag-cbor', { cause: err })
+  }
+  const n = inner as Partial<RefusalNotice>
+  if (n == null || typeof n.chainId !== 'string' || typeof n.tx !== 'string' || !/^[0-9a-f]{64}$/.test(n.tx) ||
+    typeof n.error !== 'string' || typeof n.message !== 'string' || !Number.isSafeInteger(n.height)) {
+    throw new MalformedError('refusal notice has the wrong shape')
+  }
+  if (n.chainId !== chainId) throw new MalformedError(`refusal notice of chain ${n.chainId}`)
+  return { chainId: n.chainId, tx: n.tx, error: n.error, message: n.message, height: n.height as number }
+}
