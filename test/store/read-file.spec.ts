@@ -94,8 +94,8 @@ describe('store: file reader', () => {
     const shapes: Array<Partial<ImporterOptions>> = [
       { layout: balanced({ maxChildrenPerNode: 3 }), rawLeaves: true, cidVersion: 1 },
       { layout: balanced({ maxChildrenPerNode: 3 }), rawLeaves: false, cidVersion: 0 },
-      { layout: trickle({ maxChildrenPerLayer: 2, layerRepeat: 2 }), rawLeaves: true, cidVersion: 1 },
-      { layout: trickle({ maxChildrenPerLayer: 2, layerRepeat: 2 }), rawLeaves: false, cidVersion: 0 }
+      { layout: trickle({ maxChildrenPerNode: 3, layerRepeat: 2 }), rawLeaves: true, cidVersion: 1 },
+      { layout: trickle({ maxChildrenPerNode: 3, layerRepeat: 2 }), rawLeaves: false, cidVersion: 0 }
     ]
     for (const shape of shapes) {
       const cid = await smallDag(bytes, fs, shape)
@@ -115,7 +115,7 @@ describe('store: file reader', () => {
     const mem = new MemoryBlockstore()
     const cids = [
       await smallDag(bytes, mem, { layout: balanced({ maxChildrenPerNode: 3 }), rawLeaves: true, cidVersion: 1 }),
-      await smallDag(bytes, mem, { layout: trickle({ maxChildrenPerLayer: 2, layerRepeat: 2 }), rawLeaves: false, cidVersion: 0 })
+      await smallDag(bytes, mem, { layout: trickle({ maxChildrenPerNode: 3, layerRepeat: 2 }), rawLeaves: false, cidVersion: 0 })
     ]
     const edges = [0, 1, 999, 1000, 1001, 2999, 3000, 3001, 8999, 9000, size - 1, size]
     for (const cid of cids) {
