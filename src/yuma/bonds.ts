@@ -2,12 +2,10 @@
  * Bonds and dividends (yuma.md §4.10–4.11): the EMA of bonds in both variants and the
  * dividends they earn, with the chain's sparse semantics (which entries survive, in which order).
  */
-import { ONE, U16_MAX, div, divInv, mul, toU16 } from './fixed.ts'
-import { alphaOf, distance, sigmoidSlope } from './liquid-alpha.ts'
-import { colNormalize, colSum, mapEntries, rowDot } from './matrix.ts'
+import { ONE, divInv, mul, toU16 } from './fixed.ts'
+import { colSum } from './matrix.ts'
 import { scratchF64 } from './scratch.ts'
 import { normalizeInPlace } from './vector.ts'
-import type { LiquidAlphaParams } from './liquid-alpha.ts'
 import type { FixedMatrix } from './matrix.ts'
 import type { YumaParams } from './types.ts'
 
@@ -91,13 +89,13 @@ function normalized (v: number, j: number, c: ColumnDivisors): number {
 }
 
 /** Whether row i's columns are strictly ascending. */
-function ascending (m: FixedMatrix, i: number): boolean {
+export function ascending (m: FixedMatrix, i: number): boolean {
   for (let k = m.ptr[i] + 1; k < m.ptr[i + 1]; k++) if (m.col[k] <= m.col[k - 1]) return false
   return true
 }
 
 /** Whether row i of a and b lists the same columns, strictly ascending (the dense steady case). */
-function sameColumns (a: FixedMatrix, b: FixedMatrix, i: number): boolean {
+export function sameColumns (a: FixedMatrix, b: FixedMatrix, i: number): boolean {
   const a0 = a.ptr[i]
   const b0 = b.ptr[i]
   const len = a.ptr[i + 1] - a0
@@ -175,86 +173,15 @@ function mergeRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number
   return o
 }
 
-/**
- * The value the chain's `liquid_alpha_matrix_sparse` finds at each column of row i: it walks the
- * row with a cursor that only moves forward, so in a row not sorted by uid some entries are not
- * found (0).
- */
-function scanRow (m: FixedMatrix, i: number, n: number, out: Float64Array): void {
-  out.fill(0)
-  let p = m.ptr[i]
-  const end = m.ptr[i + 1]
-  if (ascending(m, i)) {
-    // sorted: the cursor finds every entry, which is a plain lookup
-    for (let k = p; k < end; k++) out[m.col[k]] = m.val[k]
-    return
-  }
-  for (let j = 0; j < n && p < end; j++) {
-    while (p < end && m.col[p] < j) p++
-    if (p < end && m.col[p] === j) out[j] = m.val[p]
-  }
-}
-
-/**
- * `mat_ema_alpha_sparse` with liquid alphas: for each entry present in the new row,
- * min(1, (1−α_ij)·old_ij + max(0, α_ij·new_ij)), kept if positive, in the new row's order.
- * Old entries whose column is absent from the new row are dropped.
- */
-export function matEmaLiquid (next: FixedMatrix, old: FixedMatrix, consensus: Float64Array, n: number, p: LiquidAlphaParams): FixedMatrix {
-  const wAt = new Float64Array(n)
-  const bAt = new Float64Array(n)
-  const oldAt = new Float64Array(n)
-  const ptr = new Int32Array(next.rows + 1)
-  const col = new Int32Array(next.ptr[next.rows])
-  const val = new Float64Array(col.length)
-  let o = 0
-  // alpha depends on the distance d alone: neighbouring entries often share it
-  let lastD = Number.NaN
-  let lastA = 0
-  for (let i = 0; i < next.rows; i++) {
-    if (next.ptr[i + 1] > next.ptr[i] && sameColumns(next, old, i)) {
-      // the same ascending columns in both rows: the cursor lookups find each entry at its own
-      // position, so w, b and old are read in place (same values as the general path below)
-      const a0 = next.ptr[i]
-      const b0 = old.ptr[i]
-      for (let k = 0; k < next.ptr[i + 1] - a0; k++) {
-        const j = next.col[a0 + k]
-        const w = next.val[a0 + k]
-        const b = old.val[b0 + k]
-        const d = distance(consensus[j], w, b)
-        if (d !== lastD) { lastD = d; lastA = alphaOf(d, p) }
-        const inc = mul(lastA, w)
-        const sum = mul(ONE - lastA, b) + (inc > 0 ? inc : 0)
-        const v = sum < ONE ? sum : ONE
-        if (v > 0) { col[o] = j; val[o++] = v }
-      }
-    } else if (next.ptr[i + 1] > next.ptr[i]) {
-      scanRow(next, i, n, wAt)
-      scanRow(old, i, n, bAt)
-      for (let k = old.ptr[i]; k < old.ptr[i + 1]; k++) oldAt[old.col[k]] = old.val[k]
-      for (let k = next.ptr[i]; k < next.ptr[i + 1]; k++) {
-        const j = next.col[k]
-        const d = distance(consensus[j], wAt[j], bAt[j])
-        if (d !== lastD) { lastD = d; lastA = alphaOf(d, p) }
-        const a = lastA
-        const inc = mul(a, next.val[k])
-        const sum = mul(ONE - a, oldAt[j]) + (inc > 0 ? inc : 0)
-        const v = sum < ONE ? sum : ONE
-        if (v > 0) { col[o] = j; val[o++] = v }
-      }
-      for (let k = old.ptr[i]; k < old.ptr[i + 1]; k++) oldAt[old.col[k]] = 0
-    }
-    ptr[i + 1] = o
-  }
-  return { rows: next.rows, ptr, col, val }
-}
+/** Bond rows to store: row i is `col`/`values` over `ptr[i] ≤ k < ptr[i+1]` (values fresh). */
+export interface StoreRows { ptr: Int32Array, col: Int32Array, values: Uint16Array }
 
 /** The result of the bonds step. */
 export interface BondsResult {
   /** E: the new bonds (proportions). */
   emaBonds: FixedMatrix
   /** The rows to store, as u16 (Yuma 2 column max-upscaled, Yuma 3 absolute). */
-  storeU16: FixedMatrix
+  store: StoreRows
   dividends: Float64Array
 }
 
@@ -299,36 +226,10 @@ export function yuma2Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Fl
   normalizeInPlace(dividends)
   // storage: column max-upscale, then floor(x·65535)
   const minv = mx.map(x => ONE / x)
-  const store = scratchF64('y2.store', nnz)
+  const values = new Uint16Array(nnz)
   for (let k = 0; k < nnz; k++) {
     const j = ema.col[k]
-    store[k] = toU16(mx[j] === 0 ? ema.val[k] : divInv(ema.val[k], mx[j], minv[j]))
+    values[k] = toU16(mx[j] === 0 ? ema.val[k] : divInv(ema.val[k], mx[j], minv[j]))
   }
-  return { emaBonds: ema, storeU16: { rows: ema.rows, ptr: ema.ptr, col: ema.col, val: store }, dividends }
-}
-
-/**
- * Yuma 3 (§4.11b): bonds as proportions u16/65535, EMA with a fixed or liquid alpha;
- * D_i = A_i · Σ_j Ê_ij I_j normalized, Ê the column-normalized E; stored floor(E·65535).
- */
-export function yuma3Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Float64Array, incentive: Float64Array, consensus: Float64Array, n: number, params: YumaParams): BondsResult {
-  const b = mapEntries(bonds, u16ToProportion, scratchF64('y3.bonds', bonds.ptr[bonds.rows]))
-  const liquid = params.liquidAlpha && consensus.some(c => c !== 0)
-  const emaBonds = liquid
-    ? matEmaLiquid(wb, b, consensus, n, { low: div(params.alphaLow, U16_MAX), high: div(params.alphaHigh, U16_MAX), slope: sigmoidSlope(params.alphaSigmoidSteepness) })
-    : matEma(wb, b, emaAlpha(params.bondsMovingAverage), n)
-  const totalBonds = rowDot(colNormalize(emaBonds, n, scratchF64('y3.norm', emaBonds.ptr[emaBonds.rows])), incentive)
-  const dividends = new Float64Array(n)
-  for (let i = 0; i < n; i++) dividends[i] = mul(totalBonds[i], activeStake[i])
-  normalizeInPlace(dividends)
-  return { emaBonds, storeU16: mapEntries(emaBonds, toU16, scratchF64('y3.store', emaBonds.ptr[emaBonds.rows])), dividends }
-}
-
-/** `fixed_to_fixed_u16_proportion` for every u16: the table is the same on every peer. */
-let proportions: Float64Array | undefined
-
-/** `fixed_to_fixed_u16_proportion`: stored u16 / 65535 as I32F32 (looked up). */
-function u16ToProportion (v: number): number {
-  if (proportions === undefined) proportions = Float64Array.from({ length: 65536 }, (_, u) => div(u, U16_MAX))
-  return proportions[v]
+  return { emaBonds: ema, store: { ptr: ema.ptr, col: ema.col, values }, dividends }
 }

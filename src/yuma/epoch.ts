@@ -12,10 +12,13 @@
  */
 import { checkEpochInput } from './input.ts'
 import { U16_MAX, div, toU16 } from './fixed.ts'
-import { yuma2Bonds, yuma3Bonds } from './bonds.ts'
-import { clipTrustRanks, interpolate, keepColumns, rowNormalize } from './matrix.ts'
+import { yuma2Bonds } from './bonds.ts'
+import { yuma3Bonds } from './bonds-yuma3.ts'
+import type { StoreRows } from './bonds.ts'
+import { clipTrustRanks, interpolate, keepColumns } from './matrix.ts'
 import { isTopkNonzero, isZero, maskInPlace, normalizeInPlace, normalizeUsingSum, sum } from './vector.ts'
-import { weightedMedianColSparse } from './weighted-median.ts'
+import { consensusFromStats, participants } from './consensus.ts'
+import { maskedWeights, normalizeRows } from './weights.ts'
 import type { CheckedInput } from './input.ts'
 import type { FixedMatrix } from './matrix.ts'
 import { toPairs } from './rows.ts'
@@ -29,32 +32,6 @@ function stakeWeights (x: CheckedInput): Float64Array {
   const total = filtered.reduce((a, b) => a + b, 0n)
   // S_i = floor(floor(s_i·2⁶⁴ / total) / 2³²) = floor(s_i·2³² / total); all zero when total = 0
   return Float64Array.from(filtered, s => total === 0n ? 0 : Number((s << 32n) / total))
-}
-
-/** §4.5: drop rows without permit, the diagonal (owner excepted), outdated and commit-masked entries; row-normalize. */
-function maskedWeights (x: CheckedInput, permits: boolean[]): FixedMatrix {
-  const { lastUpdate, blockAtRegistration: reg, ownerUid, commitBlocks, weights: w } = x
-  const ptr = new Int32Array(w.rows + 1)
-  const col = new Int32Array(w.ptr[w.rows])
-  const val = new Float64Array(w.ptr[w.rows])
-  let o = 0
-  for (let i = 0; i < w.rows; i++) {
-    if (permits[i]) {
-      const cb = commitBlocks?.[i] ?? null
-      const lu = lastUpdate[i]
-      for (let k = w.ptr[i]; k < w.ptr[i + 1]; k++) {
-        const j = w.col[k]
-        if (j === i && i !== ownerUid) continue // the diagonal, except the owner's self-weight
-        if (lu <= reg[j]) continue // outdated: set before j was (re)registered
-        if (cb !== null && cb < reg[j]) continue // committed before j was (re)registered
-        col[o] = j
-        val[o++] = w.val[k]
-      }
-    }
-    ptr[i + 1] = o
-  }
-  // the entries are still u16 integers: trunc(w·2³²·2³² / (Σw·2³²)) = trunc(w·2³² / Σw) = div(w, Σw)
-  return rowNormalize({ rows: w.rows, ptr, col, val }, true)
 }
 
 /** §4.10: drop stored bonds on columns (re)registered since the previous epoch. */
@@ -94,15 +71,19 @@ function emission (incentive: Float64Array, dividends: Float64Array, stake: Floa
 }
 
 /** §4.13: computed rows for new permits, empty rows for lost permits, the input row otherwise. */
-function storedBonds (x: CheckedInput, store: FixedMatrix, permits: boolean[], newPermits: boolean[]): U16Row[] {
+function storedBonds (x: CheckedInput, store: StoreRows, permits: boolean[], newPermits: boolean[]): U16Row[] {
   const rows: U16Row[] = new Array(x.n)
+  // the computed rows are views into two fresh arrays (uids < 4096 and u16 values fit exactly)
+  const uids = new Uint16Array(store.col.subarray(0, store.ptr[x.n]))
   for (let i = 0; i < x.n; i++) {
-    const src = newPermits[i] ? store : x.bonds
-    const a = newPermits[i] || !permits[i] ? src.ptr[i] : 0
-    const e = newPermits[i] || !permits[i] ? src.ptr[i + 1] : 0
-    // typed-to-typed construction converts element-wise without the iterator protocol; every
-    // value is already an integer in [0, 65535] (a uid or a toU16 result), so nothing wraps
-    rows[i] = { uids: new Uint16Array(src.col.subarray(a, e)), values: new Uint16Array(src.val.subarray(a, e)) }
+    if (newPermits[i]) {
+      rows[i] = { uids: uids.subarray(store.ptr[i], store.ptr[i + 1]), values: store.values.subarray(store.ptr[i], store.ptr[i + 1]) }
+      continue
+    }
+    const a = !permits[i] ? x.bonds.ptr[i] : 0
+    const e = !permits[i] ? x.bonds.ptr[i + 1] : 0
+    // typed-to-typed construction converts element-wise; the input holds u16 integers
+    rows[i] = { uids: new Uint16Array(x.bonds.col.subarray(a, e)), values: new Uint16Array(x.bonds.val.subarray(a, e)) }
   }
   return rows
 }
@@ -131,8 +112,9 @@ export function epoch (input: EpochInput): EpochOutput {
   normalizeInPlace(activeStake)
   // §4.5–4.8 weights, consensus, clipping, trust, ranks, incentive
   const weights = maskedWeights(x, permits)
-  const prerank = new Float64Array(n) // matmul(weights, activeStake), summed in the median's pass
-  const consensus = weightedMedianColSparse(activeStake, weights, n, div(params.kappa, U16_MAX), prerank)
+  const prerank = new Float64Array(n) // matmul(weights, activeStake), summed in the normalizing pass
+  const voters = participants(activeStake, div(params.kappa, U16_MAX))
+  const consensus = consensusFromStats(voters, weights, n, normalizeRows(weights, n, activeStake, voters, prerank))
   const { clipped: clippedWeights, trust: validatorTrust, ranks } = clipTrustRanks(weights, consensus, activeStake, n)
   const trust = ranks.map((r, j) => div(r, prerank[j]))
   const incentive = normalizeInPlace(ranks.slice())
@@ -142,7 +124,7 @@ export function epoch (input: EpochInput): EpochOutput {
   const b = params.yuma3
     ? yuma3Bonds(weightsForBonds, bonds, activeStake, incentive, consensus, n, params)
     : yuma2Bonds(weightsForBonds, bonds, activeStake, incentive, n, params)
-  const bondsU16 = storedBonds(x, b.storeU16, permits, newPermits)
+  const bondsU16 = storedBonds(x, b.store, permits, newPermits)
   const result = {
     n,
     active,

@@ -1,0 +1,169 @@
+/**
+ * Yuma 3 bonds and dividends (yuma.md §4.11b): each stored bond is a proportion u16/65535, the
+ * EMA runs with a fixed or a liquid alpha, and one pass over the new bonds E yields what every
+ * later step needs: E itself, its column sums, and the u16 values to store. A second pass gives
+ * the dividends. Same bits as `mat_ema_alpha_sparse` / `mat_ema_sparse`, `inplace_col_normalize`,
+ * `mat_vec_mul_sparse` and `fixed_proportion_to_u16` run one after the other.
+ */
+import { ONE, U16_MAX, div, divInv, mul } from './fixed.ts'
+import { alphaOf, distance, sigmoidSlope } from './liquid-alpha.ts'
+import { ascending, emaAlpha, matEma, sameColumns } from './bonds.ts'
+import { mapEntries } from './matrix.ts'
+import { scratchF64 } from './scratch.ts'
+import { normalizeInPlace } from './vector.ts'
+import type { BondsResult, StoreRows } from './bonds.ts'
+import type { LiquidAlphaParams } from './liquid-alpha.ts'
+import type { FixedMatrix } from './matrix.ts'
+import type { YumaParams } from './types.ts'
+
+/**
+ * `u16_proportion_to_fixed`: trunc(u·2³² / 65535). As 2³²/65535 = 65537 + 1/65535, that is
+ * u·65537 + trunc(u/65535), and the last term is 1 only for u = 65535.
+ */
+export function proportion (u: number): number {
+  return u * 65537 + (u === U16_MAX ? 1 : 0)
+}
+
+/** `fixed_proportion_to_u16` for 0 ≤ x: floor(x·65535 / 2³²) saturated (see fixed.ts `toU16`). */
+function u16Of (x: number): number {
+  return x >= ONE ? U16_MAX : Math.floor(x * U16_MAX * (1 / ONE))
+}
+
+/** The new bonds as computed, aligned with the entries of W̃ (a dropped entry holds 0). */
+interface Aligned { val: Float64Array, store: Uint16Array, sums: Float64Array, dropped: number }
+
+/**
+ * `mat_ema_alpha_sparse` with liquid alphas over stored u16 bonds: for each entry present in W̃'s
+ * row, E = min(1, (1−α)·B + max(0, α·W̃)) with α from the sigmoid of the distance (liquid-alpha.ts),
+ * kept if positive. Old entries whose column is absent from W̃'s row are dropped. The chain looks
+ * up the weight and bond of column j with cursors that only move forward, so in a row not sorted
+ * by uid some are not found (0); the alpha reads those, the EMA itself reads the bond by column.
+ */
+function emaLiquid (wb: FixedMatrix, bonds: FixedMatrix, consensus: Float64Array, n: number, p: LiquidAlphaParams, out: Aligned): void {
+  const wAt = new Float64Array(n)
+  const bAt = new Float64Array(n)
+  const oldAt = new Float64Array(n)
+  const { val, store, sums } = out
+  let dropped = 0
+  // alpha depends on the distance d alone: neighbouring entries often share it
+  let lastD = Number.NaN
+  let lastA = 0
+  for (let i = 0; i < wb.rows; i++) {
+    const a0 = wb.ptr[i]
+    const end = wb.ptr[i + 1]
+    if (a0 === end) continue
+    const same = sameColumns(wb, bonds, i)
+    if (!same) {
+      scanRow(wb, i, n, wAt, false)
+      scanRow(bonds, i, n, bAt, true)
+      for (let k = bonds.ptr[i]; k < bonds.ptr[i + 1]; k++) oldAt[bonds.col[k]] = proportion(bonds.val[k])
+    }
+    const b0 = bonds.ptr[i] - a0
+    for (let k = a0; k < end; k++) {
+      const j = wb.col[k]
+      const w = wb.val[k]
+      // the same ascending columns in both rows: every lookup finds the entry at its own position
+      const b = same ? proportion(bonds.val[b0 + k]) : oldAt[j]
+      const d = same ? distance(consensus[j], w, b) : distance(consensus[j], wAt[j], bAt[j])
+      if (d !== lastD) { lastD = d; lastA = alphaOf(d, p) }
+      const inc = mul(lastA, w)
+      const sum = mul(ONE - lastA, b) + (inc > 0 ? inc : 0)
+      const v = sum < ONE ? sum : ONE
+      val[k] = v
+      store[k] = u16Of(v)
+      sums[j] += v
+      if (!(v > 0)) dropped++
+    }
+    if (!same) for (let k = bonds.ptr[i]; k < bonds.ptr[i + 1]; k++) oldAt[bonds.col[k]] = 0
+  }
+  out.dropped = dropped
+}
+
+/**
+ * The value the chain's `liquid_alpha_matrix_sparse` finds at each column of row i (u16 bonds
+ * converted when `u16`): it walks the row with a cursor that only moves forward, so in a row not
+ * sorted by uid some entries are not found (0).
+ */
+function scanRow (m: FixedMatrix, i: number, n: number, out: Float64Array, u16: boolean): void {
+  out.fill(0)
+  let p = m.ptr[i]
+  const end = m.ptr[i + 1]
+  if (ascending(m, i)) {
+    // sorted: the cursor finds every entry, which is a plain lookup
+    for (let k = p; k < end; k++) out[m.col[k]] = u16 ? proportion(m.val[k]) : m.val[k]
+    return
+  }
+  for (let j = 0; j < n && p < end; j++) {
+    while (p < end && m.col[p] < j) p++
+    if (p < end && m.col[p] === j) out[j] = u16 ? proportion(m.val[p]) : m.val[p]
+  }
+}
+
+/**
+ * D_i = A_i · Σ_j Ê_ij I_j, normalized, with Ê = E column-normalized on the fly (`safe_div` by
+ * the column sum unless it is zero); entries holding 0 add nothing.
+ */
+function dividendsOf (e: FixedMatrix, sums: Float64Array, incentive: Float64Array, activeStake: Float64Array, n: number): Float64Array {
+  const inv = sums.map(x => ONE / x)
+  const dividends = new Float64Array(n)
+  for (let i = 0; i < e.rows; i++) {
+    let acc = 0
+    for (let k = e.ptr[i]; k < e.ptr[i + 1]; k++) {
+      const j = e.col[k]
+      const s = sums[j]
+      acc += mul(s === 0 ? e.val[k] : divInv(e.val[k], s, inv[j]), incentive[j])
+    }
+    dividends[i] = mul(acc, activeStake[i])
+  }
+  return normalizeInPlace(dividends)
+}
+
+/** The aligned entries with the dropped (zero) ones removed, in order. */
+function compact (wb: FixedMatrix, a: Aligned): { e: FixedMatrix, store: StoreRows } {
+  if (a.dropped === 0) return { e: { rows: wb.rows, ptr: wb.ptr, col: wb.col, val: a.val }, store: { ptr: wb.ptr, col: wb.col, values: a.store } }
+  const nnz = wb.ptr[wb.rows] - a.dropped
+  const ptr = new Int32Array(wb.rows + 1)
+  const col = new Int32Array(nnz)
+  const val = new Float64Array(nnz)
+  const values = new Uint16Array(nnz)
+  let o = 0
+  for (let i = 0; i < wb.rows; i++) {
+    for (let k = wb.ptr[i]; k < wb.ptr[i + 1]; k++) {
+      if (!(a.val[k] > 0)) continue
+      col[o] = wb.col[k]
+      val[o] = a.val[k]
+      values[o++] = a.store[k]
+    }
+    ptr[i + 1] = o
+  }
+  return { e: { rows: wb.rows, ptr, col, val }, store: { ptr, col, values } }
+}
+
+/**
+ * Yuma 3 (§4.11b): bonds as proportions u16/65535, EMA with a fixed or liquid alpha;
+ * D_i = A_i · Σ_j Ê_ij I_j normalized, Ê the column-normalized E; stored floor(E·65535).
+ * `bonds` holds the stored u16 integers after the registration mask.
+ */
+export function yuma3Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Float64Array, incentive: Float64Array, consensus: Float64Array, n: number, params: YumaParams): BondsResult {
+  let e: FixedMatrix
+  let store: StoreRows
+  let sums: Float64Array
+  if (params.liquidAlpha && consensus.some(c => c !== 0)) {
+    const nnz = wb.ptr[wb.rows]
+    const a: Aligned = { val: new Float64Array(nnz), store: new Uint16Array(nnz), sums: new Float64Array(n), dropped: 0 }
+    emaLiquid(wb, bonds, consensus, n, { low: div(params.alphaLow, U16_MAX), high: div(params.alphaHigh, U16_MAX), slope: sigmoidSlope(params.alphaSigmoidSteepness) }, a)
+    ;({ e, store } = compact(wb, a))
+    sums = a.sums
+  } else {
+    const b = mapEntries(bonds, proportion, scratchF64('y3.bonds', bonds.ptr[bonds.rows]))
+    e = matEma(wb, b, emaAlpha(params.bondsMovingAverage), n)
+    sums = new Float64Array(n)
+    const values = new Uint16Array(e.ptr[e.rows])
+    for (let k = 0; k < values.length; k++) {
+      sums[e.col[k]] += e.val[k]
+      values[k] = u16Of(e.val[k])
+    }
+    store = { ptr: e.ptr, col: e.col, values }
+  }
+  return { emaBonds: e, store, dividends: dividendsOf(e, sums, incentive, activeStake, n) }
+}
