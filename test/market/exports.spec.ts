@@ -10,7 +10,7 @@ describe('market exports', () => {
       'ListingIndex', 'MAX_LISTING_BYTES', 'MAX_RECEIPT_BYTES', 'MalformedRecordError', 'RECEIPT_DOMAIN', 'REISSUE_DOMAIN',
       'REISSUE_MAX_AGE_MS', 'ReceiptBook', 'ReceiptReplayError', 'RecordExpiredError', 'RecordKeyMismatchError', 'RecordTooLargeError',
       'SEALED_KEY_SIZE', 'SealedKeyError', 'StaleListingError', 'TAG_SIZE', 'UNSPECIFIED_LICENSE', 'UnknownLicenseError',
-      'assertCurrent', 'checkContentKey', 'chunkCount', 'ciphertextSpan', 'commitContentKey', 'createHeader', 'createListing',
+      'amountDue', 'assertCurrent', 'checkContentKey', 'chunkCount', 'ciphertextSpan', 'commitContentKey', 'createHeader', 'createListing',
       'createReceipt', 'createReissueRequest', 'decodeEnvelopeUnsafe', 'decodeListing', 'decodeListingUnsafe', 'decryptBytes',
       'decryptChunk', 'decryptRange', 'digestFile', 'encryptFile', 'listingErrorVerdict', 'decryptRangeStream', 'decryptStream', 'encodeListing', 'encryptBytes', 'encryptChunk',
       'encryptStream', 'encryptedSize', 'envelopeCid', 'generateContentKey', 'isKnownLicense', 'listingIndex', 'listingKey',
