@@ -30,6 +30,8 @@ export type { ProbeLimits, ProbeOutcome, ProbeResult, ProbeResultCode } from './
 export { DEFAULT_INTEGRITY_POLICY, DEFAULT_ONLINE_POLICY, integrityFactor, integrityReputation, onlineFactor, onlineScore } from './reputation.ts'
 export type { IntegrityPolicy, IntegrityState, OnlinePolicy, OnlineWindow } from './reputation.ts'
 export { auditRound, openRoundRecord, signRoundRecord } from './round-record.ts'
+export { ReportArchive } from './report-archive.ts'
+export type { PublishedBatch } from './report-archive.ts'
 export type { AuditResult, AuditRoundInput, RoundRecord } from './round-record.ts'
 export { Scoreboard, scoreboard } from './scoreboard.ts'
 export type { ClosedRound, MinerReport, ScoreboardComponents, ScoreboardInit } from './scoreboard.ts'

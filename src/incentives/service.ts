@@ -18,6 +18,7 @@ import { LEDGER_SERVICE, hotkeySeed } from '../ledger/service.ts'
 import { HotkeyTxQueue, ledgerChainView, ledgerWeightSubmitter, marketEligibleSource, peerIdOfHotkey } from './adapters.ts'
 import { IncentivesSetupError } from './errors.ts'
 import { NetworkProber } from './prober.ts'
+import { ReportArchive } from './report-archive.ts'
 import { Validator } from './validator.ts'
 import type { MarketEligibleInit } from './adapters.ts'
 import type { NetworkProberInit } from './prober.ts'
@@ -83,6 +84,8 @@ export class IncentivesService implements NodeService {
   readonly #init: IncentivesServiceInit
   readonly #chain: LedgerService
   readonly #txs: HotkeyTxQueue
+  /** The report batches of closed rounds, published by CID for audit. */
+  readonly archive: ReportArchive
   readonly #stopping = new AbortController()
   #validator?: Validator
   #roundBlocks = 0
@@ -105,6 +108,7 @@ export class IncentivesService implements NodeService {
     this.#init = init
     this.#chain = chain
     this.#txs = new HotkeyTxQueue(chain)
+    this.archive = new ReportArchive(ctx.node)
   }
 
   /** The validator (validator role, once the subnet exists). */
@@ -156,6 +160,7 @@ export class IncentivesService implements NodeService {
       const acted = outcome.weightActions.filter(a => a.action !== 'wait')
       if (acted.length > 0) this.#lastWeights = `${acted.map(a => a.action).join('+')} at block ${l.status().height}`
       log('round %d: k=%d, %d probes recorded', outcome.round, outcome.k, outcome.recorded)
+      for (const b of await this.archive.publish(outcome.batches, { signal })) log('published the reports of round %d as %s', b.round, b.cid)
       return
     }
     const acted = (await v.updateWeights({ signal })).filter(a => a.action !== 'wait')

@@ -10,6 +10,8 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { startDevnet } from '../../src/cli/devnet.ts'
+import { openReportBatch } from '../../src/incentives/probe-report.ts'
+import { toAddress } from '../../src/ledger/address.ts'
 import { parseGenesis } from '../../src/ledger/genesis.ts'
 import { Ledger } from '../../src/ledger/ledger.ts'
 import { yumaEpoch } from '../../src/ledger/yuma-adapter.ts'
@@ -113,12 +115,23 @@ describe('e2e: incentives', () => {
     // What the peers report about themselves: a miner its uid, a validator its per-miner figures.
     const m1 = JSON.parse((await runCli(['status', '--json'], { repo: peer('miner-1').repo })).stdout) as { uid: number, registration: string, roles: string[] }
     expect(m1).toMatchObject({ uid: last!.metagraph.find(r => r.hotkey === hotkeys['miner-1'])!.uid, registration: 'registered', roles: ['miner'] })
-    const report = JSON.parse((await runCli(['validator', 'report', '--json'], { repo: peer('validator-1').repo })).stdout) as { miners: Array<{ uid: number, integrityReputation: number, codeCounts: Record<string, number> }> }
+    const report = JSON.parse((await runCli(['validator', 'report', '--json'], { repo: peer('validator-1').repo })).stdout) as { miners: Array<{ uid: number, integrityReputation: number, codeCounts: Record<string, number> }>, batches: Array<{ round: number, cid: string, reports: number }> }
     const uidOf = (name: string): number => last!.metagraph.find(r => r.hotkey === hotkeys[name])!.uid
     const corrupt = report.miners.find(m => m.uid === uidOf('miner-4'))!
     expect(corrupt.codeCounts.CONTENT_VERIFICATION_FAILED).toBeGreaterThan(0)
     expect(corrupt.integrityReputation).toBeLessThan(0.96)
     expect(report.miners.find(m => m.uid === uidOf('miner-1'))!.codeCounts.OK).toBeGreaterThan(0)
+    // The evidence is public: another peer's gateway fetches validator-1's last report batch by
+    // CID over the network (DHT lookup of its provider), and every report in it opens and verifies.
+    const batches = report.batches
+    expect(batches.length).toBeGreaterThan(0)
+    const newest = batches[batches.length - 1]
+    const res = await fetch(`${peer('miner-2').gateway}/ipfs/${newest.cid}?format=raw`)
+    expect(res.status).toBe(200)
+    const opened = await openReportBatch(new Uint8Array(await res.arrayBuffer()))
+    expect(opened.round).toBe(newest.round)
+    expect(opened.reports).toHaveLength(newest.reports)
+    expect(toAddress(opened.validatorHotkey)).toBe(hotkeys['validator-1'])
 
     // Every rao: stop the network, open the authority's chain at rest and account for it.
     await net.stop()

@@ -1,6 +1,6 @@
 /**
  * Routes of the incentives service, under `/api/v0/incentives/`: the peer's standing on the
- * subnet (`status`) and the validator's per-miner figures (`report`).
+ * subnet (`status`) and the validator's per-miner figures and published report batches (`report`).
  */
 import { sendJson } from '../server.ts'
 import type { IncentivesService } from '../../incentives/service.ts'
@@ -10,6 +10,10 @@ import type { Route } from '../server.ts'
 export function incentivesRoutes (svc: IncentivesService): Route[] {
   return [
     { method: 'GET', path: '/api/v0/incentives/status', handler: async (ctx) => { sendJson(ctx.res, svc.status()) } },
-    { method: 'GET', path: '/api/v0/incentives/report', handler: async (ctx) => { sendJson(ctx.res, { netuid: svc.status().netuid, miners: svc.report() }) } }
+    {
+      method: 'GET',
+      path: '/api/v0/incentives/report',
+      handler: async (ctx) => { sendJson(ctx.res, { netuid: svc.status().netuid, miners: svc.report(), batches: await svc.archive.list({ signal: ctx.signal }) }) }
+    }
   ]
 }

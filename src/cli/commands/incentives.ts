@@ -10,6 +10,7 @@ import { withDaemon } from '../content-session.ts'
 import { signals } from '../signals.ts'
 import { raoToTao } from '../ledger-client.ts'
 import type { IncentivesStatus, MinerFigures } from '../../incentives/service.ts'
+import type { PublishedBatch } from '../../incentives/report-archive.ts'
 import { UsageError } from '../errors.ts'
 import type { CommandContext, CommandDef } from '../command.ts'
 
@@ -58,28 +59,34 @@ const validator = defineCommand({
       name: 'report',
       description: 'per-miner figures: score, success rate, latency, throughput, integrity, online, result codes',
       run: async (ctx) => {
-        const r = await incentivesApi<{ netuid: number, miners: MinerFigures[] }>(ctx, '/api/v0/incentives/report')
+        const r = await incentivesApi<{ netuid: number, miners: MinerFigures[], batches: PublishedBatch[] }>(ctx, '/api/v0/incentives/report')
         if (flag(ctx, 'json')) { outJson(ctx, r); return }
         if (r.miners.length === 0) { out(ctx, `no miner probed yet on subnet ${r.netuid}`); return }
-        out(ctx, 'uid  score   rsr(wilson)  p50 ttfb  throughput     integrity  online  codes')
-        for (const m of r.miners.sort((a, b) => b.score - a.score)) {
-          const b = m.lastBreakdown
-          const codes = Object.entries(m.codeCounts).map(([c, n]) => `${c}:${n}`).join(' ')
-          out(ctx, [
-            String(m.uid).padEnd(4),
-            m.score.toFixed(4).padEnd(7),
-            (b == null ? '-' : b.rsrWilson.toFixed(3)).padEnd(12),
-            (b?.p50TtfbMs == null ? '-' : `${b.p50TtfbMs} ms`).padEnd(9),
-            (b?.medianThroughputBps == null ? '-' : `${(b.medianThroughputBps / 1e6).toFixed(1)} MB/s`).padEnd(14),
-            m.integrityReputation.toFixed(4).padEnd(10),
-            m.onlineScore.toFixed(3).padEnd(7),
-            codes
-          ].join(' '))
-        }
+        printMiners(ctx, r.miners)
+        const last = r.batches.slice(-5)
+        if (last.length > 0) out(ctx, `signed reports, by CID (fetch: agora get <cid> -o batch.cbor): ${last.map(b => `round ${b.round} ${b.cid} (${b.reports})`).join(', ')}`)
       }
     })
   ]
 })
+
+function printMiners (ctx: CommandContext, miners: MinerFigures[]): void {
+  out(ctx, 'uid  score   rsr(wilson)  p50 ttfb  throughput     integrity  online  codes')
+  for (const m of [...miners].sort((a, b) => b.score - a.score)) {
+    const b = m.lastBreakdown
+    const codes = Object.entries(m.codeCounts).map(([c, n]) => `${c}:${n}`).join(' ')
+    out(ctx, [
+      String(m.uid).padEnd(4),
+      m.score.toFixed(4).padEnd(7),
+      (b == null ? '-' : b.rsrWilson.toFixed(3)).padEnd(12),
+      (b?.p50TtfbMs == null ? '-' : `${b.p50TtfbMs} ms`).padEnd(9),
+      (b?.medianThroughputBps == null ? '-' : `${(b.medianThroughputBps / 1e6).toFixed(1)} MB/s`).padEnd(14),
+      m.integrityReputation.toFixed(4).padEnd(10),
+      m.onlineScore.toFixed(3).padEnd(7),
+      codes
+    ].join(' '))
+  }
+}
 
 function intOption (ctx: CommandContext, name: string, fallback: number): number {
   const s = str(ctx, name)
