@@ -4,6 +4,9 @@ export default defineConfig({
   test: {
     setupFiles: ['./test/setup.ts'],
     globalSetup: ['./test/global-setup.ts'],
+    // Two workers even on 2 cores (the default there is one): the e2e files, one at a time,
+    // spend most of their time waiting on blocks and timers, so unit files run beside them.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
