@@ -13,6 +13,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import * as ed from '@noble/ed25519'
 import { CID } from 'multiformats'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { verify } from '../ledger/keys.ts'
 import { domainPrefixed, equalBytes } from './bytes.ts'
 import { HOTKEY_LENGTH, MAX_REPORT_BATCH_BYTES, MAX_SIGNED_REPORT_BYTES, PROBE_REPORT_DOMAIN, PROBE_REPORT_VERSION, SIGNATURE_LENGTH } from './constants.ts'
 import { InvalidProbeReportError, InvalidReportSignatureError, ProbeReportTooLargeError } from './errors.ts'
@@ -111,7 +112,7 @@ export async function openProbeReport (bytes: Uint8Array): Promise<SignedProbeRe
   const result = decodePayload(p)
   let ok = false
   try {
-    ok = await ed.verifyAsync(s, reportSigningBytes(p), result.validatorHotkey)
+    ok = verify(s, reportSigningBytes(p), result.validatorHotkey)
   } catch (err) {
     throw new InvalidReportSignatureError('report signature could not be checked', { cause: err })
   }

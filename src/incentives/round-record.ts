@@ -14,6 +14,7 @@
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import * as ed from '@noble/ed25519'
+import { verify } from '../ledger/keys.ts'
 import { domainPrefixed, equalBytes, toHex } from './bytes.ts'
 import { HOTKEY_LENGTH, MAX_ROUND_RECORD_BYTES, NONCE_LENGTH, ROUND_RECORD_DOMAIN, SIGNATURE_LENGTH } from './constants.ts'
 import { InvalidProbeReportError, InvalidReportSignatureError, ProbeReportTooLargeError } from './errors.ts'
@@ -95,7 +96,10 @@ export async function openRoundRecord (bytes: Uint8Array): Promise<RoundRecord> 
   if (inner == null || typeof inner !== 'object' || Object.keys(inner).length !== FIELDS.length) fail('round record has missing or unknown fields')
   const record = inner as RoundRecord
   if (!equalBytes(encodeRecord(record), p)) fail('round record is not canonical')
-  const ok = await ed.verifyAsync(s, domainPrefixed(ROUND_RECORD_DOMAIN, p), record.validatorHotkey).catch(() => false)
+  let ok = false
+  try {
+    ok = verify(s, domainPrefixed(ROUND_RECORD_DOMAIN, p), record.validatorHotkey)
+  } catch {}
   if (!ok) throw new InvalidReportSignatureError('round record signature does not verify under its validatorHotkey')
   return record
 }
