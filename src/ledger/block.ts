@@ -90,3 +90,8 @@ export function decodeBlock (bytes: Uint8Array): Block {
 export function verifyBlockSignature (block: Block, authorityKey: Uint8Array): boolean {
   return verify(block.signature, signing(block.headerBytes), authorityKey)
 }
+
+/** What `verifyBlockSignature` checks, as one item for the verification pool. */
+export function blockSignatureItem (block: Block, authorityKey: Uint8Array): { signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array } {
+  return { signature: block.signature, message: signing(block.headerBytes), publicKey: authorityKey }
+}

@@ -8,12 +8,12 @@
 import { logger } from '@libp2p/logger'
 import { Key } from 'interface-datastore'
 import { fromAddress, toAddress } from './address.ts'
-import { decodeBlock, sealBlock, txRoot, verifyBlockSignature } from './block.ts'
+import { blockSignatureItem, decodeBlock, sealBlock, txRoot, verifyBlockSignature } from './block.ts'
 import { decodeValue, encodeValue } from './codec.ts'
 import { BadSignatureError, CorruptLedgerError, InvalidBlockError, NotAuthorityError, StateRootMismatchError, WrongParentError } from './errors.ts'
 import { commitBlock, moneyOf, OpenBlock } from './executor.ts'
 import { genesisEntries, genesisHash } from './genesis.ts'
-import { generateKeyPair, verify } from './keys.ts'
+import { generateKeyPair } from './keys.ts'
 import { LedgerQueries } from './queries.ts'
 import { Records } from './records.ts'
 import { StateStore } from './state.ts'
@@ -31,6 +31,10 @@ import type { Datastore } from 'interface-datastore'
 
 const log = logger('agora:ledger')
 const MAX_POOL = 10_000
+/** Batches at least this large have their signatures checked on the verification pool. */
+const MIN_PARALLEL = 256
+/** A large batch is decoded and handed to the pool in parts this size, so checking starts while the rest is decoded. */
+const PART = 256
 
 /** How a `Ledger` is made. */
 export interface LedgerInit {
@@ -69,6 +73,10 @@ export class Ledger extends LedgerQueries {
   private pool: SignedTx[] = []
   private timer: ReturnType<typeof setInterval> | undefined
   private queue: Promise<unknown> = Promise.resolve()
+  /** Blocks waiting in (or running on) `queue`. */
+  private queued = 0
+  /** `submitMany` applications and block seals, in call order (see `step`). */
+  private sequence: Promise<void> = Promise.resolve()
   private started = false
   private readonly verifyThreads: number | undefined
   private verifier: VerifyPool | undefined
@@ -126,6 +134,7 @@ export class Ledger extends LedgerQueries {
     if (this.timer != null) clearInterval(this.timer)
     this.timer = undefined
     await this.queue.catch(() => {})
+    await this.sequence
     await this.verifier?.close()
     this.verifier = undefined
     this.started = false
@@ -148,36 +157,81 @@ export class Ledger extends LedgerQueries {
   }
 
   /**
-   * Submit many transactions at once: their signatures are checked in parallel, then each is
-   * applied in order. Returns, per transaction, its hash or the named error that refused it.
+   * Submit many transactions at once: they are decoded and their signatures checked in
+   * parallel (on the verification pool for large batches), then each is applied in order.
+   * Returns, per transaction, its hash or the named error that refused it.
+   *
+   * Calls may overlap: the checks of a later batch run while an earlier one is applied or a
+   * block is sealed, but batches are applied in call order, and a block sealed by
+   * `produceBlock` holds every batch submitted before that call (and none submitted after it).
    */
   async submitMany (txs: Uint8Array[]): Promise<Array<{ hash: string } | { error: Error }>> {
-    const checked = await this.checkMany(txs)
-    return checked.map(c => {
-      if (c instanceof Error) return { error: c }
-      try {
-        this.openBlock().apply(c)
-        if (!this.isAuthority) this.remember(c)
-        return { hash: c.hash }
-      } catch (err) {
-        return { error: err as Error }
-      }
-    })
+    const checking = this.checkMany(txs)
+    const { prev, release } = this.step()
+    try {
+      const checked = await checking
+      await prev
+      return checked.map(c => {
+        if (c instanceof Error) return { error: c }
+        try {
+          this.openBlock().apply(c)
+          if (!this.isAuthority) this.remember(c)
+          return { hash: c.hash }
+        } catch (err) {
+          return { error: err as Error }
+        }
+      })
+    } finally {
+      release()
+    }
   }
 
-  /** Decode every transaction and verify all signatures (in parallel for large batches). */
-  private async checkMany (txs: Uint8Array[]): Promise<Array<SignedTx | Error>> {
-    const decoded = txs.map(b => { try { return decodeTxUnsafe(b) } catch (err) { return err as Error } })
-    const items = decoded.filter((d): d is UncheckedTx => !(d instanceof Error))
-    if (items.length >= 256 && this.verifyThreads !== 0) this.verifier ??= new VerifyPool(this.verifyThreads)
-    const ok = this.verifier != null
-      ? await this.verifier.verifyAll(items.map(d => ({ signature: d.stx.signature, message: d.message, publicKey: d.publicKey })))
-      : items.map(d => verify(d.stx.signature, d.message, d.publicKey))
-    let k = 0
-    return decoded.map(d => {
-      if (d instanceof Error) return d
-      return ok[k++] ? d.stx : new BadSignatureError(`bad signature from ${d.stx.tx.signer}`)
-    })
+  /**
+   * Decode every transaction and verify each signature exactly once: on this thread for small
+   * batches, else on the verification pool, handed over in parts as they are decoded.
+   * `pooled` sends even a small batch to the pool (blocks checked ahead of their turn).
+   */
+  private async checkMany (txs: Uint8Array[], pooled = false): Promise<Array<SignedTx | Error>> {
+    if (this.verifyThreads === 0 || (!pooled && txs.length < MIN_PARALLEL)) {
+      return txs.map(b => {
+        try {
+          return decodeTx(b)
+        } catch (err) {
+          return err as Error
+        }
+      })
+    }
+    const pool = this.verifyPool()
+    const parts: Array<Promise<Array<SignedTx | Error>>> = []
+    for (let i = 0; i < txs.length; i += PART) {
+      const decoded = txs.slice(i, i + PART).map(b => { try { return decodeTxUnsafe(b) } catch (err) { return err as Error } })
+      const items = decoded.filter((d): d is UncheckedTx => !(d instanceof Error))
+      parts.push(pool.verifyAll(items.map(d => ({ signature: d.stx.signature, message: d.message, publicKey: d.publicKey }))).then(ok => {
+        let k = 0
+        return decoded.map(d => {
+          if (d instanceof Error) return d
+          return ok[k++] ? d.stx : new BadSignatureError(`bad signature from ${d.stx.tx.signer}`)
+        })
+      }))
+    }
+    if (!pooled) pool.flush()
+    return (await Promise.all(parts)).flat()
+  }
+
+  private verifyPool (): VerifyPool {
+    this.verifier ??= new VerifyPool(this.verifyThreads)
+    return this.verifier
+  }
+
+  /**
+   * A step in the sequence of batch applications and block seals: `prev` settles when every
+   * earlier step is done; `release` ends this one (idempotent).
+   */
+  private step (): { prev: Promise<void>, release: () => void } {
+    const prev = this.sequence
+    let release!: () => void
+    this.sequence = new Promise<void>(resolve => { release = resolve })
+    return { prev, release }
   }
 
   /** Policy: a follower keeps at most MAX_POOL transactions for forwarding; the oldest go first. */
@@ -211,41 +265,67 @@ export class Ledger extends LedgerQueries {
   /** Transactions accepted here but not yet in a block (for forwarding to the authority). */
   pendingTransactions (): Uint8Array[] { return this.pool.map(t => t.bytes) }
 
-  /** Seal the open block, persist it, and return it (authority only). */
+  /**
+   * Seal the open block, persist it, and return it (authority only). The block holds every
+   * transaction accepted before this call, including batches of `submitMany` calls made
+   * before it whose signatures are still being checked.
+   */
   async produceBlock (options?: AbortOptions): Promise<Block> {
-    return this.serial(async () => {
-      if (this.secretKey == null) throw new NotAuthorityError('only the genesis authority produces blocks')
-      const open = this.openBlock()
-      this.open = undefined
-      const committed = commitBlock(this.store, open, this.money)
-      const block = sealBlock({
-        chainId: this.genesis.chainId,
-        height: open.height,
-        parent: Buffer.from(this.head.hash, 'hex'),
-        stateRoot: this.store.root(),
-        txRoot: txRoot(open.txs.map(t => t.hash)),
-        // never before the parent, even if the clock stepped back
-        timestamp: Math.max(Date.now(), this.head.timestamp),
-        txCount: open.txs.length
-      }, open.txs.map(t => t.bytes), this.secretKey)
-      await this.persist(block, committed, options)
-      return block
-    })
+    const { prev, release } = this.step()
+    try {
+      return await this.serial(async () => {
+        await prev
+        return this.seal(release, options)
+      })
+    } finally {
+      release()
+    }
   }
 
-  /** Re-execute a block from the authority and adopt it, or refuse it with a named error. */
+  /** Seal and persist the open block; `sealed` is called once the head has moved (before the write). */
+  private async seal (sealed: () => void, options?: AbortOptions): Promise<Block> {
+    if (this.secretKey == null) throw new NotAuthorityError('only the genesis authority produces blocks')
+    const open = this.openBlock()
+    this.open = undefined
+    const committed = commitBlock(this.store, open, this.money)
+    const block = sealBlock({
+      chainId: this.genesis.chainId,
+      height: open.height,
+      parent: Buffer.from(this.head.hash, 'hex'),
+      stateRoot: this.store.root(),
+      txRoot: txRoot(open.txs.map(t => t.hash)),
+      // never before the parent, even if the clock stepped back
+      timestamp: Math.max(Date.now(), this.head.timestamp),
+      txCount: open.txs.length
+    }, open.txs.map(t => t.bytes), this.secretKey)
+    // persist moves the head before its first await: later batches go to the next block
+    const saving = this.persist(block, committed, options)
+    sealed()
+    await saving
+    return block
+  }
+
+  /**
+   * Re-execute a block from the authority and adopt it, or refuse it with a named error. Every
+   * transaction's signature is checked (the authority's signature on the block does not vouch
+   * for them). A block that has to wait for blocks before it is checked ahead of its turn: its
+   * authority signature first, and only if that holds its transactions' signatures, on the
+   * verification pool, while the blocks before it are applied.
+   */
   async applyBlock (input: Uint8Array | Block, options?: AbortOptions): Promise<void> {
+    const block = input instanceof Uint8Array ? decodeBlock(input) : input
+    const early = this.queued > 0 ? this.checkAhead(block) : undefined
     return this.serial(async () => {
-      const block = input instanceof Uint8Array ? decodeBlock(input) : input
       const h = block.header
       if (h.chainId !== this.genesis.chainId) throw new InvalidBlockError(`block of chain ${h.chainId}`)
       if (h.height !== this.head.height + 1 || hex(h.parent) !== this.head.hash) {
         throw new WrongParentError(`block ${h.height} (parent ${hex(h.parent).slice(0, 16)}) does not follow head ${this.head.height} (${this.head.hash.slice(0, 16)})`)
       }
       if (h.timestamp < this.head.timestamp) throw new InvalidBlockError(`block ${h.height} is older than its parent`)
-      if (!verifyBlockSignature(block, fromAddress(this.genesis.authority))) throw new InvalidBlockError(`block ${h.height} is not signed by the authority`)
+      const signed = early != null ? await early.signed : verifyBlockSignature(block, fromAddress(this.genesis.authority))
+      if (!signed) throw new InvalidBlockError(`block ${h.height} is not signed by the authority`)
       const open = new OpenBlock(this.store, h.height, this.genesis.chainId, this.genesis.params, this.runEpoch)
-      const checked = await this.checkMany(block.txs)
+      const checked = (await early?.txs) ?? await this.checkMany(block.txs)
       const stxs = checked.map((stx, i) => {
         try {
           if (stx instanceof Error) throw stx
@@ -270,6 +350,19 @@ export class Ledger extends LedgerQueries {
       this.reopen()
       await saving
     })
+  }
+
+  /**
+   * Start checking a block that waits for its turn: the authority's signature, then (if it
+   * holds) the transactions. Only for a block of this chain above the head.
+   */
+  private checkAhead (block: Block): { signed: Promise<boolean>, txs: Promise<Array<SignedTx | Error> | undefined> } | undefined {
+    if (this.verifyThreads === 0 || block.header.chainId !== this.genesis.chainId || block.header.height <= this.head.height) return undefined
+    const pool = this.verifyPool()
+    const signed = pool.verifyAll([blockSignatureItem(block, fromAddress(this.genesis.authority))]).then(ok => ok[0])
+    const txs = signed.then(async ok => ok ? this.checkMany(block.txs, true) : undefined)
+    txs.catch(() => {})
+    return { signed, txs }
   }
 
   /** The stored block at `height` (1..head), or undefined. */
@@ -346,7 +439,8 @@ export class Ledger extends LedgerQueries {
   private key (k: string): Key { return new Key(`${this.prefix}/${k}`) }
 
   private async serial<T> (fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn)
+    this.queued++
+    const run = this.queue.then(fn, fn).finally(() => { this.queued-- })
     this.queue = run.catch(() => {})
     return run
   }
