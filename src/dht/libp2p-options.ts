@@ -12,6 +12,15 @@ import { AGORA_KAD_PROTOCOL, IPFS_KAD_PROTOCOL, MiB } from './constants.ts'
 import type { NetworkInit } from './types.ts'
 import type { Libp2pOptions } from 'libp2p'
 
+/**
+ * Policy: gossipsub's IP colocation penalty (-5 × (n − 10)² for n peers sharing one address)
+ * does not apply to loopback peers. They are on this machine by definition, so the penalty
+ * defends against nothing there, and with more than 10 local peers (a devnet, a test network)
+ * every peer's score went negative: no mesh formed, gossip and then flood publishing skipped
+ * them, and listings and blocks stopped spreading. Peers on any other address keep it.
+ */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1'])
+
 /** Builds the options handed to `createLibp2p` (directly, or through Helia's libp2p mixin). */
 export function libp2pOptions (init: NetworkInit): Libp2pOptions<any> {
   const dht = (protocol: string, prefix: string): ReturnType<typeof kadDHT> => kadDHT({
@@ -33,7 +42,7 @@ export function libp2pOptions (init: NetworkInit): Libp2pOptions<any> {
     // two DHTs ping each new contact at once; the default limit of 1 leaves routing tables empty (§8.7)
     ping: ping({ maxOutboundStreams: 8, maxInboundStreams: 8 }),
     dht: dht(AGORA_KAD_PROTOCOL, ''),
-    pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false })
+    pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, scoreParams: { IPColocationFactorWhitelist: LOOPBACK_HOSTS } })
   }
   if (init.ipfsDht === true) services.ipfsDht = dht(IPFS_KAD_PROTOCOL, 'ipfs')
   return {
