@@ -5,15 +5,14 @@
  * the dividends. Same bits as `mat_ema_alpha_sparse` / `mat_ema_sparse`, `inplace_col_normalize`,
  * `mat_vec_mul_sparse` and `fixed_proportion_to_u16` run one after the other.
  */
-import { ONE, U16_MAX, div, divInv, mul } from './fixed.ts'
+import { EPS, INV32, ONE, U16_MAX, correct, div, divInv, divisorsInRange, mul, mulP } from './fixed.ts'
 import { alphaOf, distance, sigmoidSlope } from './liquid-alpha.ts'
-import { ascending, emaAlpha, matEma, sameColumns } from './bonds.ts'
-import { mapEntries } from './matrix.ts'
+import { ascending, emaAlpha, matEma, sameColumns, u16Of } from './bonds.ts'
 import { scratchF64 } from './scratch.ts'
 import { normalizeInPlace } from './vector.ts'
 import type { BondsResult, StoreRows } from './bonds.ts'
 import type { LiquidAlphaParams } from './liquid-alpha.ts'
-import type { FixedMatrix } from './matrix.ts'
+import type { FixedMatrix, SparseRows } from './matrix.ts'
 import type { YumaParams } from './types.ts'
 
 /**
@@ -21,12 +20,7 @@ import type { YumaParams } from './types.ts'
  * u·65537 + trunc(u/65535), and the last term is 1 only for u = 65535.
  */
 export function proportion (u: number): number {
-  return u * 65537 + (u === U16_MAX ? 1 : 0)
-}
-
-/** `fixed_proportion_to_u16` for 0 ≤ x: floor(x·65535 / 2³²) saturated (see fixed.ts `toU16`). */
-function u16Of (x: number): number {
-  return x >= ONE ? U16_MAX : Math.floor(x * U16_MAX * (1 / ONE))
+  return u * 65537 + ((u + 1) >> 16) // (u + 1) >> 16 is 1 for u = 65535 only, 0 below
 }
 
 /** The new bonds as computed, aligned with the entries of W̃ (a dropped entry holds 0). */
@@ -39,44 +33,81 @@ interface Aligned { val: Float64Array, store: Uint16Array, sums: Float64Array, d
  * up the weight and bond of column j with cursors that only move forward, so in a row not sorted
  * by uid some are not found (0); the alpha reads those, the EMA itself reads the bond by column.
  */
-function emaLiquid (wb: FixedMatrix, bonds: FixedMatrix, consensus: Float64Array, n: number, p: LiquidAlphaParams, out: Aligned): void {
+function emaLiquid (wb: FixedMatrix, bonds: SparseRows, consensus: Float64Array, n: number, p: LiquidAlphaParams, out: Aligned): void {
   const wAt = new Float64Array(n)
   const bAt = new Float64Array(n)
   const oldAt = new Float64Array(n)
   const { val, store, sums } = out
+  const { ptr, col } = wb
+  const wv = wb.val
+  const bv = bonds.val
   let dropped = 0
   // alpha depends on the distance d alone: neighbouring entries often share it
-  let lastD = Number.NaN
-  let lastA = 0
+  const memo = { d: Number.NaN, a: 0 }
   for (let i = 0; i < wb.rows; i++) {
-    const a0 = wb.ptr[i]
-    const end = wb.ptr[i + 1]
+    const a0 = ptr[i]
+    const end = ptr[i + 1]
     if (a0 === end) continue
-    const same = sameColumns(wb, bonds, i)
-    if (!same) {
-      scanRow(wb, i, n, wAt, false)
-      scanRow(bonds, i, n, bAt, true)
-      for (let k = bonds.ptr[i]; k < bonds.ptr[i + 1]; k++) oldAt[bonds.col[k]] = proportion(bonds.val[k])
+    if (sameColumns(wb, bonds, i)) {
+      dropped += sameRowLiquid(wb, bonds, i, consensus, p, memo, out)
+      continue
     }
-    const b0 = bonds.ptr[i] - a0
+    scanRow(wb, i, n, wAt, false)
+    scanRow(bonds, i, n, bAt, true)
+    for (let k = bonds.ptr[i]; k < bonds.ptr[i + 1]; k++) oldAt[bonds.col[k]] = proportion(bv[k])
     for (let k = a0; k < end; k++) {
-      const j = wb.col[k]
-      const w = wb.val[k]
-      // the same ascending columns in both rows: every lookup finds the entry at its own position
-      const b = same ? proportion(bonds.val[b0 + k]) : oldAt[j]
-      const d = same ? distance(consensus[j], w, b) : distance(consensus[j], wAt[j], bAt[j])
-      if (d !== lastD) { lastD = d; lastA = alphaOf(d, p) }
-      const inc = mul(lastA, w)
-      const sum = mul(ONE - lastA, b) + (inc > 0 ? inc : 0)
+      const j = col[k]
+      const w = wv[k]
+      const b = oldAt[j]
+      const d = distance(consensus[j], wAt[j], bAt[j])
+      if (d !== memo.d) { memo.d = d; memo.a = alphaOf(d, p) }
+      const inc = mul(memo.a, w)
+      const sum = mul(ONE - memo.a, b) + (inc > 0 ? inc : 0)
       const v = sum < ONE ? sum : ONE
       val[k] = v
       store[k] = u16Of(v)
       sums[j] += v
       if (!(v > 0)) dropped++
     }
-    if (!same) for (let k = bonds.ptr[i]; k < bonds.ptr[i + 1]; k++) oldAt[bonds.col[k]] = 0
+    for (let k = bonds.ptr[i]; k < bonds.ptr[i + 1]; k++) oldAt[bonds.col[k]] = 0
   }
   out.dropped = dropped
+}
+
+/**
+ * One row of {@link emaLiquid} whose columns are those of the bonds row, ascending: every lookup
+ * finds the entry at its own position. mulP (fixed.ts) is written out so that it is compiled
+ * inline: α ∈ [low, high] ⊂ [0, 1], w and b are non-negative proportions, so both products are
+ * in its domain and α·w is never negative. Returns how many new bonds are 0.
+ */
+function sameRowLiquid (wb: FixedMatrix, bonds: SparseRows, i: number, consensus: Float64Array, p: LiquidAlphaParams, memo: { d: number, a: number }, out: Aligned): number {
+  const { val, store, sums } = out
+  const { ptr, col } = wb
+  const wv = wb.val
+  const bv = bonds.val
+  const end = ptr[i + 1]
+  const shift = bonds.ptr[i] - ptr[i]
+  let dropped = 0
+  let lastD = memo.d
+  let lastA = memo.a
+  for (let k = ptr[i]; k < end; k++) {
+    const j = col[k]
+    const w = wv[k]
+    const u = bv[k + shift]
+    const b = u * 65537 + ((u + 1) >> 16) // proportion(u)
+    const d = distance(consensus[j], w, b)
+    if (d !== lastD) { lastD = d; lastA = alphaOf(d, p) }
+    const keep = ONE - lastA
+    const sum = Math.floor((keep * b - (Math.imul(keep, b) >>> 0)) * INV32 + 0.5) + Math.floor((lastA * w - (Math.imul(lastA, w) >>> 0)) * INV32 + 0.5)
+    const v = sum < ONE ? sum : ONE
+    val[k] = v
+    store[k] = Math.floor(v * 65535 * INV32) // u16Of(v), v ≤ 1
+    sums[j] += v
+    if (v === 0) dropped++
+  }
+  memo.d = lastD
+  memo.a = lastA
+  return dropped
 }
 
 /**
@@ -84,7 +115,7 @@ function emaLiquid (wb: FixedMatrix, bonds: FixedMatrix, consensus: Float64Array
  * converted when `u16`): it walks the row with a cursor that only moves forward, so in a row not
  * sorted by uid some entries are not found (0).
  */
-function scanRow (m: FixedMatrix, i: number, n: number, out: Float64Array, u16: boolean): void {
+function scanRow (m: SparseRows, i: number, n: number, out: Float64Array, u16: boolean): void {
   out.fill(0)
   let p = m.ptr[i]
   const end = m.ptr[i + 1]
@@ -106,12 +137,34 @@ function scanRow (m: FixedMatrix, i: number, n: number, out: Float64Array, u16: 
 function dividendsOf (e: FixedMatrix, sums: Float64Array, incentive: Float64Array, activeStake: Float64Array, n: number): Float64Array {
   const inv = sums.map(x => ONE / x)
   const dividends = new Float64Array(n)
+  // E's entries are proportions ≤ 1, so a column sums to at most 4096: divP's domain (an entry
+  // over its column's sum, below 2⁴⁰) holds unless a column sums to 256 or more
+  const inRange = divisorsInRange(sums)
+  const { ptr, col, val } = e
   for (let i = 0; i < e.rows; i++) {
     let acc = 0
-    for (let k = e.ptr[i]; k < e.ptr[i + 1]; k++) {
-      const j = e.col[k]
-      const s = sums[j]
-      acc += mul(s === 0 ? e.val[k] : divInv(e.val[k], s, inv[j]), incentive[j])
+    const end = ptr[i + 1]
+    if (inRange) {
+      for (let k = ptr[i]; k < end; k++) {
+        // mulP(divP(E, Σ_j), I_j) written out (fixed.ts): compiled inline
+        const j = col[k]
+        const s = sums[j]
+        let e = val[k]
+        if (s !== 0) {
+          const f = e * inv[j]
+          const q = Math.floor(f)
+          const fr = f - q
+          e = fr > EPS && fr < 1 - EPS ? q : correct(e, s, q)
+        }
+        const ij = incentive[j]
+        acc += Math.floor((e * ij - (Math.imul(e, ij) >>> 0)) * INV32 + 0.5)
+      }
+    } else {
+      for (let k = ptr[i]; k < end; k++) {
+        const j = col[k]
+        const s = sums[j]
+        acc += mulP(s === 0 ? val[k] : divInv(val[k], s, inv[j]), incentive[j])
+      }
     }
     dividends[i] = mul(acc, activeStake[i])
   }
@@ -144,7 +197,7 @@ function compact (wb: FixedMatrix, a: Aligned): { e: FixedMatrix, store: StoreRo
  * D_i = A_i · Σ_j Ê_ij I_j normalized, Ê the column-normalized E; stored floor(E·65535).
  * `bonds` holds the stored u16 integers after the registration mask.
  */
-export function yuma3Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Float64Array, incentive: Float64Array, consensus: Float64Array, n: number, params: YumaParams): BondsResult {
+export function yuma3Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Array, incentive: Float64Array, consensus: Float64Array, n: number, params: YumaParams): BondsResult {
   let e: FixedMatrix
   let store: StoreRows
   let sums: Float64Array
@@ -155,7 +208,9 @@ export function yuma3Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Fl
     ;({ e, store } = compact(wb, a))
     sums = a.sums
   } else {
-    const b = mapEntries(bonds, proportion, scratchF64('y3.bonds', bonds.ptr[bonds.rows]))
+    const bv = scratchF64('y3.bonds', bonds.ptr[bonds.rows])
+    for (let k = 0; k < bv.length; k++) bv[k] = proportion(bonds.val[k])
+    const b = { rows: bonds.rows, ptr: bonds.ptr, col: bonds.col, val: bv }
     e = matEma(wb, b, emaAlpha(params.bondsMovingAverage), n)
     sums = new Float64Array(n)
     const values = new Uint16Array(e.ptr[e.rows])

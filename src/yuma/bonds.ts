@@ -2,11 +2,11 @@
  * Bonds and dividends (yuma.md §4.10–4.11): the EMA of bonds in both variants and the
  * dividends they earn, with the chain's sparse semantics (which entries survive, in which order).
  */
-import { ONE, divInv, mul, toU16 } from './fixed.ts'
+import { EPS, INV32, ONE, correct, divInv, divP, divisorsInRange, mul, mulP, toU16 } from './fixed.ts'
 import { colSum } from './matrix.ts'
 import { scratchF64 } from './scratch.ts'
 import { normalizeInPlace } from './vector.ts'
-import type { FixedMatrix } from './matrix.ts'
+import type { FixedMatrix, SparseRows } from './matrix.ts'
 import type { YumaParams } from './types.ts'
 
 /** α = 1 − bondsMovingAverage/10⁶, through I64F64 as the chain computes it. */
@@ -19,7 +19,7 @@ export function emaAlpha (bondsMovingAverage: number): number {
  * `mat_ema_sparse`: α·new + (1−α)·old over the union of present entries, keeping positive
  * results in ascending column order. With `sums`, the column sums of the result are added to it.
  */
-export function matEma (next: FixedMatrix, old: FixedMatrix, alpha: number, n: number, sums?: Float64Array, div?: EmaDivisors): FixedMatrix {
+export function matEma (next: SparseRows, old: SparseRows, alpha: number, n: number, sums?: Float64Array, div?: EmaDivisors): FixedMatrix {
   const keep = ONE - alpha
   const nd = div?.next
   const od = div?.old
@@ -77,7 +77,7 @@ export interface ColumnDivisors { d: Float64Array, inv: Float64Array }
 export interface EmaDivisors { next?: ColumnDivisors, old?: ColumnDivisors }
 
 /** Column sums of m with their reciprocals. */
-export function columnDivisors (m: FixedMatrix, n: number): ColumnDivisors {
+export function columnDivisors (m: SparseRows, n: number): ColumnDivisors {
   const d = colSum(m, n)
   return { d, inv: d.map(x => ONE / x) }
 }
@@ -89,13 +89,13 @@ function normalized (v: number, j: number, c: ColumnDivisors): number {
 }
 
 /** Whether row i's columns are strictly ascending. */
-export function ascending (m: FixedMatrix, i: number): boolean {
+export function ascending (m: SparseRows, i: number): boolean {
   for (let k = m.ptr[i] + 1; k < m.ptr[i + 1]; k++) if (m.col[k] <= m.col[k - 1]) return false
   return true
 }
 
 /** Whether row i of a and b lists the same columns, strictly ascending (the dense steady case). */
-export function sameColumns (a: FixedMatrix, b: FixedMatrix, i: number): boolean {
+export function sameColumns (a: SparseRows, b: SparseRows, i: number): boolean {
   const a0 = a.ptr[i]
   const b0 = b.ptr[i]
   const len = a.ptr[i + 1] - a0
@@ -109,7 +109,7 @@ export function sameColumns (a: FixedMatrix, b: FixedMatrix, i: number): boolean
  * its `ja === jb` branch, so this loop computes the same values, keeps the same entries and writes
  * them in the same order, without the comparisons. Divisors are given for both inputs or neither.
  */
-function sameRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number, keep: number, col: Int32Array, val: Float64Array, o: number, nd?: ColumnDivisors, od?: ColumnDivisors): number {
+function sameRow (next: SparseRows, old: SparseRows, i: number, alpha: number, keep: number, col: Int32Array, val: Float64Array, o: number, nd?: ColumnDivisors, od?: ColumnDivisors): number {
   const a0 = next.ptr[i]
   const b0 = old.ptr[i]
   const len = next.ptr[i + 1] - a0
@@ -146,7 +146,7 @@ function sameRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number,
  * One row of {@link matEma} when both rows are sorted by column: a linear merge that produces the
  * same entries in the same (ascending) order as the dense accumulator. Returns the next free slot.
  */
-function mergeRow (next: FixedMatrix, old: FixedMatrix, i: number, alpha: number, keep: number, col: Int32Array, val: Float64Array, o: number, nd?: ColumnDivisors, od?: ColumnDivisors): number {
+function mergeRow (next: SparseRows, old: SparseRows, i: number, alpha: number, keep: number, col: Int32Array, val: Float64Array, o: number, nd?: ColumnDivisors, od?: ColumnDivisors): number {
   let a = next.ptr[i]
   let b = old.ptr[i]
   const ae = next.ptr[i + 1]
@@ -185,28 +185,46 @@ export interface BondsResult {
   dividends: Float64Array
 }
 
+/** Whether every row of a lists the same columns as the same row of b, strictly ascending. */
+export function allSameColumns (a: SparseRows, b: SparseRows): boolean {
+  for (let i = 0; i < a.rows; i++) if (!sameColumns(a, b, i)) return false
+  return true
+}
+
+/** `fixed_proportion_to_u16` for 0 ≤ x (see fixed.ts `toU16`). */
+export function u16Of (x: number): number {
+  return x >= ONE ? 65535 : Math.floor(x * 65535 * (1 / ONE))
+}
+
 /**
  * Yuma 2 (§4.11a): stored bonds column-normalized, ΔB = W̃∘A column-normalized, EMA,
  * column-normalized again; D = E·I normalized; stored column max-upscaled.
- * `bonds` holds the stored u16 integers after the registration mask.
+ * `bonds` holds the stored u16 integers after the registration mask. `deltaSums`, when given, are
+ * the column sums of W̃∘A (the ranks, when W̃ is the clipped W̄ itself).
  */
-export function yuma2Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Float64Array, incentive: Float64Array, n: number, params: YumaParams): BondsResult {
-  // every intermediate below is private to this function, so the normalizations run in place
-  // B̂ = colnorm(B) and ΔB̂ = colnorm(W̃∘A) are normalized as the EMA reads them
-  // ΔB = W̃∘A (`row_hadamard_sparse`) and its column sums in one pass (sums of exact integers)
-  const dval = scratchF64('y2.delta', wb.ptr[wb.rows])
-  const dsum = new Float64Array(n)
-  for (let i = 0; i < wb.rows; i++) {
-    const s = activeStake[i]
-    for (let k = wb.ptr[i]; k < wb.ptr[i + 1]; k++) {
-      const v = mul(wb.val[k], s)
-      dval[k] = v
-      dsum[wb.col[k]] += v
+export function yuma2Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Array, incentive: Float64Array, n: number, params: YumaParams, deltaSums?: Float64Array): BondsResult {
+  const alpha = emaAlpha(params.bondsMovingAverage)
+  const old = columnDivisors(bonds, n)
+  // ΔB = W̃∘A (`row_hadamard_sparse`): its column sums are sums of exact integers, in any order
+  let dsum = deltaSums
+  if (dsum === undefined) {
+    dsum = new Float64Array(n)
+    for (let i = 0; i < wb.rows; i++) {
+      const s = activeStake[i]
+      for (let k = wb.ptr[i]; k < wb.ptr[i + 1]; k++) dsum[wb.col[k]] += mulP(wb.val[k], s)
     }
   }
-  const delta = { rows: wb.rows, ptr: wb.ptr, col: wb.col, val: dval }
+  const delta: ColumnDivisors = { d: dsum, inv: dsum.map(x => ONE / x) }
+  if (allSameColumns(wb, bonds) && divisorsInRange(dsum)) return yuma2Aligned(wb, bonds, activeStake, incentive, n, alpha, delta, old)
+  // every intermediate below is private to this function, so the normalizations run in place
+  // B̂ = colnorm(B) and ΔB̂ = colnorm(W̃∘A) are normalized as the EMA reads them
+  const dval = scratchF64('y2.delta', wb.ptr[wb.rows])
+  for (let i = 0; i < wb.rows; i++) {
+    const s = activeStake[i]
+    for (let k = wb.ptr[i]; k < wb.ptr[i + 1]; k++) dval[k] = mulP(wb.val[k], s)
+  }
   const sums = new Float64Array(n)
-  const ema = matEma(delta, bonds, emaAlpha(params.bondsMovingAverage), n, sums, { next: { d: dsum, inv: dsum.map(x => ONE / x) }, old: columnDivisors(bonds, n) })
+  const ema = matEma({ rows: wb.rows, ptr: wb.ptr, col: wb.col, val: dval }, bonds, alpha, n, sums, { next: delta, old })
   // E = column-normalized EMA; in the same pass D_i = Σ_j I_j·E_ij and the column maxima of E
   const nnz = ema.ptr[ema.rows]
   const inv = sums.map(x => ONE / x)
@@ -232,4 +250,149 @@ export function yuma2Bonds (wb: FixedMatrix, bonds: FixedMatrix, activeStake: Fl
     values[k] = toU16(mx[j] === 0 ? ema.val[k] : divInv(ema.val[k], mx[j], minv[j]))
   }
   return { emaBonds: ema, store: { ptr: ema.ptr, col: ema.col, values }, dividends }
+}
+
+/**
+ * {@link yuma2Bonds} when every row of W̃ and of the bonds lists the same ascending columns (a
+ * subnet whose weights did not change shape since the last epoch): `mat_ema_sparse` then takes
+ * the equal-column branch everywhere, so E is aligned with W̃'s entries. Two passes: the EMA with
+ * the column sums and maxima of E, then E column-normalized, the dividends and the stored u16.
+ * The maximum of Ê over a column is the maximum of E divided by the column sum (`safe_div` by a
+ * positive divisor is monotone), so the max-upscale needs no pass of its own.
+ *
+ * Every division is a part of a column over the column's sum (or maximum), so {@link divP}'s
+ * domain holds: the ΔB sums are checked below 2⁴⁰ by the caller, the u16 bond sums are below
+ * 4096·65535 < 2²⁸, and a column of E sums to at most α·ΣΔB̂ + (1−α)·ΣB̂ ≤ 1 (each normalized
+ * column sums to at most 1, its parts being truncated), as does its maximum.
+ */
+function yuma2Aligned (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Array, incentive: Float64Array, n: number, alpha: number, delta: ColumnDivisors, old: ColumnDivisors): BondsResult {
+  const nnz = wb.ptr[wb.rows]
+  const val = new Float64Array(nnz)
+  const esum = new Float64Array(n)
+  const emax = new Float64Array(n)
+  const dropped = emaAligned(wb, bonds, activeStake, alpha, delta, old, val, esum, emax)
+  const einv = esum.map(x => ONE / x)
+  // the column maxima of Ê, and their reciprocals for the max-upscale
+  const mx = emax.map((m, j) => esum[j] === 0 ? m : divP(m, esum[j], einv[j]))
+  const minv = mx.map(x => ONE / x)
+  // E keeps the positive entries: W̃'s structure unless some are 0
+  const e: FixedMatrix = dropped === 0
+    ? { rows: wb.rows, ptr: wb.ptr, col: wb.col, val }
+    : { rows: wb.rows, ptr: new Int32Array(wb.rows + 1), col: new Int32Array(nnz - dropped), val: new Float64Array(nnz - dropped) }
+  const values = new Uint16Array(nnz - dropped)
+  const dividends = new Float64Array(wb.rows)
+  if (dropped === 0) normalizeAligned(wb, val, esum, einv, mx, minv, incentive, values, dividends)
+  else normalizeCompacting(wb, val, esum, einv, mx, minv, incentive, e, values, dividends)
+  normalizeInPlace(dividends)
+  return { emaBonds: e, store: { ptr: e.ptr, col: e.col, values }, dividends }
+}
+
+/*
+ * The loops below write mulP and divP (fixed.ts) out, so that every one of their few operations
+ * is compiled inline whatever the inlining budget of the enclosing function:
+ *   mulP(a, b) = Math.floor((a * b - (Math.imul(a, b) >>> 0)) * INV32 + 0.5)
+ *   divP(a, b, inv): f = a·inv, q = floor(f), kept unless frac(f) is within EPS of an integer,
+ *   else correct(a, b, q).
+ * Their domains hold as {@link yuma2Aligned} says.
+ */
+
+/** The EMA of the aligned rows into `val`, with the column sums and maxima; returns how many are 0. */
+function emaAligned (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Array, alpha: number, delta: ColumnDivisors, old: ColumnDivisors, val: Float64Array, esum: Float64Array, emax: Float64Array): number {
+  const keep = ONE - alpha
+  const { ptr, col } = wb
+  const wv = wb.val
+  const bv = bonds.val
+  const { d: dd, inv: di } = delta
+  const { d: od, inv: oi } = old
+  let dropped = 0
+  for (let i = 0; i < wb.rows; i++) {
+    const s = activeStake[i]
+    const end = ptr[i + 1]
+    const shift = bonds.ptr[i] - ptr[i]
+    for (let k = ptr[i]; k < end; k++) {
+      const j = col[k]
+      const w = wv[k]
+      // ΔB̂ = divP(mulP(w, s), ΣΔB_j)
+      let x = Math.floor((w * s - (Math.imul(w, s) >>> 0)) * INV32 + 0.5)
+      const dj = dd[j]
+      if (dj !== 0) {
+        const f = x * di[j]
+        const q = Math.floor(f)
+        const fr = f - q
+        x = fr > EPS && fr < 1 - EPS ? q : correct(x, dj, q)
+      }
+      // B̂ = divP(B, ΣB_j)
+      let y = bv[k + shift]
+      const bj = od[j]
+      if (bj !== 0) {
+        const f = y * oi[j]
+        const q = Math.floor(f)
+        const fr = f - q
+        y = fr > EPS && fr < 1 - EPS ? q : correct(y, bj, q)
+      }
+      const v = Math.floor((alpha * x - (Math.imul(alpha, x) >>> 0)) * INV32 + 0.5) + Math.floor((keep * y - (Math.imul(keep, y) >>> 0)) * INV32 + 0.5)
+      val[k] = v
+      esum[j] += v
+      if (v > emax[j]) emax[j] = v
+      if (v === 0) dropped++
+    }
+  }
+  return dropped
+}
+
+/** Ê = E over its column sums in place, D_i = Σ_j I_j·Ê_ij, and the max-upscaled u16 to store. */
+function normalizeAligned (wb: FixedMatrix, val: Float64Array, esum: Float64Array, einv: Float64Array, mx: Float64Array, minv: Float64Array, incentive: Float64Array, values: Uint16Array, dividends: Float64Array): void {
+  const { ptr, col } = wb
+  for (let i = 0; i < wb.rows; i++) {
+    const end = ptr[i + 1]
+    let acc = 0
+    for (let k = ptr[i]; k < end; k++) {
+      const j = col[k]
+      let e = val[k]
+      const sj = esum[j]
+      if (sj !== 0) {
+        const f = e * einv[j]
+        const q = Math.floor(f)
+        const fr = f - q
+        e = fr > EPS && fr < 1 - EPS ? q : correct(e, sj, q)
+      }
+      val[k] = e
+      const ij = incentive[j]
+      acc += Math.floor((ij * e - (Math.imul(ij, e) >>> 0)) * INV32 + 0.5)
+      let u = e
+      const mj = mx[j]
+      if (mj !== 0) {
+        const f = e * minv[j]
+        const q = Math.floor(f)
+        const fr = f - q
+        u = fr > EPS && fr < 1 - EPS ? q : correct(e, mj, q)
+      }
+      values[k] = u16Of(u)
+    }
+    dividends[i] = acc
+  }
+}
+
+/** {@link normalizeAligned} when some entries of E are 0: the others are copied out, in order. */
+function normalizeCompacting (wb: FixedMatrix, val: Float64Array, esum: Float64Array, einv: Float64Array, mx: Float64Array, minv: Float64Array, incentive: Float64Array, out: FixedMatrix, values: Uint16Array, dividends: Float64Array): void {
+  const { ptr, col } = wb
+  const outPtr = out.ptr as Int32Array
+  const outCol = out.col as Int32Array
+  const outVal = out.val as Float64Array
+  let o = 0
+  for (let i = 0; i < wb.rows; i++) {
+    let acc = 0
+    for (let k = ptr[i]; k < ptr[i + 1]; k++) {
+      const v = val[k]
+      if (v === 0) continue
+      const j = col[k]
+      const e = esum[j] === 0 ? v : divP(v, esum[j], einv[j])
+      outCol[o] = j
+      outVal[o] = e
+      acc += mulP(incentive[j], e)
+      values[o++] = u16Of(mx[j] === 0 ? e : divP(e, mx[j], minv[j]))
+    }
+    dividends[i] = acc
+    outPtr[i + 1] = o
+  }
 }

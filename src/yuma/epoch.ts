@@ -18,9 +18,9 @@ import type { StoreRows } from './bonds.ts'
 import { clipTrustRanks, interpolate, keepColumns } from './matrix.ts'
 import { isTopkNonzero, isZero, maskInPlace, normalizeInPlace, normalizeUsingSum, sum } from './vector.ts'
 import { consensusFromStats, participants } from './consensus.ts'
-import { maskedWeights, normalizeRows } from './weights.ts'
+import { weightsAndStats } from './weights.ts'
 import type { CheckedInput } from './input.ts'
-import type { FixedMatrix } from './matrix.ts'
+import type { U16Matrix } from './matrix.ts'
 import { toPairs } from './rows.ts'
 import type { EpochInput, EpochOutput, SparseU16Row, U16Row } from './types.ts'
 
@@ -35,7 +35,7 @@ function stakeWeights (x: CheckedInput): Float64Array {
 }
 
 /** §4.10: drop stored bonds on columns (re)registered since the previous epoch. */
-function maskRecentlyRegistered (x: CheckedInput): FixedMatrix {
+function maskRecentlyRegistered (x: CheckedInput): U16Matrix {
   const last = x.lastMechanismStepBlock
   const lastTempo = last === 0 ? Math.max(0, x.currentBlock - x.params.tempo) : last + 1
   const keep = Uint8Array.from(x.blockAtRegistration, r => lastTempo <= r ? 0 : 1)
@@ -111,10 +111,10 @@ export function epoch (input: EpochInput): EpochOutput {
   const activeStake = maskInPlace(permits.map(p => !p), maskInPlace(active.map(a => !a), stake.slice()))
   normalizeInPlace(activeStake)
   // §4.5–4.8 weights, consensus, clipping, trust, ranks, incentive
-  const weights = maskedWeights(x, permits)
   const prerank = new Float64Array(n) // matmul(weights, activeStake), summed in the normalizing pass
   const voters = participants(activeStake, div(params.kappa, U16_MAX))
-  const consensus = consensusFromStats(voters, weights, n, normalizeRows(weights, n, activeStake, voters, prerank))
+  const { weights, cols } = weightsAndStats(x, permits, activeStake, voters, prerank)
+  const consensus = consensusFromStats(voters, weights, n, cols)
   const { clipped: clippedWeights, trust: validatorTrust, ranks } = clipTrustRanks(weights, consensus, activeStake, n)
   const trust = ranks.map((r, j) => div(r, prerank[j]))
   const incentive = normalizeInPlace(ranks.slice())
@@ -123,7 +123,7 @@ export function epoch (input: EpochInput): EpochOutput {
   const bonds = maskRecentlyRegistered(x)
   const b = params.yuma3
     ? yuma3Bonds(weightsForBonds, bonds, activeStake, incentive, consensus, n, params)
-    : yuma2Bonds(weightsForBonds, bonds, activeStake, incentive, n, params)
+    : yuma2Bonds(weightsForBonds, bonds, activeStake, incentive, n, params, weightsForBonds === clippedWeights ? ranks : undefined)
   const bondsU16 = storedBonds(x, b.store, permits, newPermits)
   const result = {
     n,

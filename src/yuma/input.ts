@@ -4,9 +4,8 @@
  */
 import { EpochValueRangeError, InvalidEpochInputError } from './errors.ts'
 import { resolveParams } from './params.ts'
-import { MatrixBuilder } from './matrix.ts'
-import { scratchF64, scratchI32 } from './scratch.ts'
-import type { FixedMatrix } from './matrix.ts'
+import { scratchU16 } from './scratch.ts'
+import type { U16Matrix } from './matrix.ts'
 import { isU16Row } from './rows.ts'
 import type { EpochInput, U16Row, YumaParams } from './types.ts'
 
@@ -23,10 +22,10 @@ export interface CheckedInput {
   n: number
   params: YumaParams
   stake: bigint[]
-  /** Weights as u16 integers (not yet I32F32). */
-  weights: FixedMatrix
-  /** Bonds as u16 integers. */
-  bonds: FixedMatrix
+  /** Weights as stored (u16, not yet I32F32). */
+  weights: U16Matrix
+  /** Bonds as stored (u16). */
+  bonds: U16Matrix
   validatorPermits: boolean[]
   lastUpdate: number[]
   blockAtRegistration: number[]
@@ -51,7 +50,7 @@ export function checkEpochInput (input: EpochInput): CheckedInput {
     return s
   })
   if (total > I64_MAX) throw new EpochValueRangeError('total stake must be below 2^63 (I64F64)')
-  const bonds = input.bonds == null ? new MatrixBuilder(n, 0).done() : rowsOf('bonds', input.bonds, n)
+  const bonds = input.bonds == null ? { rows: n, ptr: new Int32Array(n + 1), col: new Uint16Array(0), val: new Uint16Array(0) } : rowsOf('bonds', input.bonds, n)
   return {
     n,
     params,
@@ -102,25 +101,27 @@ function perUid<T> (name: string, arr: unknown, n: number, ok: (v: unknown) => b
   return arr.slice() as T[]
 }
 
-function rowsOf (name: string, rows: unknown, n: number): FixedMatrix {
+function rowsOf (name: string, rows: unknown, n: number): U16Matrix {
   if (!Array.isArray(rows)) throw new InvalidEpochInputError(`${name} must be an array of sparse rows`)
   if (rows.length !== n) throw new InvalidEpochInputError(`${name} has ${rows.length} rows, expected ${n} (one per uid)`)
   let nnz = 0
   for (const row of rows as unknown[]) nnz += isU16Row(row) ? row.uids.length : (Array.isArray(row) ? row.length : 0)
   const seen = new Int32Array(n)
   // private copies (the epoch copies out whatever it returns): scratch arrays
-  const b = new MatrixBuilder(n, nnz, { col: scratchI32(`${name}.col`, nnz), val: scratchF64(`${name}.val`, nnz) })
+  const m = { rows: n, ptr: new Int32Array(n + 1), col: scratchU16(`${name}.col`, nnz), val: scratchU16(`${name}.val`, nnz) }
+  let o = 0
   for (let i = 0; i < n; i++) {
     const row: unknown = rows[i]
-    if (isU16Row(row)) typedRow(name, row, i, n, seen, b)
-    else if (Array.isArray(row)) pairRow(name, row, i, n, seen, b)
+    if (isU16Row(row)) o = typedRow(name, row, i, n, seen, m, o)
+    else if (Array.isArray(row)) o = pairRow(name, row, i, n, seen, m, o)
     else throw new InvalidEpochInputError(`${name}[${i}] must be an array of [uid, u16] pairs or {uids, values} Uint16Arrays`)
-    b.endRow()
+    m.ptr[i + 1] = o
   }
-  return b.done()
+  return m
 }
 
-function pairRow (name: string, row: unknown[], i: number, n: number, seen: Int32Array, b: MatrixBuilder): void {
+/** Check row i given as pairs and append it at slot o; returns the next free slot. */
+function pairRow (name: string, row: unknown[], i: number, n: number, seen: Int32Array, m: U16Matrix, o: number): number {
   for (let k = 0; k < row.length; k++) {
     const e: unknown = row[k]
     if (!Array.isArray(e) || e.length !== 2) throw new InvalidEpochInputError(`${name}[${i}][${k}] must be a [uid, u16] pair`)
@@ -134,11 +135,14 @@ function pairRow (name: string, row: unknown[], i: number, n: number, seen: Int3
     }
     if (seen[j] === i + 1) throw new InvalidEpochInputError(`${name}[${i}] lists uid ${j} twice`)
     seen[j] = i + 1
-    b.push(j, v)
+    m.col[o] = j
+    m.val[o++] = v
   }
+  return o
 }
 
-function typedRow (name: string, row: U16Row, i: number, n: number, seen: Int32Array, b: MatrixBuilder): void {
+/** Check a typed row i and append it at slot o; returns the next free slot. */
+function typedRow (name: string, row: U16Row, i: number, n: number, seen: Int32Array, m: U16Matrix, o: number): number {
   const len = row.uids.length
   if (row.values.length !== len) throw new InvalidEpochInputError(`${name}[${i}]: uids and values differ in length`)
   const u = row.uids
@@ -146,14 +150,17 @@ function typedRow (name: string, row: U16Row, i: number, n: number, seen: Int32A
   for (let k = 1; k < len; k++) if (u[k] <= u[k - 1]) { ascending = false; break }
   if (ascending && (len === 0 || u[len - 1] < n)) {
     // strictly ascending uids below n: no duplicates, all in range; copy in bulk
-    b.append(u, row.values)
-    return
+    m.col.set(u, o)
+    m.val.set(row.values, o)
+    return o + len
   }
   for (let k = 0; k < len; k++) {
     const j = u[k]
     if (j >= n) throw new EpochValueRangeError(`${name}[${i}][${k}]: uid must be in [0, ${n - 1}], got ${j}`)
     if (seen[j] === i + 1) throw new InvalidEpochInputError(`${name}[${i}] lists uid ${j} twice`)
     seen[j] = i + 1
-    b.push(j, row.values[k])
+    m.col[o] = j
+    m.val[o++] = row.values[k]
   }
+  return o
 }

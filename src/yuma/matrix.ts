@@ -6,7 +6,7 @@
  * At full subnet size a matrix holds about a million entries: every operation is one loop over
  * typed arrays, and value-only operations share the structure of their input.
  */
-import { ONE, divInv, mul } from './fixed.ts'
+import { INV32, ONE, divInv, mul } from './fixed.ts'
 
 /** A sparse matrix: `rows` rows in compressed-row form (`col`/`val` may be longer than `ptr[rows]`). */
 export interface FixedMatrix {
@@ -14,6 +14,20 @@ export interface FixedMatrix {
   readonly ptr: Int32Array
   readonly col: Int32Array
   readonly val: Float64Array
+}
+
+/** Sparse rows with any element types, for functions that only read them. */
+export interface SparseRows {
+  readonly rows: number
+  readonly ptr: Int32Array
+  readonly col: Int32Array | Uint16Array
+  readonly val: Float64Array | Uint16Array
+}
+
+/** Stored u16 rows (weights or bonds as an input gives them): uids and u16 values, compactly. */
+export interface U16Matrix extends SparseRows {
+  readonly col: Uint16Array
+  readonly val: Uint16Array
 }
 
 /** One row of a matrix as `[column, bits]` pairs (for inspection and tests). */
@@ -75,18 +89,23 @@ function withValues (m: FixedMatrix, val: Float64Array): FixedMatrix {
   return { rows: m.rows, ptr: m.ptr, col: m.col, val }
 }
 
-/** Keep the entries whose `keep[column]` is 1, in order. */
-export function keepColumns (m: FixedMatrix, keep: Uint8Array): FixedMatrix {
+/** Keep the entries whose `keep[column]` is 1, in order (m itself when all are kept). */
+export function keepColumns (m: U16Matrix, keep: Uint8Array): U16Matrix {
   const nnz = m.ptr[m.rows]
   let all = true
   for (let k = 0; k < nnz; k++) if (keep[m.col[k]] === 0) { all = false; break }
   if (all) return m
-  const b = new MatrixBuilder(m.rows, nnz)
+  const ptr = new Int32Array(m.rows + 1)
+  const col = new Uint16Array(nnz)
+  const val = new Uint16Array(nnz)
+  let o = 0
   for (let i = 0; i < m.rows; i++) {
-    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) if (keep[m.col[k]] === 1) b.push(m.col[k], m.val[k])
-    b.endRow()
+    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) {
+      if (keep[m.col[k]] === 1) { col[o] = m.col[k]; val[o++] = m.val[k] }
+    }
+    ptr[i + 1] = o
   }
-  return b.done()
+  return { rows: m.rows, ptr, col, val }
 }
 
 /** `inplace_row_normalize_sparse`: rows with a positive sum are divided by it (in place if asked). */
@@ -106,7 +125,7 @@ export function rowNormalize (m: FixedMatrix, inPlace = false): FixedMatrix {
 }
 
 /** Per-column sums over n columns. */
-export function colSum (m: FixedMatrix, n: number): Float64Array {
+export function colSum (m: SparseRows, n: number): Float64Array {
   const s = new Float64Array(n)
   const nnz = m.ptr[m.rows]
   for (let k = 0; k < nnz; k++) s[m.col[k]] += m.val[k]
@@ -199,12 +218,41 @@ export function mapEntries (m: FixedMatrix, f: (v: number) => number, into?: Flo
  */
 export function clipTrustRanks (m: FixedMatrix, c: Float64Array, a: Float64Array, n: number): { clipped: FixedMatrix, trust: Float64Array, ranks: Float64Array } {
   const nnz = m.ptr[m.rows]
-  // the structure is m's until an entry is removed; only then are ptr and col copied out
-  let ptr = m.ptr
-  let col = m.col
   const val = new Float64Array(nnz)
   const trust = new Float64Array(m.rows)
   const ranks = new Float64Array(n)
+  const { ptr, col } = m
+  const mv = m.val
+  for (let i = 0; i < m.rows; i++) {
+    const s = a[i]
+    const end = ptr[i + 1]
+    let t = 0
+    for (let k = ptr[i]; k < end; k++) {
+      const j = col[k]
+      const cj = c[j]
+      const w0 = mv[k]
+      // a positive entry above a consensus of 0 is removed (rare: nobody's consensus miner is
+      // weighted by someone): start again on the path that copies the structure out
+      if (cj === 0 && w0 > 0) return clipRemoving(m, c, a, val, trust.fill(0), ranks.fill(0))
+      // minI(w0, cj) and mulP(s, w) (fixed.ts) written out: branch-free (half of the weights are
+      // above consensus), compiled inline; weights and stake are non-negative proportions
+      const d = w0 - cj
+      const w = w0 - (d + Math.abs(d)) * 0.5
+      val[k] = w
+      t += w
+      ranks[j] += Math.floor((s * w - (Math.imul(s, w) >>> 0)) * INV32 + 0.5)
+    }
+    trust[i] = t
+  }
+  return { clipped: { rows: m.rows, ptr, col, val }, trust, ranks }
+}
+
+/** {@link clipTrustRanks} when some consensus is 0, so that positive entries of its column vanish. */
+function clipRemoving (m: FixedMatrix, c: Float64Array, a: Float64Array, val: Float64Array, trust: Float64Array, ranks: Float64Array): { clipped: FixedMatrix, trust: Float64Array, ranks: Float64Array } {
+  const nnz = m.ptr[m.rows]
+  // the structure is m's until an entry is removed; only then are ptr and col copied out
+  let ptr = m.ptr
+  let col = m.col
   let o = 0
   for (let i = 0; i < m.rows; i++) {
     const s = a[i]

@@ -7,6 +7,7 @@
  */
 const f64 = new Map<string, Float64Array>()
 const i32 = new Map<string, Int32Array>()
+const u16 = new Map<string, Uint16Array>()
 
 /** A Float64Array of exactly `length` elements from slot `name` (not zeroed). */
 export function scratchF64 (name: string, length: number): Float64Array {
@@ -24,6 +25,16 @@ export function scratchI32 (name: string, length: number): Int32Array {
   if (a === undefined || a.length < length) {
     a = new Int32Array(Math.max(length, 16))
     i32.set(name, a)
+  }
+  return a.subarray(0, length)
+}
+
+/** A Uint16Array of exactly `length` elements from slot `name` (not zeroed). */
+export function scratchU16 (name: string, length: number): Uint16Array {
+  let a = u16.get(name)
+  if (a === undefined || a.length < length) {
+    a = new Uint16Array(Math.max(length, 16))
+    u16.set(name, a)
   }
   return a.subarray(0, length)
 }

@@ -90,3 +90,43 @@ describe('yuma fixed point, near-integer quotients', () => {
     }), { numRuns: 3000 })
   })
 })
+
+describe('yuma fixed point, branch-free hot-loop forms', () => {
+  /** Non-negative integers up to 2⁴⁰ with products below 2⁸⁰, and the edges of that domain. */
+  const nonNegative = fc.oneof(fc.integer({ min: 0, max: 2 ** 32 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.constantFrom(0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 40))
+
+  it('behavior: mulP equals floor(a·b/2³²) in bigint for non-negative a, b with a·b < 2⁸⁰', async () => {
+    const { mulP } = await import('../../src/yuma/fixed.ts')
+    fc.assert(fc.property(nonNegative, nonNegative, (a, b) => {
+      expect(mulP(a, b)).toBe(Number(mulBig(BigInt(a), BigInt(b))))
+    }), { numRuns: 10000 })
+    // products that are multiples of 2³² and one below or above: the floor must not round up
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 24 }), fc.integer({ min: 0, max: 2 ** 24 }), fc.integer({ min: -1, max: 1 }), (x, y, d) => {
+      const a = Math.max(0, x * 65536 + d)
+      const b = y * 65536
+      expect(mulP(a, b)).toBe(Number(mulBig(BigInt(a), BigInt(b))))
+      expect(Object.is(mulP(a, b), -0)).toBe(false)
+    }), { numRuns: 5000 })
+  })
+
+  it('behavior: divP equals trunc(a·2³²/b) in bigint on its domain 0 ≤ a ≤ 2b, 0 < b < 2⁴⁰, near-integer quotients included', async () => {
+    const { divP } = await import('../../src/yuma/fixed.ts')
+    fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 40 - 1 }), fc.double({ min: 0, max: 2, noNaN: true }), (b, r) => {
+      const a = Math.min(2 * b, Math.floor(r * b))
+      expect(divP(a, b, 2 ** 32 / b)).toBe(Number(divBig(BigInt(a), BigInt(b))))
+    }), { numRuns: 10000 })
+    // a·2³² divisible by b, and ±1 around it
+    fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 20 }), fc.integer({ min: 0, max: 19 }), fc.integer({ min: 1, max: 2 ** 12 }), fc.integer({ min: -1, max: 1 }), (c, k, m, d) => {
+      const b = c * 2 ** k
+      const a = Math.min(2 * b, Math.max(0, c * m + d))
+      expect(divP(a, b, 2 ** 32 / b)).toBe(Number(divBig(BigInt(a), BigInt(b))))
+    }), { numRuns: 5000 })
+  })
+
+  it('behavior: minI is the minimum of integers below 2⁵², never −0', async () => {
+    const { minI } = await import('../../src/yuma/fixed.ts')
+    fc.assert(fc.property(fc.oneof(nonNegative, fc.constant(2 ** 52 - 1)), fc.oneof(nonNegative, fc.constant(2 ** 52 - 1)), (a, b) => {
+      expect(Object.is(minI(a, b), Math.min(a, b))).toBe(true)
+    }), { numRuns: 5000 })
+  })
+})

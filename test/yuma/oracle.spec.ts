@@ -67,6 +67,49 @@ describe('yuma dense fast paths against the oracle', () => {
   })
 })
 
+/**
+ * An epoch input whose bond rows list exactly the columns of its W̃ rows (with their own u16
+ * values, zeros included) and no bond column is masked as recently registered: every row takes
+ * the aligned paths (Yuma 2's `yuma2Aligned`, Yuma 3's `sameRowLiquid`), as in a subnet whose
+ * weights kept their shape since the last epoch.
+ */
+const aligned = epochInput(10)
+  .map(x => ({ x, wb: epoch({ ...x, bonds: x.weights.map(() => []) }).weightsForBonds }))
+  .chain(({ x, wb }) => fc.tuple(fc.constant(x), fc.constant(wb), fc.array(fc.oneof(fc.constant(0), fc.constant(65535), fc.integer({ min: 0, max: 65535 })), { minLength: wb.ptr[wb.rows], maxLength: wb.ptr[wb.rows] })))
+  .map(([x, wb, vals]) => ({
+    ...x,
+    // lastTempo = this + 1 is above every registration block: no column is masked (§4.10)
+    lastMechanismStepBlock: Math.max(...x.blockAtRegistration),
+    bonds: x.weights.map((_, i) => Array.from({ length: wb.ptr[i + 1] - wb.ptr[i] }, (_, k): [number, number] => [wb.col[wb.ptr[i] + k], vals[wb.ptr[i] + k]]))
+  }))
+
+describe('yuma aligned bonds paths against the oracle', () => {
+  it('behavior: bond rows listing exactly the columns of W̃ (no merge, no lookup) equal the oracle, Yuma 2 and Yuma 3 with and without liquid alpha', () => {
+    fc.assert(fc.property(aligned, x => {
+      const out = epoch(x)
+      const ref = referenceEpoch(x)
+      expect(big(out.consensus)).toEqual(ref.consensus)
+      expect(big(out.incentive)).toEqual(ref.incentive)
+      expect(big(out.dividends)).toEqual(ref.dividends)
+      expect(out.validatorEmission).toEqual(ref.validatorEmission)
+      expect(sorted(out.bondsU16.map(toPairs))).toEqual(ref.bonds)
+    }), { numRuns: 600 })
+  })
+
+  it('behavior: an epoch fed its own stored bonds (the steady state) equals the oracle', () => {
+    fc.assert(fc.property(epochInput(10), x0 => {
+      const first = epoch(x0)
+      const x = { ...x0, bonds: first.bondsU16.map(toPairs), validatorPermits: first.newValidatorPermits }
+      const out = epoch(x)
+      const ref = referenceEpoch(x)
+      expect(big(out.dividends)).toEqual(ref.dividends)
+      expect(out.serverEmission).toEqual(ref.serverEmission)
+      expect(out.validatorEmission).toEqual(ref.validatorEmission)
+      expect(sorted(out.bondsU16.map(toPairs))).toEqual(ref.bonds)
+    }), { numRuns: 300 })
+  })
+})
+
 describe('yuma liquid alpha on rows not sorted by uid', () => {
   it('behavior: the chain\'s forward-only lookup misses an earlier-listed entry, so its alpha is computed from weight 0', () => {
     // Validator 0 lists miner 2 before miner 1. The chain walks the row with a cursor that only
