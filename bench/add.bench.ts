@@ -12,7 +12,7 @@ import { createCipheriv, createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { copyFile, mkdtemp, rm } from 'node:fs/promises'
 import { once } from 'node:events'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ContentStore, initRepo, openRepo } from '../src/index.ts'
 import type { ImportProfile } from '../src/index.ts'
@@ -77,6 +77,7 @@ try {
   const file = join(dir, 'input.bin')
   await writeFile(file)
   settle()
+  console.log(`load average at start: ${loadavg().map(l => l.toFixed(2)).join(' ')} (the machine's other work takes CPU from every figure below)`)
   const sha = sha256Rate()
   console.log(`sha256 (node:crypto, 1 MiB buffers, ${sizeMiB} MiB): ${sha.toFixed(0)} MiB/s`)
   const copy = await copyRate(dir, file)
@@ -87,6 +88,7 @@ try {
     settle()
     console.log(`add ${sizeMiB} MiB file, ${profile}${profile === 'unixfs-v1-2025' ? ' (default)' : ''}: ${rate.toFixed(0)} MiB/s, ratio to sha256 ${(rate / sha).toFixed(2)} (target >= 0.50), to disk copy ${(rate / copy).toFixed(2)}  root ${cid}`)
   }
+  console.log(`load average at end: ${loadavg().map(l => l.toFixed(2)).join(' ')}`)
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`)
   console.log('reproduce: npm run bench -- add')
 } finally {

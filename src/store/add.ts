@@ -7,7 +7,9 @@ import { FsBlockstore } from 'blockstore-fs'
 import { importer } from 'ipfs-unixfs-importer'
 import { assertProfile } from '../config.ts'
 import { InvalidParametersError } from '../errors.ts'
-import { BufferPool, leafOptionsFor, pipelinedBufferImporter, readAhead } from './pipeline.ts'
+import { BlockFileWriter, namingOf } from './block-write.ts'
+import { HashPool } from './hash-pool.ts'
+import { BufferPool, chunkSizeFor, fileLeafRoom, leafOptionsFor, pipelinedBufferImporter, readAhead } from './pipeline.ts'
 import type { ImportProfile } from '../config.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
@@ -41,16 +43,31 @@ export interface AddResult {
   name: string
 }
 
-/** Files are read in pieces of this size (a multiple of both profiles' chunk sizes). */
-const READ_SIZE = 1024 * 1024
+/** Imports of at least this many bytes hash their leaves on worker threads (starting them costs ~ms). */
+const HASH_WORKERS_FROM = 8 * 1024 * 1024
+
+/** Bytes read ahead of the importer, per file. */
+const READ_AHEAD_BYTES = 4 * 1024 * 1024
+
+/**
+ * Files are read in pieces of the profile's chunk size, so each read buffer is one leaf's
+ * content (with room around it for a dag-pb leaf's bytes). The pool holds every buffer in use
+ * at once: the leaves being written (32 MiB), hashed and read ahead.
+ */
+function poolFor (profile: ImportProfile, aligned: boolean): { pool: BufferPool, depth: number } {
+  const chunk = chunkSizeFor(profile)
+  const room = leafOptionsFor(profile).rawLeaves ? {} : fileLeafRoom(chunk)
+  const depth = Math.max(4, READ_AHEAD_BYTES / chunk)
+  return { pool: new BufferPool(chunk, Math.ceil((32 * 1024 * 1024 + 2 * READ_AHEAD_BYTES) / chunk) + 8, { aligned, ...room }), depth }
+}
 
 /**
  * Run the standard importer with the pipelined leaf stage (same blocks, same CIDs; see
  * pipeline.ts). Every leaf write has finished (or the import failed) when this returns.
  */
-async function * runImporter (source: Parameters<typeof importer>[0], blocks: WritableBlocks, o: AddOptions, pool?: BufferPool): AsyncGenerator<{ cid: CID, path?: string }> {
+async function * runImporter (source: Parameters<typeof importer>[0], blocks: WritableBlocks, o: AddOptions, pool?: BufferPool, hashPool?: HashPool): AsyncGenerator<{ cid: CID, path?: string }> {
   assertProfile(o.profile)
-  const leaves = pipelinedBufferImporter({ ...leafOptionsFor(o.profile), pool })
+  const leaves = pipelinedBufferImporter({ ...leafOptionsFor(o.profile), pool, hashPool })
   // A fresh importer options object each call: the importer writes into it.
   const options: ImporterOptions = {
     profile: o.profile,
@@ -58,8 +75,11 @@ async function * runImporter (source: Parameters<typeof importer>[0], blocks: Wr
     fileImportConcurrency: 4,
     bufferImporter: leaves.bufferImporter
   }
+  // Policy: with blockstore-fs every block (leaves and parents) is written by a BlockFileWriter:
+  // same files, same temp-and-rename crash consistency, fewer syscalls, O_DIRECT from pool buffers.
+  const store = blocks instanceof FsBlockstore ? { put: new BlockFileWriter(namingOf(blocks), pool?.arena).put } : blocks
   try {
-    yield * importer(source, blocks as Blockstore, options)
+    yield * importer(source, store as Blockstore, options)
   } finally {
     // On failure too: no write may still be running when the caller moves on.
     await leaves.drain().catch(() => {})
@@ -75,7 +95,7 @@ async function * counted (src: AsyncIterable<Buffer | Uint8Array>, tick: (n: num
   }
 }
 
-async function * walk (root: string, rel: string, tick: (n: number) => void, pool: BufferPool, signal?: AbortSignal): AsyncGenerator<ImportCandidate> {
+async function * walk (root: string, rel: string, tick: (n: number) => void, reader: { pool: BufferPool, depth: number }, signal?: AbortSignal): AsyncGenerator<ImportCandidate> {
   const full = join(root, rel)
   const st = await lstat(full)
   const path = rel.split(sep).join('/')
@@ -86,9 +106,9 @@ async function * walk (root: string, rel: string, tick: (n: number) => void, poo
     // Only empty directories are listed explicitly: the importer's tree builder replaces a
     // directory node (and drops its children) when the same directory path is given again.
     if (names.length === 0) yield { path }
-    for (const n of names) yield * walk(root, join(rel, n), tick, pool, signal)
+    for (const n of names) yield * walk(root, join(rel, n), tick, reader, signal)
   } else if (st.isFile()) {
-    yield { path, content: counted(readAhead(full, pool, 4, signal), tick, signal) }
+    yield { path, content: counted(readAhead(full, reader.pool, reader.depth, signal), tick, signal) }
   }
 }
 
@@ -111,12 +131,21 @@ export async function addPath (blocks: WritableBlocks, path: string, options: Ad
   const name = basename(path)
   const parent = join(path, '..')
   let last: { cid: CID, path?: string } | undefined
-  const pool = new BufferPool(READ_SIZE)
-  const source = walk(parent, relative(parent, path), tick, pool, options.signal)
   // Policy: leaf buffers are reused only with blockstore-fs, whose put has written the bytes to
   // their file when it resolves and keeps no reference (a memory store keeps the buffer itself).
-  for await (const r of runImporter(source, blocks, options, blocks instanceof FsBlockstore ? pool : undefined)) {
-    if (r.path === name) last = r
+  // Only those (page-aligned, shared) buffers are written with O_DIRECT and hashed by workers.
+  assertProfile(options.profile)
+  const fs = blocks instanceof FsBlockstore
+  const reader = poolFor(options.profile, fs)
+  const pool = reader.pool
+  const hashPool = fs && total >= HASH_WORKERS_FROM && pool.arena != null ? new HashPool(pool.arena.memory) : undefined
+  const source = walk(parent, relative(parent, path), tick, reader, options.signal)
+  try {
+    for await (const r of runImporter(source, blocks, options, fs ? pool : undefined, hashPool)) {
+      if (r.path === name) last = r
+    }
+  } finally {
+    await hashPool?.close()
   }
   if (last == null) throw new InvalidParametersError(`nothing imported from ${path}`)
   return { cid: last.cid, size: bytes, name }

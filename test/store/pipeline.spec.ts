@@ -1,16 +1,21 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import * as dagPb from '@ipld/dag-pb'
 import { MemoryBlockstore } from 'blockstore-core'
 import { FsBlockstore } from 'blockstore-fs'
+import { UnixFS } from 'ipfs-unixfs'
 import { importer } from 'ipfs-unixfs-importer'
 import { balanced } from 'ipfs-unixfs-importer/layout'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { addPath } from '../../src/store/add.ts'
-import { BufferPool, pipelinedBufferImporter, readAhead } from '../../src/store/pipeline.ts'
+import { BlockFileWriter, namingOf } from '../../src/store/block-write.ts'
+import { HashPool } from '../../src/store/hash-pool.ts'
+import { BufferPool, fileLeafFrame, fileLeafRoom, pipelinedBufferImporter, readAhead } from '../../src/store/pipeline.ts'
 import { deterministicBuffer } from '../utils/data.ts'
+import type { AlignedArena } from '../../src/store/block-write.ts'
 import type { Blockstore } from 'interface-blockstore'
 import type { ImporterOptions } from 'ipfs-unixfs-importer'
 import type { CID } from 'multiformats/cid'
@@ -96,6 +101,122 @@ describe('store: pipelined leaf stage', () => {
           expect(Buffer.from((await sha256.digest(Buffer.concat(parts))).digest)).toEqual(Buffer.from(c.multihash.digest))
         }
       }
+    }
+  })
+
+  it('behavior: with hash workers and an aligned pool, multi-level trees equal the stock importer and every leaf is hashed by a worker', async () => {
+    // As above (1000-byte chunks, 3 links: the balanced layout adds a level at 1000 * 3^k bytes),
+    // with leaves hashed on two workers (results may come back out of order) and written by
+    // BlockFileWriter (through the page cache: these blocks are under a page).
+    const sizes = [999, 1000, 1001, 3000, 3001, 9000, 9001, 27000, 27001, 81001]
+    for (const size of sizes) {
+      const options: ImporterOptions = {
+        chunker: fixedSize({ chunkSize: 1000 }),
+        layout: balanced({ maxChildrenPerNode: 3 }),
+        rawLeaves: true,
+        cidVersion: 1
+      }
+      const bytes = deterministicBuffer(`workers-${size}`, size)
+      const file = join(dir, `w-${size}`)
+      await writeFile(file, bytes)
+      const fs = new FsBlockstore(join(dir, `wb-${size}`))
+      await fs.open()
+      const pool = new BufferPool(1000, 40, { aligned: true })
+      const hashPool = new HashPool((pool.arena as AlignedArena).memory, 2)
+      const writer = new BlockFileWriter(namingOf(fs), pool.arena)
+      let cid: CID | undefined
+      try {
+        const leaves = pipelinedBufferImporter({ rawLeaves: true, cidVersion: 1, pool, hashPool, maxPendingBytes: 4000 })
+        const source = [{ content: readAhead(file, pool, 3) }]
+        for await (const r of importer(source, { put: writer.put } as unknown as Blockstore, { ...options, bufferImporter: leaves.bufferImporter })) cid = r.cid
+        await leaves.drain()
+        expect(hashPool.offloaded).toBe(Math.ceil(size / 1000))
+      } finally {
+        await hashPool.close()
+      }
+      const ref = await stock(bytes, options)
+      expect({ size, cid: cid?.toString() }).toEqual({ size, cid: ref.cid.toString() })
+      expect(await blocksOf(fs)).toEqual(await blocksOf(ref.blocks))
+    }
+  })
+
+  it('behavior: dag-pb leaves framed in place in pool slots (v0 style) are hashed by workers and equal the stock importer\'s blocks', async () => {
+    // Only a leaf built in the pool's shared memory can reach a worker: the count of digests the
+    // workers made shows every leaf was framed in place, and the blocks match the stock importer.
+    const sizes = [1, 999, 1000, 1001, 3001, 9001, 27001]
+    for (const size of sizes) {
+      const options: ImporterOptions = {
+        chunker: fixedSize({ chunkSize: 1000 }),
+        layout: balanced({ maxChildrenPerNode: 3 }),
+        rawLeaves: false,
+        cidVersion: 0
+      }
+      const bytes = deterministicBuffer(`framed-${size}`, size)
+      const file = join(dir, `fr-${size}`)
+      await writeFile(file, bytes)
+      const fs = new FsBlockstore(join(dir, `frb-${size}`))
+      await fs.open()
+      const pool = new BufferPool(1000, 40, { aligned: true, ...fileLeafRoom(1000) })
+      const hashPool = new HashPool((pool.arena as AlignedArena).memory, 2)
+      const writer = new BlockFileWriter(namingOf(fs), pool.arena)
+      let cid: CID | undefined
+      try {
+        const leaves = pipelinedBufferImporter({ rawLeaves: false, cidVersion: 0, pool, hashPool, maxPendingBytes: 4000 })
+        const source = [{ content: readAhead(file, pool, 3) }]
+        for await (const r of importer(source, { put: writer.put } as unknown as Blockstore, { ...options, bufferImporter: leaves.bufferImporter })) cid = r.cid
+        await leaves.drain()
+        expect({ size, offloaded: hashPool.offloaded }).toEqual({ size, offloaded: Math.ceil(size / 1000) })
+      } finally {
+        await hashPool.close()
+      }
+      const ref = await stock(bytes, options)
+      expect({ size, cid: cid?.toString() }).toEqual({ size, cid: ref.cid.toString() })
+      expect(await blocksOf(fs)).toEqual(await blocksOf(ref.blocks))
+    }
+  })
+
+  it('behavior: the frame of a dag-pb file leaf is the bytes dag-pb and ipfs-unixfs encode around its content (varint length edges)', () => {
+    // Content lengths where varint(n) or varint(length of the UnixFS message) gains a byte.
+    const lengths = [1, 121, 122, 123, 124, 127, 128, 16375, 16376, 16377, 16378, 16383, 16384, 256 * KIB, 2097140, 2097141, 2097151, 2097152]
+    for (const n of lengths) {
+      const data = deterministicBuffer(`frame-${n}`, n)
+      const { before, after } = fileLeafFrame(n)
+      const ref = dagPb.encode({ Data: new UnixFS({ type: 'file', data }).marshal(), Links: [] })
+      expect({ n, ok: Buffer.from(ref).equals(Buffer.concat([before, data, after])) }).toEqual({ n, ok: true })
+    }
+    expect(fileLeafRoom(256 * KIB)).toEqual({ headroom: 10, tailroom: 4 })
+  })
+
+  it('behavior: a pool frames only its own whole buffers, within their slot', () => {
+    const pool = new BufferPool(1000, 4, { aligned: true, headroom: 10, tailroom: 4 })
+    const b = pool.take()
+    expect(pool.frame(b, 10, 4)?.byteLength).toBe(1014)
+    expect(pool.frame(b, 11, 4)).toBeUndefined()
+    // A slot is 4096 bytes: 10 + 1000 + 3086 fits, one more byte does not.
+    expect(pool.frame(b, 10, 3086)?.byteLength).toBe(4096)
+    expect(pool.frame(b, 10, 3087)).toBeUndefined()
+    expect(pool.frame(b.subarray(1), 0, 0)).toBeUndefined()
+    expect(pool.frame(b.subarray(0, 500), 10, 4)).toBeUndefined()
+    const last = pool.shrink(pool.take(), 500)
+    expect(pool.frame(last, 10, 4)?.byteLength).toBe(514)
+    expect(pool.frame(Buffer.alloc(1000), 0, 0)).toBeUndefined()
+    // Framed in place: the frame's middle is the buffer itself.
+    const f = pool.frame(b, 10, 4) as Buffer
+    b[0] = 7
+    expect(f[10]).toBe(7)
+  })
+
+  it('default: addPath of a file large enough for hash workers (v1: 8 MiB and more) gives the stock importer\'s root and blocks', async () => {
+    for (const size of [8 * MIB, 9 * MIB + 1]) {
+      const bytes = deterministicBuffer(`big-${size}`, size)
+      const file = join(dir, `big-${size}`)
+      await writeFile(file, bytes)
+      const fs = new FsBlockstore(join(dir, `bigb-${size}`))
+      await fs.open()
+      const ours = await addPath(fs, file, { profile: 'unixfs-v1-2025' })
+      const ref = await stock(bytes, { profile: 'unixfs-v1-2025' })
+      expect({ size, cid: ours.cid.toString() }).toEqual({ size, cid: ref.cid.toString() })
+      expect(await blocksOf(fs)).toEqual(await blocksOf(ref.blocks))
     }
   })
 
