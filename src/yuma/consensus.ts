@@ -18,7 +18,7 @@
  * stake first exceeds the minority is found from per-column histograms, and only that bucket's
  * few scores are sorted.
  */
-import { scratchF64 } from './scratch.ts'
+import { scratchF64, scratchU8 } from './scratch.ts'
 import { normalizeInPlace, sum } from './vector.ts'
 import type { FixedMatrix } from './matrix.ts'
 
@@ -30,6 +30,8 @@ const K = 16
  */
 const COUNT = 8589934592
 const INV_COUNT = 1 / COUNT
+/** The bucket of an entry that is not counted (column decided, score 0, or beyond n). */
+const SKIP = 255
 
 /** The participants of the median: rows with positive stake, their stake renormalized. */
 export interface Participants {
@@ -143,14 +145,19 @@ function searchBuckets (p: Participants, w: FixedMatrix, n: number, cols: Column
   const { min, scale } = cols
   const hist = scratchF64('consensus.hist', n * K).fill(0)
   const rows = Math.min(w.rows, p.is.length)
+  // each entry's bucket, kept for pass 3 (SKIP: not counted); only participant rows are read back
+  const bk = scratchU8('consensus.bucket', w.ptr[rows])
   for (let i = 0; i < rows; i++) {
     if (p.is[i] === 0) continue
     const cell = p.stake[i] + COUNT
     for (let e = w.ptr[i]; e < w.ptr[i + 1]; e++) {
       const j = w.col[e]
       const v = w.val[e]
-      if (j >= n || !(v > 0) || scale[j] < 0) continue
-      hist[j * K + bucket(v, min[j], scale[j])] += cell
+      const sc = j < n ? scale[j] : -1
+      if (!(v > 0) || sc < 0) { bk[e] = SKIP; continue }
+      const b = bucket(v, min[j], sc)
+      bk[e] = b
+      hist[j * K + b] += cell
     }
   }
   // per column: the first bucket where P≤ exceeds the minority, the stake below it, its slots
@@ -175,17 +182,18 @@ function searchBuckets (p: Participants, w: FixedMatrix, n: number, cols: Column
     }
     start[j + 1] = start[j] + size
   }
-  const vals = new Float64Array(start[n])
-  const stakes = new Float64Array(start[n])
+  const vals = scratchF64('consensus.vals', start[n])
+  const stakes = scratchF64('consensus.stakes', start[n])
   const fill = start.slice(0, n)
   for (let i = 0; i < rows; i++) {
     if (p.is[i] === 0) continue
     const us = p.stake[i]
     for (let e = w.ptr[i]; e < w.ptr[i + 1]; e++) {
+      const b = bk[e]
+      if (b === SKIP) continue
       const j = w.col[e]
-      const v = w.val[e]
-      if (j >= n || !(v > 0) || scale[j] < 0 || bucket(v, min[j], scale[j]) !== target[j]) continue
-      vals[fill[j]] = v
+      if (b !== target[j]) continue
+      vals[fill[j]] = w.val[e]
       stakes[fill[j]++] = us
     }
   }

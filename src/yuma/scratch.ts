@@ -8,6 +8,7 @@
 const f64 = new Map<string, Float64Array>()
 const i32 = new Map<string, Int32Array>()
 const u16 = new Map<string, Uint16Array>()
+const u8 = new Map<string, Uint8Array>()
 
 /** A Float64Array of exactly `length` elements from slot `name` (not zeroed). */
 export function scratchF64 (name: string, length: number): Float64Array {
@@ -35,6 +36,16 @@ export function scratchU16 (name: string, length: number): Uint16Array {
   if (a === undefined || a.length < length) {
     a = new Uint16Array(Math.max(length, 16))
     u16.set(name, a)
+  }
+  return a.subarray(0, length)
+}
+
+/** A Uint8Array of exactly `length` elements from slot `name` (not zeroed). */
+export function scratchU8 (name: string, length: number): Uint8Array {
+  let a = u8.get(name)
+  if (a === undefined || a.length < length) {
+    a = new Uint8Array(Math.max(length, 16))
+    u8.set(name, a)
   }
   return a.subarray(0, length)
 }
