@@ -43,8 +43,12 @@ export interface AddResult {
   name: string
 }
 
-/** Imports of at least this many bytes hash their leaves on worker threads (starting them costs ~ms). */
-const HASH_WORKERS_FROM = 8 * 1024 * 1024
+/**
+ * Imports of at least this many bytes read into a shared, page-aligned region (written with
+ * O_DIRECT) and hash their leaves on worker threads: starting a worker costs tens of ms, and each
+ * region reserves address space until it is collected.
+ */
+const LARGE_IMPORT = 8 * 1024 * 1024
 
 /** Bytes read ahead of the importer, per file. */
 const READ_AHEAD_BYTES = 4 * 1024 * 1024
@@ -133,12 +137,13 @@ export async function addPath (blocks: WritableBlocks, path: string, options: Ad
   let last: { cid: CID, path?: string } | undefined
   // Policy: leaf buffers are reused only with blockstore-fs, whose put has written the bytes to
   // their file when it resolves and keeps no reference (a memory store keeps the buffer itself).
-  // Only those (page-aligned, shared) buffers are written with O_DIRECT and hashed by workers.
+  // For a large import they are slots of a shared, page-aligned region: written with O_DIRECT
+  // and hashed by a worker.
   assertProfile(options.profile)
   const fs = blocks instanceof FsBlockstore
-  const reader = poolFor(options.profile, fs)
+  const reader = poolFor(options.profile, fs && total >= LARGE_IMPORT)
   const pool = reader.pool
-  const hashPool = fs && total >= HASH_WORKERS_FROM && pool.arena != null ? new HashPool(pool.arena.memory) : undefined
+  const hashPool = pool.arena != null ? new HashPool(pool.arena.memory) : undefined
   const source = walk(parent, relative(parent, path), tick, reader, options.signal)
   try {
     for await (const r of runImporter(source, blocks, options, fs ? pool : undefined, hashPool)) {

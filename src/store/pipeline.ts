@@ -55,7 +55,7 @@ export class BufferPool {
     this.#keep = keep
     this.#headroom = options.headroom ?? 0
     this.#step = Math.ceil((this.#headroom + size + (options.tailroom ?? 0)) / DIRECT_ALIGN) * DIRECT_ALIGN
-    this.arena = options.aligned === true ? new AlignedArena(keep * this.#step) : undefined
+    this.arena = options.aligned === true ? alignedArena(keep * this.#step) : undefined
     const fresh: Buffer[] = []
     for (let i = keep - 1; i >= 0 && this.arena != null; i--) fresh.push(Buffer.from(this.arena.memory, i * this.#step + this.#headroom, size))
     this.#fresh = fresh
@@ -92,6 +92,15 @@ export class BufferPool {
     if (a == null || b.buffer !== a.memory || !this.#ours.has(b) || b.byteOffset % this.#step !== this.#headroom) return undefined
     if (before > this.#headroom || this.#headroom + b.byteLength + after > this.#step) return undefined
     return Buffer.from(a.memory, b.byteOffset - before, before + b.byteLength + after)
+  }
+}
+
+/** A region for the pool, or none if the address space for one is not available now (then plain buffers). */
+function alignedArena (bytes: number): AlignedArena | undefined {
+  try {
+    return new AlignedArena(bytes)
+  } catch {
+    return undefined
   }
 }
 
