@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto'
 import * as cbor from '@ipld/dag-cbor'
 import { MalformedError } from './errors.ts'
 import { sign, verify } from './keys.ts'
+import { decodeCbor } from './tx/codec.ts'
 
 /** The block signature domain. */
 export const BLOCK_DOMAIN = 'agora-block/v1'
@@ -73,8 +74,8 @@ export function decodeBlock (bytes: Uint8Array): Block {
   let o: Record<string, unknown>
   let h: Record<string, unknown>
   try {
-    o = cbor.decode(bytes)
-    h = cbor.decode(o.h as Uint8Array)
+    o = decodeCbor(bytes) as Record<string, unknown>
+    h = decodeCbor(o.h as Uint8Array) as Record<string, unknown>
   } catch (err) {
     throw new MalformedError('block is not canonical dag-cbor', { cause: err })
   }

@@ -34,6 +34,46 @@ class Writer {
   }
 
   bytes (b: Uint8Array): void { this.varint(b.length); this.ensure(b.length); this.buf.set(b, this.len); this.len += b.length }
+
+  /** A string as varint byte length + UTF-8 (ASCII written directly, the rest through TextEncoder). */
+  string (s: string): void {
+    const n = s.length
+    for (let i = 0; i < n; i++) {
+      if (s.charCodeAt(i) > 0x7f) return this.bytes(enc.encode(s))
+    }
+    this.varint(n)
+    this.ensure(n)
+    const buf = this.buf
+    let p = this.len
+    for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i)
+    this.len = p
+  }
+
+  /** A non-negative bigint as varint length + big-endian magnitude without leading zeros (none for 0). */
+  magnitude (m: bigint): void {
+    if (m === 0n) return this.varint(0)
+    let hex = m.toString(16)
+    if ((hex.length & 1) === 1) hex = '0' + hex
+    const n = hex.length >> 1
+    this.varint(n)
+    this.ensure(n)
+    for (let i = 0; i < n; i++) this.buf[this.len++] = parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  }
+}
+
+/** Map keys are a small set of field names: their sorted order per key list is kept (bounded). */
+const sortedKeys = new Map<string, { own: string[], sorted: string[] }>()
+
+function sortKeys (own: string[]): string[] {
+  const id = own.join('\u0000')
+  const hit = sortedKeys.get(id)
+  if (hit != null && hit.own.length === own.length && hit.own.every((k, i) => k === own[i])) return hit.sorted
+  const sorted = [...own].sort()
+  if (hit == null) {
+    if (sortedKeys.size > 1000) sortedKeys.clear()
+    sortedKeys.set(id, { own, sorted })
+  }
+  return sorted
 }
 
 function write (w: Writer, v: Value): void {
@@ -46,21 +86,25 @@ function write (w: Writer, v: Value): void {
   }
   if (typeof v === 'bigint') {
     w.byte(4); w.byte(v < 0n ? 1 : 0)
-    let m = v < 0n ? -v : v
-    const out: number[] = []
-    while (m > 0n) { out.push(Number(m & 0xffn)); m >>= 8n }
-    return w.bytes(Uint8Array.from(out.reverse()))
+    return w.magnitude(v < 0n ? -v : v)
   }
-  if (typeof v === 'string') { w.byte(5); return w.bytes(enc.encode(v)) }
+  if (typeof v === 'string') { w.byte(5); return w.string(v) }
   if (v instanceof Uint8Array) { w.byte(6); return w.bytes(v) }
   if (Array.isArray(v)) {
     w.byte(7); w.varint(v.length)
     for (const x of v) write(w, x)
     return
   }
-  const keys = Object.keys(v).filter(k => v[k] !== undefined).sort()
-  w.byte(8); w.varint(keys.length)
-  for (const k of keys) { w.bytes(enc.encode(k)); write(w, v[k]) }
+  const sorted = sortKeys(Object.keys(v))
+  let count = 0
+  for (const k of sorted) if (v[k] !== undefined) count++
+  w.byte(8); w.varint(count)
+  for (const k of sorted) {
+    const x = v[k]
+    if (x === undefined) continue
+    w.string(k)
+    write(w, x)
+  }
 }
 
 /** Encode a value canonically. */

@@ -11,7 +11,7 @@ const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0
 const keyObjects = new Map<string, KeyObject>()
 
 function keyObject (publicKey: Uint8Array): KeyObject {
-  const id = Buffer.from(publicKey).toString('hex')
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1')
   let k = keyObjects.get(id)
   if (k == null) {
     const der = new Uint8Array(44)

@@ -195,7 +195,7 @@ describe('ledger paths through the pool', () => {
     const l = await createLedger({ datastore: new MemoryDatastore(), genesis, authorityKey: auth.secretKey })
     const nonces = new Map<string, number>()
     const made: Uint8Array[] = []
-    for (const size of [1, 4, 320, 10, 13, 16]) {
+    for (const size of [1, 4, 320, 260, 300, 280]) {
       const txs = Array.from({ length: size }, (_, i) => {
         const k = senders[i % 40]
         const nonce = nonces.get(k.address) ?? 0
@@ -215,13 +215,14 @@ describe('ledger paths through the pool', () => {
     // error the serial path gives (see blocks.spec.ts), the genuine ones adopted
     const block5 = (await l.getBlock(5))!
     const tampered = block5.txs.map(t => t.slice())
-    tampered[5][tampered[5].length - 1] ^= 1
+    tampered[150][tampered[150].length - 1] ^= 1
     const badTx = sealBlock(block5.header, tampered, auth.secretKey)
+    const garbage = sealBlock(block5.header, block5.txs.map((t, i) => i === 200 ? new Uint8Array([0xa2, 1, 2, 3]) : t), auth.secretKey)
     const forged = sealBlock(block5.header, block5.txs, testKey('mallory').secretKey)
     const otherChain = sealBlock({ ...block5.header, chainId: 'another-chain' }, block5.txs, auth.secretKey)
-    const outcomes = await Promise.all([made[3], badTx.bytes, forged.bytes, otherChain.bytes, made[5], made[4], made[5]].map(async b =>
+    const outcomes = await Promise.all([made[3], badTx.bytes, garbage.bytes, forged.bytes, otherChain.bytes, made[5], made[4], made[5]].map(async b =>
       f.applyBlock(b).then(() => 'ok', (err: Error) => `${err.name}${err.cause != null ? `/${(err.cause as Error).name}` : ''}`)))
-    expect(outcomes).toEqual(['ok', 'InvalidBlockError/BadSignatureError', 'InvalidBlockError', 'InvalidBlockError', 'WrongParentError', 'ok', 'ok'])
+    expect(outcomes).toEqual(['ok', 'InvalidBlockError/BadSignatureError', 'InvalidBlockError/MalformedError', 'InvalidBlockError', 'InvalidBlockError', 'WrongParentError', 'ok', 'ok'])
     expect(f.status().height).toBe(6)
     expect(f.stateRoot()).toBe(l.stateRoot())
     await f.stop()

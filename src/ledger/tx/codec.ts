@@ -8,12 +8,13 @@
  *
  * dag-cbor decoding is strict (canonical only), so every transaction has exactly one encoding.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import * as cbor from '@ipld/dag-cbor'
 import { fromAddress, toAddress } from '../address.ts'
 import { BadSignatureError, MalformedError } from '../errors.ts'
 import { sign, verify } from '../keys.ts'
 import { uint } from './check.ts'
+import { decodeSubset, UNSUPPORTED } from './fast-cbor.ts'
 import { KINDS } from './kinds.ts'
 import type { SignedTx, Tx, TxKind } from './types.ts'
 
@@ -32,7 +33,7 @@ function signingBytes (unsigned: Uint8Array): Uint8Array {
 }
 
 function hashHex (bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
+  return hash('sha256', bytes, 'hex')
 }
 
 /** Canonical unsigned bytes of a transaction. */
@@ -48,6 +49,12 @@ export function signTx (tx: Tx, secretKey: Uint8Array): SignedTx {
   const signature = sign(signingBytes(unsigned), secretKey)
   const bytes = cbor.encode({ t: unsigned, g: signature })
   return { tx, signature, unsigned, bytes, hash: hashHex(bytes) }
+}
+
+/** dag-cbor decoding, through the fast decoder for the subset transactions use (fast-cbor.ts). */
+export function decodeCbor (bytes: Uint8Array): unknown {
+  const v = decodeSubset(bytes)
+  return v === UNSUPPORTED ? cbor.decode(bytes) : v
 }
 
 function asMap (x: unknown, what: string): Record<string, unknown> {
@@ -83,9 +90,9 @@ export function decodeTxUnsafe (bytes: Uint8Array): UncheckedTx {
   let outer: Record<string, unknown>
   let inner: Record<string, unknown>
   try {
-    outer = asMap(cbor.decode(bytes), 'transaction')
+    outer = asMap(decodeCbor(bytes), 'transaction')
     if (!(outer.t instanceof Uint8Array) || !(outer.g instanceof Uint8Array)) throw new MalformedError('transaction needs t and g byte strings')
-    inner = asMap(cbor.decode(outer.t), 'transaction body')
+    inner = asMap(decodeCbor(outer.t), 'transaction body')
   } catch (err) {
     if ((err as Error).name === 'MalformedError') throw err
     throw new MalformedError('transaction is not canonical dag-cbor', { cause: err })
