@@ -9,8 +9,8 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 
 /**
- * The worker: SHA-256 of a range of the shared memory it was started with, between optional
- * prefix and suffix bytes; the digest goes back by job id. Plain CommonJS evaluated as is: a
+ * The worker: SHA-256 of a range of the shared memory it was started with; the digest goes back
+ * by job id. Plain CommonJS evaluated as is: a
  * worker that loads a .ts module also loads the type stripper (~10 MiB more RSS per worker).
  */
 const WORKER_SOURCE = `
@@ -18,11 +18,7 @@ const { parentPort, workerData } = require('node:worker_threads')
 const { createHash } = require('node:crypto')
 const memory = Buffer.from(workerData)
 parentPort.on('message', m => {
-  const h = createHash('sha256')
-  if (m.prefix != null) h.update(m.prefix)
-  h.update(memory.subarray(m.offset, m.offset + m.length))
-  if (m.suffix != null) h.update(m.suffix)
-  parentPort.postMessage({ id: m.id, digest: h.digest() })
+  parentPort.postMessage({ id: m.id, digest: createHash('sha256').update(memory.subarray(m.offset, m.offset + m.length)).digest() })
 })
 `
 
@@ -31,8 +27,6 @@ export interface HashJobMessage {
   id: number
   offset: number
   length: number
-  prefix?: Uint8Array
-  suffix?: Uint8Array
 }
 
 interface Job {
@@ -43,13 +37,9 @@ interface Job {
 
 interface Member { worker: Worker, jobs: Map<number, Job> }
 
-/** SHA-256 of `prefix ‖ bytes ‖ suffix` on this thread. */
-export function sha256Here (bytes: Uint8Array, prefix?: Uint8Array, suffix?: Uint8Array): Uint8Array {
-  const h = createHash('sha256')
-  if (prefix != null) h.update(prefix)
-  h.update(bytes)
-  if (suffix != null) h.update(suffix)
-  return h.digest()
+/** SHA-256 of `bytes` on this thread. */
+export function sha256Here (bytes: Uint8Array): Uint8Array {
+  return createHash('sha256').update(bytes).digest()
 }
 
 /**
@@ -81,15 +71,15 @@ export class HashPool {
   /** Workers this pool runs (they start with the first job). */
   get size (): number { return this.#size }
 
-  /** SHA-256 of `prefix ‖ bytes ‖ suffix`: on a worker when `bytes` lies in the shared memory. */
-  async digest (bytes: Uint8Array, prefix?: Uint8Array, suffix?: Uint8Array): Promise<Uint8Array> {
-    if (this.#closed || bytes.buffer !== this.#memory) return sha256Here(bytes, prefix, suffix)
+  /** SHA-256 of `bytes`: on a worker when they lie in the shared memory. */
+  async digest (bytes: Uint8Array): Promise<Uint8Array> {
+    if (this.#closed || bytes.buffer !== this.#memory) return sha256Here(bytes)
     this.#start()
     let member: Member | undefined
     for (const m of this.#members) if (member == null || m.jobs.size < member.jobs.size) member = m
-    if (member == null) return sha256Here(bytes, prefix, suffix)
+    if (member == null) return sha256Here(bytes)
     const id = this.#nextId++
-    const message: HashJobMessage = { id, offset: bytes.byteOffset, length: bytes.byteLength, prefix, suffix }
+    const message: HashJobMessage = { id, offset: bytes.byteOffset, length: bytes.byteLength }
     const target = member
     return new Promise(resolve => {
       target.jobs.set(id, { message, bytes, resolve })
@@ -129,7 +119,7 @@ export class HashPool {
     const i = this.#members.indexOf(m)
     if (i < 0) return
     this.#members.splice(i, 1)
-    for (const job of m.jobs.values()) job.resolve(sha256Here(job.bytes, job.message.prefix, job.message.suffix))
+    for (const job of m.jobs.values()) job.resolve(sha256Here(job.bytes))
     m.jobs.clear()
     await m.worker.terminate()
   }

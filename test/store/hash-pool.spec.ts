@@ -6,30 +6,23 @@ import { deterministicBuffer } from '../utils/data.ts'
 
 const KIB = 1024
 
-function sha256 (...parts: Uint8Array[]): string {
-  const h = createHash('sha256')
-  for (const p of parts) h.update(p)
-  return h.digest('hex')
+function sha256 (bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
 }
 
 const hex = (d: Uint8Array): string => Buffer.from(d).toString('hex')
 
 describe('store: hash pool', () => {
-  it('default: ranges of the shared memory are hashed by workers, as node:crypto hashes them (any offset and length, with prefix and suffix)', async () => {
+  it('default: ranges of the shared memory are hashed by workers, as node:crypto hashes them (any offset and length)', async () => {
     const arena = new AlignedArena(1024 * KIB)
     const all = Buffer.from(arena.memory)
     all.set(deterministicBuffer('hash-pool', all.byteLength))
     const pool = new HashPool(arena.memory, 2)
     try {
       const ranges = [[0, 0], [0, 1], [1, 4095], [4096, 64 * KIB], [13, 300 * KIB + 7], [0, 1024 * KIB], [1024 * KIB - 1, 1]]
-      const prefix = Uint8Array.from([0x0a, 0x8e, 0x80, 0x10])
-      const suffix = Uint8Array.from([0x18, 0x80, 0x80, 0x10])
-      const jobs = ranges.flatMap(([at, n]) => {
+      const jobs = ranges.map(async ([at, n]) => {
         const view = all.subarray(at, at + n)
-        return [
-          pool.digest(view).then(d => ({ got: hex(d), want: sha256(view) })),
-          pool.digest(view, prefix, suffix).then(d => ({ got: hex(d), want: sha256(prefix, view, suffix) }))
-        ]
+        return { got: hex(await pool.digest(view)), want: sha256(view) }
       })
       for (const { got, want } of await Promise.all(jobs)) expect(got).toBe(want)
       expect(pool.offloaded).toBe(jobs.length)
