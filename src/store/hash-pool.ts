@@ -10,8 +10,8 @@ import { Worker } from 'node:worker_threads'
 
 /**
  * The worker: SHA-256 of a range of the shared memory it was started with; the digest goes back
- * by job id. Plain CommonJS evaluated as is: a
- * worker that loads a .ts module also loads the type stripper (~10 MiB more RSS per worker).
+ * by job id. Plain CommonJS evaluated as is: a worker that loads a .ts module also loads the type
+ * stripper (~10 MiB more RSS per worker).
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
