@@ -38,9 +38,9 @@ export function namingOf (store: FsBlockstore): BlockNaming {
 const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number, maximum: number, shared: true }) => { buffer: SharedArrayBuffer } } }).WebAssembly
 
 /**
- * Fixed-size buffers carved from one page-aligned region (a shared WebAssembly memory: the only
+ * One page-aligned region to carve buffers from (a shared WebAssembly memory: the only
  * allocation JavaScript can get page-aligned; shared, so hash workers see it without a copy). A
- * slice's address is aligned when its offset is.
+ * view's address is aligned when its offset is.
  */
 export class AlignedArena {
   readonly #buffer: SharedArrayBuffer
@@ -52,14 +52,6 @@ export class AlignedArena {
 
   /** The whole region (what hash workers are given). */
   get memory (): SharedArrayBuffer { return this.#buffer }
-
-  /** Consecutive slices of `size` bytes, each starting at a multiple of {@link DIRECT_ALIGN}. */
-  slices (size: number): Buffer[] {
-    const step = Math.ceil(size / DIRECT_ALIGN) * DIRECT_ALIGN
-    const out: Buffer[] = []
-    for (let at = 0; at + size <= this.#buffer.byteLength; at += step) out.push(Buffer.from(this.#buffer, at, size))
-    return out
-  }
 
   /** Whether `b` lies in this arena at an aligned offset (so its address is aligned). */
   holdsAligned (b: Uint8Array): boolean {
