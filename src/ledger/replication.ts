@@ -5,8 +5,9 @@
  *   `/agora/ledger/<chainId>/blocks/1`; every other peer re-executes it with `applyBlock`
  *   (signature, parent and state root checked there) and refuses it otherwise;
  * - a transaction submitted at any peer is checked there and published on
- *   `/agora/ledger/<chainId>/txs/1`; the authority submits what it hears to its open block, and
- *   announces a refusal, signed, on `/agora/ledger/<chainId>/refused/1` (see refusal.ts): the
+ *   `/agora/ledger/<chainId>/txs/1`; the authority submits what it hears to its open block (what
+ *   arrives in one turn of the event loop as one `submitMany` batch, in arrival order, so a burst
+ *   is checked on the verification pool), and announces a refusal, signed, on `/agora/ledger/<chainId>/refused/1` (see refusal.ts): the
  *   follower drops the transaction from its pool and its waiters fail at once;
  * - a peer that is behind (offline, or a block bigger than a gossip message) catches up over
  *   `/agora/ledger/blocks/1.0.0`: request `{ from, count }` (dag-cbor, length-prefixed), answer
@@ -65,6 +66,8 @@ export class LedgerReplication implements Startable {
   private readonly txTopic: string
   private readonly refusedTopic: string
   private readonly authorityKey: Uint8Array
+  /** Authority: gossiped transactions waiting for the next `setImmediate`, in arrival order. */
+  private heard: Uint8Array[] = []
   /** Refusals announced in the current second (authority). */
   private refusals = { second: 0, count: 0 }
   private timer: ReturnType<typeof setInterval> | undefined
@@ -139,7 +142,7 @@ export class LedgerReplication implements Startable {
 
   private handleMessage (msg: Message): void {
     if (msg.topic === this.txTopic) {
-      if (this.ledger.isAuthority) this.ledger.submit(msg.data).catch(err => { this.announceRefusal(msg.data, err) })
+      if (this.ledger.isAuthority) this.hear(msg.data)
       return
     }
     if (msg.topic === this.refusedTopic) {
@@ -161,6 +164,19 @@ export class LedgerReplication implements Startable {
       return
     }
     this.ledger.applyBlock(msg.data).then(() => this.applied(height), err => this.refused(height, err))
+  }
+
+  /** Authority: submit what was heard in this turn of the event loop as one batch. */
+  private hear (tx: Uint8Array): void {
+    this.heard.push(tx)
+    if (this.heard.length > 1) return
+    setImmediate(() => {
+      const batch = this.heard
+      this.heard = []
+      this.ledger.submitMany(batch).then(results => {
+        results.forEach((r, i) => { if ('error' in r) this.announceRefusal(batch[i], r.error) })
+      }, err => log.error('submitting gossiped transactions failed: %e', err))
+    })
   }
 
   private announceRefusal (tx: Uint8Array, err: Error): void {

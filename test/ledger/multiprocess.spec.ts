@@ -72,6 +72,8 @@ describe('ledger across processes', { timeout: 170_000 }, () => {
     // after an epoch the validator holds a permit; it sets weights through B, a transfer goes through C
     await vi.waitFor(async () => expect((await b.call<MetagraphRow[]>('metagraph', { netuid: 1 }))[0].permit).toBe(true), wait)
     await b.call('submit', { tx: tx(vh, { kind: 'setWeights', netuid: 1, uids: [1], values: [1], versionKey: 0 }) })
+    // C checks what is submitted to it against its own state: wait until it has seen alice's first transaction
+    await vi.waitFor(async () => expect((await c.call<MetagraphRow[]>('metagraph', { netuid: 1 })).length).toBe(2), wait)
     await c.call('submit', { tx: tx(alice, { kind: 'transfer', to: bob.address, amount: 7n }) })
     await vi.waitFor(async () => {
       expect(await a.call('balance', { address: bob.address })).toBe(7n)

@@ -106,6 +106,35 @@ describe('ledger replication', { timeout: 60_000 }, () => {
     expect(c.stateRoot()).toBe(a.stateRoot())
   })
 
+  it('behavior: a burst of gossiped transactions reaches the authority\'s block whole, in order', async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `burst${i}`)
+    const g = testGenesis(Object.fromEntries(names.map(n => [n, 10n * TAO])))
+    const senders = names.map(testKey)
+    const [na, nb] = [await peer(), await peer()]
+    await nb.connect(na.addresses()[0])
+    const a = await testLedger(g)
+    const b = new Ledger({ datastore: new MemoryDatastore(), genesis: g, epoch: yumaEpoch })
+    await b.start()
+    await replicate(na, a)
+    const rb = await replicate(nb, b)
+    const topic = `/agora/ledger/${g.chainId}/txs/1`
+    await vi.waitFor(() => expect(nb.libp2p.services.pubsub.getSubscribers(topic).length).toBe(1), { timeout: 20_000, interval: 100 })
+    // 300 transfers, 10 per sender, each sender's in nonce order: any reordering or loss at the
+    // authority would refuse the sender's later ones
+    const txs = Array.from({ length: 300 }, (_, i) => {
+      const k = senders[i % 30]
+      return signTx({ chainId: g.chainId, signer: k.address, nonce: Math.floor(i / 30), body: { kind: 'transfer', to: bob.address, amount: BigInt(i + 1) } }, k.secretKey).bytes
+    })
+    await Promise.all(txs.map(async t => rb.submit(t)))
+    await vi.waitFor(() => expect(a.status().pending).toBe(300), { timeout: 20_000, interval: 50 })
+    const block = await a.produceBlock()
+    expect(block.txs.map(t => Buffer.from(t).toString('hex')).sort()).toEqual(txs.map(t => Buffer.from(t).toString('hex')).sort())
+    expect(a.balance(bob.address)).toBe(300n * 301n / 2n)
+    await vi.waitFor(() => expect(b.status().height).toBe(1), { timeout: 20_000, interval: 50 })
+    expect(b.stateRoot()).toBe(a.stateRoot())
+    expect(b.pendingTransactions()).toHaveLength(0)
+  })
+
   it('behavior: a transaction the authority refuses leaves the follower\'s pool and its waiter fails with the authority\'s error', async () => {
     const g = testGenesis({ alice: 5000n * TAO, carol: 100n * TAO }, {
       networkMinLockCost: '100000000000',
