@@ -13,11 +13,11 @@ import { decodeValue, encodeValue } from './codec.ts'
 import { BadSignatureError, CorruptLedgerError, InvalidBlockError, NotAuthorityError, StateRootMismatchError, WrongParentError } from './errors.ts'
 import { commitBlock, moneyOf, OpenBlock } from './executor.ts'
 import { genesisEntries, genesisHash } from './genesis.ts'
-import { generateKeyPair } from './keys.ts'
+import { generateKeyPair, verify } from './keys.ts'
 import { LedgerQueries } from './queries.ts'
 import { Records } from './records.ts'
 import { StateStore } from './state.ts'
-import { decodeTx, decodeTxUnsafe } from './tx/codec.ts'
+import { decodeTxUnsafe } from './tx/codec.ts'
 import type { UncheckedTx } from './tx/codec.ts'
 import { VerifyPool } from './verify-pool.ts'
 import { signRefusal } from './refusal.ts'
@@ -35,6 +35,28 @@ const MAX_POOL = 10_000
 const MIN_PARALLEL = 256
 /** A large batch is decoded and handed to the pool in parts this size, so checking starts while the rest is decoded. */
 const PART = 256
+
+/**
+ * Hashes of transactions whose signature this peer checked and found valid, so a transaction
+ * it meets again (a follower's pooled one in a block, a re-gossiped one) is not checked twice.
+ * Sound because the check is a function of the wire bytes alone (signature, signer key and
+ * signed bytes are all in them) and the hash is sha256 of those bytes. Two generations of at
+ * most `size` each.
+ */
+class VerifiedTxs {
+  private current = new Set<string>()
+  private previous = new Set<string>()
+  private readonly size: number
+  constructor (size: number) { this.size = size }
+  has (hash: string): boolean { return this.current.has(hash) || this.previous.has(hash) }
+  add (hash: string): void {
+    if (this.current.size >= this.size) {
+      this.previous = this.current
+      this.current = new Set()
+    }
+    this.current.add(hash)
+  }
+}
 
 /** How a `Ledger` is made. */
 export interface LedgerInit {
@@ -80,6 +102,7 @@ export class Ledger extends LedgerQueries {
   private started = false
   private readonly verifyThreads: number | undefined
   private verifier: VerifyPool | undefined
+  private readonly verified = new VerifiedTxs(50_000)
   /** Fires `block` (detail: Block) after each block is committed. */
   readonly events = new EventTarget()
 
@@ -150,7 +173,7 @@ export class Ledger extends LedgerQueries {
    * applied to the next block; a refused one throws a named error and changes nothing.
    */
   async submit (tx: Uint8Array | SignedTx): Promise<{ hash: string }> {
-    const stx = tx instanceof Uint8Array ? decodeTx(tx) : tx
+    const stx = tx instanceof Uint8Array ? this.decodeChecked(tx) : tx
     this.openBlock().apply(stx)
     if (!this.isAuthority) this.remember(stx)
     return { hash: stx.hash }
@@ -187,7 +210,8 @@ export class Ledger extends LedgerQueries {
   }
 
   /**
-   * Decode every transaction and verify each signature exactly once: on this thread for small
+   * Decode every transaction and verify each signature not checked here before (see
+   * `VerifiedTxs`), each once: on this thread for small
    * batches, else on the verification pool, handed over in parts as they are decoded.
    * `pooled` sends even a small batch to the pool (blocks checked ahead of their turn).
    */
@@ -195,7 +219,7 @@ export class Ledger extends LedgerQueries {
     if (this.verifyThreads === 0 || (!pooled && txs.length < MIN_PARALLEL)) {
       return txs.map(b => {
         try {
-          return decodeTx(b)
+          return this.decodeChecked(b)
         } catch (err) {
           return err as Error
         }
@@ -205,17 +229,29 @@ export class Ledger extends LedgerQueries {
     const parts: Array<Promise<Array<SignedTx | Error>>> = []
     for (let i = 0; i < txs.length; i += PART) {
       const decoded = txs.slice(i, i + PART).map(b => { try { return decodeTxUnsafe(b) } catch (err) { return err as Error } })
-      const items = decoded.filter((d): d is UncheckedTx => !(d instanceof Error))
+      const items = decoded.filter((d): d is UncheckedTx => !(d instanceof Error) && !this.verified.has(d.stx.hash))
       parts.push(pool.verifyAll(items.map(d => ({ signature: d.stx.signature, message: d.message, publicKey: d.publicKey }))).then(ok => {
         let k = 0
         return decoded.map(d => {
           if (d instanceof Error) return d
-          return ok[k++] ? d.stx : new BadSignatureError(`bad signature from ${d.stx.tx.signer}`)
+          if (items[k] !== d) return d.stx // checked before
+          if (!ok[k++]) return new BadSignatureError(`bad signature from ${d.stx.tx.signer}`)
+          this.verified.add(d.stx.hash)
+          return d.stx
         })
       }))
     }
     if (!pooled) pool.flush()
     return (await Promise.all(parts)).flat()
+  }
+
+  /** `decodeTx`, skipping the signature check of a transaction already checked here (same bytes). */
+  private decodeChecked (bytes: Uint8Array): SignedTx {
+    const u = decodeTxUnsafe(bytes)
+    if (this.verified.has(u.stx.hash)) return u.stx
+    if (!verify(u.stx.signature, u.message, u.publicKey)) throw new BadSignatureError(`bad signature from ${u.stx.tx.signer}`)
+    this.verified.add(u.stx.hash)
+    return u.stx
   }
 
   private verifyPool (): VerifyPool {

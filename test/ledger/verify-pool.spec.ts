@@ -191,6 +191,37 @@ describe('ledger paths through the pool', () => {
     await l.stop()
   })
 
+  it('behavior: a transaction checked once is not checked again, and other bytes for the same transaction still are', async () => {
+    const l = await createLedger({ datastore: new MemoryDatastore(), genesis, authorityKey: auth.secretKey })
+    const f = new Ledger({ datastore: new MemoryDatastore(), genesis, epoch: yumaEpoch })
+    await f.start()
+    const verified = (x: Ledger): { has: (h: string) => boolean } => (x as unknown as { verified: { has: (h: string) => boolean } }).verified
+    const stxs = Array.from({ length: 300 }, (_, i) => {
+      const k = senders[i % 40]
+      return signTx({ chainId: genesis.chainId, signer: k.address, nonce: Math.floor(i / 40), body: { kind: 'transfer', to: sink.address, amount: 1n } }, k.secretKey)
+    })
+    // the follower checks its users' transactions as they are submitted, and pools them
+    for (const t of stxs.slice(0, 150)) await f.submit(t.bytes)
+    for (const r of await f.submitMany(stxs.slice(150).map(t => t.bytes))) expect(r).toHaveProperty('hash')
+    expect(stxs.every(t => verified(f).has(t.hash))).toBe(true)
+    // the same transaction with its signature damaged is other bytes: checked, and refused
+    const forged = (t: Uint8Array): Uint8Array => { const b = Uint8Array.from(t); b[b.length - 1] ^= 1; return b } // (a Buffer's slice is a view)
+    await expect(f.submit(forged(stxs[0].bytes))).rejects.toHaveProperty('name', 'BadSignatureError')
+    expect([...new Set((await f.submitMany(stxs.map(t => forged(t.bytes)))).map(r => 'error' in r ? r.error.name : 'ok'))]).toEqual(['BadSignatureError'])
+    // the authority's block of the genuine ones is adopted (their signatures were checked at submit)
+    for (const r of await l.submitMany(stxs.map(t => t.bytes))) expect(r).toHaveProperty('hash')
+    const block = await l.produceBlock()
+    await f.applyBlock(block.bytes)
+    expect(f.stateRoot()).toBe(l.stateRoot())
+    expect(f.pendingTransactions()).toHaveLength(0)
+    // and a block carrying a damaged copy of one of them is refused
+    const next = await l.produceBlock()
+    const bad = sealBlock({ ...next.header, txCount: 1 }, [forged(stxs[7].bytes)], auth.secretKey)
+    await expect(f.applyBlock(bad.bytes)).rejects.toMatchObject({ name: 'InvalidBlockError', cause: { name: 'BadSignatureError' } })
+    await f.stop()
+    await l.stop()
+  })
+
   it('behavior: a follower checking queued blocks ahead of their turn adopts the same chain and refuses the same blocks', async () => {
     const l = await createLedger({ datastore: new MemoryDatastore(), genesis, authorityKey: auth.secretKey })
     const nonces = new Map<string, number>()
