@@ -72,7 +72,8 @@ export interface LedgerInit {
   prefix?: string
   /**
    * Worker threads for checking the signatures of large batches (blocks, `submitMany`);
-   * 0 checks everything on the calling thread. @default availableParallelism() − 1
+   * 0 checks everything on the calling thread. Given (> 0), the workers start with the ledger;
+   * by default they start with the first large batch. @default availableParallelism() − 1
    */
   verifyThreads?: number
 }
@@ -145,6 +146,7 @@ export class Ledger extends LedgerQueries {
       if (hex(this.store.root()) !== h.stateRoot) throw new CorruptLedgerError(`stored state does not hash to the head's state root at height ${h.height}`)
     }
     this.money.total = moneyOf(this.store.entries())
+    if (this.verifyThreads != null && this.verifyThreads > 0) await this.verifyPool().warm()
     this.started = true
     log('started at height %d root %s', this.head.height, this.head.stateRoot)
     if (this.produce && this.isAuthority) {

@@ -133,6 +133,7 @@ export class VerifyPool {
   private referenced = false
   private nextId = 0
   private closed = false
+  private readonly ready: Array<Promise<void>> = []
 
   /**
    * @param size worker count; @default availableParallelism() − 1 (at least 1)
@@ -176,6 +177,12 @@ export class VerifyPool {
     this.help()
   }
 
+  /** Start the workers now (rather than with the first job); resolves once they have loaded. */
+  async warm (): Promise<void> {
+    this.start()
+    await Promise.all(this.ready)
+  }
+
   /** End the workers; jobs still open are finished on this thread first. */
   async close (): Promise<void> {
     this.closed = true
@@ -188,12 +195,15 @@ export class VerifyPool {
     while (this.workers.length < this.size) {
       const w = new Worker(new URL('./verify-worker.ts', import.meta.url))
       if (!this.referenced) w.unref()
-      w.on('message', (id: number) => {
+      let loaded = (): void => {}
+      this.ready.push(new Promise<void>(resolve => { loaded = resolve }))
+      w.on('message', (id: number | 'ready') => {
+        if (id === 'ready') return loaded()
         const job = this.jobs.find(j => j.id === id)
         if (job != null) this.check(job)
       })
       w.on('error', () => {}) // a dead worker's chunks are finished on this thread ('exit')
-      w.on('exit', () => this.lost(w))
+      w.on('exit', () => { loaded(); this.lost(w) })
       this.workers.push(w)
     }
   }

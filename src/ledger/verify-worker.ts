@@ -2,7 +2,7 @@
  * Worker side of the signature-verification pool (verify-pool.ts): for each job, claims chunks
  * with an atomic increment until none is left, verifies them with `verify.ts` `verify` and writes
  * one result byte per item into the shared buffer; the worker that finishes the job's last chunk
- * posts the job id back.
+ * posts the job id back. Posts 'ready' once loaded.
  */
 import { parentPort } from 'node:worker_threads'
 import { verify } from './verify.ts'
@@ -33,3 +33,4 @@ parentPort?.on('message', (m: VerifyJobMessage) => {
   }
   if (completed) parentPort?.postMessage(m.id)
 })
+parentPort?.postMessage('ready')

@@ -171,6 +171,19 @@ describe('ledger paths through the pool', () => {
     await serial.stop()
   })
 
+  it('behavior: verifyThreads given, the workers start with the ledger and end with it', async () => {
+    const workers = (x: Ledger): number | undefined => (x as unknown as { verifier?: { workers: Worker[] } }).verifier?.workers.length
+    const lazy = new Ledger({ datastore: new MemoryDatastore(), genesis, epoch: yumaEpoch })
+    await lazy.start()
+    expect(workers(lazy)).toBeUndefined()
+    await lazy.stop()
+    const eager = new Ledger({ datastore: new MemoryDatastore(), genesis, epoch: yumaEpoch, verifyThreads: 2 })
+    await eager.start()
+    expect(workers(eager)).toBe(2)
+    await eager.stop()
+    expect(workers(eager)).toBeUndefined()
+  })
+
   it('behavior: overlapping submitMany and produceBlock calls fill blocks in call order', async () => {
     const l = await createLedger({ datastore: new MemoryDatastore(), genesis, authorityKey: auth.secretKey })
     const tx = (i: number): Uint8Array => {
