@@ -8,7 +8,8 @@
 import { EPS, INV32, ONE, U16_MAX, correct, div, divInv, divisorsInRange, mul, mulP } from './fixed.ts'
 import { alphaOf, distance, sigmoidSlope } from './liquid-alpha.ts'
 import { ascending, emaAlpha, matEma, sameColumns, u16Of } from './bonds.ts'
-import { scratchF64 } from './scratch.ts'
+import { FRESH, scratchF64 } from './scratch.ts'
+import type { Alloc } from './scratch.ts'
 import { normalizeInPlace } from './vector.ts'
 import type { BondsResult, StoreRows } from './bonds.ts'
 import type { LiquidAlphaParams } from './liquid-alpha.ts'
@@ -171,13 +172,13 @@ function dividendsOf (e: FixedMatrix, sums: Float64Array, incentive: Float64Arra
   return normalizeInPlace(dividends)
 }
 
-/** The aligned entries with the dropped (zero) ones removed, in order. */
-function compact (wb: FixedMatrix, a: Aligned): { e: FixedMatrix, store: StoreRows } {
+/** The aligned entries with the dropped (zero) ones removed, in order (E's arrays from `alloc`). */
+function compact (wb: FixedMatrix, a: Aligned, alloc: Alloc): { e: FixedMatrix, store: StoreRows } {
   if (a.dropped === 0) return { e: { rows: wb.rows, ptr: wb.ptr, col: wb.col, val: a.val }, store: { ptr: wb.ptr, col: wb.col, values: a.store } }
   const nnz = wb.ptr[wb.rows] - a.dropped
   const ptr = new Int32Array(wb.rows + 1)
-  const col = new Int32Array(nnz)
-  const val = new Float64Array(nnz)
+  const col = alloc.i32('y3.col', nnz)
+  const val = alloc.f64('y3.val', nnz)
   const values = new Uint16Array(nnz)
   let o = 0
   for (let i = 0; i < wb.rows; i++) {
@@ -195,23 +196,24 @@ function compact (wb: FixedMatrix, a: Aligned): { e: FixedMatrix, store: StoreRo
 /**
  * Yuma 3 (§4.11b): bonds as proportions u16/65535, EMA with a fixed or liquid alpha;
  * D_i = A_i · Σ_j Ê_ij I_j normalized, Ê the column-normalized E; stored floor(E·65535).
- * `bonds` holds the stored u16 integers after the registration mask.
+ * `bonds` holds the stored u16 integers after the registration mask. E goes into arrays from
+ * `alloc`; the stored values are always fresh.
  */
-export function yuma3Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Array, incentive: Float64Array, consensus: Float64Array, n: number, params: YumaParams): BondsResult {
+export function yuma3Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Array, incentive: Float64Array, consensus: Float64Array, n: number, params: YumaParams, alloc: Alloc = FRESH): BondsResult {
   let e: FixedMatrix
   let store: StoreRows
   let sums: Float64Array
   if (params.liquidAlpha && consensus.some(c => c !== 0)) {
     const nnz = wb.ptr[wb.rows]
-    const a: Aligned = { val: new Float64Array(nnz), store: new Uint16Array(nnz), sums: new Float64Array(n), dropped: 0 }
+    const a: Aligned = { val: alloc.f64('y3.ema', nnz), store: new Uint16Array(nnz), sums: new Float64Array(n), dropped: 0 }
     emaLiquid(wb, bonds, consensus, n, { low: div(params.alphaLow, U16_MAX), high: div(params.alphaHigh, U16_MAX), slope: sigmoidSlope(params.alphaSigmoidSteepness) }, a)
-    ;({ e, store } = compact(wb, a))
+    ;({ e, store } = compact(wb, a, alloc))
     sums = a.sums
   } else {
     const bv = scratchF64('y3.bonds', bonds.ptr[bonds.rows])
     for (let k = 0; k < bv.length; k++) bv[k] = proportion(bonds.val[k])
     const b = { rows: bonds.rows, ptr: bonds.ptr, col: bonds.col, val: bv }
-    e = matEma(wb, b, emaAlpha(params.bondsMovingAverage), n)
+    e = matEma(wb, b, emaAlpha(params.bondsMovingAverage), n, undefined, undefined, alloc)
     sums = new Float64Array(n)
     const values = new Uint16Array(e.ptr[e.rows])
     for (let k = 0; k < values.length; k++) {

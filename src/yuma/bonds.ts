@@ -4,7 +4,8 @@
  */
 import { EPS, INV32, ONE, correct, divInv, divP, divisorsInRange, mul, mulP, toU16 } from './fixed.ts'
 import { colSum } from './matrix.ts'
-import { scratchF64 } from './scratch.ts'
+import { FRESH, scratchF64 } from './scratch.ts'
+import type { Alloc } from './scratch.ts'
 import { normalizeInPlace } from './vector.ts'
 import type { FixedMatrix, SparseRows } from './matrix.ts'
 import type { YumaParams } from './types.ts'
@@ -18,8 +19,9 @@ export function emaAlpha (bondsMovingAverage: number): number {
 /**
  * `mat_ema_sparse`: α·new + (1−α)·old over the union of present entries, keeping positive
  * results in ascending column order. With `sums`, the column sums of the result are added to it.
+ * The entries go into arrays from `alloc`.
  */
-export function matEma (next: SparseRows, old: SparseRows, alpha: number, n: number, sums?: Float64Array, div?: EmaDivisors): FixedMatrix {
+export function matEma (next: SparseRows, old: SparseRows, alpha: number, n: number, sums?: Float64Array, div?: EmaDivisors, alloc: Alloc = FRESH): FixedMatrix {
   const keep = ONE - alpha
   const nd = div?.next
   const od = div?.old
@@ -36,8 +38,8 @@ export function matEma (next: SparseRows, old: SparseRows, alpha: number, n: num
     same[i] = sameColumns(next, old, i) && (nd === undefined) === (od === undefined) ? 1 : 0
     capacity += same[i] === 1 ? lenA : lenA + old.ptr[i + 1] - old.ptr[i]
   }
-  const col = new Int32Array(capacity)
-  const val = new Float64Array(capacity)
+  const col = alloc.i32('ema.col', capacity)
+  const val = alloc.f64('ema.val', capacity)
   let o = 0
   for (let i = 0; i < next.rows; i++) {
     if (same[i] === 1) {
@@ -200,9 +202,10 @@ export function u16Of (x: number): number {
  * Yuma 2 (§4.11a): stored bonds column-normalized, ΔB = W̃∘A column-normalized, EMA,
  * column-normalized again; D = E·I normalized; stored column max-upscaled.
  * `bonds` holds the stored u16 integers after the registration mask. `deltaSums`, when given, are
- * the column sums of W̃∘A (the ranks, when W̃ is the clipped W̄ itself).
+ * the column sums of W̃∘A (the ranks, when W̃ is the clipped W̄ itself). E goes into arrays from
+ * `alloc`; the stored values are always fresh.
  */
-export function yuma2Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Array, incentive: Float64Array, n: number, params: YumaParams, deltaSums?: Float64Array): BondsResult {
+export function yuma2Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Array, incentive: Float64Array, n: number, params: YumaParams, deltaSums?: Float64Array, alloc: Alloc = FRESH): BondsResult {
   const alpha = emaAlpha(params.bondsMovingAverage)
   const old = columnDivisors(bonds, n)
   // ΔB = W̃∘A (`row_hadamard_sparse`): its column sums are sums of exact integers, in any order
@@ -215,7 +218,7 @@ export function yuma2Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Flo
     }
   }
   const delta: ColumnDivisors = { d: dsum, inv: dsum.map(x => ONE / x) }
-  if (allSameColumns(wb, bonds) && divisorsInRange(dsum)) return yuma2Aligned(wb, bonds, activeStake, incentive, n, alpha, delta, old)
+  if (allSameColumns(wb, bonds) && divisorsInRange(dsum)) return yuma2Aligned(wb, bonds, activeStake, incentive, n, alpha, delta, old, alloc)
   // every intermediate below is private to this function, so the normalizations run in place
   // B̂ = colnorm(B) and ΔB̂ = colnorm(W̃∘A) are normalized as the EMA reads them
   const dval = scratchF64('y2.delta', wb.ptr[wb.rows])
@@ -224,7 +227,7 @@ export function yuma2Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Flo
     for (let k = wb.ptr[i]; k < wb.ptr[i + 1]; k++) dval[k] = mulP(wb.val[k], s)
   }
   const sums = new Float64Array(n)
-  const ema = matEma({ rows: wb.rows, ptr: wb.ptr, col: wb.col, val: dval }, bonds, alpha, n, sums, { next: delta, old })
+  const ema = matEma({ rows: wb.rows, ptr: wb.ptr, col: wb.col, val: dval }, bonds, alpha, n, sums, { next: delta, old }, alloc)
   // E = column-normalized EMA; in the same pass D_i = Σ_j I_j·E_ij and the column maxima of E
   const nnz = ema.ptr[ema.rows]
   const inv = sums.map(x => ONE / x)
@@ -265,9 +268,9 @@ export function yuma2Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Flo
  * 4096·65535 < 2²⁸, and a column of E sums to at most α·ΣΔB̂ + (1−α)·ΣB̂ ≤ 1 (each normalized
  * column sums to at most 1, its parts being truncated), as does its maximum.
  */
-function yuma2Aligned (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Array, incentive: Float64Array, n: number, alpha: number, delta: ColumnDivisors, old: ColumnDivisors): BondsResult {
+function yuma2Aligned (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Array, incentive: Float64Array, n: number, alpha: number, delta: ColumnDivisors, old: ColumnDivisors, alloc: Alloc): BondsResult {
   const nnz = wb.ptr[wb.rows]
-  const val = new Float64Array(nnz)
+  const val = alloc.f64('y2.ema', nnz)
   const esum = new Float64Array(n)
   const emax = new Float64Array(n)
   const dropped = emaAligned(wb, bonds, activeStake, alpha, delta, old, val, esum, emax)
@@ -278,7 +281,7 @@ function yuma2Aligned (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64A
   // E keeps the positive entries: W̃'s structure unless some are 0
   const e: FixedMatrix = dropped === 0
     ? { rows: wb.rows, ptr: wb.ptr, col: wb.col, val }
-    : { rows: wb.rows, ptr: new Int32Array(wb.rows + 1), col: new Int32Array(nnz - dropped), val: new Float64Array(nnz - dropped) }
+    : { rows: wb.rows, ptr: new Int32Array(wb.rows + 1), col: alloc.i32('y2.col', nnz - dropped), val: alloc.f64('y2.val', nnz - dropped) }
   const values = new Uint16Array(nnz - dropped)
   const dividends = new Float64Array(wb.rows)
   if (dropped === 0) normalizeAligned(wb, val, esum, einv, mx, minv, incentive, values, dividends)

@@ -21,6 +21,10 @@ import { consensusFromStats, participants } from './consensus.ts'
 import { weightsAndStats } from './weights.ts'
 import type { CheckedInput } from './input.ts'
 import type { U16Matrix } from './matrix.ts'
+import { FRESH, SCRATCH } from './scratch.ts'
+import { pack, shareCols, unpack } from './packed.ts'
+import type { PackedRows } from './packed.ts'
+import type { Alloc } from './scratch.ts'
 import { toPairs } from './rows.ts'
 import type { EpochInput, EpochOutput, SparseU16Row, U16Row } from './types.ts'
 
@@ -73,11 +77,13 @@ function emission (incentive: Float64Array, dividends: Float64Array, stake: Floa
 /** §4.13: computed rows for new permits, empty rows for lost permits, the input row otherwise. */
 function storedBonds (x: CheckedInput, store: StoreRows, permits: boolean[], newPermits: boolean[]): U16Row[] {
   const rows: U16Row[] = new Array(x.n)
-  // the computed rows are views into two fresh arrays (uids < 4096 and u16 values fit exactly)
-  const uids = new Uint16Array(store.col.subarray(0, store.ptr[x.n]))
+  // the computed rows are views into fresh arrays (uids < 4096 and u16 values fit exactly); rows
+  // listing the same uids as the previous computed row share its uid list
+  const { cols, at } = shareCols(x.n, store.ptr, store.col, i => newPermits[i])
   for (let i = 0; i < x.n; i++) {
     if (newPermits[i]) {
-      rows[i] = { uids: uids.subarray(store.ptr[i], store.ptr[i + 1]), values: store.values.subarray(store.ptr[i], store.ptr[i + 1]) }
+      const len = store.ptr[i + 1] - store.ptr[i]
+      rows[i] = { uids: cols.subarray(at[i], at[i] + len), values: store.values.subarray(store.ptr[i], store.ptr[i + 1]) }
       continue
     }
     const a = !permits[i] ? x.bonds.ptr[i] : 0
@@ -88,9 +94,19 @@ function storedBonds (x: CheckedInput, store: StoreRows, permits: boolean[], new
   return rows
 }
 
+/** The matrices of an output, built on first access. */
+type Matrices = 'weights' | 'clippedWeights' | 'weightsForBonds' | 'emaBonds'
+const MATRICES: readonly Matrices[] = ['weights', 'clippedWeights', 'weightsForBonds', 'emaBonds']
+
 /**
  * Run one epoch (yuma.md §4) exactly as the chain's sparse `epoch_mechanism` does, in I32F32.
  * Throws `InvalidEpochInputError`, `EpochValueRangeError` or `InvalidYumaParamsError` on bad input.
+ *
+ * The matrices W, W̄, W̃ and E (megabytes each at full subnet size) are computed in scratch
+ * memory, and the output rebuilds them on first access by running the same computation again on
+ * its own packed copy of the checked input, into fresh arrays: the same bits, and they stay valid
+ * whatever later epochs do. Every other field is computed once, here. (Fresh memory costs page
+ * faults: at full size this keeps it to the u16 values of the input and of the stored bonds.)
  *
  * @example
  * const out = epoch({ stake: [10n, 0n], weights: [[[1, 65535]], []], validatorPermits: [true, false],
@@ -98,7 +114,33 @@ function storedBonds (x: CheckedInput, store: StoreRows, permits: boolean[], new
  * out.serverEmission // [0n, 500000000n]
  */
 export function epoch (input: EpochInput): EpochOutput {
+  // the checked input's rows are scratch; every other array of it is its own fresh copy
   const x = checkEpochInput(input)
+  const { weights, bonds, ...rest } = x
+  let kept: { rest: Omit<CheckedInput, 'weights' | 'bonds'>, weights: PackedRows, bonds: PackedRows } | null = { rest, weights: pack(weights), bonds: pack(bonds) }
+  const result = compute(x, SCRATCH)
+  let built: Pick<EpochOutput, Matrices> | null = null
+  const matrices = (): Pick<EpochOutput, Matrices> => {
+    if (built === null && kept !== null) {
+      built = compute({ ...kept.rest, weights: unpack(kept.weights), bonds: unpack(kept.bonds) }, FRESH)
+      kept = null
+    }
+    return built as Pick<EpochOutput, Matrices>
+  }
+  // the scratch matrices in `result` are replaced by getters (in place: the field order stays)
+  const lazy: PropertyDescriptorMap = {}
+  for (const name of MATRICES) lazy[name] = { enumerable: true, get: () => matrices()[name] }
+  const { bondsU16 } = result
+  let pairs: SparseU16Row[] | undefined
+  lazy.storedBonds = { enumerable: true, get: () => (pairs ??= bondsU16.map(toPairs)) }
+  return Object.defineProperties(result, lazy) as EpochOutput
+}
+
+/**
+ * The whole epoch on a checked input; W, W̄, W̃ and E go into arrays from `alloc` (scratch ones
+ * are overwritten by the next epoch). Every other array is fresh.
+ */
+function compute (x: CheckedInput, alloc: Alloc): Omit<EpochOutput, 'storedBonds'> & { storedBonds?: SparseU16Row[] } {
   const { n, params, ownerUid } = x
   // §4.1 activity
   const active = x.lastUpdate.map(u => !(u + params.activityCutoff < x.currentBlock))
@@ -113,19 +155,19 @@ export function epoch (input: EpochInput): EpochOutput {
   // §4.5–4.8 weights, consensus, clipping, trust, ranks, incentive
   const prerank = new Float64Array(n) // matmul(weights, activeStake), summed in the normalizing pass
   const voters = participants(activeStake, div(params.kappa, U16_MAX))
-  const { weights, cols } = weightsAndStats(x, permits, activeStake, voters, prerank)
+  const { weights, cols } = weightsAndStats(x, permits, activeStake, voters, prerank, alloc)
   const consensus = consensusFromStats(voters, weights, n, cols)
-  const { clipped: clippedWeights, trust: validatorTrust, ranks } = clipTrustRanks(weights, consensus, activeStake, n)
+  const { clipped: clippedWeights, trust: validatorTrust, ranks } = clipTrustRanks(weights, consensus, activeStake, n, alloc)
   const trust = ranks.map((r, j) => div(r, prerank[j]))
   const incentive = normalizeInPlace(ranks.slice())
   // §4.9–4.11 bonds and dividends
-  const weightsForBonds = interpolate(weights, clippedWeights, n, div(params.bondsPenalty, U16_MAX))
+  const weightsForBonds = interpolate(weights, clippedWeights, n, div(params.bondsPenalty, U16_MAX), alloc)
   const bonds = maskRecentlyRegistered(x)
   const b = params.yuma3
-    ? yuma3Bonds(weightsForBonds, bonds, activeStake, incentive, consensus, n, params)
-    : yuma2Bonds(weightsForBonds, bonds, activeStake, incentive, n, params, weightsForBonds === clippedWeights ? ranks : undefined)
+    ? yuma3Bonds(weightsForBonds, bonds, activeStake, incentive, consensus, n, params, alloc)
+    : yuma2Bonds(weightsForBonds, bonds, activeStake, incentive, n, params, weightsForBonds === clippedWeights ? ranks : undefined, alloc)
   const bondsU16 = storedBonds(x, b.store, permits, newPermits)
-  const result = {
+  return {
     n,
     active,
     stake: Array.from(stake),
@@ -151,11 +193,7 @@ export function epoch (input: EpochInput): EpochOutput {
       validatorTrust: Array.from(validatorTrust, toU16),
       stakeWeight: Array.from(stake, toU16)
     },
-    bondsU16
+    bondsU16,
+    storedBonds: undefined // a getter, set by epoch()
   }
-  let pairs: SparseU16Row[] | undefined
-  return Object.defineProperty(result, 'storedBonds', {
-    enumerable: true,
-    get: () => (pairs ??= bondsU16.map(toPairs))
-  }) as EpochOutput
 }

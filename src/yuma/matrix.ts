@@ -7,6 +7,8 @@
  * typed arrays, and value-only operations share the structure of their input.
  */
 import { INV32, ONE, divInv, mul } from './fixed.ts'
+import { FRESH } from './scratch.ts'
+import type { Alloc } from './scratch.ts'
 
 /** A sparse matrix: `rows` rows in compressed-row form (`col`/`val` may be longer than `ptr[rows]`). */
 export interface FixedMatrix {
@@ -169,14 +171,16 @@ export function matmul (m: FixedMatrix, x: Float64Array, n: number): Float64Arra
 
 /**
  * `interpolate_sparse`: a + ratio·(b − a). ratio 0 → a and 1 → b unchanged; otherwise a dense
- * per-row interpolation that keeps strictly positive results in ascending column order.
+ * per-row interpolation that keeps strictly positive results in ascending column order. The
+ * entries go into arrays from `alloc`.
  */
-export function interpolate (a: FixedMatrix, b: FixedMatrix, n: number, ratio: number): FixedMatrix {
+export function interpolate (a: FixedMatrix, b: FixedMatrix, n: number, ratio: number, alloc: Alloc = FRESH): FixedMatrix {
   if (ratio === 0) return a
   if (ratio === ONE) return b
   const r1 = new Float64Array(n)
   const r2 = new Float64Array(n)
-  const out = new MatrixBuilder(a.rows, a.ptr[a.rows] + b.ptr[b.rows])
+  const capacity = a.ptr[a.rows] + b.ptr[b.rows]
+  const out = new MatrixBuilder(a.rows, capacity, { col: alloc.i32('interpolate.col', capacity), val: alloc.f64('interpolate.val', capacity) })
   for (let i = 0; i < a.rows; i++) {
     for (let k = a.ptr[i]; k < a.ptr[i + 1]; k++) r1[a.col[k]] = a.val[k]
     for (let k = b.ptr[i]; k < b.ptr[i + 1]; k++) r2[b.col[k]] = b.val[k]
@@ -215,10 +219,11 @@ export function mapEntries (m: FixedMatrix, f: (v: number) => number, into?: Flo
 /**
  * §4.7–4.8 in one pass: W̄ = `col_clip_sparse(W, C)`, validator trust = `row_sum_sparse(W̄)` and
  * ranks = `matmul_sparse(W̄, A)`, each value computed exactly as the separate operations do.
+ * W̄'s values go into an array from `alloc`.
  */
-export function clipTrustRanks (m: FixedMatrix, c: Float64Array, a: Float64Array, n: number): { clipped: FixedMatrix, trust: Float64Array, ranks: Float64Array } {
+export function clipTrustRanks (m: FixedMatrix, c: Float64Array, a: Float64Array, n: number, alloc: Alloc = FRESH): { clipped: FixedMatrix, trust: Float64Array, ranks: Float64Array } {
   const nnz = m.ptr[m.rows]
-  const val = new Float64Array(nnz)
+  const val = alloc.f64('clip.val', nnz)
   const trust = new Float64Array(m.rows)
   const ranks = new Float64Array(n)
   const { ptr, col } = m

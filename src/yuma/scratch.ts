@@ -1,9 +1,11 @@
 /**
- * Reusable scratch arrays for the epoch's private intermediates (input copies, normalized
- * copies, the consensus score table). At full subnet size each is megabytes; allocating fresh
- * ones every epoch costs page faults and garbage collection. A slot is overwritten by the next
- * epoch, so only values that never leave `epoch()` may live here: every array in an
- * `EpochOutput` is freshly allocated. Contents are not cleared: callers overwrite what they read.
+ * Reusable scratch arrays for the epoch's private intermediates (normalized copies, the consensus
+ * score table, and the big matrices W, W̄, W̃, E while the epoch computes them). At full subnet
+ * size each is megabytes; allocating fresh ones every epoch costs page faults (on a busy VM about
+ * 3 ms per MB first touched) and garbage collection. A slot is overwritten by the next epoch, so
+ * only values that never leave `epoch()` may live here: every array an `EpochOutput` hands out is
+ * freshly allocated (the matrices are rebuilt into fresh arrays on first access, epoch.ts).
+ * Contents are not cleared: callers overwrite what they read.
  */
 const f64 = new Map<string, Float64Array>()
 const i32 = new Map<string, Int32Array>()
@@ -49,3 +51,18 @@ export function scratchU8 (name: string, length: number): Uint8Array {
   }
   return a.subarray(0, length)
 }
+
+/**
+ * Where a stage puts the big arrays of the matrix it computes: {@link SCRATCH} while the epoch
+ * runs (the matrix is private to it), {@link FRESH} when it is handed out.
+ */
+export interface Alloc {
+  f64: (name: string, length: number) => Float64Array
+  i32: (name: string, length: number) => Int32Array
+}
+
+/** Arrays from the named scratch slots (not zeroed). */
+export const SCRATCH: Alloc = { f64: scratchF64, i32: scratchI32 }
+
+/** Fresh (zeroed) arrays. */
+export const FRESH: Alloc = { f64: (_name, length) => new Float64Array(length), i32: (_name, length) => new Int32Array(length) }

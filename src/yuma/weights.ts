@@ -6,6 +6,8 @@
 import { newColumns } from './consensus.ts'
 import { EPS, INV32, ONE, correct, divP } from './fixed.ts'
 import type { CheckedInput } from './input.ts'
+import { FRESH } from './scratch.ts'
+import type { Alloc } from './scratch.ts'
 import type { Columns, Participants } from './consensus.ts'
 import type { FixedMatrix } from './matrix.ts'
 
@@ -18,17 +20,17 @@ import type { FixedMatrix } from './matrix.ts'
  *
  * For the participants of consensus the same pass adds their pre-ranks r_j += A_i·W_ij
  * (`matmul_sparse(W, A)`, sums of exact integers in any order) and the column statistics of their
- * positive scores (`cols`).
+ * positive scores (`cols`). W's entries go into arrays from `alloc`.
  */
-export function weightsAndStats (x: CheckedInput, permits: boolean[], a: Float64Array, p: Participants, prerank: Float64Array): { weights: FixedMatrix, cols: Columns } {
+export function weightsAndStats (x: CheckedInput, permits: boolean[], a: Float64Array, p: Participants, prerank: Float64Array, alloc: Alloc = FRESH): { weights: FixedMatrix, cols: Columns } {
   const { n, lastUpdate, blockAtRegistration: reg, ownerUid, commitBlocks, weights: w } = x
   const cols = newColumns(n)
   const wc = w.col
   const wv = w.val
   const nnz = w.ptr[w.rows]
   const ptr = new Int32Array(w.rows + 1)
-  const col = new Int32Array(nnz)
-  const val = new Float64Array(nnz)
+  const col = alloc.i32('weights.col', nnz)
+  const val = alloc.f64('weights.val', nnz)
   let o = 0
   for (let i = 0; i < w.rows; i++) {
     if (!permits[i]) {
