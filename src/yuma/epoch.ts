@@ -30,6 +30,18 @@ import type { EpochInput, EpochOutput, SparseU16Row, U16Row } from './types.ts'
 
 const U64_MAX = (1n << 64n) - 1n
 
+/**
+ * A typed array as a plain array, each value mapped by f: a loop, where `Array.from` on a typed
+ * array walks its iterator (an allocated result object per element, megabytes per epoch).
+ */
+function listOf<T> (a: Float64Array, f: (v: number) => T): T[] {
+  const out = new Array<T>(a.length) // every slot is filled below
+  for (let i = 0; i < a.length; i++) out[i] = f(a[i])
+  return out
+}
+
+const same = (v: number): number => v
+
 /** §4.2: S = normalize(stake with the threshold applied, owner exempt), I64F64 then I32F32. */
 function stakeWeights (x: CheckedInput): Float64Array {
   const filtered = x.stake.map((s, i) => (i !== x.ownerUid && s < x.params.stakeThreshold) ? 0n : s)
@@ -60,19 +72,21 @@ function emission (incentive: Float64Array, dividends: Float64Array, stake: Floa
     comb = fallback.slice()
   }
   // I96F32: floor(share_bits · rao / 2³²), saturating to u64
-  const rao64 = (s: Float64Array): bigint[] => Array.from(s, v => {
+  const rao64 = (s: Float64Array): bigint[] => listOf(s, v => {
     const e = (BigInt(v) * rao) >> 32n
     return e < 0n ? 0n : (e > U64_MAX ? U64_MAX : e)
   })
   return {
-    serverShare: Array.from(server),
-    validatorShare: Array.from(validator),
-    combinedShare: Array.from(comb),
+    serverShare: listOf(server, same),
+    validatorShare: listOf(validator, same),
+    combinedShare: listOf(comb, same),
     serverEmission: rao64(server),
     validatorEmission: rao64(validator),
     combinedEmission: rao64(comb)
   }
 }
+
+const NONE = new Uint16Array(0)
 
 /** §4.13: computed rows for new permits, empty rows for lost permits, the input row otherwise. */
 function storedBonds (x: CheckedInput, store: StoreRows, permits: boolean[], newPermits: boolean[]): U16Row[] {
@@ -88,8 +102,9 @@ function storedBonds (x: CheckedInput, store: StoreRows, permits: boolean[], new
     }
     const a = !permits[i] ? x.bonds.ptr[i] : 0
     const e = !permits[i] ? x.bonds.ptr[i + 1] : 0
-    // typed-to-typed construction converts element-wise; the input holds u16 integers
-    rows[i] = { uids: new Uint16Array(x.bonds.col.subarray(a, e)), values: new Uint16Array(x.bonds.val.subarray(a, e)) }
+    // typed-to-typed construction converts element-wise; the input holds u16 integers. Empty rows
+    // (most of a subnet: miners) share one empty array, which has nothing to change
+    rows[i] = a === e ? { uids: NONE, values: NONE } : { uids: new Uint16Array(x.bonds.col.subarray(a, e)), values: new Uint16Array(x.bonds.val.subarray(a, e)) }
   }
   return rows
 }
@@ -170,28 +185,28 @@ function compute (x: CheckedInput, alloc: Alloc): Omit<EpochOutput, 'storedBonds
   return {
     n,
     active,
-    stake: Array.from(stake),
+    stake: listOf(stake, same),
     validatorPermits: permits,
     newValidatorPermits: newPermits,
-    activeStake: Array.from(activeStake),
+    activeStake: listOf(activeStake, same),
     weights,
-    prerank: Array.from(prerank),
-    consensus: Array.from(consensus),
+    prerank: listOf(prerank, same),
+    consensus: listOf(consensus, same),
     clippedWeights,
-    validatorTrust: Array.from(validatorTrust),
-    ranks: Array.from(ranks),
-    trust: Array.from(trust),
-    incentive: Array.from(incentive),
+    validatorTrust: listOf(validatorTrust, same),
+    ranks: listOf(ranks, same),
+    trust: listOf(trust, same),
+    incentive: listOf(incentive, same),
     weightsForBonds,
     emaBonds: b.emaBonds,
-    dividends: Array.from(b.dividends),
+    dividends: listOf(b.dividends, same),
     ...emission(incentive, b.dividends, stake, activeStake, x.raoEmission),
     u16: {
-      consensus: Array.from(consensus, toU16),
-      incentive: Array.from(incentive, toU16),
-      dividends: Array.from(b.dividends, toU16),
-      validatorTrust: Array.from(validatorTrust, toU16),
-      stakeWeight: Array.from(stake, toU16)
+      consensus: listOf(consensus, toU16),
+      incentive: listOf(incentive, toU16),
+      dividends: listOf(b.dividends, toU16),
+      validatorTrust: listOf(validatorTrust, toU16),
+      stakeWeight: listOf(stake, toU16)
     },
     bondsU16,
     storedBonds: undefined // a getter, set by epoch()
