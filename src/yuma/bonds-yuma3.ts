@@ -79,7 +79,9 @@ function emaLiquid (wb: FixedMatrix, bonds: SparseRows, consensus: Float64Array,
  * One row of {@link emaLiquid} whose columns are those of the bonds row, ascending: every lookup
  * finds the entry at its own position. mulP (fixed.ts) is written out so that it is compiled
  * inline: α ∈ [low, high] ⊂ [0, 1], w and b are non-negative proportions, so both products are
- * in its domain and α·w is never negative. Returns how many new bonds are 0.
+ * in its domain and α·w is never negative. {@link distance} and its clamps are written out too,
+ * and 1 − α is kept with α (recomputed only when d changes): the loop runs about twice as fast as
+ * with the calls (a million entries per full-size epoch). Returns how many new bonds are 0.
  */
 function sameRowLiquid (wb: FixedMatrix, bonds: SparseRows, i: number, consensus: Float64Array, p: LiquidAlphaParams, memo: { d: number, a: number }, out: Aligned): number {
   const { val, store, sums } = out
@@ -91,18 +93,24 @@ function sameRowLiquid (wb: FixedMatrix, bonds: SparseRows, i: number, consensus
   let dropped = 0
   let lastD = memo.d
   let lastA = memo.a
+  let keep = ONE - lastA
   for (let k = ptr[i]; k < end; k++) {
     const j = col[k]
     const w = wv[k]
     const u = bv[k + shift]
     const b = u * 65537 + ((u + 1) >> 16) // proportion(u)
-    const d = distance(consensus[j], w, b)
-    if (d !== lastD) { lastD = d; lastA = alphaOf(d, p) }
-    const keep = ONE - lastA
+    // distance(consensus[j], w, b): clamp(w − c, 0, 1) when buying, else clamp(b − w, 0, 1)
+    const x = w >= b ? w - consensus[j] : b - w
+    const d = x > 0 ? (x < ONE ? x : ONE) : 0
+    if (d !== lastD) {
+      lastD = d
+      lastA = alphaOf(d, p)
+      keep = ONE - lastA
+    }
     const sum = Math.floor((keep * b - (Math.imul(keep, b) >>> 0)) * INV32 + 0.5) + Math.floor((lastA * w - (Math.imul(lastA, w) >>> 0)) * INV32 + 0.5)
     const v = sum < ONE ? sum : ONE
     val[k] = v
-    store[k] = Math.floor(v * 65535 * INV32) // u16Of(v), v ≤ 1
+    store[k] = Math.floor(v * (65535 * INV32)) // u16Of(v), v ≤ 1; 65535·2⁻³² is exact
     sums[j] += v
     if (v === 0) dropped++
   }

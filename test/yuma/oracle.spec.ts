@@ -83,6 +83,20 @@ const aligned = epochInput(10)
     bonds: x.weights.map((_, i) => Array.from({ length: wb.ptr[i + 1] - wb.ptr[i] }, (_, k): [number, number] => [wb.col[wb.ptr[i] + k], vals[wb.ptr[i] + k]]))
   }))
 
+/**
+ * {@link aligned} with Yuma 3 and liquid alpha, and most bonds drawn from a small pool of values
+ * (weights of several validators are often equal after clipping too): within and across rows the
+ * distance d repeats, returns to an earlier value and changes, and each case must give the bits
+ * of a fresh alpha.
+ */
+const repeating = aligned
+  .chain(x => fc.tuple(fc.constant(x), fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 65535 })), { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 2 ** 31 })))
+  .map(([x, pool, seed]) => ({ ...x, yuma3: true, liquidAlpha: true, bonds: x.bonds.map((r, i) => fromPool(r, i, pool, seed)) }))
+
+function fromPool (row: Array<[number, number]>, i: number, pool: number[], seed: number): Array<[number, number]> {
+  return row.map(([c, v], k): [number, number] => [c, (seed + i + k) % 3 === 0 ? v : pool[(seed + i * 7 + k) % pool.length]])
+}
+
 describe('yuma aligned bonds paths against the oracle', () => {
   it('behavior: bond rows listing exactly the columns of W̃ (no merge, no lookup) equal the oracle, Yuma 2 and Yuma 3 with and without liquid alpha', () => {
     fc.assert(fc.property(aligned, x => {
@@ -94,6 +108,16 @@ describe('yuma aligned bonds paths against the oracle', () => {
       expect(out.validatorEmission).toEqual(ref.validatorEmission)
       expect(sorted(out.bondsU16.map(toPairs))).toEqual(ref.bonds)
     }), { numRuns: 600 })
+  })
+
+  it('behavior: Yuma 3 liquid alpha on aligned rows whose distances repeat and change (the per-row alpha memo and its 1 − α) equals the oracle', () => {
+    fc.assert(fc.property(repeating, x => {
+      const out = epoch(x)
+      const ref = referenceEpoch(x)
+      expect(big(out.dividends)).toEqual(ref.dividends)
+      expect(out.validatorEmission).toEqual(ref.validatorEmission)
+      expect(sorted(out.bondsU16.map(toPairs))).toEqual(ref.bonds)
+    }), { numRuns: 400 })
   })
 
   it('behavior: an epoch fed its own stored bonds (the steady state) equals the oracle', () => {
