@@ -6,8 +6,12 @@
  * fresh random weights, so bonds and weights disagree everywhere (the costly case for liquid
  * alpha); a steady-state epoch (weights unchanged) is reported too. Wall time is the figure;
  * process CPU time and the load average are printed beside it because this machine is shared.
+ * Each measurement starts from a collected heap, so neither implementation pays for the garbage
+ * the other (or the previous variant) left behind.
  */
 import { loadavg } from 'node:os'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { epoch } from '../src/yuma/index.ts'
 import { N, VALIDATORS, benchInput } from './yuma-input.ts'
 import { naiveEpoch } from './yuma-naive.ts'
@@ -33,7 +37,11 @@ function median (xs: number[]): number {
   return s[s.length >> 1]
 }
 
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+
 function measure (f: () => unknown, runs: number): Timing {
+  gc()
   f() // warm-up: compile the hot loops
   const ts = Array.from({ length: runs }, () => time(f))
   return { wall: median(ts.map(t => t.wall)), cpu: median(ts.map(t => t.cpu)) }
