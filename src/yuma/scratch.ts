@@ -7,50 +7,32 @@
  * freshly allocated (the matrices are rebuilt into fresh arrays on first access, epoch.ts).
  * Contents are not cleared: callers overwrite what they read.
  */
-const f64 = new Map<string, Float64Array>()
-const i32 = new Map<string, Int32Array>()
-const u16 = new Map<string, Uint16Array>()
-const u8 = new Map<string, Uint8Array>()
+type Typed = Float64Array | Int32Array | Uint16Array | Uint8Array
+
+/** One map of slots per element type; a slot grows when a longer array is asked for. */
+function slots<T extends Typed> (make: (length: number) => T): (name: string, length: number) => T {
+  const map = new Map<string, T>()
+  return (name, length) => {
+    let a = map.get(name)
+    if (a === undefined || a.length < length) {
+      a = make(Math.max(length, 16))
+      map.set(name, a)
+    }
+    return a.subarray(0, length) as T
+  }
+}
 
 /** A Float64Array of exactly `length` elements from slot `name` (not zeroed). */
-export function scratchF64 (name: string, length: number): Float64Array {
-  let a = f64.get(name)
-  if (a === undefined || a.length < length) {
-    a = new Float64Array(Math.max(length, 16))
-    f64.set(name, a)
-  }
-  return a.subarray(0, length)
-}
+export const scratchF64 = slots(n => new Float64Array(n))
 
 /** An Int32Array of exactly `length` elements from slot `name` (not zeroed). */
-export function scratchI32 (name: string, length: number): Int32Array {
-  let a = i32.get(name)
-  if (a === undefined || a.length < length) {
-    a = new Int32Array(Math.max(length, 16))
-    i32.set(name, a)
-  }
-  return a.subarray(0, length)
-}
+export const scratchI32 = slots(n => new Int32Array(n))
 
 /** A Uint16Array of exactly `length` elements from slot `name` (not zeroed). */
-export function scratchU16 (name: string, length: number): Uint16Array {
-  let a = u16.get(name)
-  if (a === undefined || a.length < length) {
-    a = new Uint16Array(Math.max(length, 16))
-    u16.set(name, a)
-  }
-  return a.subarray(0, length)
-}
+export const scratchU16 = slots(n => new Uint16Array(n))
 
 /** A Uint8Array of exactly `length` elements from slot `name` (not zeroed). */
-export function scratchU8 (name: string, length: number): Uint8Array {
-  let a = u8.get(name)
-  if (a === undefined || a.length < length) {
-    a = new Uint8Array(Math.max(length, 16))
-    u8.set(name, a)
-  }
-  return a.subarray(0, length)
-}
+export const scratchU8 = slots(n => new Uint8Array(n))
 
 /**
  * Where a stage puts the big arrays of the matrix it computes: {@link SCRATCH} while the epoch
