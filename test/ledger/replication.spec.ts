@@ -39,10 +39,20 @@ async function replicate (net: Network, ledger: Ledger): Promise<LedgerReplicati
   return r
 }
 
-async function follower (datastore = new MemoryDatastore()): Promise<Ledger> {
-  const l = new Ledger({ datastore, genesis, epoch: yumaEpoch })
+async function follower (datastore = new MemoryDatastore(), g = genesis): Promise<Ledger> {
+  const l = new Ledger({ datastore, genesis: g, epoch: yumaEpoch })
   await l.start()
   return l
+}
+
+/** An authority `a` and a follower `b` on two connected peers, replicating genesis `g`. */
+async function authorityAndFollower (g: typeof genesis): Promise<{ a: Ledger, b: Ledger, rb: LedgerReplication, nb: Network }> {
+  const [na, nb] = [await peer(), await peer()]
+  await nb.connect(na.addresses()[0])
+  const a = await testLedger(g)
+  const b = await follower(new MemoryDatastore(), g)
+  await replicate(na, a)
+  return { a, b, rb: await replicate(nb, b), nb }
 }
 
 const transfer = (nonce: number, amount: bigint): Uint8Array =>
@@ -110,13 +120,7 @@ describe('ledger replication', { timeout: 60_000 }, () => {
     const names = Array.from({ length: 30 }, (_, i) => `burst${i}`)
     const g = testGenesis(Object.fromEntries(names.map(n => [n, 10n * TAO])))
     const senders = names.map(testKey)
-    const [na, nb] = [await peer(), await peer()]
-    await nb.connect(na.addresses()[0])
-    const a = await testLedger(g)
-    const b = new Ledger({ datastore: new MemoryDatastore(), genesis: g, epoch: yumaEpoch })
-    await b.start()
-    await replicate(na, a)
-    const rb = await replicate(nb, b)
+    const { a, b, rb, nb } = await authorityAndFollower(g)
     const topic = `/agora/ledger/${g.chainId}/txs/1`
     await vi.waitFor(() => expect(nb.libp2p.services.pubsub.getSubscribers(topic).length).toBe(1), { timeout: 20_000, interval: 100 })
     // 300 transfers, 10 per sender, each sender's in nonce order: any reordering or loss at the
@@ -142,13 +146,7 @@ describe('ledger replication', { timeout: 60_000 }, () => {
     })
     const carol = testKey('carol')
     const hot = testKey('contested-hotkey').address
-    const [na, nb] = [await peer(), await peer()]
-    await nb.connect(na.addresses()[0])
-    const a = await testLedger(g)
-    const b = new Ledger({ datastore: new MemoryDatastore(), genesis: g, epoch: yumaEpoch })
-    await b.start()
-    await replicate(na, a)
-    const rb = await replicate(nb, b)
+    const { a, b, rb, nb } = await authorityAndFollower(g)
     const tracker = new TxTracker(b, 60_000)
     tracker.start()
     cleanup.push(async () => { tracker.stop() })
