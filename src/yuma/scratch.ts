@@ -5,7 +5,8 @@
  * 3 ms per MB first touched) and garbage collection. A slot is overwritten by the next epoch, so
  * only values that never leave `epoch()` may live here: every array an `EpochOutput` hands out is
  * freshly allocated (the matrices are rebuilt into fresh arrays on first access, epoch.ts).
- * Contents are not cleared: callers overwrite what they read.
+ * Contents are not cleared: callers overwrite what they read. Slots are shared memory, so that the
+ * helper thread of threads.ts can fill them.
  */
 type Typed = Float64Array | Int32Array | Uint16Array | Uint8Array
 
@@ -22,29 +23,31 @@ function slots<T extends Typed> (make: (length: number) => T): (name: string, le
   }
 }
 
-/** A Float64Array of exactly `length` elements from slot `name` (not zeroed). */
-export const scratchF64 = slots(n => new Float64Array(n))
+/** A Float64Array of exactly `length` elements from slot `name` (not zeroed; shared memory). */
+export const scratchF64 = slots(n => new Float64Array(new SharedArrayBuffer(8 * n)))
 
-/** An Int32Array of exactly `length` elements from slot `name` (not zeroed). */
-export const scratchI32 = slots(n => new Int32Array(n))
+/** An Int32Array of exactly `length` elements from slot `name` (not zeroed; shared memory). */
+export const scratchI32 = slots(n => new Int32Array(new SharedArrayBuffer(4 * n)))
 
-/** A Uint16Array of exactly `length` elements from slot `name` (not zeroed). */
-export const scratchU16 = slots(n => new Uint16Array(n))
+/** A Uint16Array of exactly `length` elements from slot `name` (not zeroed; shared memory). */
+export const scratchU16 = slots(n => new Uint16Array(new SharedArrayBuffer(2 * n)))
 
-/** A Uint8Array of exactly `length` elements from slot `name` (not zeroed). */
-export const scratchU8 = slots(n => new Uint8Array(n))
+/** A Uint8Array of exactly `length` elements from slot `name` (not zeroed; shared memory). */
+export const scratchU8 = slots(n => new Uint8Array(new SharedArrayBuffer(n)))
 
 /**
  * Where a stage puts the big arrays of the matrix it computes: {@link SCRATCH} while the epoch
- * runs (the matrix is private to it), {@link FRESH} when it is handed out.
+ * runs (the matrix is private to it), {@link FRESH} when it is handed out. `shared`: the arrays
+ * lie in shared memory, so the helper thread (threads.ts) may write them.
  */
 export interface Alloc {
   f64: (name: string, length: number) => Float64Array
   i32: (name: string, length: number) => Int32Array
+  shared: boolean
 }
 
 /** Arrays from the named scratch slots (not zeroed). */
-export const SCRATCH: Alloc = { f64: scratchF64, i32: scratchI32 }
+export const SCRATCH: Alloc = { f64: scratchF64, i32: scratchI32, shared: true }
 
 /** Fresh (zeroed) arrays. */
-export const FRESH: Alloc = { f64: (_name, length) => new Float64Array(length), i32: (_name, length) => new Int32Array(length) }
+export const FRESH: Alloc = { f64: (_name, length) => new Float64Array(length), i32: (_name, length) => new Int32Array(length), shared: false }

@@ -1,0 +1,18 @@
+/**
+ * The helper thread of threads.ts: for each stage message, claims chunks of rows until none is
+ * left and runs the named stage on them, over the shared arrays of the message.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { runChunks } from './threads.ts'
+import type { RowStage, StageMessage, StageName } from './threads.ts'
+import { weightRows } from './weights.ts'
+
+const STAGES: Record<StageName, RowStage<never>> = {
+  weights: weightRows
+}
+
+const ctl = workerData as Int32Array
+
+parentPort?.on('message', (m: StageMessage) => {
+  runChunks(ctl, m.gen, m.bounds, STAGES[m.stage], m.args as never, 1)
+})

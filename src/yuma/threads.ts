@@ -1,0 +1,171 @@
+/**
+ * A second thread for the row-wise stages of a full-size epoch. A stage is a function of a row
+ * range `(args, from, to, t)`: the rows [from, to) are computed by thread t (0 here, 1 the helper),
+ * which writes only its own rows' entries and its own partial sums (`t`-th slice of a per-thread
+ * scratch array). The rows are cut into chunks of about equal entry count; both threads claim
+ * chunks with a compare-and-swap until none is left, so a helper that is busy, slow to start or
+ * gone leaves its share to this thread. `epoch()` stays synchronous: this thread waits for the
+ * chunks the helper claimed.
+ *
+ * The result does not depend on which thread ran which rows: per-row results land at the row's
+ * place, and every partial sum is a sum of exact integers (below 2⁵³), so the order in which the
+ * two halves are added does not change a bit.
+ *
+ * Everything a stage writes must live in a `SharedArrayBuffer` (the scratch slots do); what it only
+ * reads may be a copy (small per-uid arrays are copied into the message).
+ */
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+
+/** A row-wise stage: thread t computes rows [from, to). */
+export type RowStage<A> = (args: A, from: number, to: number, t: number) => void
+
+/** The stages the helper can run, by name (threads-worker.ts holds the same table). */
+export type StageName = 'weights'
+
+/** Control words: the next chunk to claim (generation · 256 + chunk), the chunks done, a failure. */
+const NEXT = 0
+const DONE = 1
+const FAILED = 2
+const CHUNK_BITS = 8
+/** Chunks per stage: enough that a late start or a slow core costs little, few enough to be cheap. */
+const CHUNKS = 16
+/** Below this many entries a stage runs here alone (a message round trip is ~50 µs). */
+export const PARALLEL_ENTRIES = 1 << 16
+/** How many 100 ms waits for a claimed chunk before this thread gives the helper up (30 s). */
+const LOST_WAITS = 300
+
+/** The helper failed or vanished while holding chunks: the epoch is computed again on this thread. */
+export class HelperLostError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'HelperLostError'
+  }
+}
+
+/** Claim and run chunks of generation `gen` until none is left; returns how many this thread ran. */
+export function runChunks<A> (ctl: Int32Array, gen: number, bounds: Int32Array, stage: RowStage<A>, args: A, t: number): number {
+  const chunks = bounds.length - 1
+  let ran = 0
+  for (;;) {
+    const cur = Atomics.load(ctl, NEXT)
+    if ((cur >>> CHUNK_BITS) !== gen) return ran
+    const c = cur & ((1 << CHUNK_BITS) - 1)
+    if (c >= chunks) return ran
+    if (Atomics.compareExchange(ctl, NEXT, cur, cur + 1) !== cur) continue
+    try {
+      stage(args, bounds[c], bounds[c + 1], t)
+    } catch (err) {
+      Atomics.store(ctl, FAILED, 1)
+      if (t === 0) throw err
+    } finally {
+      Atomics.add(ctl, DONE, 1)
+      Atomics.notify(ctl, DONE)
+    }
+    ran++
+  }
+}
+
+/** What the helper receives for one stage. */
+export interface StageMessage {
+  stage: StageName
+  args: unknown
+  gen: number
+  bounds: Int32Array
+}
+
+interface Helper { worker: Worker, ctl: Int32Array, gen: number, lost: boolean }
+
+let helper: Helper | null = null
+let threads = defaultThreads()
+
+function defaultThreads (): number {
+  const env = process.env.AGORA_YUMA_THREADS
+  if (env === '1' || env === '2') return Number(env)
+  return availableParallelism() >= 2 ? 2 : 1
+}
+
+/**
+ * Use 1 or 2 threads for the epochs that follow (default: 2 where the machine has two cores, or
+ * `AGORA_YUMA_THREADS`). The result is the same bits either way.
+ */
+export function setYumaThreads (n: 1 | 2): void {
+  threads = n
+  if (n === 1) stopHelper()
+}
+
+/** End the helper thread (a later full-size epoch starts another). */
+export function stopHelper (): void {
+  const h = helper
+  helper = null
+  if (h != null) h.worker.terminate().catch(() => {})
+}
+
+function startHelper (): Helper | null {
+  if (helper != null && !helper.lost) return helper
+  try {
+    const ctl = new Int32Array(new SharedArrayBuffer(3 * 4))
+    const worker = new Worker(new URL('./threads-worker.ts', import.meta.url), { workerData: ctl })
+    worker.unref() // an idle helper does not keep the process alive
+    const h: Helper = { worker, ctl, gen: 0, lost: false }
+    worker.on('error', () => { h.lost = true })
+    worker.on('exit', () => { h.lost = true })
+    helper = h
+    return h
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Row boundaries cutting rows [0, rows) of `ptr` into at most {@link CHUNKS} ranges of about equal
+ * entry count (rows are not split; empty ranges are dropped).
+ */
+export function chunkBounds (ptr: Int32Array, rows: number, chunks = CHUNKS): Int32Array {
+  const nnz = ptr[rows]
+  const out = [0]
+  let i = 0
+  for (let c = 1; c < chunks; c++) {
+    const goal = (nnz * c) / chunks
+    while (i < rows && ptr[i + 1] <= goal) i++
+    if (i > out[out.length - 1] && i < rows) out.push(i)
+  }
+  out.push(rows)
+  return Int32Array.from(out)
+}
+
+/**
+ * Run `stage` over rows [0, rows) of a matrix with row pointers `ptr`: split between this thread
+ * and the helper when it has {@link PARALLEL_ENTRIES} entries or more and two threads are enabled,
+ * here alone otherwise. `parallel` false forces this thread (arrays that are not shared).
+ * Throws {@link HelperLostError} if the helper failed while holding chunks.
+ */
+export function forRows<A> (name: StageName, stage: RowStage<A>, args: A, ptr: Int32Array, rows: number, parallel = true): void {
+  const h = parallel && threads === 2 && ptr[rows] >= PARALLEL_ENTRIES ? startHelper() : null
+  if (h == null) {
+    stage(args, 0, rows, 0)
+    return
+  }
+  const bounds = chunkBounds(ptr, rows)
+  const { ctl } = h
+  h.gen = (h.gen + 1) & 0x3fffff
+  Atomics.store(ctl, DONE, 0)
+  Atomics.store(ctl, FAILED, 0)
+  Atomics.store(ctl, NEXT, h.gen << CHUNK_BITS)
+  const message: StageMessage = { stage: name, args, gen: h.gen, bounds }
+  h.worker.postMessage(message)
+  runChunks(ctl, h.gen, bounds, stage, args, 0)
+  const chunks = bounds.length - 1
+  let waits = 0
+  for (let d = Atomics.load(ctl, DONE); d < chunks; d = Atomics.load(ctl, DONE)) {
+    if (h.lost || waits++ === LOST_WAITS) {
+      stopHelper()
+      throw new HelperLostError(`the yuma helper thread stopped during stage ${name}`)
+    }
+    Atomics.wait(ctl, DONE, d, 100)
+  }
+  if (Atomics.load(ctl, FAILED) !== 0) {
+    stopHelper()
+    throw new HelperLostError(`the yuma helper thread failed in stage ${name}`)
+  }
+}
