@@ -8,7 +8,8 @@
 import { EPS, INV32, ONE, U16_MAX, correct, div, divInv, divisorsInRange, mul, mulP } from './fixed.ts'
 import { alphaOf, distance, sigmoidSlope } from './liquid-alpha.ts'
 import { ascending, emaAlpha, matEma, sameColumns, u16Of } from './bonds.ts'
-import { FRESH, scratchF64 } from './scratch.ts'
+import { FRESH, scratchF64, scratchI32, scratchU16 } from './scratch.ts'
+import { forRows } from './threads.ts'
 import type { Alloc } from './scratch.ts'
 import { normalizeInPlace } from './vector.ts'
 import type { BondsResult, StoreRows } from './bonds.ts'
@@ -24,8 +25,23 @@ export function proportion (u: number): number {
   return u * 65537 + ((u + 1) >> 16) // (u + 1) >> 16 is 1 for u = 65535 only, 0 below
 }
 
-/** The new bonds as computed, aligned with the entries of W̃ (a dropped entry holds 0). */
-interface Aligned { val: Float64Array, store: Uint16Array, sums: Float64Array, dropped: number }
+/**
+ * The new bonds as computed, aligned with the entries of W̃ (a dropped entry holds 0); the column
+ * sums and the count of dropped entries per thread (threads.ts), thread t at [t·n, (t + 1)·n) and t.
+ */
+interface Aligned { val: Float64Array, store: Uint16Array, sums: Float64Array, dropped: Int32Array }
+
+/** What {@link emaRows} reads and writes. */
+export interface EmaArgs {
+  n: number
+  wb: FixedMatrix
+  bonds: SparseRows
+  consensus: Float64Array
+  p: LiquidAlphaParams
+  out: Aligned
+  /** Per thread: three lookup rows of n (weight, bond as the chain's cursors find them, old bond). */
+  look: Float64Array
+}
 
 /**
  * `mat_ema_alpha_sparse` with liquid alphas over stored u16 bonds: for each entry present in W̃'s
@@ -34,23 +50,31 @@ interface Aligned { val: Float64Array, store: Uint16Array, sums: Float64Array, d
  * up the weight and bond of column j with cursors that only move forward, so in a row not sorted
  * by uid some are not found (0); the alpha reads those, the EMA itself reads the bond by column.
  */
-function emaLiquid (wb: FixedMatrix, bonds: SparseRows, consensus: Float64Array, n: number, p: LiquidAlphaParams, out: Aligned): void {
-  const wAt = new Float64Array(n)
-  const bAt = new Float64Array(n)
-  const oldAt = new Float64Array(n)
-  const { val, store, sums } = out
+function emaLiquid (wb: FixedMatrix, bonds: SparseRows, consensus: Float64Array, n: number, p: LiquidAlphaParams, out: Aligned, shared: boolean): void {
+  const look = scratchF64('y3.look', 6 * n).fill(0)
+  forRows('ema', emaRows, { n, wb, bonds, consensus, p, out, look }, wb.ptr, wb.rows, shared)
+}
+
+/** Rows [from, to) of {@link emaLiquid} by thread t (threads.ts). */
+export function emaRows (g: EmaArgs, from: number, to: number, t: number): void {
+  const { n, wb, bonds, consensus, p, out } = g
+  const wAt = g.look.subarray(3 * t * n, (3 * t + 1) * n)
+  const bAt = g.look.subarray((3 * t + 1) * n, (3 * t + 2) * n)
+  const oldAt = g.look.subarray((3 * t + 2) * n, (3 * t + 3) * n)
+  const { val, store } = out
+  const sums = out.sums.subarray(t * n, (t + 1) * n)
   const { ptr, col } = wb
   const wv = wb.val
   const bv = bonds.val
   let dropped = 0
   // alpha depends on the distance d alone: neighbouring entries often share it
   const memo = { d: Number.NaN, a: 0 }
-  for (let i = 0; i < wb.rows; i++) {
+  for (let i = from; i < to; i++) {
     const a0 = ptr[i]
     const end = ptr[i + 1]
     if (a0 === end) continue
     if (sameColumns(wb, bonds, i)) {
-      dropped += sameRowLiquid(wb, bonds, i, consensus, p, memo, out)
+      dropped += sameRowLiquid(wb, bonds, i, consensus, p, memo, val, store, sums)
       continue
     }
     scanRow(wb, i, n, wAt, false)
@@ -72,7 +96,7 @@ function emaLiquid (wb: FixedMatrix, bonds: SparseRows, consensus: Float64Array,
     }
     for (let k = bonds.ptr[i]; k < bonds.ptr[i + 1]; k++) oldAt[bonds.col[k]] = 0
   }
-  out.dropped = dropped
+  out.dropped[t] += dropped
 }
 
 /**
@@ -83,8 +107,7 @@ function emaLiquid (wb: FixedMatrix, bonds: SparseRows, consensus: Float64Array,
  * and 1 − α is kept with α (recomputed only when d changes): the loop runs about twice as fast as
  * with the calls (a million entries per full-size epoch). Returns how many new bonds are 0.
  */
-function sameRowLiquid (wb: FixedMatrix, bonds: SparseRows, i: number, consensus: Float64Array, p: LiquidAlphaParams, memo: { d: number, a: number }, out: Aligned): number {
-  const { val, store, sums } = out
+function sameRowLiquid (wb: FixedMatrix, bonds: SparseRows, i: number, consensus: Float64Array, p: LiquidAlphaParams, memo: { d: number, a: number }, val: Float64Array, store: Uint16Array, sums: Float64Array): number {
   const { ptr, col } = wb
   const wv = wb.val
   const bv = bonds.val
@@ -143,17 +166,43 @@ function scanRow (m: SparseRows, i: number, n: number, out: Float64Array, u16: b
  * D_i = A_i · Σ_j Ê_ij I_j, normalized, with Ê = E column-normalized on the fly (`safe_div` by
  * the column sum unless it is zero); entries holding 0 add nothing.
  */
-function dividendsOf (e: FixedMatrix, sums: Float64Array, incentive: Float64Array, activeStake: Float64Array, n: number): Float64Array {
-  const inv = sums.map(x => ONE / x)
+function dividendsOf (e: FixedMatrix, sums: Float64Array, incentive: Float64Array, activeStake: Float64Array, n: number, shared: boolean): Float64Array {
+  const args: DividendArgs = {
+    e,
+    sums,
+    inv: sums.map(x => ONE / x),
+    // E's entries are proportions ≤ 1, so a column sums to at most 4096: divP's domain (an entry
+    // over its column's sum, below 2⁴⁰) holds unless a column sums to 256 or more
+    inRange: divisorsInRange(sums),
+    incentive,
+    activeStake,
+    dividends: scratchF64('y3.dividends', e.rows)
+  }
+  forRows('dividends', dividendRows, args, e.ptr, e.rows, shared)
   const dividends = new Float64Array(n)
-  // E's entries are proportions ≤ 1, so a column sums to at most 4096: divP's domain (an entry
-  // over its column's sum, below 2⁴⁰) holds unless a column sums to 256 or more
-  const inRange = divisorsInRange(sums)
-  const { ptr, col, val } = e
-  for (let i = 0; i < e.rows; i++) {
+  dividends.set(args.dividends.subarray(0, Math.min(n, e.rows)))
+  return normalizeInPlace(dividends)
+}
+
+/** What {@link dividendRows} reads and writes. */
+export interface DividendArgs {
+  e: FixedMatrix
+  sums: Float64Array
+  inv: Float64Array
+  inRange: boolean
+  incentive: Float64Array
+  activeStake: Float64Array
+  dividends: Float64Array
+}
+
+/** Rows [from, to) of {@link dividendsOf}: each row's dividend before normalizing. */
+export function dividendRows (g: DividendArgs, from: number, to: number): void {
+  const { sums, inv, incentive } = g
+  const { ptr, col, val } = g.e
+  for (let i = from; i < to; i++) {
     let acc = 0
     const end = ptr[i + 1]
-    if (inRange) {
+    if (g.inRange) {
       for (let k = ptr[i]; k < end; k++) {
         // mulP(divP(E, Σ_j), I_j) written out (fixed.ts): compiled inline
         const j = col[k]
@@ -175,15 +224,15 @@ function dividendsOf (e: FixedMatrix, sums: Float64Array, incentive: Float64Arra
         acc += mulP(s === 0 ? val[k] : divInv(val[k], s, inv[j]), incentive[j])
       }
     }
-    dividends[i] = mul(acc, activeStake[i])
+    g.dividends[i] = mul(acc, g.activeStake[i])
   }
-  return normalizeInPlace(dividends)
 }
 
 /** The aligned entries with the dropped (zero) ones removed, in order (E's arrays from `alloc`). */
 function compact (wb: FixedMatrix, a: Aligned, alloc: Alloc): { e: FixedMatrix, store: StoreRows } {
-  if (a.dropped === 0) return { e: { rows: wb.rows, ptr: wb.ptr, col: wb.col, val: a.val }, store: { ptr: wb.ptr, col: wb.col, values: a.store } }
-  const nnz = wb.ptr[wb.rows] - a.dropped
+  const dropped = a.dropped[0] + a.dropped[1]
+  if (dropped === 0) return { e: { rows: wb.rows, ptr: wb.ptr, col: wb.col, val: a.val }, store: { ptr: wb.ptr, col: wb.col, values: a.store.slice(0, wb.ptr[wb.rows]) } }
+  const nnz = wb.ptr[wb.rows] - dropped
   const ptr = new Int32Array(wb.rows + 1)
   const col = alloc.i32('y3.col', nnz)
   const val = alloc.f64('y3.val', nnz)
@@ -213,10 +262,12 @@ export function yuma3Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Flo
   let sums: Float64Array
   if (params.liquidAlpha && consensus.some(c => c !== 0)) {
     const nnz = wb.ptr[wb.rows]
-    const a: Aligned = { val: alloc.f64('y3.ema', nnz), store: new Uint16Array(nnz), sums: new Float64Array(n), dropped: 0 }
-    emaLiquid(wb, bonds, consensus, n, { low: div(params.alphaLow, U16_MAX), high: div(params.alphaHigh, U16_MAX), slope: sigmoidSlope(params.alphaSigmoidSteepness) }, a)
+    // the stored values are copied out of scratch by compact()
+    const a: Aligned = { val: alloc.f64('y3.ema', nnz), store: scratchU16('y3.store', nnz), sums: scratchF64('y3.sums', 2 * n).fill(0), dropped: scratchI32('y3.dropped', 2).fill(0) }
+    emaLiquid(wb, bonds, consensus, n, { low: div(params.alphaLow, U16_MAX), high: div(params.alphaHigh, U16_MAX), slope: sigmoidSlope(params.alphaSigmoidSteepness) }, a, alloc.shared)
     ;({ e, store } = compact(wb, a, alloc))
-    sums = a.sums
+    sums = new Float64Array(n)
+    for (let j = 0; j < n; j++) sums[j] = a.sums[j] + a.sums[n + j]
   } else {
     const bv = scratchF64('y3.bonds', bonds.ptr[bonds.rows])
     for (let k = 0; k < bv.length; k++) bv[k] = proportion(bonds.val[k])
@@ -230,5 +281,5 @@ export function yuma3Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Flo
     }
     store = { ptr: e.ptr, col: e.col, values }
   }
-  return { emaBonds: e, store, dividends: dividendsOf(e, sums, incentive, activeStake, n) }
+  return { emaBonds: e, store, dividends: dividendsOf(e, sums, incentive, activeStake, n, alloc.shared) }
 }

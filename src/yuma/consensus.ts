@@ -18,7 +18,8 @@
  * stake first exceeds the minority is found from per-column histograms, and only that bucket's
  * few scores are sorted.
  */
-import { scratchF64, scratchU8 } from './scratch.ts'
+import { scratchF64, scratchI32, scratchU8 } from './scratch.ts'
+import { forRows } from './threads.ts'
 import { normalizeInPlace, sum } from './vector.ts'
 import type { FixedMatrix } from './matrix.ts'
 
@@ -88,7 +89,7 @@ function bucket (v: number, mn: number, sc: number): number {
  * `weighted_median_col_sparse(A, W, n, κ)` (the same result as weighted-median.ts) given the
  * column statistics of W's participant rows (filled by the pass that row-normalizes W).
  */
-export function consensusFromStats (p: Participants, w: FixedMatrix, n: number, cols: Columns): Float64Array {
+export function consensusFromStats (p: Participants, w: FixedMatrix, n: number, cols: Columns, shared = false): Float64Array {
   const median = new Float64Array(n)
   if (p.m === 0) return median
   let pending = 0
@@ -97,7 +98,7 @@ export function consensusFromStats (p: Participants, w: FixedMatrix, n: number, 
     if (c >= 0) median[j] = c
     else pending++
   }
-  if (pending > 0) searchBuckets(p, w, n, cols, median)
+  if (pending > 0) searchBuckets(p, w, n, cols, median, shared)
   return median
 }
 
@@ -141,38 +142,39 @@ function decide (cols: Columns, j: number, p: Participants): number {
 }
 
 /** Passes 2 and 3: the stake histogram of each searched column, then its deciding bucket sorted. */
-function searchBuckets (p: Participants, w: FixedMatrix, n: number, cols: Columns, median: Float64Array): void {
-  const { min, scale } = cols
-  const hist = scratchF64('consensus.hist', n * K).fill(0)
+function searchBuckets (p: Participants, w: FixedMatrix, n: number, cols: Columns, median: Float64Array, shared: boolean): void {
   const rows = Math.min(w.rows, p.is.length)
   // each entry's bucket, kept for pass 3 (SKIP: not counted); only participant rows are read back
-  const bk = scratchU8('consensus.bucket', w.ptr[rows])
-  for (let i = 0; i < rows; i++) {
-    if (p.is[i] === 0) continue
-    const cell = p.stake[i] + COUNT
-    for (let e = w.ptr[i]; e < w.ptr[i + 1]; e++) {
-      const j = w.col[e]
-      const v = w.val[e]
-      const sc = j < n ? scale[j] : -1
-      if (!(v > 0) || sc < 0) { bk[e] = SKIP; continue }
-      const b = bucket(v, min[j], sc)
-      bk[e] = b
-      hist[j * K + b] += cell
-    }
+  const args: BucketArgs = {
+    n,
+    w,
+    is: p.is,
+    stake: p.stake,
+    min: cols.min,
+    scale: cols.scale,
+    hist: scratchF64('consensus.hist', 2 * n * K).fill(0),
+    bk: scratchU8('consensus.bucket', w.ptr[rows]),
+    target: scratchI32('consensus.target', n).fill(-1),
+    fill: scratchI32('consensus.fill', n),
+    vals: scratchF64('consensus.vals', 0),
+    stakes: scratchF64('consensus.stakes', 0)
   }
+  forRows('buckets', bucketRows, args, w.ptr, rows, shared)
+  const { hist, target, fill } = args
+  const half = n * K
   // per column: the first bucket where P≤ exceeds the minority, the stake below it, its slots
-  const target = new Int32Array(n).fill(-1)
   const below = new Float64Array(n)
   const start = new Int32Array(n + 1)
   for (let j = 0; j < n; j++) {
     let size = 0
-    if (scale[j] >= 0) {
+    if (cols.scale[j] >= 0) {
       let run = p.stakeSum - cols.posStake[j]
       let b = j * K
       // P≤(max) = stakeSum > minority, so some bucket crosses
       while (true) {
-        const count = Math.floor(hist[b] * INV_COUNT)
-        const st = hist[b] - count * COUNT
+        const cell = hist[b] + hist[half + b]
+        const count = Math.floor(cell * INV_COUNT)
+        const st = cell - count * COUNT
         if (run + st > p.minority) { size = count; break }
         run += st
         b++
@@ -182,22 +184,74 @@ function searchBuckets (p: Participants, w: FixedMatrix, n: number, cols: Column
     }
     start[j + 1] = start[j] + size
   }
-  const vals = scratchF64('consensus.vals', start[n])
-  const stakes = scratchF64('consensus.stakes', start[n])
-  const fill = start.slice(0, n)
-  for (let i = 0; i < rows; i++) {
-    if (p.is[i] === 0) continue
-    const us = p.stake[i]
-    for (let e = w.ptr[i]; e < w.ptr[i + 1]; e++) {
-      const b = bk[e]
-      if (b === SKIP) continue
-      const j = w.col[e]
-      if (b !== target[j]) continue
-      vals[fill[j]] = w.val[e]
-      stakes[fill[j]++] = us
+  fill.set(start.subarray(0, n))
+  args.vals = scratchF64('consensus.vals', start[n])
+  args.stakes = scratchF64('consensus.stakes', start[n])
+  forRows('gather', gatherRows, args, w.ptr, rows, shared)
+  const { vals, stakes } = args
+  for (let j = 0; j < n; j++) if (target[j] >= 0) median[j] = firstAbove(vals, stakes, start[j], start[j + 1], below[j], p.minority)
+}
+
+/** What {@link bucketRows} and {@link gatherRows} read and write. */
+export interface BucketArgs {
+  n: number
+  w: FixedMatrix
+  is: Uint8Array
+  stake: Float64Array
+  min: Float64Array
+  scale: Float64Array
+  /** Per thread (t at [t·n·K, (t + 1)·n·K)): Σ stake + count·2³³ per column and bucket. */
+  hist: Float64Array
+  /** Each entry's bucket, or SKIP. */
+  bk: Uint8Array
+  /** Per column: the deciding bucket (−1: decided without a search). */
+  target: Int32Array
+  /** Per column: the next free slot of its deciding bucket's scores (claimed atomically). */
+  fill: Int32Array
+  vals: Float64Array
+  stakes: Float64Array
+}
+
+/** Pass 2 over participant rows [from, to) by thread t: each entry's bucket, and the histograms. */
+export function bucketRows (g: BucketArgs, from: number, to: number, t: number): void {
+  const { n, w, is, min, scale, bk } = g
+  const hist = g.hist.subarray(t * n * K, (t + 1) * n * K)
+  const { ptr, col, val } = w
+  for (let i = from; i < to; i++) {
+    if (is[i] === 0) continue
+    const cell = g.stake[i] + COUNT
+    for (let e = ptr[i]; e < ptr[i + 1]; e++) {
+      const j = col[e]
+      const v = val[e]
+      const sc = j < n ? scale[j] : -1
+      if (!(v > 0) || sc < 0) { bk[e] = SKIP; continue }
+      const b = bucket(v, min[j], sc)
+      bk[e] = b
+      hist[j * K + b] += cell
     }
   }
-  for (let j = 0; j < n; j++) if (target[j] >= 0) median[j] = firstAbove(vals, stakes, start[j], start[j + 1], below[j], p.minority)
+}
+
+/**
+ * Pass 3 over participant rows [from, to): the scores of each column's deciding bucket, with
+ * their stakes, into the column's slots (in any order: firstAbove sorts them).
+ */
+export function gatherRows (g: BucketArgs, from: number, to: number): void {
+  const { is, bk, target, fill, vals, stakes } = g
+  const { ptr, col, val } = g.w
+  for (let i = from; i < to; i++) {
+    if (is[i] === 0) continue
+    const us = g.stake[i]
+    for (let e = ptr[i]; e < ptr[i + 1]; e++) {
+      const b = bk[e]
+      if (b === SKIP) continue
+      const j = col[e]
+      if (b !== target[j]) continue
+      const slot = Atomics.add(fill, j, 1)
+      vals[slot] = val[e]
+      stakes[slot] = us
+    }
+  }
 }
 
 /**

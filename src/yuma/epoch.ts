@@ -22,6 +22,7 @@ import { weightsAndStats } from './weights.ts'
 import type { CheckedInput } from './input.ts'
 import type { U16Matrix } from './matrix.ts'
 import { FRESH, SCRATCH } from './scratch.ts'
+import { HelperLostError } from './threads.ts'
 import { pack, shareCols, unpack } from './packed.ts'
 import type { PackedRows } from './packed.ts'
 import type { Alloc } from './scratch.ts'
@@ -133,7 +134,7 @@ export function epoch (input: EpochInput): EpochOutput {
   const x = checkEpochInput(input)
   const { weights, bonds, ...rest } = x
   let kept: { rest: Omit<CheckedInput, 'weights' | 'bonds'>, weights: PackedRows, bonds: PackedRows } | null = { rest, weights: pack(weights), bonds: pack(bonds) }
-  const result = compute(x, SCRATCH)
+  const result = computeHere(x)
   let built: Pick<EpochOutput, Matrices> | null = null
   const matrices = (): Pick<EpochOutput, Matrices> => {
     if (built === null && kept !== null) {
@@ -149,6 +150,19 @@ export function epoch (input: EpochInput): EpochOutput {
   let pairs: SparseU16Row[] | undefined
   lazy.storedBonds = { enumerable: true, get: () => (pairs ??= bondsU16.map(toPairs)) }
   return Object.defineProperties(result, lazy) as EpochOutput
+}
+
+/**
+ * The epoch on this thread and the helper (threads.ts); on this thread alone if the helper failed
+ * (the stages only fill scratch memory, so they can start over).
+ */
+function computeHere (x: CheckedInput): ReturnType<typeof compute> {
+  try {
+    return compute(x, SCRATCH)
+  } catch (err) {
+    if (!(err instanceof HelperLostError)) throw err
+    return compute(x, { ...SCRATCH, shared: false })
+  }
 }
 
 /**
@@ -171,7 +185,7 @@ function compute (x: CheckedInput, alloc: Alloc): Omit<EpochOutput, 'storedBonds
   const prerank = new Float64Array(n) // matmul(weights, activeStake), summed in the normalizing pass
   const voters = participants(activeStake, div(params.kappa, U16_MAX))
   const { weights, cols } = weightsAndStats(x, permits, activeStake, voters, prerank, alloc)
-  const consensus = consensusFromStats(voters, weights, n, cols)
+  const consensus = consensusFromStats(voters, weights, n, cols, alloc.shared)
   const { clipped: clippedWeights, trust: validatorTrust, ranks } = clipTrustRanks(weights, consensus, activeStake, n, alloc)
   const trust = ranks.map((r, j) => div(r, prerank[j]))
   const incentive = normalizeInPlace(ranks.slice())

@@ -7,7 +7,8 @@
  * typed arrays, and value-only operations share the structure of their input.
  */
 import { INV32, ONE, divInv, mul } from './fixed.ts'
-import { FRESH } from './scratch.ts'
+import { FRESH, scratchF64, scratchI32 } from './scratch.ts'
+import { forRows } from './threads.ts'
 import type { Alloc } from './scratch.ts'
 
 /** A sparse matrix: `rows` rows in compressed-row form (`col`/`val` may be longer than `ptr[rows]`). */
@@ -224,32 +225,67 @@ export function mapEntries (m: FixedMatrix, f: (v: number) => number, into?: Flo
 export function clipTrustRanks (m: FixedMatrix, c: Float64Array, a: Float64Array, n: number, alloc: Alloc = FRESH): { clipped: FixedMatrix, trust: Float64Array, ranks: Float64Array } {
   const nnz = m.ptr[m.rows]
   const val = alloc.f64('clip.val', nnz)
-  const trust = new Float64Array(m.rows)
+  const args: ClipArgs = {
+    n,
+    ptr: m.ptr,
+    col: m.col,
+    mv: m.val,
+    c,
+    a,
+    val,
+    trust: scratchF64('clip.trust', m.rows),
+    ranks: scratchF64('clip.ranks', 2 * n).fill(0),
+    removing: scratchI32('clip.removing', 2).fill(0)
+  }
+  forRows('clip', clipRows, args, m.ptr, m.rows, alloc.shared)
+  // a positive entry above a consensus of 0 is removed (rare: nobody's consensus miner is
+  // weighted by someone): start again on the path that copies the structure out
+  if (args.removing[0] !== 0 || args.removing[1] !== 0) return clipRemoving(m, c, a, val, new Float64Array(m.rows), new Float64Array(n))
   const ranks = new Float64Array(n)
-  const { ptr, col } = m
-  const mv = m.val
-  for (let i = 0; i < m.rows; i++) {
-    const s = a[i]
+  for (let j = 0; j < n; j++) ranks[j] = args.ranks[j] + args.ranks[n + j]
+  return { clipped: { rows: m.rows, ptr: m.ptr, col: m.col, val }, trust: args.trust.slice(), ranks }
+}
+
+/** What {@link clipRows} reads and writes; `ranks` and `removing` per thread. */
+export interface ClipArgs {
+  n: number
+  ptr: Int32Array
+  col: Int32Array
+  mv: Float64Array
+  c: Float64Array
+  a: Float64Array
+  val: Float64Array
+  trust: Float64Array
+  ranks: Float64Array
+  removing: Int32Array
+}
+
+/** Rows [from, to) of {@link clipTrustRanks} by thread t (threads.ts). */
+export function clipRows (g: ClipArgs, from: number, to: number, t: number): void {
+  const { ptr, col, mv, c, val, trust } = g
+  const ranks = g.ranks.subarray(t * g.n, (t + 1) * g.n)
+  for (let i = from; i < to; i++) {
+    const s = g.a[i]
     const end = ptr[i + 1]
-    let t = 0
+    let tr = 0
     for (let k = ptr[i]; k < end; k++) {
       const j = col[k]
       const cj = c[j]
       const w0 = mv[k]
-      // a positive entry above a consensus of 0 is removed (rare: nobody's consensus miner is
-      // weighted by someone): start again on the path that copies the structure out
-      if (cj === 0 && w0 > 0) return clipRemoving(m, c, a, val, trust.fill(0), ranks.fill(0))
+      if (cj === 0 && w0 > 0) {
+        g.removing[t] = 1
+        return
+      }
       // minI(w0, cj) and mulP(s, w) (fixed.ts) written out: branch-free (half of the weights are
       // above consensus), compiled inline; weights and stake are non-negative proportions
       const d = w0 - cj
       const w = w0 - (d + Math.abs(d)) * 0.5
       val[k] = w
-      t += w
+      tr += w
       ranks[j] += Math.floor((s * w - (Math.imul(s, w) >>> 0)) * INV32 + 0.5)
     }
-    trust[i] = t
+    trust[i] = tr
   }
-  return { clipped: { rows: m.rows, ptr, col, val }, trust, ranks }
 }
 
 /** {@link clipTrustRanks} when some consensus is 0, so that positive entries of its column vanish. */

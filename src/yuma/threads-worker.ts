@@ -6,9 +6,17 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { runChunks } from './threads.ts'
 import type { RowStage, StageMessage, StageName } from './threads.ts'
 import { weightRows } from './weights.ts'
+import { clipRows } from './matrix.ts'
+import { bucketRows, gatherRows } from './consensus.ts'
+import { dividendRows, emaRows } from './bonds-yuma3.ts'
 
 const STAGES: Record<StageName, RowStage<never>> = {
-  weights: weightRows
+  weights: weightRows,
+  buckets: bucketRows,
+  gather: gatherRows,
+  clip: clipRows,
+  ema: emaRows,
+  dividends: dividendRows
 }
 
 const ctl = workerData as Int32Array

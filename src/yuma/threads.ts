@@ -21,12 +21,14 @@ import { Worker } from 'node:worker_threads'
 export type RowStage<A> = (args: A, from: number, to: number, t: number) => void
 
 /** The stages the helper can run, by name (threads-worker.ts holds the same table). */
-export type StageName = 'weights'
+export type StageName = 'weights' | 'buckets' | 'gather' | 'clip' | 'ema' | 'dividends'
 
 /** Control words: the next chunk to claim (generation · 256 + chunk), the chunks done, a failure. */
 const NEXT = 0
 const DONE = 1
 const FAILED = 2
+/** Chunks the helper has run since it started (for tests and benchmarks). */
+const HELPED = 3
 const CHUNK_BITS = 8
 /** Chunks per stage: enough that a late start or a slow core costs little, few enough to be cheap. */
 const CHUNKS = 16
@@ -63,6 +65,7 @@ export function runChunks<A> (ctl: Int32Array, gen: number, bounds: Int32Array, 
       Atomics.notify(ctl, DONE)
     }
     ran++
+    if (t !== 0) Atomics.add(ctl, HELPED, 1)
   }
 }
 
@@ -78,6 +81,9 @@ interface Helper { worker: Worker, ctl: Int32Array, gen: number, lost: boolean }
 
 let helper: Helper | null = null
 let threads = defaultThreads()
+/** 'helper': this thread claims no chunk and waits for the helper to run them all (tests). */
+let mode: 'both' | 'helper' = 'both'
+let minEntries = PARALLEL_ENTRIES
 
 function defaultThreads (): number {
   const env = process.env.AGORA_YUMA_THREADS
@@ -87,14 +93,22 @@ function defaultThreads (): number {
 
 /**
  * Use 1 or 2 threads for the epochs that follow (default: 2 where the machine has two cores, or
- * `AGORA_YUMA_THREADS`). The result is the same bits either way.
+ * `AGORA_YUMA_THREADS`). The result is the same bits either way. For tests: `helperOnly` leaves
+ * every chunk to the helper, `minEntries` (default {@link PARALLEL_ENTRIES}) is the size from
+ * which a stage is split.
  */
-export function setYumaThreads (n: 1 | 2): void {
+export function setYumaThreads (n: 1 | 2, options: { helperOnly?: boolean, minEntries?: number } = {}): void {
   threads = n
-  if (n === 1) stopHelper()
+  mode = n === 2 && options.helperOnly === true ? 'helper' : 'both'
+  minEntries = options.minEntries ?? PARALLEL_ENTRIES
 }
 
-/** End the helper thread (a later full-size epoch starts another). */
+/** Chunks the current helper thread has run (0 without one). */
+export function helperChunks (): number {
+  return helper == null ? 0 : Atomics.load(helper.ctl, HELPED)
+}
+
+/** End the helper thread, if one runs (a later split stage starts another). */
 export function stopHelper (): void {
   const h = helper
   helper = null
@@ -104,7 +118,7 @@ export function stopHelper (): void {
 function startHelper (): Helper | null {
   if (helper != null && !helper.lost) return helper
   try {
-    const ctl = new Int32Array(new SharedArrayBuffer(3 * 4))
+    const ctl = new Int32Array(new SharedArrayBuffer(4 * 4))
     const worker = new Worker(new URL('./threads-worker.ts', import.meta.url), { workerData: ctl })
     worker.unref() // an idle helper does not keep the process alive
     const h: Helper = { worker, ctl, gen: 0, lost: false }
@@ -127,7 +141,7 @@ export function chunkBounds (ptr: Int32Array, rows: number, chunks = CHUNKS): In
   let i = 0
   for (let c = 1; c < chunks; c++) {
     const goal = (nnz * c) / chunks
-    while (i < rows && ptr[i + 1] <= goal) i++
+    while (i < rows && ptr[i] < goal) i++ // the first row starting at or past the goal
     if (i > out[out.length - 1] && i < rows) out.push(i)
   }
   out.push(rows)
@@ -136,12 +150,12 @@ export function chunkBounds (ptr: Int32Array, rows: number, chunks = CHUNKS): In
 
 /**
  * Run `stage` over rows [0, rows) of a matrix with row pointers `ptr`: split between this thread
- * and the helper when it has {@link PARALLEL_ENTRIES} entries or more and two threads are enabled,
+ * and the helper when it has {@link PARALLEL_ENTRIES} entries or more (see setYumaThreads) and two threads are enabled,
  * here alone otherwise. `parallel` false forces this thread (arrays that are not shared).
  * Throws {@link HelperLostError} if the helper failed while holding chunks.
  */
 export function forRows<A> (name: StageName, stage: RowStage<A>, args: A, ptr: Int32Array, rows: number, parallel = true): void {
-  const h = parallel && threads === 2 && ptr[rows] >= PARALLEL_ENTRIES ? startHelper() : null
+  const h = parallel && threads === 2 && ptr[rows] >= minEntries ? startHelper() : null
   if (h == null) {
     stage(args, 0, rows, 0)
     return
@@ -154,7 +168,7 @@ export function forRows<A> (name: StageName, stage: RowStage<A>, args: A, ptr: I
   Atomics.store(ctl, NEXT, h.gen << CHUNK_BITS)
   const message: StageMessage = { stage: name, args, gen: h.gen, bounds }
   h.worker.postMessage(message)
-  runChunks(ctl, h.gen, bounds, stage, args, 0)
+  if (mode === 'both') runChunks(ctl, h.gen, bounds, stage, args, 0)
   const chunks = bounds.length - 1
   let waits = 0
   for (let d = Atomics.load(ctl, DONE); d < chunks; d = Atomics.load(ctl, DONE)) {
