@@ -4,7 +4,8 @@
  */
 import { EPS, INV32, ONE, correct, divInv, divP, divisorsInRange, mul, mulP, toU16 } from './fixed.ts'
 import { colSum } from './matrix.ts'
-import { FRESH, scratchF64 } from './scratch.ts'
+import { FRESH, scratchF64, scratchI32, scratchU16 } from './scratch.ts'
+import { forRows } from './threads.ts'
 import type { Alloc } from './scratch.ts'
 import { normalizeInPlace } from './vector.ts'
 import type { FixedMatrix, SparseRows } from './matrix.ts'
@@ -270,24 +271,79 @@ export function yuma2Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Flo
  */
 function yuma2Aligned (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Array, incentive: Float64Array, n: number, alpha: number, delta: ColumnDivisors, old: ColumnDivisors, alloc: Alloc): BondsResult {
   const nnz = wb.ptr[wb.rows]
-  const val = alloc.f64('y2.ema', nnz)
+  const g: AlignedArgs = {
+    n,
+    wb,
+    bonds,
+    activeStake,
+    alpha,
+    delta,
+    old,
+    val: alloc.f64('y2.ema', nnz),
+    esum: scratchF64('y2.esum', 2 * n).fill(0),
+    emax: scratchF64('y2.emax', 2 * n).fill(0),
+    dropped: scratchI32('y2.dropped', 2).fill(0),
+    einv: new Float64Array(0),
+    mx: new Float64Array(0),
+    minv: new Float64Array(0),
+    incentive,
+    values: scratchU16('y2.values', nnz),
+    dividends: scratchF64('y2.dividends', wb.rows)
+  }
+  forRows('emaAligned', emaAlignedRows, g, wb.ptr, wb.rows, alloc.shared)
   const esum = new Float64Array(n)
   const emax = new Float64Array(n)
-  const dropped = emaAligned(wb, bonds, activeStake, alpha, delta, old, val, esum, emax)
+  for (let j = 0; j < n; j++) {
+    esum[j] = g.esum[j] + g.esum[n + j]
+    emax[j] = Math.max(g.emax[j], g.emax[n + j])
+  }
+  const dropped = g.dropped[0] + g.dropped[1]
   const einv = esum.map(x => ONE / x)
   // the column maxima of Ê, and their reciprocals for the max-upscale
   const mx = emax.map((m, j) => esum[j] === 0 ? m : divP(m, esum[j], einv[j]))
   const minv = mx.map(x => ONE / x)
-  // E keeps the positive entries: W̃'s structure unless some are 0
-  const e: FixedMatrix = dropped === 0
-    ? { rows: wb.rows, ptr: wb.ptr, col: wb.col, val }
-    : { rows: wb.rows, ptr: new Int32Array(wb.rows + 1), col: alloc.i32('y2.col', nnz - dropped), val: alloc.f64('y2.val', nnz - dropped) }
-  const values = new Uint16Array(nnz - dropped)
   const dividends = new Float64Array(wb.rows)
-  if (dropped === 0) normalizeAligned(wb, val, esum, einv, mx, minv, incentive, values, dividends)
-  else normalizeCompacting(wb, val, esum, einv, mx, minv, incentive, e, values, dividends)
+  if (dropped === 0) {
+    // E keeps W̃'s structure
+    g.esum = esum
+    g.einv = einv
+    g.mx = mx
+    g.minv = minv
+    forRows('normalizeAligned', normalizeAlignedRows, g, wb.ptr, wb.rows, alloc.shared)
+    dividends.set(g.dividends)
+    normalizeInPlace(dividends)
+    return { emaBonds: { rows: wb.rows, ptr: wb.ptr, col: wb.col, val: g.val }, store: { ptr: wb.ptr, col: wb.col, values: g.values.slice(0, nnz) }, dividends }
+  }
+  // E keeps the positive entries
+  const e: FixedMatrix = { rows: wb.rows, ptr: new Int32Array(wb.rows + 1), col: alloc.i32('y2.col', nnz - dropped), val: alloc.f64('y2.val', nnz - dropped) }
+  const values = new Uint16Array(nnz - dropped)
+  normalizeCompacting(wb, g.val, esum, einv, mx, minv, incentive, e, values, dividends)
   normalizeInPlace(dividends)
   return { emaBonds: e, store: { ptr: e.ptr, col: e.col, values }, dividends }
+}
+
+/**
+ * What the two row-wise passes of {@link yuma2Aligned} read and write (threads.ts): `esum`, `emax`
+ * and `dropped` per thread in the first, the merged column sums and maxima in the second.
+ */
+export interface AlignedArgs {
+  n: number
+  wb: FixedMatrix
+  bonds: SparseRows
+  activeStake: Float64Array
+  alpha: number
+  delta: ColumnDivisors
+  old: ColumnDivisors
+  val: Float64Array
+  esum: Float64Array
+  emax: Float64Array
+  dropped: Int32Array
+  einv: Float64Array
+  mx: Float64Array
+  minv: Float64Array
+  incentive: Float64Array
+  values: Uint16Array
+  dividends: Float64Array
 }
 
 /*
@@ -299,8 +355,11 @@ function yuma2Aligned (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64A
  * Their domains hold as {@link yuma2Aligned} says.
  */
 
-/** The EMA of the aligned rows into `val`, with the column sums and maxima; returns how many are 0. */
-function emaAligned (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Array, alpha: number, delta: ColumnDivisors, old: ColumnDivisors, val: Float64Array, esum: Float64Array, emax: Float64Array): number {
+/** The EMA of aligned rows [from, to) into `val`, with thread t's column sums, maxima and zero count. */
+export function emaAlignedRows (g: AlignedArgs, from: number, to: number, t: number): void {
+  const { n, wb, bonds, activeStake, alpha, delta, old, val } = g
+  const esum = g.esum.subarray(t * n, (t + 1) * n)
+  const emax = g.emax.subarray(t * n, (t + 1) * n)
   const keep = ONE - alpha
   const { ptr, col } = wb
   const wv = wb.val
@@ -308,7 +367,7 @@ function emaAligned (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Arr
   const { d: dd, inv: di } = delta
   const { d: od, inv: oi } = old
   let dropped = 0
-  for (let i = 0; i < wb.rows; i++) {
+  for (let i = from; i < to; i++) {
     const s = activeStake[i]
     const end = ptr[i + 1]
     const shift = bonds.ptr[i] - ptr[i]
@@ -340,13 +399,14 @@ function emaAligned (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Arr
       if (v === 0) dropped++
     }
   }
-  return dropped
+  g.dropped[t] += dropped
 }
 
-/** Ê = E over its column sums in place, D_i = Σ_j I_j·Ê_ij, and the max-upscaled u16 to store. */
-function normalizeAligned (wb: FixedMatrix, val: Float64Array, esum: Float64Array, einv: Float64Array, mx: Float64Array, minv: Float64Array, incentive: Float64Array, values: Uint16Array, dividends: Float64Array): void {
+/** Rows [from, to): Ê = E over its column sums in place, D_i = Σ_j I_j·Ê_ij, the max-upscaled u16. */
+export function normalizeAlignedRows (g: AlignedArgs, from: number, to: number): void {
+  const { wb, val, esum, einv, mx, minv, incentive, values, dividends } = g
   const { ptr, col } = wb
-  for (let i = 0; i < wb.rows; i++) {
+  for (let i = from; i < to; i++) {
     const end = ptr[i + 1]
     let acc = 0
     for (let k = ptr[i]; k < end; k++) {

@@ -9,6 +9,7 @@ import { weightRows } from './weights.ts'
 import { clipRows } from './matrix.ts'
 import { bucketRows, gatherRows } from './consensus.ts'
 import { dividendRows, emaRows } from './bonds-yuma3.ts'
+import { emaAlignedRows, normalizeAlignedRows } from './bonds.ts'
 
 const STAGES: Record<StageName, RowStage<never>> = {
   weights: weightRows,
@@ -16,7 +17,9 @@ const STAGES: Record<StageName, RowStage<never>> = {
   gather: gatherRows,
   clip: clipRows,
   ema: emaRows,
-  dividends: dividendRows
+  dividends: dividendRows,
+  emaAligned: emaAlignedRows,
+  normalizeAligned: normalizeAlignedRows
 }
 
 const ctl = workerData as Int32Array

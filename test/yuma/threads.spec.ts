@@ -53,13 +53,32 @@ function subnet (n: number, v: number, seed: number, yuma3: boolean, liquidAlpha
     if (i === v - 1) row.push([n - 2, 65535])
     return row
   })
+  return withBonds(weights, n, v, rnd, yuma3, liquidAlpha, true)
+}
+
+/**
+ * A dense subnet: every validator weights every miner, as in the previous epoch, so the bonds
+ * rows list the same columns as the weights rows (the aligned bond paths).
+ */
+function aligned (n: number, v: number, seed: number, yuma3: boolean, liquidAlpha: boolean): EpochInput {
+  let s = seed
+  const rnd = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0)
+  const weights = Array.from({ length: n }, (_, i): Array<[number, number]> =>
+    i >= v ? [] : Array.from({ length: n - v }, (_, k): [number, number] => [v + k, 1 + rnd() % 65535]))
+  return withBonds(weights, n, v, rnd, yuma3, liquidAlpha, false)
+}
+
+/** The epoch input for these weights, with the bonds of an earlier epoch (`thin`: of fewer weights). */
+function withBonds (weights: Array<Array<[number, number]>>, n: number, v: number, rnd: () => number, yuma3: boolean, liquidAlpha: boolean, thin: boolean): EpochInput {
   const base: EpochInput = {
-    stake: Array.from({ length: n }, (_, i) => i < v ? BigInt(i === v - 1 ? 1_000 : 1_000_000_000 + rnd() % 1_000_000_000) : 0n),
+    stake: Array.from({ length: n }, (_, i) => i < v ? BigInt(thin && i === v - 1 ? 1_000 : 1_000_000_000 + rnd() % 1_000_000_000) : 0n),
     weights,
     validatorPermits: Array.from({ length: n }, (_, i) => i < v),
-    lastUpdate: Array.from({ length: n }, (_, i) => i === 2 ? 50 : 100),
-    blockAtRegistration: Array.from({ length: n }, (_, i) => i === n - 1 ? 60 : 0),
-    currentBlock: 110,
+    // the last tempo (360 blocks) began at 9640: every column's bonds are kept; with `thin`,
+    // miner n − 1 registered after validator 2 last set weights
+    lastUpdate: Array.from({ length: n }, (_, i) => thin && i === 2 ? 5_500 : 9_990),
+    blockAtRegistration: Array.from({ length: n }, (_, i) => thin && i === n - 1 ? 5_600 : 0),
+    currentBlock: 10_000,
     raoEmission: 1_000_000_000n,
     ownerUid: 0,
     yuma3,
@@ -69,7 +88,7 @@ function subnet (n: number, v: number, seed: number, yuma3: boolean, liquidAlpha
     alphaHigh: 19660
   }
   setYumaThreads(1)
-  const previous = epoch({ ...base, weights: weights.map(r => r.filter(() => rnd() % 5 !== 0)) })
+  const previous = epoch(thin ? { ...base, weights: weights.map(r => r.filter(() => rnd() % 5 !== 0)) } : { ...base, weights: weights.map(r => r.map(([j, w]): [number, number] => [j, 1 + (w * 7 + rnd()) % 65535])) })
   return { ...base, bonds: previous.storedBonds, validatorPermits: previous.newValidatorPermits }
 }
 
@@ -110,6 +129,14 @@ describe('yuma epoch on two threads', () => {
       // consensus is 0, so that positive entry is clipped away (the stage's removing path)
       expect((one.consensus as number[])[158]).toBe(0)
       expect(x.weights[23]).toContainEqual([158, 65535])
+    }
+  })
+
+  it('behavior: a dense subnet whose bonds line up with its weights gives the same bits on one thread, on the helper and on both', () => {
+    for (const [yuma3, liquid] of [[false, false], [true, false], [true, true]]) {
+      const [one, helper, both] = threeWays(aligned(96, 16, 11, yuma3, liquid))
+      expect(helper).toEqual(one)
+      expect(both).toEqual(one)
     }
   })
 
