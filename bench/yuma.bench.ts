@@ -7,12 +7,14 @@
  * alpha); a steady-state epoch (weights unchanged) is reported too. Wall time is the figure;
  * process CPU time and the load average are printed beside it because this machine is shared.
  * Each measurement starts from a collected heap, so neither implementation pays for the garbage
- * the other (or the previous variant) left behind.
+ * the other (or the previous variant) left behind. On two cores epoch() splits its row-wise stages
+ * with a helper thread; its time on one thread is printed too.
  */
 import { loadavg } from 'node:os'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { epoch } from '../src/yuma/index.ts'
+import { setYumaThreads, startYumaHelper } from '../src/yuma/threads.ts'
 import { N, VALIDATORS, benchInput } from './yuma-input.ts'
 import { naiveEpoch } from './yuma-naive.ts'
 import type { EpochInput } from '../src/yuma/index.ts'
@@ -53,6 +55,9 @@ function variant (label: string, yuma3: boolean, liquidAlpha: boolean): void {
   const steady: EpochInput = { ...benchInput(yuma3, liquidAlpha, 1), bonds: previous.bondsU16, validatorPermits: previous.newValidatorPermits }
   const ours = measure(() => epoch(fresh), RUNS)
   const oursSteady = measure(() => epoch(steady), RUNS)
+  setYumaThreads(1)
+  const oneThread = measure(() => epoch(fresh), RUNS)
+  setYumaThreads(threads)
   const naive = measure(() => naiveEpoch(fresh), NAIVE_RUNS - 1)
   // the two compute the same epoch: incentive agrees to float precision
   const exact = epoch(fresh)
@@ -61,6 +66,7 @@ function variant (label: string, yuma3: boolean, liquidAlpha: boolean): void {
   const ratio = naive.wall / ours.wall
   console.log(`${label}: ${N} uids, ${VALIDATORS} validators × ${N - VALIDATORS} miners`)
   console.log(`  epoch() bit-exact     ${ours.wall.toFixed(1)} ms/epoch wall (${ours.cpu.toFixed(1)} ms CPU), median of ${RUNS}   target < 100 ms: ${ours.wall < 100 ? 'met' : 'NOT met'}`)
+  if (threads === 2) console.log(`  epoch() one thread    ${oneThread.wall.toFixed(1)} ms/epoch wall (${oneThread.cpu.toFixed(1)} ms CPU), the same epoch without the helper thread`)
   console.log(`  epoch() steady state  ${oursSteady.wall.toFixed(1)} ms/epoch wall (${oursSteady.cpu.toFixed(1)} ms CPU), weights unchanged since the previous epoch`)
   console.log(`  straightforward f64   ${naive.wall.toFixed(1)} ms/epoch wall (${naive.cpu.toFixed(1)} ms CPU), dense arrays, median of ${Math.max(1, NAIVE_RUNS - 1)}`)
   console.log(`  ratio                 ${ratio.toFixed(1)}x faster (CPU ${(naive.cpu / ours.cpu).toFixed(1)}x)   target >= 50x: ${ratio >= 50 ? 'met' : 'NOT met'}`)
@@ -68,6 +74,9 @@ function variant (label: string, yuma3: boolean, liquidAlpha: boolean): void {
   console.log(`  reproduce             ${COMMAND}`)
 }
 
-console.log(`yuma epoch benchmark (load average ${loadavg().map(l => l.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores)`)
+// the helper thread that takes half of the rows of each row-wise stage (src/yuma/threads.ts) is
+// started first, as a peer that has run a full-size epoch before has it
+const threads = await startYumaHelper() ? 2 : 1
+console.log(`yuma epoch benchmark (load average ${loadavg().map(l => l.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores; epoch() on ${threads === 2 ? 'this thread and a helper thread' : 'one thread'}; CPU is of every thread)`)
 variant('Yuma 2', false, false)
 variant('Yuma 3 + liquid alpha', true, true)

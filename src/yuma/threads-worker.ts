@@ -1,6 +1,7 @@
 /**
  * The helper thread of threads.ts: for each stage message, claims chunks of rows until none is
- * left and runs the named stage on them, over the shared arrays of the message.
+ * left and runs the named stage on them, over the shared arrays of the message. Posts 'ready'
+ * once loaded.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { runChunks } from './threads.ts'
@@ -27,3 +28,4 @@ const ctl = workerData as Int32Array
 parentPort?.on('message', (m: StageMessage) => {
   runChunks(ctl, m.gen, m.bounds, STAGES[m.stage], m.args as never, 1)
 })
+parentPort?.postMessage('ready')

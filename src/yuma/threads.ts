@@ -77,7 +77,7 @@ export interface StageMessage {
   bounds: Int32Array
 }
 
-interface Helper { worker: Worker, ctl: Int32Array, gen: number, lost: boolean }
+interface Helper { worker: Worker, ctl: Int32Array, gen: number, lost: boolean, ready: Promise<boolean> }
 
 let helper: Helper | null = null
 let threads = defaultThreads()
@@ -108,6 +108,16 @@ export function helperChunks (): number {
   return helper == null ? 0 : Atomics.load(helper.ctl, HELPED)
 }
 
+/**
+ * Start the helper thread now rather than with the first split stage (whose rows this thread
+ * runs alone until the helper has loaded); resolves true once it is ready, false with one thread.
+ */
+export async function startYumaHelper (): Promise<boolean> {
+  if (threads !== 2) return false
+  const h = startHelper()
+  return h == null ? false : h.ready
+}
+
 /** End the helper thread, if one runs (a later split stage starts another). */
 export function stopHelper (): void {
   const h = helper
@@ -121,9 +131,11 @@ function startHelper (): Helper | null {
     const ctl = new Int32Array(new SharedArrayBuffer(4 * 4))
     const worker = new Worker(new URL('./threads-worker.ts', import.meta.url), { workerData: ctl })
     worker.unref() // an idle helper does not keep the process alive
-    const h: Helper = { worker, ctl, gen: 0, lost: false }
+    let loaded = (_ok: boolean): void => {}
+    const h: Helper = { worker, ctl, gen: 0, lost: false, ready: new Promise(resolve => { loaded = resolve }) }
+    worker.once('message', () => loaded(true)) // 'ready'
     worker.on('error', () => { h.lost = true })
-    worker.on('exit', () => { h.lost = true })
+    worker.on('exit', () => { h.lost = true; loaded(false) })
     helper = h
     return h
   } catch {
