@@ -45,27 +45,28 @@ export class HelperLostError extends Error {
   }
 }
 
-/** Claim and run chunks of generation `gen` until none is left; returns how many this thread ran. */
-export function runChunks<A> (ctl: Int32Array, gen: number, bounds: Int32Array, stage: RowStage<A>, args: A, t: number): number {
+/**
+ * Claim and run chunks of generation `gen` until none is left. A chunk that throws is counted done
+ * and marks the stage failed; the first error is returned (the other thread's chunks go on).
+ */
+export function runChunks<A> (ctl: Int32Array, gen: number, bounds: Int32Array, stage: RowStage<A>, args: A, t: number): unknown {
   const chunks = bounds.length - 1
-  let ran = 0
+  let error: unknown
   for (;;) {
     const cur = Atomics.load(ctl, NEXT)
-    if ((cur >>> CHUNK_BITS) !== gen) return ran
+    if ((cur >>> CHUNK_BITS) !== gen) return error
     const c = cur & ((1 << CHUNK_BITS) - 1)
-    if (c >= chunks) return ran
+    if (c >= chunks) return error
     if (Atomics.compareExchange(ctl, NEXT, cur, cur + 1) !== cur) continue
     try {
       stage(args, bounds[c], bounds[c + 1], t)
     } catch (err) {
       Atomics.store(ctl, FAILED, 1)
-      if (t === 0) throw err
-    } finally {
-      Atomics.add(ctl, DONE, 1)
-      Atomics.notify(ctl, DONE)
+      error ??= err
     }
-    ran++
     if (t !== 0) Atomics.add(ctl, HELPED, 1)
+    Atomics.add(ctl, DONE, 1)
+    Atomics.notify(ctl, DONE)
   }
 }
 
@@ -125,8 +126,20 @@ export function stopHelper (): void {
   if (h != null) h.worker.terminate().catch(() => {})
 }
 
+/** Helpers lost so far: after {@link MAX_LOST} of them, epochs stay on one thread. */
+let lostHelpers = 0
+const MAX_LOST = 3
+
+/** The helper is gone or failed: end it; after {@link MAX_LOST} of them, stay on one thread. */
+function loseHelper (): void {
+  stopHelper()
+  if (++lostHelpers >= MAX_LOST) threads = 1
+}
+
 function startHelper (): Helper | null {
   if (helper != null && !helper.lost) return helper
+  if (helper != null) loseHelper()
+  if (threads !== 2) return null
   try {
     const ctl = new Int32Array(new SharedArrayBuffer(4 * 4))
     const worker = new Worker(new URL('./threads-worker.ts', import.meta.url), { workerData: ctl })
@@ -162,8 +175,8 @@ export function chunkBounds (ptr: Int32Array, rows: number, chunks = CHUNKS): In
 
 /**
  * Run `stage` over rows [0, rows) of a matrix with row pointers `ptr`: split between this thread
- * and the helper when it has {@link PARALLEL_ENTRIES} entries or more (see setYumaThreads) and two threads are enabled,
- * here alone otherwise. `parallel` false forces this thread (arrays that are not shared).
+ * and the helper when it has {@link PARALLEL_ENTRIES} entries or more (see setYumaThreads) and
+ * two threads are enabled, here alone otherwise. `parallel` false forces this thread (arrays that are not shared).
  * Throws {@link HelperLostError} if the helper failed while holding chunks.
  */
 export function forRows<A> (name: StageName, stage: RowStage<A>, args: A, ptr: Int32Array, rows: number, parallel = true): void {
@@ -180,18 +193,20 @@ export function forRows<A> (name: StageName, stage: RowStage<A>, args: A, ptr: I
   Atomics.store(ctl, NEXT, h.gen << CHUNK_BITS)
   const message: StageMessage = { stage: name, args, gen: h.gen, bounds }
   h.worker.postMessage(message)
-  if (mode === 'both') runChunks(ctl, h.gen, bounds, stage, args, 0)
+  // an error of this thread's chunks is thrown once the helper has let go of the arrays too
+  const error = mode === 'both' ? runChunks(ctl, h.gen, bounds, stage, args, 0) : undefined
   const chunks = bounds.length - 1
   let waits = 0
   for (let d = Atomics.load(ctl, DONE); d < chunks; d = Atomics.load(ctl, DONE)) {
     if (h.lost || waits++ === LOST_WAITS) {
-      stopHelper()
+      loseHelper()
       throw new HelperLostError(`the yuma helper thread stopped during stage ${name}`)
     }
     Atomics.wait(ctl, DONE, d, 100)
   }
+  if (error !== undefined) throw error instanceof Error ? error : new Error(String(error))
   if (Atomics.load(ctl, FAILED) !== 0) {
-    stopHelper()
+    loseHelper()
     throw new HelperLostError(`the yuma helper thread failed in stage ${name}`)
   }
 }

@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { epoch, toPairs } from '../../src/yuma/index.ts'
 import type { EpochInput, EpochOutput } from '../../src/yuma/index.ts'
-import { chunkBounds, helperChunks, setYumaThreads, stopHelper } from '../../src/yuma/threads.ts'
+import { HelperLostError, chunkBounds, forRows, helperChunks, setYumaThreads, stopHelper } from '../../src/yuma/threads.ts'
+import type { StageName } from '../../src/yuma/threads.ts'
 import { epochInput } from './arbitrary.ts'
 
 /*
@@ -138,6 +139,17 @@ describe('yuma epoch on two threads', () => {
       expect(helper).toEqual(one)
       expect(both).toEqual(one)
     }
+  })
+
+  it('behavior: a stage the helper fails is reported, and the next epoch starts a new helper and gets the same bits', () => {
+    setYumaThreads(2, { helperOnly: true, minEntries: 0 })
+    // a stage name the helper has no stage for: its chunk throws there, and this thread is told
+    expect(() => forRows('no such stage' as StageName, () => {}, {}, Int32Array.from([0, 1]), 1)).toThrow(HelperLostError)
+    const x = aligned(64, 8, 3, true, true)
+    const [one, helper, both] = threeWays(x)
+    expect(helperChunks()).toBeGreaterThan(0) // a new helper ran the helper-only epoch
+    expect(helper).toEqual(one)
+    expect(both).toEqual(one)
   })
 
   it('property: any epoch input gives the same bits on one thread, on the helper and on both', () => {
