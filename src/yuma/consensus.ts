@@ -154,6 +154,7 @@ function searchBuckets (p: Participants, w: FixedMatrix, n: number, cols: Column
     scale: cols.scale,
     hist: scratchF64('consensus.hist', 2 * n * K).fill(0),
     bk: scratchU8('consensus.bucket', w.ptr[rows]),
+    ascending: scratchU8('consensus.ascending', rows),
     target: scratchI32('consensus.target', n).fill(-1),
     fill: scratchI32('consensus.fill', n),
     vals: scratchF64('consensus.vals', 0),
@@ -187,7 +188,13 @@ function searchBuckets (p: Participants, w: FixedMatrix, n: number, cols: Column
   fill.set(start.subarray(0, n))
   args.vals = scratchF64('consensus.vals', start[n])
   args.stakes = scratchF64('consensus.stakes', start[n])
-  forRows('gather', gatherRows, args, w.ptr, rows, shared)
+  // split by columns, in ranges of about equal gathered counts, so that each column has one
+  // writer; each range finds its entries by binary search in ascending rows (a row in another
+  // order is scanned whole for each range: then on this thread alone, in one range)
+  let ascending = true
+  for (let i = 0; i < rows; i++) if (p.is[i] === 1 && args.ascending[i] === 0) ascending = false
+  if (ascending) forRows('gather', gatherColumns, args, start, n, shared, w.ptr[rows])
+  else gatherColumns(args, 0, n)
   const { vals, stakes } = args
   for (let j = 0; j < n; j++) if (target[j] >= 0) median[j] = firstAbove(vals, stakes, start[j], start[j + 1], below[j], p.minority)
 }
@@ -204,15 +211,20 @@ export interface BucketArgs {
   hist: Float64Array
   /** Each entry's bucket, or SKIP. */
   bk: Uint8Array
+  /** Per participant row: 1 if its columns are strictly ascending. */
+  ascending: Uint8Array
   /** Per column: the deciding bucket (−1: decided without a search). */
   target: Int32Array
-  /** Per column: the next free slot of its deciding bucket's scores (claimed atomically). */
+  /** Per column: the next free slot of its deciding bucket's scores. */
   fill: Int32Array
   vals: Float64Array
   stakes: Float64Array
 }
 
-/** Pass 2 over participant rows [from, to) by thread t: each entry's bucket, and the histograms. */
+/**
+ * Pass 2 over participant rows [from, to) by thread t: each entry's bucket, the histograms, and
+ * whether the row is ascending.
+ */
 export function bucketRows (g: BucketArgs, from: number, to: number, t: number): void {
   const { n, w, is, min, scale, bk } = g
   const hist = g.hist.subarray(t * n * K, (t + 1) * n * K)
@@ -220,8 +232,12 @@ export function bucketRows (g: BucketArgs, from: number, to: number, t: number):
   for (let i = from; i < to; i++) {
     if (is[i] === 0) continue
     const cell = g.stake[i] + COUNT
+    let last = -1
+    let ascending = 1
     for (let e = ptr[i]; e < ptr[i + 1]; e++) {
       const j = col[e]
+      if (j <= last) ascending = 0
+      last = j
       const v = val[e]
       const sc = j < n ? scale[j] : -1
       if (!(v > 0) || sc < 0) { bk[e] = SKIP; continue }
@@ -229,25 +245,41 @@ export function bucketRows (g: BucketArgs, from: number, to: number, t: number):
       bk[e] = b
       hist[j * K + b] += cell
     }
+    g.ascending[i] = ascending
   }
 }
 
 /**
- * Pass 3 over participant rows [from, to): the scores of each column's deciding bucket, with
- * their stakes, into the column's slots (in any order: firstAbove sorts them).
+ * Pass 3 for columns [from, to): the scores of each column's deciding bucket, with their stakes,
+ * into the column's slots (in row order; firstAbove sorts them). An ascending row's entries in the
+ * range are found by binary search, any other row's by a scan.
  */
-export function gatherRows (g: BucketArgs, from: number, to: number): void {
-  const { is, bk, target, fill, vals, stakes } = g
+export function gatherColumns (g: BucketArgs, from: number, to: number): void {
+  const { is, bk, target, fill, vals, stakes, ascending } = g
   const { ptr, col, val } = g.w
-  for (let i = from; i < to; i++) {
+  const rows = ascending.length
+  for (let i = 0; i < rows; i++) {
     if (is[i] === 0) continue
     const us = g.stake[i]
-    for (let e = ptr[i]; e < ptr[i + 1]; e++) {
-      const b = bk[e]
-      if (b === SKIP) continue
+    const end = ptr[i + 1]
+    let e = ptr[i]
+    if (ascending[i] === 1) {
+      let hi = end
+      while (e < hi) {
+        const mid = (e + hi) >>> 1
+        if (col[mid] < from) e = mid + 1
+        else hi = mid
+      }
+    }
+    for (; e < end; e++) {
       const j = col[e]
-      if (b !== target[j]) continue
-      const slot = Atomics.add(fill, j, 1)
+      if (j >= to) {
+        if (ascending[i] === 1) break
+        continue
+      }
+      const b = bk[e]
+      if (b === SKIP || j < from || b !== target[j]) continue
+      const slot = fill[j]++
       vals[slot] = val[e]
       stakes[slot] = us
     }

@@ -175,12 +175,13 @@ export function chunkBounds (ptr: Int32Array, rows: number, chunks = CHUNKS): In
 
 /**
  * Run `stage` over rows [0, rows) of a matrix with row pointers `ptr`: split between this thread
- * and the helper when it has {@link PARALLEL_ENTRIES} entries or more (see setYumaThreads) and
- * two threads are enabled, here alone otherwise. `parallel` false forces this thread (arrays that are not shared).
+ * and the helper when its `work` (default: its entries) is {@link PARALLEL_ENTRIES} or more (see
+ * setYumaThreads) and two threads are enabled, here alone otherwise. `parallel` false forces this
+ * thread (arrays that are not shared).
  * Throws {@link HelperLostError} if the helper failed while holding chunks.
  */
-export function forRows<A> (name: StageName, stage: RowStage<A>, args: A, ptr: Int32Array, rows: number, parallel = true): void {
-  const h = parallel && threads === 2 && ptr[rows] >= minEntries ? startHelper() : null
+export function forRows<A> (name: StageName, stage: RowStage<A>, args: A, ptr: Int32Array, rows: number, parallel = true, work = ptr[rows]): void {
+  const h = parallel && threads === 2 && work >= minEntries ? startHelper() : null
   if (h == null) {
     stage(args, 0, rows, 0)
     return
