@@ -3,7 +3,6 @@
  * dividends they earn, with the chain's sparse semantics (which entries survive, in which order).
  */
 import { EPS, INV32, ONE, correct, divInv, divP, divisorsInRange, mul, mulP, toU16 } from './fixed.ts'
-import { colSum } from './matrix.ts'
 import { FRESH, scratchF64, scratchI32, scratchU16 } from './scratch.ts'
 import { forRows } from './threads.ts'
 import type { Alloc } from './scratch.ts'
@@ -78,12 +77,6 @@ export interface ColumnDivisors { d: Float64Array, inv: Float64Array }
 
 /** Divisors for both inputs of {@link matEma}: each value is column-normalized as it is read. */
 export interface EmaDivisors { next?: ColumnDivisors, old?: ColumnDivisors }
-
-/** Column sums of m with their reciprocals. */
-export function columnDivisors (m: SparseRows, n: number): ColumnDivisors {
-  const d = colSum(m, n)
-  return { d, inv: d.map(x => ONE / x) }
-}
 
 /** `inplace_col_normalize_sparse` of one value: over its column sum unless that sum is zero. */
 function normalized (v: number, j: number, c: ColumnDivisors): number {
@@ -188,12 +181,6 @@ export interface BondsResult {
   dividends: Float64Array
 }
 
-/** Whether every row of a lists the same columns as the same row of b, strictly ascending. */
-export function allSameColumns (a: SparseRows, b: SparseRows): boolean {
-  for (let i = 0; i < a.rows; i++) if (!sameColumns(a, b, i)) return false
-  return true
-}
-
 /** `fixed_proportion_to_u16` for 0 ≤ x (see fixed.ts `toU16`). */
 export function u16Of (x: number): number {
   return x >= ONE ? 65535 : Math.floor(x * 65535 * (1 / ONE))
@@ -208,7 +195,13 @@ export function u16Of (x: number): number {
  */
 export function yuma2Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Float64Array, incentive: Float64Array, n: number, params: YumaParams, deltaSums?: Float64Array, alloc: Alloc = FRESH): BondsResult {
   const alpha = emaAlpha(params.bondsMovingAverage)
-  const old = columnDivisors(bonds, n)
+  // B's column sums, and whether every row of W̃ and B lists the same ascending columns
+  const scan: ScanArgs = { n, wb, bonds, sums: scratchF64('y2.bsum', 2 * n).fill(0), differ: scratchI32('y2.differ', 2).fill(0) }
+  forRows('scanBonds', scanBondRows, scan, bonds.ptr, bonds.rows, alloc.shared, bonds.ptr[bonds.rows] + wb.ptr[wb.rows])
+  const bsum = new Float64Array(n)
+  for (let j = 0; j < n; j++) bsum[j] = scan.sums[j] + scan.sums[n + j]
+  const old: ColumnDivisors = { d: bsum, inv: bsum.map(x => ONE / x) }
+  const same = wb.rows === bonds.rows && scan.differ[0] + scan.differ[1] === 0
   // ΔB = W̃∘A (`row_hadamard_sparse`): its column sums are sums of exact integers, in any order
   let dsum = deltaSums
   if (dsum === undefined) {
@@ -219,7 +212,7 @@ export function yuma2Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Flo
     }
   }
   const delta: ColumnDivisors = { d: dsum, inv: dsum.map(x => ONE / x) }
-  if (allSameColumns(wb, bonds) && divisorsInRange(dsum)) return yuma2Aligned(wb, bonds, activeStake, incentive, n, alpha, delta, old, alloc)
+  if (same && divisorsInRange(dsum)) return yuma2Aligned(wb, bonds, activeStake, incentive, n, alpha, delta, old, alloc)
   // every intermediate below is private to this function, so the normalizations run in place
   // B̂ = colnorm(B) and ΔB̂ = colnorm(W̃∘A) are normalized as the EMA reads them
   const dval = scratchF64('y2.delta', wb.ptr[wb.rows])
@@ -254,6 +247,28 @@ export function yuma2Bonds (wb: FixedMatrix, bonds: SparseRows, activeStake: Flo
     values[k] = toU16(mx[j] === 0 ? ema.val[k] : divInv(ema.val[k], mx[j], minv[j]))
   }
   return { emaBonds: ema, store: { ptr: ema.ptr, col: ema.col, values }, dividends }
+}
+
+/** What {@link scanBondRows} reads and writes: column sums and a differ flag per thread. */
+export interface ScanArgs {
+  n: number
+  wb: FixedMatrix
+  bonds: SparseRows
+  sums: Float64Array
+  differ: Int32Array
+}
+
+/** Rows [from, to) by thread t: B's column sums, and whether some row's columns differ from W̃'s. */
+export function scanBondRows (g: ScanArgs, from: number, to: number, t: number): void {
+  const { n, wb, bonds } = g
+  const sums = g.sums.subarray(t * n, (t + 1) * n)
+  const { col, val } = bonds
+  let differ = 0
+  for (let i = from; i < to; i++) {
+    for (let k = bonds.ptr[i]; k < bonds.ptr[i + 1]; k++) sums[col[k]] += val[k]
+    if (differ === 0 && i < wb.rows && !sameColumns(wb, bonds, i)) differ = 1
+  }
+  if (differ === 1) g.differ[t] = 1
 }
 
 /**

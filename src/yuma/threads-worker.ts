@@ -10,7 +10,7 @@ import { weightRows } from './weights.ts'
 import { clipRows } from './matrix.ts'
 import { bucketRows, gatherColumns } from './consensus.ts'
 import { dividendRows, emaRows } from './bonds-yuma3.ts'
-import { emaAlignedRows, normalizeAlignedRows } from './bonds.ts'
+import { emaAlignedRows, normalizeAlignedRows, scanBondRows } from './bonds.ts'
 
 const STAGES: Record<StageName, RowStage<never>> = {
   weights: weightRows,
@@ -19,6 +19,7 @@ const STAGES: Record<StageName, RowStage<never>> = {
   clip: clipRows,
   ema: emaRows,
   dividends: dividendRows,
+  scanBonds: scanBondRows,
   emaAligned: emaAlignedRows,
   normalizeAligned: normalizeAlignedRows
 }
