@@ -108,13 +108,28 @@ function rowsOf (name: string, rows: unknown, n: number): U16Matrix {
   for (const row of rows as unknown[]) nnz += isU16Row(row) ? row.uids.length : (Array.isArray(row) ? row.length : 0)
   const seen = new Int32Array(n)
   // private copies (the epoch copies out whatever it returns): scratch arrays
-  const m = { rows: n, ptr: new Int32Array(n + 1), col: scratchU16(`${name}.col`, nnz), val: scratchU16(`${name}.val`, nnz) }
+  const m = { rows: n, ptr: new Int32Array(n + 1), col: scratchU16(`${name}.col`, nnz), val: scratchU16(`${name}.val`, nnz), same: new Uint8Array(n) }
   let o = 0
+  let previous: Uint16Array | null = null
   for (let i = 0; i < n; i++) {
     const row: unknown = rows[i]
-    if (isU16Row(row)) o = typedRow(name, row, i, n, seen, m, o)
-    else if (Array.isArray(row)) o = pairRow(name, row, i, n, seen, m, o)
-    else throw new InvalidEpochInputError(`${name}[${i}] must be an array of [uid, u16] pairs or {uids, values} Uint16Arrays`)
+    if (isU16Row(row)) {
+      // a row viewing the same uids as the row before (one list shared by every validator's row,
+      // or rows packed by an earlier epoch's output) was checked with it
+      const u = row.uids
+      if (previous !== null && u.length > 0 && u.length === previous.length && u.buffer === previous.buffer && u.byteOffset === previous.byteOffset && row.values.length === u.length) {
+        m.same[i] = 1
+        m.col.set(u, o)
+        m.val.set(row.values, o)
+        o += u.length
+      } else {
+        o = typedRow(name, row, i, n, seen, m, o)
+      }
+      previous = u
+    } else if (Array.isArray(row)) {
+      o = pairRow(name, row, i, n, seen, m, o)
+      previous = null
+    } else throw new InvalidEpochInputError(`${name}[${i}] must be an array of [uid, u16] pairs or {uids, values} Uint16Arrays`)
     m.ptr[i + 1] = o
   }
   return m

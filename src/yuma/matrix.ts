@@ -31,6 +31,8 @@ export interface SparseRows {
 export interface U16Matrix extends SparseRows {
   readonly col: Uint16Array
   readonly val: Uint16Array
+  /** Per row, when known: 1 if it lists the very uid list of the row before (the same view). */
+  readonly same?: Uint8Array
 }
 
 /** One row of a matrix as `[column, bits]` pairs (for inspection and tests). */

@@ -40,14 +40,15 @@ function sameI32 (col: Int32Array, a: number, b: number, len: number): boolean {
  * previous used row's stored once: row i's uids are `cols.subarray(at[i], at[i] + length)`.
  * Every array is fresh (uids below 65536).
  */
-export function shareCols (rows: number, ptr: Int32Array, col: Uint16Array | Int32Array, use: (i: number) => boolean): { cols: Uint16Array, at: Int32Array } {
+export function shareCols (rows: number, ptr: Int32Array, col: Uint16Array | Int32Array, use: (i: number) => boolean, same?: Uint8Array): { cols: Uint16Array, at: Int32Array } {
   const at = new Int32Array(rows)
-  // first pass: which rows repeat the previous used row (at = -1 - that row), and the total size
+  // first pass: which rows repeat the previous used row (at = -1 - that row), and the total size;
+  // `same` marks rows known to repeat the row just before them
   let size = 0
   let prev = -1
   for (let i = 0; i < rows; i++) {
     if (!use(i)) continue
-    if (prev >= 0 && sameCols(ptr, col, i, prev)) at[i] = -1 - prev
+    if (prev >= 0 && ((prev === i - 1 && same?.[i] === 1) || sameCols(ptr, col, i, prev))) at[i] = -1 - prev
     else size += ptr[i + 1] - ptr[i]
     prev = i
   }
@@ -67,7 +68,7 @@ export function shareCols (rows: number, ptr: Int32Array, col: Uint16Array | Int
 /** A packed copy of m (fresh arrays). */
 export function pack (m: U16Matrix): PackedRows {
   const nnz = m.ptr[m.rows]
-  const { cols, at } = shareCols(m.rows, m.ptr, m.col, () => true)
+  const { cols, at } = shareCols(m.rows, m.ptr, m.col, () => true, m.same)
   return { rows: m.rows, ptr: m.ptr.slice(), val: m.val.slice(0, nnz), at, cols }
 }
 

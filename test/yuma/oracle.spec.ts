@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { epoch, toPairs } from '../../src/yuma/index.ts'
 import { epochInput } from './arbitrary.ts'
+import type { FixedMatrix } from '../../src/yuma/index.ts'
 import { referenceEpoch } from './reference.ts'
 
 const big = (xs: number[]): bigint[] => xs.map(BigInt)
@@ -179,6 +180,32 @@ describe('yuma row shapes', () => {
       expect(b.serverEmission).toEqual(a.serverEmission)
       expect(b.validatorEmission).toEqual(a.validatorEmission)
       expect(b.storedBonds).toEqual(a.storedBonds)
+    }), { numRuns: 200 })
+  })
+
+  it('behavior: rows viewing one shared uid list (a dense subnet; bonds fed back from an output) give the same epoch as [uid, u16] pairs', async () => {
+    const { InvalidEpochInputError, rowEntries } = await import('../../src/yuma/index.ts')
+    const matrix = (m: FixedMatrix): Array<Array<[number, number]>> => Array.from({ length: m.rows }, (_, i) => rowEntries(m, i))
+    fc.assert(fc.property(epochInput(8), fc.array(fc.integer({ min: 0, max: 65535 }), { minLength: 64, maxLength: 64 }), (x, values) => {
+      // every row lists the uids of the widest weights row; its values come from `values`
+      const list = [...x.weights.reduce((a, r) => r.length > a.length ? r : a, [])].map(([j]) => j).sort((a, b) => a - b)
+      fc.pre(list.length > 0)
+      const pairRows = x.stake.map((_, i) => list.map((j, k): [number, number] => [j, values[(i * list.length + k) % 64]]))
+      const pairs = { ...x, weights: pairRows, bonds: pairRows }
+      // one buffer: each row's uids view the same bytes; bonds use fresh views of them
+      const uids = Uint16Array.from(list)
+      const typedRows = pairRows.map(r => ({ uids, values: Uint16Array.from(r, ([, v]) => v) }))
+      const typed = { ...pairs, weights: typedRows, bonds: typedRows.map(r => ({ uids: new Uint16Array(uids.buffer, 0, uids.length), values: r.values })) }
+      const a = epoch(pairs)
+      const b = epoch(typed)
+      for (const k of ['consensus', 'incentive', 'dividends', 'serverEmission', 'validatorEmission', 'storedBonds'] as const) expect(b[k]).toEqual(a[k])
+      expect(matrix(b.weights)).toEqual(matrix(a.weights))
+      expect(matrix(b.emaBonds)).toEqual(matrix(a.emaBonds))
+      // a row viewing the same uids with fewer values is still refused
+      if (x.stake.length > 1) {
+        const short = { ...typed, weights: typedRows.map((r, i) => i === 1 ? { uids, values: r.values.subarray(1) } : r) }
+        expect(() => epoch(short)).toThrow(InvalidEpochInputError)
+      }
     }), { numRuns: 200 })
   })
 })
