@@ -336,8 +336,9 @@ export class Ledger extends LedgerQueries {
       timestamp: Math.max(Date.now(), this.head.timestamp),
       txCount: open.txs.length
     }, open.txs.map(t => t.bytes), this.secretKey)
-    // persist moves the head before its first await: later batches go to the next block
-    const saving = this.persist(block, committed, options)
+    // persist moves the head before its first await: later batches go to the next block; if the
+    // write fails, this block's transactions and those later ones are put back, in that order
+    const saving = this.persist(block, committed, options, open.txs)
     sealed()
     await saving
     return block
@@ -430,9 +431,19 @@ export class Ledger extends LedgerQueries {
     return { issuance, held, ok: held === issuance }
   }
 
-  /** Start a new open block on the current head and re-apply the pool; what no longer applies is dropped. */
-  private reopen (): void {
+  /**
+   * Start a new open block on the current head and re-apply `first`, then the pool; what no
+   * longer applies is dropped.
+   */
+  private reopen (first: SignedTx[] = []): void {
     this.open = undefined
+    for (const t of first) {
+      try {
+        this.openBlock().apply(t)
+      } catch (err) {
+        log('dropped tx %s of an unwritten block: %s', t.hash, (err as Error).name)
+      }
+    }
     const pool = this.pool
     this.pool = []
     for (const t of pool) {
@@ -450,7 +461,13 @@ export class Ledger extends LedgerQueries {
     return this.open
   }
 
-  private async persist (block: Block, committed: { changes: Array<{ key: string, value: Uint8Array | null }>, undo: () => void }, options?: AbortOptions): Promise<void> {
+  /**
+   * Write a committed block, its state changes and the new head in one batch. The head moves
+   * before the first await. If the write fails, state and head go back and the open block is
+   * rebuilt: with `carry` (the authority's own block, whose transactions were accepted here)
+   * followed by what was accepted into the next block meanwhile, else from the pool.
+   */
+  private async persist (block: Block, committed: { changes: Array<{ key: string, value: Uint8Array | null }>, undo: () => void }, options?: AbortOptions, carry?: SignedTx[]): Promise<void> {
     const prev = this.head
     this.head = { height: block.header.height, hash: block.hash, stateRoot: hex(block.header.stateRoot), timestamp: block.header.timestamp }
     const batch = this.ds.batch()
@@ -463,9 +480,10 @@ export class Ledger extends LedgerQueries {
     try {
       await batch.commit(options)
     } catch (err) {
+      const later = carry === undefined ? [] : this.open?.txs ?? []
       committed.undo()
       this.head = prev
-      this.reopen()
+      this.reopen(carry === undefined ? [] : [...carry, ...later])
       throw err
     }
     this.events.dispatchEvent(new CustomEvent('block', { detail: block }))

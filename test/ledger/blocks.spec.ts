@@ -147,24 +147,40 @@ describe('ledger blocks', () => {
     expect(f.pendingTransactions()).toHaveLength(2)
   })
 
-  it('behavior: a failed block write leaves state and head as they were', async () => {
+  it('behavior: a failed block write leaves state and head as they were, and loses no accepted transaction', async () => {
     const ds = new MemoryDatastore()
     const ledger = await testLedger(genesis, ds)
     const root = ledger.stateRoot()
     const batch = ds.batch.bind(ds)
+    let fail = (): void => {}
+    const failing = new Promise<void>(resolve => { fail = resolve })
     ds.batch = () => {
       const b = batch()
-      return { put: b.put.bind(b), delete: b.delete.bind(b), commit: async () => { throw new Error('disk full') } }
+      return { put: b.put.bind(b), delete: b.delete.bind(b), commit: async () => { await failing; throw new Error('disk full') } }
     }
     await send(ledger, alice, { kind: 'transfer', to: bob.address, amount: 5n })
-    await expect(ledger.produceBlock()).rejects.toThrow('disk full')
+    const producing = ledger.produceBlock()
+    producing.catch(() => {})
+    // accepted while the block is being written: it goes to the next block
+    await new Promise(resolve => setImmediate(resolve))
+    const later = signTx({ chainId: genesis.chainId, signer: bob.address, nonce: 0, body: { kind: 'transfer', to: alice.address, amount: 2n } }, bob.secretKey)
+    await ledger.submit(later.bytes)
+    fail()
+    await expect(producing).rejects.toThrow('disk full')
     expect(ledger.stateRoot()).toBe(root)
     expect(ledger.status().height).toBe(0)
     expect(ledger.audit().ok).toBe(true)
+    // both accepted transactions wait in the open block again, the sealed one first
+    expect(ledger.status().pending).toBe(2)
     ds.batch = batch
     // the state on disk is still the genesis state: a restart agrees
     const again = await testLedger(genesis, ds)
     expect(again.stateRoot()).toBe(root)
+    // the next block holds both: alice −5 +2, bob +5 −2
+    const block = await ledger.produceBlock()
+    expect(block.txs).toHaveLength(2)
+    expect(ledger.balance(alice.address)).toBe(1000n * TAO - 3n)
+    expect(ledger.balance(bob.address)).toBe(10n * TAO + 3n)
   })
 
   it('behavior: submitMany checks a large batch in parallel, refusing exactly the bad signatures; a follower replays it', async () => {
