@@ -1,8 +1,16 @@
 /**
- * The catalogue protocol, `/agora/catalogue/1.0.0`: a peer that meets another pulls every current
- * listing it holds. The puller sends one request frame; the server answers with one
- * length-prefixed frame per listing envelope and an empty frame at the end. Every frame is
- * size-checked before it is read and every listing is verified by the puller's ingest.
+ * The catalogue protocol, `/agora/catalogue/1.0.0`: a peer that meets another pulls the current
+ * listings it holds, and later (every minute, from a random peer) those it has not seen yet. The
+ * puller sends one request frame; the server answers with one length-prefixed frame per listing
+ * envelope and an empty frame at the end. Every frame is size-checked before it is read and
+ * every listing is verified by the puller's ingest.
+ *
+ * Requests: `[1]` asks for every current listing. `[2, instance (8 bytes), position (u32 BE)]`
+ * asks for those the server indexed at or after `position` of its index run `instance` (all of
+ * them when the instance is not the server's current one), and the server adds, after the empty
+ * frame, a trailer `[instance (8 bytes), position (u32 BE)]`: where to ask from next time. The
+ * trailer's position is taken before the listings are sent, so a listing indexed meanwhile comes
+ * again next time rather than never.
  */
 import { logger } from '@libp2p/logger'
 import { lpStream } from '@libp2p/utils'
@@ -16,8 +24,42 @@ const log = logger('agora:market:catalogue')
 /** The protocol id. */
 export const CATALOGUE_PROTOCOL = '/agora/catalogue/1.0.0'
 
-/** The one request there is: "all current listings". */
-const REQUEST_ALL = new Uint8Array([1])
+/** Request "all current listings". */
+const REQUEST_ALL = 1
+/** Request "the listings since a cursor", answered with a trailer. */
+const REQUEST_SINCE = 2
+const INSTANCE_BYTES = 8
+const CURSOR_BYTES = INSTANCE_BYTES + 4
+
+/** A position in a server's catalogue: the run of its index and how far into it. */
+export interface CatalogueCursor {
+  instance: Uint8Array
+  position: number
+}
+
+/** What a server sends for a request: its listings and the cursor to come back with. */
+export interface CatalogueAnswer {
+  listings: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
+  next: CatalogueCursor
+}
+
+/**
+ * The server's listings after `from` (every current one when `from` is undefined or of another
+ * index run), with the cursor taken before them.
+ */
+export type CatalogueSource = (from: CatalogueCursor | undefined, options: AbortOptions) => CatalogueAnswer
+
+function encodeCursor (c: CatalogueCursor): Uint8Array {
+  const out = new Uint8Array(CURSOR_BYTES)
+  out.set(c.instance.subarray(0, INSTANCE_BYTES))
+  new DataView(out.buffer).setUint32(INSTANCE_BYTES, c.position)
+  return out
+}
+
+function decodeCursor (b: Uint8Array): CatalogueCursor {
+  if (b.byteLength !== CURSOR_BYTES) throw new CatalogueLimitError(`a catalogue cursor is ${CURSOR_BYTES} bytes, got ${b.byteLength}`)
+  return { instance: Uint8Array.from(b.subarray(0, INSTANCE_BYTES)), position: new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(INSTANCE_BYTES) }
+}
 
 /** Bounds of one catalogue exchange. */
 export interface CatalogueLimits {
@@ -40,22 +82,28 @@ export interface PullResult {
   accepted: number
   /** Listings refused (invalid, stale, expired). */
   refused: number
+  /** Where to pull from next time. */
+  next?: CatalogueCursor
 }
 
-/** The server side: answers a request with every listing `source` yields. */
-export function catalogueHandler (source: (options: AbortOptions) => AsyncIterable<Uint8Array>, limits: CatalogueLimits = DEFAULT_CATALOGUE_LIMITS): (stream: Stream, connection: Connection) => Promise<void> {
+/** The server side: answers a request with the listings `source` gives for it. */
+export function catalogueHandler (source: CatalogueSource, limits: CatalogueLimits = DEFAULT_CATALOGUE_LIMITS): (stream: Stream, connection: Connection) => Promise<void> {
   return async (stream, connection) => {
     const signal = AbortSignal.timeout(limits.timeout)
     try {
       const lp = lpStream(stream, { maxDataLength: 16 })
-      const req = await lp.read({ signal })
-      if (req.byteLength !== 1 || req.get(0) !== REQUEST_ALL[0]) throw new CatalogueLimitError('unknown catalogue request')
+      const req = (await lp.read({ signal })).subarray()
+      let from: CatalogueCursor | undefined
+      if (req.byteLength === 1 + CURSOR_BYTES && req[0] === REQUEST_SINCE) from = decodeCursor(req.subarray(1))
+      else if (req.byteLength !== 1 || req[0] !== REQUEST_ALL) throw new CatalogueLimitError('unknown catalogue request')
+      const answer = source(from, { signal })
       let sent = 0
-      for await (const bytes of source({ signal })) {
+      for await (const bytes of answer.listings) {
         await lp.write(bytes, { signal })
         sent++
       }
       await lp.write(new Uint8Array(0), { signal })
+      if (req[0] === REQUEST_SINCE) await lp.write(encodeCursor(answer.next), { signal })
       await stream.close({ signal })
       log('sent %d listings to %p', sent, connection.remotePeer)
     } catch (err: any) {
@@ -66,21 +114,29 @@ export function catalogueHandler (source: (options: AbortOptions) => AsyncIterab
 }
 
 /**
- * The client side: pulls every listing `peer` holds into `ingest`. Policy: frames above the
- * listing size limit, more listings or bytes than `limits` allow, or no end within the time limit
- * end the pull with `CatalogueLimitError`; what was ingested before stays (each was verified).
+ * The client side: pulls into `ingest` the listings `peer` holds (since `from`, when given: the
+ * `next` cursor of an earlier pull from it). Policy: frames above the listing size limit, more
+ * listings or bytes than `limits` allow, or no end within the time limit end the pull with
+ * `CatalogueLimitError`; what was ingested before stays (each was verified).
  */
-export async function pullCatalogue (libp2p: Libp2p, peer: PeerId, ingest: ListingIngest, limits: CatalogueLimits = DEFAULT_CATALOGUE_LIMITS, options: AbortOptions = {}): Promise<PullResult> {
+export async function pullCatalogue (libp2p: Libp2p, peer: PeerId, ingest: ListingIngest, limits: CatalogueLimits = DEFAULT_CATALOGUE_LIMITS, options: AbortOptions & { from?: CatalogueCursor } = {}): Promise<PullResult> {
   const signal = AbortSignal.any([AbortSignal.timeout(limits.timeout), ...(options.signal != null ? [options.signal] : [])])
   const stream = await libp2p.dialProtocol(peer, CATALOGUE_PROTOCOL, { signal })
   const result: PullResult = { received: 0, accepted: 0, refused: 0 }
   let bytes = 0
   try {
     const lp = lpStream(stream, { maxDataLength: MAX_LISTING_BYTES })
-    await lp.write(REQUEST_ALL, { signal })
+    const request = new Uint8Array(1 + CURSOR_BYTES)
+    request[0] = REQUEST_SINCE
+    // no cursor yet: an instance of zeros, which is no index run's, asks for everything
+    request.set(encodeCursor(options.from ?? { instance: new Uint8Array(INSTANCE_BYTES), position: 0 }), 1)
+    await lp.write(request, { signal })
     while (true) {
       const frame = await lp.read({ signal })
-      if (frame.byteLength === 0) break
+      if (frame.byteLength === 0) {
+        result.next = decodeCursor((await lp.read({ signal })).subarray())
+        break
+      }
       result.received++
       bytes += frame.byteLength
       if (result.received > limits.maxListings || bytes > limits.maxBytes) {

@@ -51,6 +51,7 @@ export class ListingIndex implements Startable {
   private heads = new Map<string, Doc>()
   private byId = new Map<string, Doc>()
   private docs: Doc[] = []
+  private instance = newInstance()
   private text = new TextIndex()
   /** Visible docs per publisher peer id and per tag: candidate sets for searches without words. */
   private byPublisher = new Map<string, Set<Doc>>()
@@ -201,6 +202,30 @@ export class ListingIndex implements Startable {
   }
 
   /**
+   * Where this index's catalogue stands: `position` counts the versions indexed so far, in the
+   * order they came; `instance` names this run of the index (a new one at every start), so a
+   * position is meaningful only with the instance it came from.
+   */
+  get cursor (): { instance: Uint8Array, position: number } {
+    return { instance: this.instance, position: this.docs.length }
+  }
+
+  /**
+   * {@link current} restricted to the versions indexed at or after `position` (see
+   * {@link cursor}): what a peer that pulled up to there has not seen from this index.
+   */
+  async * since (position: number, options?: AbortOptions): AsyncGenerator<Uint8Array> {
+    this.assertStarted()
+    const now = this.now()
+    const docs = this.docs
+    for (let k = Math.max(0, position); k < docs.length; k++) {
+      options?.signal?.throwIfAborted()
+      const doc = docs[k]
+      if (this.heads.get(doc.item) === doc && doc.expires > now) yield doc.bytes
+    }
+  }
+
+  /**
    * Hides listings that expired and deletes stored items that can no longer be superseded by a
    * replayed older version (older than their creation plus the longest validity). Returns how
    * many were hidden or deleted.
@@ -337,6 +362,7 @@ export class ListingIndex implements Startable {
     this.byTag = new Map()
     this.sortedPools = new Map()
     this.docs = []
+    this.instance = newInstance()
     this.text = new TextIndex()
   }
 
@@ -360,6 +386,11 @@ function addTo (map: Map<string, Set<Doc>>, key: string, doc: Doc): void {
   let set = map.get(key)
   if (set == null) { set = new Set(); map.set(key, set) }
   set.add(doc)
+}
+
+/** A random name for one run of an index (see `cursor`). */
+function newInstance (): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(8))
 }
 
 function itemOf (record: ListingRecord): string {

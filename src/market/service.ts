@@ -19,7 +19,7 @@ import { ReceiptBook } from './receipt-book.ts'
 import { listingKey, listingValidator, selectListingRecord } from './record.ts'
 import { Trade } from './trade.ts'
 import { MARKET_ERROR_STATUS } from './service-errors.ts'
-import type { CatalogueLimits, PullResult } from './catalogue.ts'
+import type { CatalogueAnswer, CatalogueCursor, CatalogueLimits, PullResult } from './catalogue.ts'
 import type { IngestStatus } from './gossip.ts'
 import type { Listing } from './listing.ts'
 import type { AgoraNode } from '../node.ts'
@@ -38,6 +38,11 @@ const MAX_PENDING = 10_000
 export interface MarketServiceInit {
   /** Re-announce our own listings (gossip + DHT) this often, ms. @default 600_000 */
   announceInterval?: number
+  /**
+   * Pull from a random connected peer the listings it indexed since our last pull from it, this
+   * often, ms: what gossip missed arrives within about this time. @default 60_000
+   */
+  syncInterval?: number
   /** Limits of one catalogue exchange. @default DEFAULT_CATALOGUE_LIMITS */
   catalogue?: Partial<CatalogueLimits>
   /** Time limit of one DHT put, ms. @default 30_000 */
@@ -71,7 +76,10 @@ export class MarketService implements NodeService {
   #pending: Listing[] = []
   #loading?: Promise<void>
   #timer?: ReturnType<typeof setInterval>
+  #syncTimer?: ReturnType<typeof setInterval>
   readonly #pulling = new Set<string>()
+  /** Per peer, where its catalogue stood at our last pull (the most recent peers only). */
+  readonly #cursors = new Map<string, CatalogueCursor>()
   readonly #onConnect = (e: CustomEvent<PeerId>): void => { this.#pullFrom(e.detail) }
   /** Figures of the catalogue pulls, for status. */
   readonly pulls = { peers: 0, accepted: 0, refused: 0, failed: 0 }
@@ -100,13 +108,15 @@ export class MarketService implements NodeService {
     const pubsub = libp2p.services.pubsub
     pubsub.topicValidators.set(MARKET_TOPIC, listingTopicValidator(async (b, from) => this.ingest(b, from)))
     pubsub.subscribe(MARKET_TOPIC)
-    await libp2p.handle(CATALOGUE_PROTOCOL, catalogueHandler(o => this.#catalogue(o), this.#limits), { maxInboundStreams: 4 })
+    await libp2p.handle(CATALOGUE_PROTOCOL, catalogueHandler((from, o) => this.#catalogue(from, o), this.#limits), { maxInboundStreams: 4 })
     libp2p.addEventListener('peer:connect', this.#onConnect)
     // Policy: the index loads in the background (≈16 s at 100k listings) so the daemon serves
     // content at once; incoming listings are verified and queued meanwhile.
     this.#loading = this.#load()
     this.#timer = setInterval(() => { this.reannounce().catch(err => { log.error('re-announce failed - %e', err) }) }, this.#init.announceInterval ?? 600_000)
     this.#timer.unref?.()
+    this.#syncTimer = setInterval(() => { this.#syncOne() }, this.#init.syncInterval ?? 60_000)
+    this.#syncTimer.unref?.()
     this.trade.start()
   }
 
@@ -114,6 +124,7 @@ export class MarketService implements NodeService {
     this.#stopping.abort(new Error('market stopping'))
     this.trade.stop()
     clearInterval(this.#timer)
+    clearInterval(this.#syncTimer)
     const libp2p = this.node.network.libp2p
     libp2p.removeEventListener('peer:connect', this.#onConnect)
     libp2p.services.pubsub.unsubscribe(MARKET_TOPIC)
@@ -167,9 +178,19 @@ export class MarketService implements NodeService {
     return r.status
   }
 
-  async * #catalogue (options: AbortOptions): AsyncGenerator<Uint8Array> {
-    if (!this.index.isStarted()) return
-    yield * this.index.current(options)
+  /** What the catalogue protocol sends: our listings since `from` (all of them if it is not ours). */
+  #catalogue (from: CatalogueCursor | undefined, options: AbortOptions): CatalogueAnswer {
+    const index = this.index
+    if (!index.isStarted()) return { listings: [], next: { instance: new Uint8Array(8), position: 0 } }
+    const next = index.cursor
+    const ours = from != null && equalBytes(from.instance, next.instance)
+    return { listings: ours ? index.since(from.position, options) : index.current(options), next }
+  }
+
+  /** A catalogue pull since the last one from a random connected peer not being pulled from. */
+  #syncOne (): void {
+    const peers = this.node.network.libp2p.getPeers().filter(p => !this.#pulling.has(p.toString()))
+    if (peers.length > 0) this.#pullFrom(peers[Math.floor(Math.random() * peers.length)])
   }
 
   #pullFrom (peer: PeerId): void {
@@ -182,10 +203,20 @@ export class MarketService implements NodeService {
       .finally(() => { this.#pulling.delete(id) })
   }
 
-  /** Pulls every current listing `peer` holds into the index. */
+  /**
+   * Pulls into the index the listings `peer` holds: every current one the first time, then those
+   * it indexed since the last pull (all again if it restarted since).
+   */
   async pullCatalogue (peer: PeerId, options: AbortOptions = {}): Promise<PullResult> {
     const signal = AbortSignal.any([this.#stopping.signal, ...(options.signal != null ? [options.signal] : [])])
-    const r = await pullCatalogue(this.node.network.libp2p, peer, async (b, from) => this.ingest(b, from), this.#limits, { signal })
+    const id = peer.toString()
+    const r = await pullCatalogue(this.node.network.libp2p, peer, async (b, from) => this.ingest(b, from), this.#limits, { signal, from: this.#cursors.get(id) })
+    if (r.next != null) {
+      // Policy: remember the cursors of the 4096 most recently pulled peers
+      this.#cursors.delete(id)
+      this.#cursors.set(id, r.next)
+      if (this.#cursors.size > 4096) this.#cursors.delete(this.#cursors.keys().next().value as string)
+    }
     this.pulls.peers++
     this.pulls.accepted += r.accepted
     this.pulls.refused += r.refused

@@ -9,6 +9,7 @@ import { MemoryDatastore } from 'datastore-core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createNetwork } from '../../src/dht/index.ts'
 import { CATALOGUE_PROTOCOL, DEFAULT_CATALOGUE_LIMITS, catalogueHandler, pullCatalogue } from '../../src/market/catalogue.ts'
+import type { CatalogueCursor } from '../../src/market/catalogue.ts'
 import { ListingIndex, createListing } from '../../src/market/index.ts'
 import { openModelParams, SELLER_SECRET } from './helpers.ts'
 import { tamper } from './rogue-peer.ts'
@@ -27,7 +28,7 @@ async function net (): Promise<Network> {
 async function pair (frames: Uint8Array[]): Promise<{ server: Network, client: Network }> {
   const server = await net()
   const client = await net()
-  await server.libp2p.handle(CATALOGUE_PROTOCOL, catalogueHandler(async function * () { yield * frames }))
+  await server.libp2p.handle(CATALOGUE_PROTOCOL, catalogueHandler(() => ({ listings: frames, next: { instance: new Uint8Array(8).fill(1), position: frames.length } })))
   await client.connect(server.addresses()[0])
   return { server, client }
 }
@@ -42,10 +43,52 @@ describe('catalogue protocol', () => {
     const index = new ListingIndex({ datastore: new MemoryDatastore() })
     await index.start()
     const r = await pullCatalogue(client.libp2p, server.peerId, async (b) => (await index.add(b)).status)
-    expect(r).toEqual({ received: 3, accepted: 2, refused: 1 })
+    expect(r).toEqual({ received: 3, accepted: 2, refused: 1, next: { instance: new Uint8Array(8).fill(1), position: 3 } })
     expect((await index.search('')).map(h => h.listing.record.name).sort()).toEqual(['alpha', 'beta'])
     // a second pull finds nothing new
-    expect(await pullCatalogue(client.libp2p, server.peerId, async (b) => (await index.add(b)).status)).toEqual({ received: 3, accepted: 0, refused: 1 })
+    expect(await pullCatalogue(client.libp2p, server.peerId, async (b) => (await index.add(b)).status)).toMatchObject({ received: 3, accepted: 0, refused: 1 })
+  })
+
+  it('behavior: a pull from a cursor takes only what the server indexed after it; a cursor of another index run takes everything', async () => {
+    // the server side of the market service: its own listing index answers
+    const server = await net()
+    const client = await net()
+    const held = new ListingIndex({ datastore: new MemoryDatastore() })
+    await held.start()
+    const mine = new ListingIndex({ datastore: new MemoryDatastore() })
+    await mine.start()
+    await server.libp2p.handle(CATALOGUE_PROTOCOL, catalogueHandler((from, o) => {
+      const next = held.cursor
+      const same = from != null && Buffer.from(from.instance).equals(Buffer.from(next.instance))
+      return { listings: same ? held.since(from.position, o) : held.current(o), next }
+    }))
+    await client.connect(server.addresses()[0])
+    const pull = async (from?: CatalogueCursor): Promise<{ names: string[], next?: CatalogueCursor }> => {
+      const names: string[] = []
+      const r = await pullCatalogue(client.libp2p, server.peerId, async (b) => {
+        const a = await mine.add(b)
+        names.push(a.listing.record.name)
+        return a.status
+      }, DEFAULT_CATALOGUE_LIMITS, { from })
+      return { names, next: r.next }
+    }
+    await held.add(listing('alpha'))
+    await held.add(listing('beta'))
+    const first = await pull()
+    expect(first.names.sort()).toEqual(['alpha', 'beta'])
+    // two versions indexed: the cursor stands after them
+    expect(first.next?.position).toBe(2)
+    expect(await pull(first.next)).toEqual({ names: [], next: first.next })
+    await held.add(listing('gamma'))
+    // a newer version of alpha supersedes the first: only it and gamma are new
+    await held.add(createListing(openModelParams({ name: 'alpha', seq: 2, created: now, expires: now + 86_400_000 }), SELLER_SECRET).bytes)
+    const second = await pull(first.next)
+    expect(second.names.sort()).toEqual(['alpha', 'gamma'])
+    expect(second.next?.position).toBe(4)
+    expect((await mine.search('alpha'))[0].listing.record.seq).toBe(2)
+    // a cursor from another run of the server's index (it restarted): everything current again
+    const other = await pull({ instance: new Uint8Array(8).fill(9), position: 4 })
+    expect(other.names.sort()).toEqual(['alpha', 'beta', 'gamma'])
   })
 
   it('behavior: more listings than the limit end the pull with CatalogueLimitError; what came before stays', async () => {

@@ -43,7 +43,8 @@ export async function startRoguePeer (): Promise<RoguePeer> {
     dhtSelectors: { [DHT_NAMESPACE]: () => 0 }
   })
   const libp2p = network.libp2p
-  await libp2p.handle(CATALOGUE_PROTOCOL, catalogueHandler(async function * () { yield * catalogue }))
+  // every request gets the whole (tampered) catalogue, and a cursor of a run that never changes
+  await libp2p.handle(CATALOGUE_PROTOCOL, catalogueHandler(() => ({ listings: catalogue, next: { instance: new Uint8Array(8).fill(7), position: 0 } })))
   libp2p.services.pubsub.subscribe(MARKET_TOPIC)
   return {
     network,

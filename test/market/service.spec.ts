@@ -7,10 +7,11 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { amountDue, decryptBytes } from '../../src/market/index.ts'
+import { amountDue, createListing, decryptBytes } from '../../src/market/index.ts'
+import { openModelParams, SELLER_SECRET } from './helpers.ts'
 import { MARKET_SERVICE, marketService } from '../../src/market/service.ts'
 import { createNode } from '../../src/node.ts'
-import type { MarketService } from '../../src/market/service.ts'
+import type { MarketService, MarketServiceInit } from '../../src/market/service.ts'
 import type { AgoraNode } from '../../src/node.ts'
 
 const dirs: string[] = []
@@ -20,8 +21,8 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
 })
 
-async function start (repo: string): Promise<{ node: AgoraNode, market: MarketService }> {
-  const node = await createNode({ repo, config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] } }, services: [marketService()] })
+async function start (repo: string, init: MarketServiceInit = {}): Promise<{ node: AgoraNode, market: MarketService }> {
+  const node = await createNode({ repo, config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] } }, services: [marketService(init)] })
   nodes.push(node)
   const market = node.service<MarketService>(MARKET_SERVICE) as MarketService
   await vi.waitFor(() => { expect(market.state).toBe('ready') })
@@ -63,6 +64,24 @@ describe('market service', { timeout: 60_000 }, () => {
     nodes.splice(0);
     ({ market } = await start(repo))
     expect((await market.index.listMine(market.hotkey)).map(l => l.id.toString()).sort()).toEqual([r.listing.id.toString(), perGib.listing.id.toString()].sort())
+  })
+
+  it('behavior: a listing that reached a connected peer without gossip arrives by the periodic catalogue sync', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agora-market-svc-'))
+    dirs.push(dir)
+    const a = await start(join(dir, 'a'), { syncInterval: 200 })
+    const b = await start(join(dir, 'b'), { syncInterval: 200 })
+    await b.node.connect(a.node.network.libp2p.getMultiaddrs()[0].toString())
+    await vi.waitFor(() => { expect(b.market.pulls.peers).toBeGreaterThan(0) }) // the pull on connecting
+    // A takes a listing into its index without announcing it (as if B had missed its gossip);
+    // B pulled A's catalogue when they connected, before this: only a later pull brings it
+    const now = Date.now()
+    const bytes = createListing(openModelParams({ name: 'missed-gossip', created: now, expires: now + 86_400_000 }), SELLER_SECRET).bytes
+    await a.market.index.add(bytes)
+    await vi.waitFor(async () => { expect((await b.market.index.search('missed-gossip')).map(h => h.listing.record.name)).toEqual(['missed-gossip']) }, { timeout: 10_000, interval: 100 })
+    // later pulls from A ask from the cursor of the earlier one: nothing new is sent again
+    const again = await b.market.pullCatalogue(a.node.network.libp2p.peerId)
+    expect(again.received).toBe(0)
   })
 
   it('behavior: an invalid listing is refused before its content is imported', async () => {
