@@ -41,6 +41,8 @@ export interface AddResult {
   size: number
   /** Name of the imported file or directory. */
   name: string
+  /** Leaves hashed on worker threads (a large import into a repo on disk; 0 otherwise). */
+  hashedOnWorkers: number
 }
 
 /**
@@ -91,7 +93,7 @@ async function * runImporter (source: Parameters<typeof importer>[0], blocks: Wr
   await leaves.drain()
 }
 
-async function * counted (src: AsyncIterable<Buffer | Uint8Array>, tick: (n: number) => void, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+async function * counted (src: AsyncIterable<Buffer | Uint8Array>, tick: (n: number) => void, signal?: AbortSignal): AsyncGenerator<Uint8Array, void, undefined> {
   for await (const chunk of src) {
     signal?.throwIfAborted()
     tick(chunk.byteLength)
@@ -153,17 +155,81 @@ export async function addPath (blocks: WritableBlocks, path: string, options: Ad
     await hashPool?.close()
   }
   if (last == null) throw new InvalidParametersError(`nothing imported from ${path}`)
-  return { cid: last.cid, size: bytes, name }
+  return { cid: last.cid, size: bytes, name, hashedOnWorkers: hashPool?.offloaded ?? 0 }
 }
 
-/** Import a byte stream as one file (no name). */
+/**
+ * Import a byte stream as one file (no name). Into a repo on disk, a stream that goes on past
+ * {@link LARGE_IMPORT} bytes is copied into the pool's shared, page-aligned buffers as it comes
+ * (leaf by leaf), so that, as with {@link addPath}, its leaves are hashed on a worker and written
+ * with O_DIRECT; a shorter one (known once the first bytes are in) is imported as it comes.
+ */
 export async function addStream (blocks: WritableBlocks, source: AsyncIterable<Uint8Array>, options: AddOptions): Promise<AddResult> {
+  assertProfile(options.profile)
   let bytes = 0
   const tick = (n: number): void => { bytes += n; options.onProgress?.({ bytes }) }
+  const input = counted(source, tick, options.signal)
+  const fs = blocks instanceof FsBlockstore
+  // Policy: the first LARGE_IMPORT bytes are held to decide (a memory store keeps every leaf
+  // buffer it is given, so pool buffers are for blockstore-fs only, as in addPath)
+  const head: Uint8Array[] = []
+  let held = 0
+  let ended = !fs
+  while (!ended && held < LARGE_IMPORT) {
+    const r = await input.next()
+    if (r.done === true) ended = true
+    else { head.push(r.value); held += r.value.byteLength }
+  }
+  const whole = (async function * (): AsyncGenerator<Uint8Array> {
+    yield * head
+    head.length = 0
+    yield * input
+  })()
+  const pool = fs && !ended ? poolFor(options.profile, true).pool : undefined
+  const hashPool = pool?.arena != null ? new HashPool(pool.arena.memory) : undefined
   let root: CID | undefined
-  for await (const r of runImporter([{ content: counted(source, tick, options.signal) }], blocks, options)) {
-    root = r.cid
+  try {
+    for await (const r of runImporter([{ content: pool == null ? whole : intoPool(whole, pool) }], blocks, options, pool, hashPool)) {
+      root = r.cid
+    }
+  } finally {
+    await hashPool?.close()
   }
   if (root == null) throw new InvalidParametersError('nothing imported')
-  return { cid: root, size: bytes, name: '' }
+  return { cid: root, size: bytes, name: '', hashedOnWorkers: hashPool?.offloaded ?? 0 }
+}
+
+/**
+ * The bytes of `source` in pool buffers of `pool.size` (filled completely except the last), as
+ * `readAhead` gives a file's: each is one leaf's content, in the pool's shared memory.
+ */
+async function * intoPool (source: AsyncIterable<Uint8Array>, pool: BufferPool): AsyncGenerator<Uint8Array> {
+  // the buffer being filled, until it is handed on (then the importer's, given back after its write)
+  let buf: Buffer | undefined = pool.take()
+  let n = 0
+  try {
+    for await (const piece of source) {
+      let at = 0
+      while (at < piece.byteLength) {
+        buf ??= pool.take()
+        const k = Math.min(pool.size - n, piece.byteLength - at)
+        buf.set(piece.subarray(at, at + k), n)
+        n += k
+        at += k
+        if (n === pool.size) {
+          const full = buf
+          buf = undefined
+          n = 0
+          yield full
+        }
+      }
+    }
+    if (buf != null && n > 0) {
+      const last = pool.shrink(buf, n)
+      buf = undefined
+      yield last
+    }
+  } finally {
+    if (buf != null) pool.give(buf) // never handed on: back to the pool
+  }
 }

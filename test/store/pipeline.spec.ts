@@ -10,7 +10,7 @@ import { balanced } from 'ipfs-unixfs-importer/layout'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { addPath } from '../../src/store/add.ts'
+import { addPath, addStream } from '../../src/store/add.ts'
 import { BlockFileWriter, namingOf } from '../../src/store/block-write.ts'
 import { HashPool } from '../../src/store/hash-pool.ts'
 import { BufferPool, fileLeafFrame, fileLeafRoom, pipelinedBufferImporter, readAhead } from '../../src/store/pipeline.ts'
@@ -217,6 +217,31 @@ describe('store: pipelined leaf stage', () => {
       const ref = await stock(bytes, { profile: 'unixfs-v1-2025' })
       expect({ size, cid: ours.cid.toString() }).toEqual({ size, cid: ref.cid.toString() })
       expect(await blocksOf(fs)).toEqual(await blocksOf(ref.blocks))
+    }
+  })
+
+  it('behavior: addStream into a repo on disk gives the stock importer\'s root and blocks; past 8 MiB its leaves are hashed by workers', async () => {
+    // pieces of odd sizes (1 B, then 300 KiB + 7, 2 MiB + 3, ...): chunk boundaries fall inside them
+    const pieces = function * (bytes: Uint8Array): Generator<Uint8Array> {
+      const sizes = [1, 300 * KIB + 7, 2 * MIB + 3, 5, 700 * KIB]
+      for (let at = 0, i = 0; at < bytes.byteLength; i++) {
+        const end = Math.min(bytes.byteLength, at + sizes[i % sizes.length])
+        yield bytes.slice(at, end)
+        at = end
+      }
+    }
+    for (const [profile, size] of [['unixfs-v1-2025', 3 * MIB + 1], ['unixfs-v1-2025', 8 * MIB], ['unixfs-v1-2025', 9 * MIB + 1], ['unixfs-v0-2015', 9 * MIB + 5]] as const) {
+      const bytes = deterministicBuffer(`stream-${profile}-${size}`, size)
+      const fs = new FsBlockstore(join(dir, `sb-${profile}-${size}`))
+      await fs.open()
+      const ours = await addStream(fs, (async function * () { yield * pieces(bytes) })(), { profile })
+      const ref = await stock(bytes, { profile })
+      expect({ profile, size, cid: ours.cid.toString() }).toEqual({ profile, size, cid: ref.cid.toString() })
+      expect(ours.size).toBe(size)
+      expect(await blocksOf(fs)).toEqual(await blocksOf(ref.blocks))
+      // as addPath: 8 MiB or more goes through the shared pool and the workers, every leaf
+      const leaves = Math.ceil(size / (profile === 'unixfs-v0-2015' ? 256 * KIB : MIB))
+      expect(ours.hashedOnWorkers).toBe(size >= 8 * MIB ? leaves : 0)
     }
   })
 
