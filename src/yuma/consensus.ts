@@ -199,7 +199,7 @@ function searchBuckets (p: Participants, w: FixedMatrix, n: number, cols: Column
   for (let j = 0; j < n; j++) if (target[j] >= 0) median[j] = firstAbove(vals, stakes, start[j], start[j + 1], below[j], p.minority)
 }
 
-/** What {@link bucketRows} and {@link gatherRows} read and write. */
+/** What {@link bucketRows} and {@link gatherColumns} read and write. */
 export interface BucketArgs {
   n: number
   w: FixedMatrix
