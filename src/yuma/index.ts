@@ -3,7 +3,8 @@
  *
  * Yuma consensus: one subnet epoch, bit-exact with the subtensor chain's fixed-point arithmetic
  * (yuma.md). Pure and deterministic: no I/O, no clock, no randomness, no floating point in the
- * result path.
+ * result path. At full subnet size the row-wise stages are split with a helper thread (see
+ * `setYumaThreads`); the bits are the same on one thread.
  *
  * @example
  * ```ts
@@ -26,6 +27,7 @@ export { ONE as FIXED_ONE, toFloat, toU16 } from './fixed.ts'
 export { parseVectors, parseEpochInputJson, runCase, reportEpoch, weightedMedianColBatch } from './vectors.ts'
 export { checkCaseOutput, withDrift } from './vectors-check.ts'
 export { plotSvg } from './plot.ts'
+export { setYumaThreads, startYumaHelper, stopYumaHelper } from './threads.ts'
 export type { PlotOptions } from './plot.ts'
 export { InvalidEpochInputError, EpochValueRangeError, InvalidYumaParamsError, InvalidVectorsError } from './errors.ts'
 export { toPairs, fromPairs } from './rows.ts'

@@ -120,7 +120,7 @@ export async function startYumaHelper (): Promise<boolean> {
 }
 
 /** End the helper thread, if one runs (a later split stage starts another). */
-export function stopHelper (): void {
+export function stopYumaHelper (): void {
   const h = helper
   helper = null
   if (h != null) h.worker.terminate().catch(() => {})
@@ -132,7 +132,7 @@ const MAX_LOST = 3
 
 /** The helper is gone or failed: end it; after {@link MAX_LOST} of them, stay on one thread. */
 function loseHelper (): void {
-  stopHelper()
+  stopYumaHelper()
   if (++lostHelpers >= MAX_LOST) threads = 1
 }
 

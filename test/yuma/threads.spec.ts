@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { epoch, toPairs } from '../../src/yuma/index.ts'
 import type { EpochInput, EpochOutput } from '../../src/yuma/index.ts'
-import { HelperLostError, chunkBounds, forRows, helperChunks, setYumaThreads, stopHelper } from '../../src/yuma/threads.ts'
+import { HelperLostError, chunkBounds, forRows, helperChunks, setYumaThreads, stopYumaHelper } from '../../src/yuma/threads.ts'
 import type { StageName } from '../../src/yuma/threads.ts'
 import { epochInput } from './arbitrary.ts'
 
@@ -96,7 +96,7 @@ function withBonds (weights: Array<Array<[number, number]>>, n: number, v: numbe
 describe('yuma epoch on two threads', () => {
   afterAll(() => {
     setYumaThreads(2)
-    stopHelper()
+    stopYumaHelper()
   })
 
   it('behavior: every chunk of rows is cut at a row, in order, and the chunks cover every row', () => {
