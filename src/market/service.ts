@@ -115,7 +115,7 @@ export class MarketService implements NodeService {
     this.#loading = this.#load()
     this.#timer = setInterval(() => { this.reannounce().catch(err => { log.error('re-announce failed - %e', err) }) }, this.#init.announceInterval ?? 600_000)
     this.#timer.unref?.()
-    this.#syncTimer = setInterval(() => { this.#syncOne() }, this.#init.syncInterval ?? 60_000)
+    this.#syncTimer = setInterval(() => { this.#syncOne().catch(err => { log('catalogue sync failed - %e', err) }) }, this.#init.syncInterval ?? 60_000)
     this.#syncTimer.unref?.()
     this.trade.start()
   }
@@ -187,9 +187,18 @@ export class MarketService implements NodeService {
     return { listings: ours ? index.since(from.position, options) : index.current(options), next }
   }
 
-  /** A catalogue pull since the last one from a random connected peer not being pulled from. */
-  #syncOne (): void {
-    const peers = this.node.network.libp2p.getPeers().filter(p => !this.#pulling.has(p.toString()))
+  /**
+   * A catalogue pull since the last one from a random connected peer that serves the catalogue
+   * (as identify told us) and is not being pulled from.
+   */
+  async #syncOne (): Promise<void> {
+    const libp2p = this.node.network.libp2p
+    const peers: PeerId[] = []
+    for (const p of libp2p.getPeers()) {
+      if (this.#pulling.has(p.toString())) continue
+      const protocols = await libp2p.peerStore.get(p).then(x => x.protocols, (): string[] => [])
+      if (protocols.includes(CATALOGUE_PROTOCOL)) peers.push(p)
+    }
     if (peers.length > 0) this.#pullFrom(peers[Math.floor(Math.random() * peers.length)])
   }
 
