@@ -194,6 +194,9 @@ export async function addStream (blocks: WritableBlocks, source: AsyncIterable<U
     }
   } finally {
     await hashPool?.close()
+    // the source ends with the import, even one that failed before reading it to the end (not
+    // awaited: a read still pending on a stalled source would hold the failure back)
+    input.return(undefined).catch(() => {})
   }
   if (root == null) throw new InvalidParametersError('nothing imported')
   return { cid: root, size: bytes, name: '', hashedOnWorkers: hashPool?.offloaded ?? 0 }
