@@ -74,6 +74,7 @@ function emission (incentive: Float64Array, dividends: Float64Array, stake: Floa
   }
   // I96F32: floor(share_bits · rao / 2³²), saturating to u64
   const rao64 = (s: Float64Array): bigint[] => listOf(s, v => {
+    if (v === 0) return 0n // most shares (a miner's dividends, a validator's incentive): no bigint work
     const e = (BigInt(v) * rao) >> 32n
     return e < 0n ? 0n : (e > U64_MAX ? U64_MAX : e)
   })
