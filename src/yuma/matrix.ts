@@ -17,6 +17,8 @@ export interface FixedMatrix {
   readonly ptr: Int32Array
   readonly col: Int32Array
   readonly val: Float64Array
+  /** Per row, when known: 1 if it lists the same columns as the row before. */
+  readonly same?: Uint8Array
 }
 
 /** Sparse rows with any element types, for functions that only read them. */

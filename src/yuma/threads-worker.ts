@@ -8,14 +8,13 @@ import { runChunks } from './threads.ts'
 import type { RowStage, StageMessage, StageName } from './threads.ts'
 import { weightRows } from './weights.ts'
 import { clipRows } from './matrix.ts'
-import { bucketRows, gatherColumns } from './consensus.ts'
+import { bucketRows } from './consensus.ts'
 import { dividendRows, emaRows } from './bonds-yuma3.ts'
 import { emaAlignedRows, normalizeAlignedRows, scanBondRows } from './bonds.ts'
 
 const STAGES: Record<StageName, RowStage<never>> = {
   weights: weightRows,
   buckets: bucketRows,
-  gather: gatherColumns,
   clip: clipRows,
   ema: emaRows,
   dividends: dividendRows,

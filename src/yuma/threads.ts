@@ -21,7 +21,7 @@ import { Worker } from 'node:worker_threads'
 export type RowStage<A> = (args: A, from: number, to: number, t: number) => void
 
 /** The stages the helper can run, by name (threads-worker.ts holds the same table). */
-export type StageName = 'weights' | 'buckets' | 'gather' | 'clip' | 'ema' | 'dividends' | 'scanBonds' | 'emaAligned' | 'normalizeAligned'
+export type StageName = 'weights' | 'buckets' | 'clip' | 'ema' | 'dividends' | 'scanBonds' | 'emaAligned' | 'normalizeAligned'
 
 /** Control words: the next chunk to claim (generation · 256 + chunk), the chunks done, a failure. */
 const NEXT = 0

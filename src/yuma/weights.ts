@@ -64,9 +64,12 @@ export function weightsAndStats (x: CheckedInput, permits: boolean[], a: Float64
     ...stats
   }
   forRows('weights', weightRows, args, w.ptr, rows, alloc.shared)
-  // each row's kept entries start where its input entries did: close the gaps of dropped ones
+  // each row's kept entries start where its input entries did: close the gaps of dropped ones.
+  // A row keeping all of an input row that repeats the row before (which kept all of its own)
+  // lists the same columns as that row of W
   const { col, val, len } = args
   const ptr = new Int32Array(rows + 1)
+  const same = new Uint8Array(rows)
   let o = 0
   for (let i = 0; i < rows; i++) {
     const from = w.ptr[i]
@@ -75,6 +78,7 @@ export function weightsAndStats (x: CheckedInput, permits: boolean[], a: Float64
       col.copyWithin(o, from, from + l)
       val.copyWithin(o, from, from + l)
     }
+    if (i > 0 && w.same?.[i] === 1 && l === w.ptr[i + 1] - from && len[i - 1] === from - w.ptr[i - 1]) same[i] = 1
     o += l
     ptr[i + 1] = o
   }
@@ -86,7 +90,7 @@ export function weightsAndStats (x: CheckedInput, permits: boolean[], a: Float64
     cols.min[j] = Math.min(stats.min[j], stats.min[n + j])
     cols.max[j] = Math.max(stats.max[j], stats.max[n + j])
   }
-  return { weights: { rows, ptr, col, val }, cols }
+  return { weights: { rows, ptr, col, val, same }, cols }
 }
 
 /** Per-thread partials of the weights pass, thread t at [t·n, (t + 1)·n). */

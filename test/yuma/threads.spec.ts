@@ -141,6 +141,18 @@ describe('yuma epoch on two threads', () => {
     }
   })
 
+  it('behavior: a dense subnet given as rows sharing one uid list (runs of equal rows) gives the bits of its pairs, on one thread, on the helper and on both', () => {
+    for (const [yuma3, liquid] of [[false, false], [true, true]]) {
+      const x = aligned(96, 16, 5, yuma3, liquid)
+      setYumaThreads(1)
+      const pairs = eager(epoch(x))
+      // every validator row views one Uint16Array of the miners' uids
+      const uids = Uint16Array.from(x.weights[0] as Array<[number, number]>, ([j]) => j)
+      const typed = { ...x, weights: (x.weights as Array<Array<[number, number]>>).map(r => r.length === 0 ? r : { uids, values: Uint16Array.from(r, ([, w]) => w) }) }
+      for (const out of threeWays(typed)) expect(out).toEqual(pairs)
+    }
+  })
+
   it('behavior: a stage the helper fails is reported, and the next epoch starts a new helper and gets the same bits', () => {
     setYumaThreads(2, { helperOnly: true, minEntries: 0 })
     // a stage name the helper has no stage for: its chunk throws there, and this thread is told
