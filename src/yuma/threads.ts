@@ -33,7 +33,7 @@ const CHUNK_BITS = 8
 /** Chunks per stage: enough that a late start or a slow core costs little, few enough to be cheap. */
 const CHUNKS = 16
 /** Below this many entries a stage runs here alone (a message round trip is ~50 µs). */
-export const PARALLEL_ENTRIES = 1 << 16
+const PARALLEL_ENTRIES = 1 << 16
 /** How many 100 ms waits for a claimed chunk before this thread gives the helper up (30 s). */
 const LOST_WAITS = 300
 
