@@ -38,6 +38,14 @@ export interface AgoraConfig {
     inboundConnectionThreshold: number
     /** Open connections above which the least useful are closed. @default 300 */
     maxConnections: number
+    /**
+     * Which addresses learned from the network (DHT records, identify, gossip) this peer dials
+     * and which of its own it announces. `'public'`: private, loopback and link-local addresses
+     * are neither dialled nor announced (addresses the user gives, `--bootstrap`, `--providers`,
+     * `swarm connect`, are always dialled). `'lan'`: every address (a LAN, a devnet, tests on
+     * loopback; `agora devnet` sets it). @default 'public'
+     */
+    network: NetworkScope
   }
   reprovide: {
     /** Milliseconds between two reprovide rounds of every pinned root. @default 43_200_000 (12 h) */
@@ -50,8 +58,37 @@ export interface AgoraConfig {
   fetch: {
     /** Milliseconds a fetch waits for a provider to answer before failing. @default 60_000 */
     timeoutMs: number
+    /**
+     * Most links one fetched block may list; a block with more fails the fetch. A balanced file
+     * node lists 1024 (174 in the classic profile), a HAMT shard 256. @default 16_384
+     */
+    maxLinksPerBlock: number
+    /**
+     * Most blocks one fetch may discover under its root. A 1 TB model in 1 MiB leaves is about
+     * 1.05 million blocks. @default 4_194_304
+     */
+    maxBlocks: number
+  }
+  serve: {
+    /**
+     * Bytes read from the repo and not yet taken by the peers they are served to, all streams,
+     * connections and protocols together; requests beyond it wait. @default 67_108_864 (64 MiB)
+     */
+    maxBufferedBytes: number
+  }
+  gateway: {
+    /** Serve only content already in the repo; the gateway never fetches from the network. @default false */
+    localOnly: boolean
+    /** Bytes one gateway request may fetch from the network before it fails. @default 1_073_741_824 (1 GiB) */
+    maxFetchBytes: number
   }
 }
+
+/** The address scopes of `swarm.network`. */
+export const NETWORK_SCOPES = ['public', 'lan'] as const
+
+/** Which addresses a peer dials and announces (see `swarm.network`). */
+export type NetworkScope = typeof NETWORK_SCOPES[number]
 
 /** The default config (a fresh object each call). */
 export function defaultConfig (): AgoraConfig {
@@ -64,10 +101,12 @@ export function defaultConfig (): AgoraConfig {
       gateway: '127.0.0.1:8080'
     },
     bootstrap: [],
-    swarm: { inboundConnectionThreshold: 5, maxConnections: 300 },
+    swarm: { inboundConnectionThreshold: 5, maxConnections: 300, network: 'public' },
     reprovide: { intervalMs: 12 * 60 * 60 * 1000 },
     import: { profile: DEFAULT_PROFILE },
-    fetch: { timeoutMs: 60_000 }
+    fetch: { timeoutMs: 60_000, maxLinksPerBlock: 16_384, maxBlocks: 4_194_304 },
+    serve: { maxBufferedBytes: 64 * 1024 * 1024 },
+    gateway: { localOnly: false, maxFetchBytes: 1024 * 1024 * 1024 }
   }
 }
 
@@ -79,6 +118,8 @@ export interface ConfigOverrides {
   reprovide?: Partial<AgoraConfig['reprovide']>
   import?: Partial<AgoraConfig['import']>
   fetch?: Partial<AgoraConfig['fetch']>
+  serve?: Partial<AgoraConfig['serve']>
+  gateway?: Partial<AgoraConfig['gateway']>
 }
 
 /** Merge overrides into a config (returns a new object). */
@@ -90,7 +131,9 @@ export function mergeConfig (base: AgoraConfig, o: ConfigOverrides): AgoraConfig
     swarm: { ...base.swarm, ...o.swarm },
     reprovide: { ...base.reprovide, ...o.reprovide },
     import: { ...base.import, ...o.import },
-    fetch: { ...base.fetch, ...o.fetch }
+    fetch: { ...base.fetch, ...o.fetch },
+    serve: { ...base.serve, ...o.serve },
+    gateway: { ...base.gateway, ...o.gateway }
   }
 }
 
@@ -124,8 +167,14 @@ export function validateConfig (raw: unknown): AgoraConfig {
   parseHostPort(cfg.addresses.api)
   parseHostPort(cfg.addresses.gateway)
   assertProfile(cfg.import.profile)
+  if (!NETWORK_SCOPES.includes(cfg.swarm.network)) {
+    throw new InvalidParametersError(`config swarm.network must be one of ${NETWORK_SCOPES.join(', ')}`)
+  }
+  if (typeof cfg.gateway.localOnly !== 'boolean') throw new InvalidParametersError('config gateway.localOnly must be true or false')
   const positive = [
     ['reprovide.intervalMs', cfg.reprovide.intervalMs], ['fetch.timeoutMs', cfg.fetch.timeoutMs],
+    ['fetch.maxLinksPerBlock', cfg.fetch.maxLinksPerBlock], ['fetch.maxBlocks', cfg.fetch.maxBlocks],
+    ['serve.maxBufferedBytes', cfg.serve.maxBufferedBytes], ['gateway.maxFetchBytes', cfg.gateway.maxFetchBytes],
     ['swarm.inboundConnectionThreshold', cfg.swarm.inboundConnectionThreshold], ['swarm.maxConnections', cfg.swarm.maxConnections]
   ] as const
   for (const [k, v] of positive) {

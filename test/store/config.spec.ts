@@ -8,10 +8,14 @@ describe('config', () => {
       addresses: { listen: ['/ip4/0.0.0.0/tcp/4001'], announce: [], api: '127.0.0.1:5001', gateway: '127.0.0.1:8080' },
       bootstrap: [],
       // libp2p's own defaults (INBOUND_CONNECTION_THRESHOLD 5 per second per IP, MAX_CONNECTIONS 300)
-      swarm: { inboundConnectionThreshold: 5, maxConnections: 300 },
+      // public: addresses learned from the network in private ranges are not dialled (issue 10)
+      swarm: { inboundConnectionThreshold: 5, maxConnections: 300, network: 'public' },
       reprovide: { intervalMs: 43_200_000 },
       import: { profile: 'unixfs-v1-2025' },
-      fetch: { timeoutMs: 60_000 }
+      // 16,384 links: 16x the 1024 of a balanced v1-2025 node; 4 Mi blocks: 4x a 1 TB model of 1 MiB leaves
+      fetch: { timeoutMs: 60_000, maxLinksPerBlock: 16_384, maxBlocks: 4_194_304 },
+      serve: { maxBufferedBytes: 64 * 1024 * 1024 },
+      gateway: { localOnly: false, maxFetchBytes: 1024 * 1024 * 1024 }
     })
   })
 
@@ -32,7 +36,13 @@ describe('config', () => {
       { version: 1, import: { profile: 'cidv2' } },
       { version: 1, fetch: { timeoutMs: -1 } },
       { version: 1, swarm: { inboundConnectionThreshold: 0 } },
-      { version: 1, swarm: { maxConnections: 1.5 } }
+      { version: 1, swarm: { maxConnections: 1.5 } },
+      { version: 1, swarm: { network: 'internet' } },
+      { version: 1, fetch: { maxLinksPerBlock: 0 } },
+      { version: 1, fetch: { maxBlocks: 2 ** 60 } },
+      { version: 1, serve: { maxBufferedBytes: 'a lot' } },
+      { version: 1, gateway: { localOnly: 'yes' } },
+      { version: 1, gateway: { maxFetchBytes: -5 } }
     ]
     for (const b of bad) expect(() => validateConfig(b)).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
   })
