@@ -4,8 +4,9 @@
  * decrypts; with a receipt from an earlier purchase nothing is paid again. When the seller does
  * not deliver in time, the same coldkey takes the refund.
  */
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { ApiError } from '../api/index.ts'
+import { assertSafeName, entryKind, OutputExistsError } from '../store/index.ts'
 import { defineCommand, flag, out, outJson, str } from './command.ts'
 import { withDaemon } from './content-session.ts'
 import { UsageError } from './errors.ts'
@@ -19,10 +20,42 @@ import type { ListingView } from '../market/view.ts'
 interface QuoteJson { listing: ListingView, owned: boolean, seller: string, recipient: string, chainId: string, amount: string }
 interface DoneJson { source: 'delivery' | 'receipt', escrow: string, files: Array<{ path: string, size: number, sha256: string }> }
 
-async function receive (ctx: CommandContext, api: ApiClient, id: string, escrow: string | undefined, dest: string, total: number): Promise<DoneJson> {
+/** Where `buy` writes: `-o` as given, else a new directory named after the listing. */
+interface Destination { path: string, into: boolean }
+
+/**
+ * The directory name for a listing's files in the current directory.
+ *
+ * Policy: the seller chose the name; anything but letters, digits, `.`, `_` and `-` becomes `_`
+ * and leading dots are dropped (no hidden `.bashrc`, no `..`), so the result is one plain name.
+ */
+export function listingDirName (name: string): string {
+  const clean = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '').slice(0, 100)
+  const dir = clean === '' ? 'listing' : clean
+  assertSafeName(dir)
+  return dir
+}
+
+function destination (ctx: CommandContext, listingName: string): Destination {
+  const o = str(ctx, 'output')
+  return o != null ? { path: resolve(ctx.io.cwd, o), into: false } : { path: join(ctx.io.cwd, listingDirName(listingName)), into: true }
+}
+
+/**
+ * Before paying: refuse when a file of the listing would land on an existing entry (the daemon
+ * keeps one with the listed bytes, but that is only known after the purchase).
+ */
+async function assertFree (dest: Destination, files: Array<{ path: string }>): Promise<void> {
+  const paths = files.length === 1 && !dest.into ? [dest.path] : files.map(f => join(dest.path, ...f.path.split('/')))
+  for (const p of paths) {
+    if (await entryKind(p) !== 'none') throw new OutputExistsError(`${JSON.stringify(p)} exists: nothing was paid (use --force to replace it, or -o <path>)`)
+  }
+}
+
+async function receive (ctx: CommandContext, api: ApiClient, id: string, escrow: string | undefined, dest: Destination, total: number): Promise<DoneJson> {
   const bar = progressBar(ctx.io, 'fetching', !flag(ctx, 'json'))
   try {
-    for await (const line of api.lines('POST', '/api/v0/market/receive', { arg: id, escrow, out: dest })) {
+    for await (const line of api.lines('POST', '/api/v0/market/receive', { arg: id, escrow, out: dest.path, into: dest.into, force: flag(ctx, 'force') })) {
       if (line.type === 'progress') bar.update(Number(line.bytes), total)
       if (line.type === 'done') return line as unknown as DoneJson
     }
@@ -42,7 +75,8 @@ export const buyCommand = defineCommand({
   description: 'buy a paid listing: escrow the price (coldkey), get the key from the seller, fetch, decrypt and verify (needs the daemon and a chain)',
   positionals: [{ name: 'id', description: 'listing id', required: true }],
   options: {
-    output: { type: 'string', short: 'o', description: 'where to write the content (a file for one-file listings, else a directory); default: the file name in the current directory', valueName: '<path>' },
+    output: { type: 'string', short: 'o', description: 'where to write the content (a file for one-file listings, else a directory); default: a new directory named after the listing in the current directory', valueName: '<path>' },
+    force: { type: 'boolean', description: 'replace existing files (without it an existing file is never replaced)' },
     window: { type: 'string', description: 'blocks the seller has to deliver before the escrow can be refunded (default 20)', valueName: '<blocks>' },
     ...WALLET_OPTION
   },
@@ -54,7 +88,8 @@ export const buyCommand = defineCommand({
     return withDaemon(ctx, async (api) => {
       const q = await api.json<QuoteJson>('GET', '/api/v0/market/quote', { arg: id })
       const files = q.listing.files
-      const dest = resolve(ctx.io.cwd, str(ctx, 'output') ?? (files.length === 1 ? files[0].path.split('/').pop() ?? q.listing.name : q.listing.name))
+      const dest = destination(ctx, q.listing.name)
+      if (!q.owned && !flag(ctx, 'force')) await assertFree(dest, files)
       let escrow: string | undefined
       let key: Awaited<ReturnType<typeof coldkey>> | undefined
       if (!q.owned) {

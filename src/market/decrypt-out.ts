@@ -1,10 +1,13 @@
 /**
  * The buyer's last step: decrypt the fetched ciphertext of each file of a paid listing and write
- * the plaintext, checked against the listing's SHA-256, atomically (temp file, fsync, rename).
+ * the plaintext, checked against the listing's SHA-256, atomically (exclusive temp file, fsync,
+ * rename, directory fsync), never outside the chosen output.
  */
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, open, rename, unlink } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { constants } from 'node:fs'
+import { open, rename, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { assertReplaceable, entryKind, makeDir, NameSet, outputRoot, syncDirs, tempPath } from '../store/index.ts'
 import { decryptStream } from './chunk-cipher.ts'
 import { ContentIntegrityError } from './errors.ts'
 import type { Listing } from './listing.ts'
@@ -14,50 +17,116 @@ import type { AbortOptions } from '@libp2p/interface'
 /** One file written. */
 export interface WrittenFile { path: string, size: number, sha256: string }
 
-/**
- * Where each file of `listing` goes: a one-file listing to `out` itself, a larger one under the
- * directory `out` (paths are validated by the listing schema: relative, no `..`).
- */
-export function outputPaths (listing: Listing, out: string): string[] {
-  const files = listing.record.files
-  return files.length === 1 ? [out] : files.map(f => join(out, ...f.path.split('/')))
+/** Options for {@link decryptListing}. */
+export interface DecryptOptions extends AbortOptions {
+  /** Replace existing files whose content differs from the listing's. @default false */
+  force?: boolean
+  /** `out` is a directory to write every file into, even for a one-file listing. @default false */
+  intoDirectory?: boolean
 }
 
 /**
- * Decrypts every file of `listing` (its ciphertext must be in the node's store) with `key` to
+ * The path segments of each file of `listing`. Throws `UnsafePathError` for a segment that is
+ * not one safe name, and for a name given twice in one directory (a file and a directory, or
+ * names equal under the platform's case folding).
+ *
+ * Policy: file paths are the seller's; the listing schema refuses `..` and empty segments, and
+ * this checks them again with the rules every written name follows.
+ */
+export function listingSegments (listing: Listing): string[][] {
+  const dirs = new Map<string, NameSet>([['', new NameSet()]])
+  return listing.record.files.map(f => {
+    const parts = f.path.split('/')
+    for (let i = 0; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join('/')
+      const here = parts.slice(0, i + 1).join('/')
+      if (i < parts.length - 1 && dirs.has(here)) continue // a directory named by an earlier path
+      dirs.get(parent)?.add(parts[i])
+      if (i < parts.length - 1) dirs.set(here, new NameSet())
+    }
+    return parts
+  })
+}
+
+/**
+ * Decrypts every file of `listing` (its ciphertext must be in the node's store) with `key`: a
+ * one-file listing to `out` itself, else (or with `intoDirectory`) each file under the directory
  * `out`. Throws `DecryptionError` for a chunk that does not authenticate and
  * `ContentIntegrityError` when the plaintext hash differs from the listing; nothing is left at
- * the destination in either case.
+ * the destination in either case. An existing file with the listed SHA-256 is kept; any other
+ * existing entry is replaced only with `force` (`OutputExistsError`), and never followed.
  */
-export async function decryptListing (node: AgoraNode, listing: Listing, key: Uint8Array, out: string, options: AbortOptions = {}): Promise<WrittenFile[]> {
-  const dests = outputPaths(listing, out)
+export async function decryptListing (node: AgoraNode, listing: Listing, key: Uint8Array, out: string, options: DecryptOptions = {}): Promise<WrittenFile[]> {
+  const segments = listingSegments(listing)
+  const root = await outputRoot(out)
+  const single = segments.length === 1 && options.intoDirectory !== true
+  const touched = new Set<string>()
+  const made = new Set<string>()
+  if (!single && await makeDir(root)) touched.add(dirname(root))
   const written: WrittenFile[] = []
   for (const [i, f] of listing.record.files.entries()) {
-    const dest = dests[i]
-    await mkdir(dirname(dest), { recursive: true })
-    const tmp = `${dest}.agora-${randomBytes(6).toString('hex')}.tmp`
-    const fh = await open(tmp, 'wx', 0o644)
-    const hash = createHash('sha256')
-    let size = 0
-    try {
-      for await (const piece of decryptStream(key, node.store.cat(f.cid, '', options))) {
-        options.signal?.throwIfAborted()
-        hash.update(piece)
-        size += piece.length
-        await fh.write(piece)
-      }
-      const digest = hash.digest()
-      if (f.sha256 != null && !digest.equals(f.sha256)) throw new ContentIntegrityError(`${f.path}: the decrypted bytes do not have the listed sha256`)
-      if (size !== f.size) throw new ContentIntegrityError(`${f.path}: decrypted ${size} bytes, the listing says ${f.size}`)
-      await fh.sync()
-      await fh.close()
-      await rename(tmp, dest)
-      written.push({ path: dest, size, sha256: digest.toString('hex') })
-    } catch (err) {
-      await fh.close().catch(() => {})
-      await unlink(tmp).catch(() => {})
-      throw err
+    const dest = single ? root : await fileBeneath(root, segments[i], made, touched)
+    if (f.sha256 != null && await entryKind(dest) === 'file' && (await sha256Of(dest)).equals(f.sha256)) {
+      written.push({ path: dest, size: f.size, sha256: Buffer.from(f.sha256).toString('hex') })
+      continue
     }
+    await assertReplaceable(dest, options.force === true)
+    written.push(await decryptTo(dest, f, node.store.cat(f.cid, '', options), key, options))
+    touched.add(dirname(dest))
   }
+  await syncDirs(touched)
   return written
+}
+
+/** Make the directories of `parts` one level at a time under `root` (each once); returns the file's path. */
+async function fileBeneath (root: string, parts: string[], made: Set<string>, touched: Set<string>): Promise<string> {
+  let dir = root
+  for (const p of parts.slice(0, -1)) {
+    const next = join(dir, p)
+    if (!made.has(next)) {
+      if (await makeDir(next)) touched.add(dir)
+      made.add(next)
+    }
+    dir = next
+  }
+  return join(dir, parts[parts.length - 1])
+}
+
+/** Decrypt `ciphertext` into a new temp file beside `dest`, check it, fsync and rename it into place. */
+async function decryptTo (dest: string, f: Listing['record']['files'][number], ciphertext: AsyncIterable<Uint8Array>, key: Uint8Array, options: AbortOptions): Promise<WrittenFile> {
+  const tmp = tempPath(dest)
+  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
+  const hash = createHash('sha256')
+  let size = 0
+  try {
+    for await (const piece of decryptStream(key, ciphertext)) {
+      options.signal?.throwIfAborted()
+      hash.update(piece)
+      size += piece.length
+      await fh.write(piece)
+    }
+    const digest = hash.digest()
+    if (f.sha256 != null && !digest.equals(f.sha256)) throw new ContentIntegrityError(`${f.path}: the decrypted bytes do not have the listed sha256`)
+    if (size !== f.size) throw new ContentIntegrityError(`${f.path}: decrypted ${size} bytes, the listing says ${f.size}`)
+    await fh.sync()
+    await fh.close()
+    await rename(tmp, dest)
+    return { path: dest, size, sha256: digest.toString('hex') }
+  } catch (err) {
+    await fh.close().catch(() => {})
+    await unlink(tmp).catch(() => {})
+    throw err
+  }
+}
+
+/** SHA-256 of the regular file at `file` (not followed if it is a symlink). */
+async function sha256Of (file: string): Promise<Buffer> {
+  const hash = createHash('sha256')
+  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW)
+  try {
+    for await (const b of fh.createReadStream({ autoClose: false })) hash.update(b as Buffer)
+  } finally {
+    await fh.close()
+  }
+  return hash.digest()
 }

@@ -15,7 +15,7 @@ import { DeliveryTimeoutError, LedgerUnavailableError, ListingNotFoundError, Pur
 import { openSealedKey, sealContentKey } from './key-seal.ts'
 import { acceptDelivery, decodeDelivery, encodeDelivery, prepareDelivery } from './purchase.ts'
 import { amountDue } from './receipt.ts'
-import type { WrittenFile } from './decrypt-out.ts'
+import type { DecryptOptions, WrittenFile } from './decrypt-out.ts'
 import type { Listing } from './listing.ts'
 import type { MarketService } from './service.ts'
 import type { LedgerService } from '../ledger/service.ts'
@@ -147,7 +147,7 @@ export class Trade {
    * records it; without, uses the receipt of an earlier purchase. Then fetches the ciphertext and
    * decrypts it to `out`.
    */
-  async receive (id: string, escrow: string | undefined, out: string, options: AbortOptions & { onProgress?: FetchOptions['onProgress'] } = {}): Promise<Received> {
+  async receive (id: string, escrow: string | undefined, out: string, options: DecryptOptions & { onProgress?: FetchOptions['onProgress'] } = {}): Promise<Received> {
     const chain = this.#chain()
     const listing = await this.#listing(id, options)
     const commitment = listing.record.keyCommitment

@@ -61,3 +61,19 @@ export class InvalidDagError extends Error {
   static override name = 'InvalidDagError'
   override name = 'InvalidDagError'
 }
+
+/**
+ * A name or path from untrusted content (a DAG, a listing) would write somewhere other than
+ * beneath the chosen output: an empty, `.`, `..` or `/`-holding name, a duplicate in one
+ * directory, or a symlink in the way. The offending name is JSON-quoted in the message.
+ */
+export class UnsafePathError extends Error {
+  static override name = 'UnsafePathError'
+  override name = 'UnsafePathError'
+}
+
+/** Something already exists where the output goes, and replacing it was not asked for (`--force`). */
+export class OutputExistsError extends Error {
+  static override name = 'OutputExistsError'
+  override name = 'OutputExistsError'
+}

@@ -24,7 +24,9 @@ import type { CID } from 'multiformats/cid'
 export { parseCid, parseCidPath } from './cid.ts'
 export { initRepo, openRepo, readConfig, readApiToken, resolveRepoPath, isRepoInitialized, REPO_FILES, REPO_VERSION } from './repo.ts'
 export { blockFile } from './maintenance.ts'
-export { writeChunksTo, writeFileFromChunks } from './write-out.ts'
+export { sameBytes, tempPath, writeChunksTo, writeFileFromChunks } from './write-out.ts'
+export { assertReplaceable, assertSafeName, entryKind, makeDir, NameSet, nameKey, outputRoot, syncDirs } from './safe-out.ts'
+export { OutputExistsError, UnsafePathError } from './errors.ts'
 export type { Repo, InitRepoOptions } from './repo.ts'
 export type { AddProgress, AddResult, BlockReader, CatOptions, GcResult, GetOptions, GetResult, Lent, LsEntry, Pin, RepoStat, VerifyResult }
 export type { ChunkWritable, WriteFileOptions } from './write-out.ts'
@@ -130,6 +132,7 @@ export class ContentStore {
   /**
    * Write a file or directory tree to `out`, in bounded memory; each file is written beside its
    * final name and renamed into place once complete. Every block is verified against its CID.
+   * Nothing is written outside `out` (see {@link getToPath} for the policy).
    */
   async get (cid: CID, path: string, out: string, options: Omit<GetOptions, 'source'> & ReadOptions = {}): Promise<GetResult> {
     return getToPath(options.blocks ?? this.local, cid, path, out, { ...options, source: options.blocks ?? this.#files })

@@ -4,19 +4,20 @@
  * HAMT shards and symlinks; the bytes of files come from the file reader (`file-reader.ts`):
  * verified blocks in reused buffers, a bounded number of them at a time.
  */
-import { mkdir, symlink, unlink } from 'node:fs/promises'
-import { dirname, join, resolve, sep } from 'node:path'
+import { readlink, symlink, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import * as dagPb from '@ipld/dag-pb'
-import { exporter, recursive } from 'ipfs-unixfs-exporter'
-import { InvalidParametersError } from '../errors.ts'
+import { exporter } from 'ipfs-unixfs-exporter'
 import { owned } from './block-read.ts'
 import { PathNotFoundError, WrongContentTypeError } from './errors.ts'
 import { readFile } from './file-reader.ts'
-import { writeFileFromChunks } from './write-out.ts'
+import { assertReplaceable, entryKind, makeDir, NameSet, outputRoot, syncDirs } from './safe-out.ts'
+import { removeStalePartials, sameBytes, writeFileFromChunks } from './write-out.ts'
+import { asDagError, guardedReader } from './unixfs-guard.ts'
 import type { BlockSource, Lent } from './block-read.ts'
 import type { BlockReader } from './dag.ts'
 import type { AbortOptions } from '@libp2p/interface'
-import type { UnixFSEntry } from 'ipfs-unixfs-exporter'
+import type { UnixFSDirectory, UnixFSDirectoryEntry, UnixFSEntry } from 'ipfs-unixfs-exporter'
 import type { CID } from 'multiformats/cid'
 
 /** One entry of a directory listing. */
@@ -32,14 +33,14 @@ export interface LsEntry {
 export async function resolveEntry (blocks: BlockReader, cid: CID, path: string, options?: AbortOptions): Promise<UnixFSEntry> {
   if (path.split('/').some(s => s === '..' || s === '.')) throw new PathNotFoundError(`invalid path segment in ${path}`)
   try {
-    return await exporter(path === '' ? cid : `${cid.toString()}/${path}`, blocks, options)
+    return await exporter(path === '' ? cid : `${cid.toString()}/${path}`, guardedReader(blocks), options)
   } catch (err) {
     const name = (err as Error).name
     if (name === 'BlockNotFoundError') throw err
     if (name === 'NotFoundError' || name === 'BadPathError' || (err as { code?: string }).code === 'ERR_NOT_FOUND') {
       throw new PathNotFoundError(`no such path: ${cid.toString()}${path !== '' ? '/' + path : ''}`, { cause: err })
     }
-    throw err
+    throw asDagError(err, cid)
   }
 }
 
@@ -124,19 +125,24 @@ export async function * cat (blocks: BlockReader, cid: CID, path: string, option
 }
 
 /** List a directory (or describe a single file). */
-export async function * ls (blocks: BlockReader, cid: CID, path: string, options?: AbortOptions): AsyncGenerator<LsEntry> {
+export async function * ls (reader: BlockReader, cid: CID, path: string, options?: AbortOptions): AsyncGenerator<LsEntry> {
+  const blocks = guardedReader(reader)
   const e = await resolveEntry(blocks, cid, path, options)
   if (e.type !== 'directory') {
     yield { name: e.name, cid: e.cid, size: entrySize(e), type: entryType(e) }
     return
   }
-  for await (const child of e.entries({ signal: options?.signal })) {
-    const full = await exporter(child.cid, blocks, options)
-    yield { name: child.name, cid: child.cid, size: entrySize(full), type: entryType(full) }
+  try {
+    for await (const child of e.entries({ signal: options?.signal })) {
+      const full = await exporter(child.cid, blocks, options)
+      yield { name: child.name, cid: child.cid, size: entrySize(full), type: entryType(full) }
+    }
+  } catch (err) {
+    throw asDagError(err, cid)
   }
 }
 
-/** Progress of `get`: file bytes written so far. */
+/** Progress of `get`: file bytes written (or found already in place) so far. */
 export interface GetProgress { bytes: number }
 
 /** Options for {@link getToPath}. */
@@ -144,40 +150,117 @@ export interface GetOptions extends AbortOptions {
   onProgress?: (p: GetProgress) => void
   /** Where file blocks are read from. @default the reader that resolves paths */
   source?: BlockSource
+  /** Replace existing files and symlinks whose content differs. @default false */
+  force?: boolean
 }
 
-/** The result of `get`. */
+/** The result of `get`: files counts those written and those already there with the same bytes. */
 export interface GetResult { path: string, files: number, bytes: number }
 
-/** Write the file or directory tree at `cid`/`path` to `out` on disk. */
+/**
+ * Write the file or directory tree at `cid`/`path` to `out` on disk.
+ *
+ * Policy: every name comes from the DAG (a stranger's). Each is one safe path component, once
+ * per directory (`UnsafePathError`); directories are made one level at a time under a directory
+ * made or checked before, never through a symlink; files are created exclusively beside their
+ * name and renamed into place; symlinks (written as symlinks, as Kubo does) are made only after
+ * every file and directory, so nothing is ever written beneath one. An existing file is kept
+ * when it already holds the same bytes (a second `get` finishes an interrupted one) and is
+ * otherwise only replaced with `force` (`OutputExistsError`).
+ */
 export async function getToPath (blocks: BlockReader, cid: CID, path: string, out: string, options: GetOptions = {}): Promise<GetResult> {
-  let bytes = 0
-  let files = 0
-  const tick = (n: number): void => { bytes += n; options.onProgress?.({ bytes }) }
-  const root = resolve(out)
-  const start = path === '' ? cid : `${cid.toString()}/${path}`
-  const base = (await resolveEntry(blocks, cid, path, options)).path
-  for await (const e of recursive(start, blocks, { signal: options.signal })) {
-    const rel = e.path === base ? '' : e.path.slice(base.length + 1)
-    const target = rel === '' ? root : join(root, ...rel.split('/'))
-    // Policy: names come from the DAG (untrusted); refuse anything that escapes the output directory.
-    if (rel.split('/').some(s => s === '..' || s === '.' || s.includes(sep)) || !(target === root || target.startsWith(root + sep))) {
-      throw new InvalidParametersError(`refusing unsafe path ${JSON.stringify(e.path)}`)
-    }
-    const full = await exporter(e.cid, blocks, { signal: options.signal })
-    if (full.type === 'directory') {
-      await mkdir(target, { recursive: true })
-    } else if (full.type === 'file' && full.unixfs.type === 'symlink') {
-      const link = new TextDecoder().decode(full.unixfs.data ?? new Uint8Array())
-      await mkdir(dirname(target), { recursive: true })
-      await unlink(target).catch(() => {})
-      await symlink(link, target)
-    } else if (full.type === 'file' || full.type === 'raw' || full.type === 'identity') {
-      await mkdir(dirname(target), { recursive: true })
-      const chunks = entryChunks(blocks, full, { source: options.source, signal: options.signal })
-      await writeFileFromChunks(target, chunks, { signal: options.signal, onBytes: tick })
-      files++
+  const root = await outputRoot(out)
+  const base = await resolveEntry(blocks, cid, path, options)
+  const w = new TreeWriter(guardedReader(blocks), options)
+  try {
+    if (base.type === 'directory') await w.tree(base, root)
+    else await w.leaf(base, root)
+  } catch (err) {
+    throw asDagError(err, cid)
+  }
+  await w.finish()
+  return { path: root, files: w.files, bytes: w.bytes }
+}
+
+/** One directory being walked: its entries, where it is on disk, the names seen in it. */
+interface Level { entries: AsyncIterator<UnixFSDirectoryEntry>, dir: string, names: NameSet }
+
+/** The state of one {@link getToPath}. */
+class TreeWriter {
+  files = 0
+  bytes = 0
+  readonly #blocks: BlockReader
+  readonly #options: GetOptions
+  /** Symlinks to make once every regular entry is written. */
+  readonly #links: Array<{ at: string, target: string }> = []
+  /** Directories that gained entries (fsynced at the end). */
+  readonly #touched = new Set<string>()
+  /** Names of the files written or kept, by directory (their stale temp files are removed at the end). */
+  readonly #written = new Map<string, Set<string>>()
+
+  constructor (blocks: BlockReader, options: GetOptions) {
+    this.#blocks = blocks
+    this.#options = options
+  }
+
+  /** Write directory `e` at `dir` and everything beneath it (depth first, one open listing per level). */
+  async tree (e: UnixFSDirectory, dir: string): Promise<void> {
+    const signal = this.#options.signal
+    if (await makeDir(dir)) this.#touched.add(dirname(dir))
+    const stack: Level[] = [{ entries: e.entries({ signal })[Symbol.asyncIterator](), dir, names: new NameSet() }]
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]
+      const next = await top.entries.next()
+      if (next.done === true) { stack.pop(); continue }
+      top.names.add(next.value.name)
+      const at = join(top.dir, next.value.name)
+      const child = await exporter(next.value.cid, this.#blocks, { signal })
+      if (child.type !== 'directory') { await this.leaf(child, at); continue }
+      if (await makeDir(at)) this.#touched.add(top.dir)
+      stack.push({ entries: child.entries({ signal })[Symbol.asyncIterator](), dir: at, names: new NameSet() })
     }
   }
-  return { path: root, files, bytes }
+
+  /** Write a file at `at`, or note a symlink to make at the end; other nodes (dag-cbor…) hold no file. */
+  async leaf (e: UnixFSEntry, at: string): Promise<void> {
+    if (e.type === 'file' && e.unixfs.type === 'symlink') {
+      this.#links.push({ at, target: new TextDecoder().decode(e.unixfs.data ?? new Uint8Array()) })
+      return
+    }
+    if (!isPlainFile(e)) return
+    const { signal, source } = this.#options
+    const size = entrySize(e)
+    if (await entryKind(at) === 'file' && await sameBytes(at, size, entryChunks(this.#blocks, e, { source, signal }))) {
+      this.#tick(size)
+    } else {
+      await assertReplaceable(at, this.#options.force === true)
+      await writeFileFromChunks(at, entryChunks(this.#blocks, e, { source, signal }), { signal, onBytes: n => { this.#tick(n) }, syncDir: false })
+      this.#touched.add(dirname(at))
+    }
+    const names = this.#written.get(dirname(at)) ?? new Set()
+    this.#written.set(dirname(at), names.add(basename(at)))
+    this.files++
+  }
+
+  /** Make the symlinks (an identical one already there is kept), then fsync every changed directory. */
+  async finish (): Promise<void> {
+    for (const { at, target } of this.#links) {
+      const kind = await entryKind(at)
+      if (kind === 'symlink' && await readlink(at) === target) continue
+      if (kind !== 'none') {
+        await assertReplaceable(at, this.#options.force === true)
+        await unlink(at)
+      }
+      await symlink(target, at)
+      this.#touched.add(dirname(at))
+    }
+    // a get killed mid-file left its temp file: the file is complete now, the temp file is garbage
+    for (const [dir, names] of this.#written) await removeStalePartials(dir, names)
+    await syncDirs(this.#touched)
+  }
+
+  #tick (n: number): void {
+    this.bytes += n
+    this.#options.onProgress?.({ bytes: this.bytes })
+  }
 }

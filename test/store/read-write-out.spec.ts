@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { lstat, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -77,5 +77,26 @@ describe('store: write-out of lent chunks', () => {
     await expect(writeFileFromChunks(join(dir, 'out.bin'), l.chunks)).rejects.toThrow('source failed')
     expect(await readdir(dir)).toEqual([])
     expect(l.outstanding()).toBe(0)
+  })
+
+  it('behavior: temp names are random (.<name>.<16 hex>.agora-partial, a new one per write), and a symlink planted at the old predictable temp name is not followed', async () => {
+    const victim = join(dir, 'victim.txt')
+    await writeFile(victim, 'mine')
+    await symlink(victim, join(dir, 'out.bin.agora-partial'))
+    const seen: string[] = []
+    async function * spy (): AsyncGenerator<Lent> {
+      // the temp file is open before the first chunk is asked for
+      seen.push(...(await readdir(dir)).filter(n => n.endsWith('.agora-partial') && n !== 'out.bin.agora-partial'))
+      yield { bytes: new TextEncoder().encode('theirs'), release: () => {} }
+    }
+    await writeFileFromChunks(join(dir, 'out.bin'), spy())
+    await writeFileFromChunks(join(dir, 'out.bin'), spy())
+    expect(seen).toHaveLength(2)
+    for (const n of seen) expect(n).toMatch(/^\.out\.bin\.[0-9a-f]{16}\.agora-partial$/)
+    expect(seen[0]).not.toBe(seen[1])
+    expect(await readFile(victim, 'utf8')).toBe('mine')
+    expect((await lstat(join(dir, 'out.bin.agora-partial'))).isSymbolicLink()).toBe(true)
+    expect(await readFile(join(dir, 'out.bin'), 'utf8')).toBe('theirs')
+    expect((await readdir(dir)).sort()).toEqual(['out.bin', 'out.bin.agora-partial', 'victim.txt'])
   })
 })

@@ -140,7 +140,7 @@ export function contentRoutes ({ node }: ContentRouteDeps): Route[] {
         const output = absPath(ctx, 'output')
         const o = readOpts(ctx)
         const { target } = await node.fetchPath(cid, path, o)
-        const r = await node.store.get(target, '', output, { signal: ctx.signal })
+        const r = await node.store.get(target, '', output, { signal: ctx.signal, force: query(ctx, 'force') === 'true' })
         sendJson(ctx.res, r)
       }
     },

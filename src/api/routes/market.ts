@@ -163,6 +163,8 @@ export function marketRoutes (svc: MarketService): Route[] {
         try {
           const r = await svc.trade.receive(arg(ctx), escrow, out, {
             signal: ctx.signal,
+            force: query(ctx, 'force') === 'true',
+            intoDirectory: query(ctx, 'into') === 'true',
             onProgress: (e) => { if (e.type === 'agora:fetch:block') { bytes += e.bytes; write({ type: 'progress', bytes }).catch(() => {}) } }
           })
           clearInterval(beat)

@@ -98,7 +98,8 @@ const get = defineCommand({
   description: 'write a file or directory to disk (fetched from peers when the daemon runs)',
   positionals: [{ name: 'cid', description: 'CID, optionally with a /path', required: true }],
   options: {
-    output: { type: 'string', short: 'o', description: 'output path (default ./<cid>)', valueName: '<path>' },
+    output: { type: 'string', short: 'o', description: 'output path (default ./<cid>); an existing directory is merged into, without following symlinks in it', valueName: '<path>' },
+    force: { type: 'boolean', description: 'replace existing files that differ (files with the same bytes are kept without it)' },
     timeout,
     provider,
     quiet
@@ -106,12 +107,13 @@ const get = defineCommand({
   run: async (ctx) => {
     const { cid, path } = parseCidPath(ctx.positionals[0])
     const output = resolve(ctx.io.cwd, str(ctx, 'output') ?? cid.toString())
+    const force = flag(ctx, 'force')
     const r = await withTarget(ctx, async (t): Promise<{ path: string, files: number, bytes: number, fetch?: Record<string, unknown> }> => {
       if (t.kind === 'local') {
         const total = (await t.node.store.stat(cid, path)).size
         const bar = progressBar(ctx.io, 'writing', !flag(ctx, 'json') && !flag(ctx, 'quiet'))
         try {
-          const written = await t.node.store.get(cid, path, output, { signal: ctx.io.signal, onProgress: p => { bar.update(p.bytes, total) } })
+          const written = await t.node.store.get(cid, path, output, { signal: ctx.io.signal, force, onProgress: p => { bar.update(p.bytes, total) } })
           bar.update(written.bytes, total, true)
           return written
         } finally {
@@ -119,7 +121,7 @@ const get = defineCommand({
         }
       }
       const fetched = await daemonFetch(ctx, t.api, ctx.positionals[0], 'fetching')
-      const written = await t.api.json<{ path: string, files: number, bytes: number }>('POST', '/api/v0/get', { arg: ctx.positionals[0], output, timeout: timeoutMs(ctx), provider: list(ctx, 'provider') })
+      const written = await t.api.json<{ path: string, files: number, bytes: number }>('POST', '/api/v0/get', { arg: ctx.positionals[0], output, force, timeout: timeoutMs(ctx), provider: list(ctx, 'provider') })
       const { type: _t, ...fetch } = fetched
       return { ...written, fetch }
     })
