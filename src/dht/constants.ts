@@ -21,6 +21,24 @@ export const DEFAULT_MAX_BLOCK_SIZE = 2 * MiB
 /** Largest CID we accept in a message (a CIDv1 with a 64-byte digest is about 70 bytes). */
 export const MAX_CID_LENGTH = 128
 
+/**
+ * Largest identity digest accepted from the network (Kubo's limit too): an identity CID is its
+ * block, so a longer one is a block smuggled in a link.
+ */
+export const MAX_IDENTITY_DIGEST = 128
+
+/**
+ * Most links one fetched block may list (config `fetch.maxLinksPerBlock`). A balanced UnixFS
+ * file node lists at most 174 (kubo) or 1024 (agora profiles) children, a HAMT shard 256.
+ */
+export const DEFAULT_MAX_LINKS_PER_BLOCK = 16_384
+
+/**
+ * Most blocks one fetch may discover under its root, identity links included (config
+ * `fetch.maxBlocks`): 4 Mi, four times the million 1 MiB leaves of a 1 TB model.
+ */
+export const DEFAULT_MAX_BLOCKS = 4_194_304
+
 /** Most CIDs one WANT message may carry. */
 export const MAX_WANT_CIDS = 512
 

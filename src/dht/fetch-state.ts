@@ -5,7 +5,9 @@
  */
 import { logger } from '@libp2p/logger'
 import { FsBlockstore } from 'blockstore-fs'
-import { assertSupportedHash, contiguous, IDENTITY, linksOf, mayHaveLinks, verifyBlock } from './blocks.ts'
+import { assertSupportedHash, contiguous, DAG_CBOR, DAG_PB, isIdentity, linksOf, mayHaveLinks, verifyBlock } from './blocks.ts'
+import { DEFAULT_MAX_BLOCKS, DEFAULT_MAX_LINKS_PER_BLOCK } from './constants.ts'
+import { FetchTooLargeError } from './errors.ts'
 import type { BlockBytes } from './blocks.ts'
 import { readBlock } from './fetch-server.ts'
 import type { FetchProgressEvent } from './types.ts'
@@ -44,6 +46,10 @@ export interface FetchStateInit {
   maxBlockSize: number
   /** Blocks requested or being stored at once, all providers together. */
   maxInFlight: number
+  /** Most links one block may list; more fails the fetch (`TooManyLinksError`). @default 16384 */
+  maxLinksPerBlock?: number
+  /** Most blocks the fetch may discover, identity links included; more fails it (`FetchTooLargeError`). @default 4194304 */
+  maxBlocks?: number
   onProgress?: (event: FetchProgressEvent) => void
 }
 
@@ -60,6 +66,8 @@ export class FetchState {
   private waiters: Array<() => void> = []
   private readonly finish = deferred()
   private readonly buffers: BlockBuffers
+  private readonly maxLinksPerBlock: number
+  private readonly maxBlocks: number
   /** Resolves when every block of the DAG is stored; rejects with the reason the fetch failed. */
   readonly finished: Promise<void> = this.finish.promise
   settled = false
@@ -71,18 +79,37 @@ export class FetchState {
   constructor (init: FetchStateInit) {
     this.init = init
     this.buffers = new BlockBuffers(init.maxInFlight + 2)
+    this.maxLinksPerBlock = init.maxLinksPerBlock ?? DEFAULT_MAX_LINKS_PER_BLOCK
+    this.maxBlocks = init.maxBlocks ?? DEFAULT_MAX_BLOCKS
     this.finished.catch(() => {}) // the caller awaits it; this only keeps an early failure from being unhandled
   }
 
-  /** Adds CIDs to check against the store (and to request if missing). */
+  /**
+   * Adds CIDs to check against the store (and to request if missing).
+   *
+   * @throws FetchTooLargeError when the fetch would then know more than `maxBlocks` blocks
+   */
   discover (cids: CID[]): void {
+    this.queue(cids)
+    this.kick()
+  }
+
+  /**
+   * Queues the CIDs not seen before for the local walk.
+   *
+   * Policy: the blocks one fetch may discover are bounded (`fetch.maxBlocks`), so the memory of
+   * its bookkeeping and the work of its walk are too, whatever the provider's DAG claims.
+   */
+  private queue (cids: CID[]): void {
     for (const cid of cids) {
       const key = cid.toString()
       if (this.seen.has(key)) continue
+      if (this.seen.size >= this.maxBlocks) {
+        throw new FetchTooLargeError(`the DAG has more than ${this.maxBlocks} blocks, over the limit of one fetch (config fetch.maxBlocks)`)
+      }
       this.seen.add(key)
       this.toCheck.push(cid)
     }
-    this.kick()
   }
 
   private kick (): void {
@@ -172,6 +199,9 @@ export class FetchState {
   }
 
   private async store (cid: CID, bytes: Uint8Array, peer: PeerId): Promise<void> {
+    // Policy: links are counted first, also when only this block is fetched: a block over the
+    // link limit fails the fetch and is never written (no later walk could use it)
+    const links = this.init.walk || cid.code === DAG_PB || cid.code === DAG_CBOR ? linksOf(cid, bytes, this.maxLinksPerBlock) : []
     // one write of the whole block: an iterable of chunks would cost one write call per chunk
     await this.init.blockstore.put(cid, bytes)
     this.inFlight.delete(cid.toString())
@@ -179,7 +209,7 @@ export class FetchState {
     this.bytesFetched += bytes.byteLength
     this.lastProgress = Date.now()
     this.init.onProgress?.({ type: 'agora:fetch:block', cid, bytes: bytes.byteLength, peer })
-    if (this.init.walk && mayHaveLinks(cid)) this.discover(linksOf(cid, bytes))
+    if (this.init.walk) this.discover(links)
     this.changed()
   }
 
@@ -212,16 +242,20 @@ export class FetchState {
     for (const w of waiters) w()
   }
 
-  /** Checks discovered CIDs against the store; stored ones are walked locally, missing ones wanted. */
+  /**
+   * Checks discovered CIDs against the store; stored ones are walked locally, missing ones
+   * wanted. Identity CIDs are walked from their digest.
+   *
+   * Policy: an identity block is never stored (it is its CID: storing it would turn each link of
+   * a fetched block into a file of ours) and its digest is at most 128 bytes.
+   */
   private async walkStored (): Promise<void> {
     let cid: CID | undefined
     while (!this.settled && (cid = this.toCheck.pop()) != null) {
       assertSupportedHash(cid)
       let bytes: BlockBytes | undefined
-      if (cid.multihash.code === IDENTITY) {
+      if (isIdentity(cid)) {
         bytes = cid.multihash.digest
-        verifyBlock(cid, bytes)
-        await this.init.blockstore.put(cid, bytes)
       } else if (await this.init.blockstore.has(cid)) {
         this.blocksSkipped++
         this.lastProgress = Date.now()
@@ -232,12 +266,7 @@ export class FetchState {
         this.changed()
         continue
       }
-      if (bytes != null && this.init.walk && mayHaveLinks(cid)) {
-        for (const link of linksOf(cid, bytes)) {
-          const key = link.toString()
-          if (!this.seen.has(key)) { this.seen.add(key); this.toCheck.push(link) }
-        }
-      }
+      if (bytes != null && this.init.walk && mayHaveLinks(cid)) this.queue(linksOf(cid, bytes, this.maxLinksPerBlock))
     }
     log.trace('local walk done, %d wanted', this.wanted.length)
   }

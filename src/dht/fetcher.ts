@@ -26,6 +26,10 @@ export interface FetchContext {
   bitswap?: BitswapWant
   findProviders(cid: CID, options: { signal: AbortSignal }): AsyncIterable<PeerInfo>
   maxBlockSize: number
+  /** Most links one fetched block may list (`NetworkInit.maxLinksPerBlock`). */
+  maxLinksPerBlock: number
+  /** Most blocks one fetch may discover (`NetworkInit.maxBlocks`). */
+  maxBlocks: number
   /** Aborted when the network stops. */
   shutdown: AbortSignal
   defaults: Required<Pick<FetchOptions, 'timeout' | 'maxProviders' | 'window' | 'messageTimeout' | 'maxInFlight'>>
@@ -46,7 +50,15 @@ export async function runFetch (ctx: FetchContext, root: CID, walk: boolean, opt
   const opts = { ...ctx.defaults, ...stripUndefined(options) }
   const controller = new AbortController()
   const signal = AbortSignal.any([controller.signal, ctx.shutdown, ...(options.signal == null ? [] : [options.signal])])
-  const state = new FetchState({ blockstore: ctx.blockstore, walk, maxBlockSize: ctx.maxBlockSize, maxInFlight: opts.maxInFlight, onProgress: options.onProgress })
+  const state = new FetchState({
+    blockstore: ctx.blockstore,
+    walk,
+    maxBlockSize: ctx.maxBlockSize,
+    maxInFlight: opts.maxInFlight,
+    maxLinksPerBlock: ctx.maxLinksPerBlock,
+    maxBlocks: ctx.maxBlocks,
+    onProgress: options.onProgress
+  })
   const reports = new Map<string, ProviderReport>()
   const workers = new Set<Promise<void>>()
   const spare: Candidate[] = []

@@ -14,8 +14,9 @@ export const CODECS = { raw: 0x55, dagPb: 0x70, dagCbor: 0x71, identity: 0x00 } 
 /** What a reader of blocks needs. */
 export type BlockReader = Pick<Blockstore, 'get'>
 
-/** Read a whole block; throws `BlockNotFoundError`. */
+/** Read a whole block (an identity CID's is its digest, read from no store); throws `BlockNotFoundError`. */
 export async function getBlock (blocks: BlockReader, cid: CID, options?: AbortOptions): Promise<Uint8Array> {
+  if (cid.multihash.code === CODECS.identity) return cid.multihash.digest
   const parts: Uint8Array[] = []
   let n = 0
   try {
@@ -96,10 +97,12 @@ export function mhKey (cid: CID): string {
 /**
  * A reader over a local blockstore that reports a missing block as `BlockNotFoundError` (the
  * stores and the exporter both call their own errors `NotFoundError`, which would be ambiguous).
+ * Identity CIDs are answered from the CID: they are never stored.
  */
 export function localReader (blockstore: BlockReader): BlockReader {
   return {
     get: async function * (cid, options) {
+      if (cid.multihash.code === CODECS.identity) { yield cid.multihash.digest; return }
       let first = true
       try {
         for await (const c of blockstore.get(cid, options)) { first = false; yield c }
