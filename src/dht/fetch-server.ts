@@ -1,7 +1,9 @@
 /**
  * The serving side of `/agora/fetch/1.0.0`: answers each WANT with one BLOCK or DONT_HAVE per
- * CID, in order, reading a few blocks ahead from the blockstore and waiting for 'drain' whenever
- * the stream's write buffer is full.
+ * CID, in order. Every block read is paid for from the node's {@link ServeBudget} before it is
+ * read and paid back once the transport has taken it, and a stream reads ahead only as far as
+ * its window: a peer that never reads costs at most one window per stream, all of it counted
+ * against the budget (and reset under contention, see serve-budget.ts).
  */
 import { logger } from '@libp2p/logger'
 import { byteStream } from '@libp2p/utils'
@@ -9,20 +11,26 @@ import { pEvent } from 'p-event'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { MAX_WANT_MESSAGE } from './constants.ts'
 import { decodeWant, encodeBlock, encodeDontHave, FrameReader } from './wire.ts'
+import type { BudgetHolder, Lease, ServeBudget } from './serve-budget.ts'
 import type { ServeEvent } from './types.ts'
-import type { Connection, Stream } from '@libp2p/interface'
+import type { AbortOptions, Connection, Stream } from '@libp2p/interface'
 import type { Blockstore } from 'interface-blockstore'
 import type { CID } from 'multiformats/cid'
 
 const log = logger('agora:dht:serve')
 
-/** Blocks read from disk ahead of the one being sent. */
-const READ_AHEAD = 4
+/**
+ * Blocks a stream may hold: read (or being read) and not yet taken by the transport. Reading
+ * block i + WINDOW waits until block i has left the stream's send buffer.
+ */
+export const WINDOW = 4
 
 export interface FetchServerInit {
   blockstore: Blockstore
   maxBlockSize: number
   idleTimeout: number
+  /** Shared by every stream (and Bitswap) of the node. */
+  budget: ServeBudget
   onServe?: (event: ServeEvent) => void
 }
 
@@ -56,42 +64,165 @@ export function fetchHandler (init: FetchServerInit): (stream: Stream, connectio
   return async (stream, connection) => {
     const peer = connection.remotePeer
     const reader = new FrameReader(byteStream(stream, { maxBufferSize: MAX_WANT_MESSAGE * 4 }), MAX_WANT_MESSAGE)
+    const holder = init.budget.holder(peer.toString(), err => { stream.abort(err) })
+    const window = new StreamWindow(stream, holder, init.idleTimeout)
+    // a stream reset or closed by the peer gives its budget back at once, even while it waits for more
+    stream.addEventListener('close', () => { holder.close() }, { once: true })
     try {
       while (true) {
         const body = await reader.next(init.idleTimeout)
         if (body == null) break
         const cids = decodeWant(body)
-        await serveBatch(init, stream, peer, cids)
+        await serveBatch(init, window, peer, cids)
       }
-      await stream.close()
+      await window.flush()
+      await stream.close({ signal: AbortSignal.timeout(init.idleTimeout) })
     } catch (err: any) {
       log('stream from %p failed - %e', peer, err)
       init.onServe?.({ type: 'agora:serve:error', peer, error: err })
       stream.abort(err)
+    } finally {
+      holder.close()
     }
   }
 }
 
-async function serveBatch (init: FetchServerInit, stream: Stream, peer: Connection['remotePeer'], cids: CID[]): Promise<void> {
-  const reads: Array<Promise<Uint8ArrayList | undefined>> = []
-  const startRead = (i: number): void => {
-    if (i < cids.length) {
-      const p = readBlock(init.blockstore, cids[i], init.maxBlockSize)
-      p.catch(() => {}) // awaited below in order; this only prevents an unhandled rejection meanwhile
-      reads[i] = p
+/**
+ * What one stream has handed to `stream.send` and the transport has not taken yet, each frame
+ * with what to release once it is taken (its share of the lease that paid for its block). The send buffer is a FIFO, so a frame has been taken
+ * once the bytes queued after it are all that remain buffered.
+ */
+export class StreamWindow {
+  private readonly stream: Stream
+  private readonly holder: BudgetHolder
+  private readonly timeout: number
+  private readonly pending: Array<{ taken: () => void, end: number }> = []
+  private queued = 0
+
+  constructor (stream: Stream, holder: BudgetHolder, timeout: number) {
+    this.stream = stream
+    this.holder = holder
+    this.timeout = timeout
+    holder.watch(() => ({ waiting: this.size > 0, taken: this.taken() }))
+  }
+
+  /** Frames queued and not yet taken by the transport. */
+  get size (): number {
+    this.reclaim()
+    return this.pending.length
+  }
+
+  get budget (): BudgetHolder {
+    return this.holder
+  }
+
+  /** Queues a frame; `taken` is called once the transport has taken all of it. */
+  send (frame: Uint8ArrayList, taken: () => void): void {
+    this.stream.send(frame)
+    this.queued += frame.byteLength
+    this.pending.push({ taken, end: this.queued })
+    this.reclaim()
+  }
+
+  /**
+   * Waits until the transport takes some bytes (a 'drain' or the buffer emptying), at most the
+   * idle timeout: a peer that stops reading has its stream reset then, budget or no budget.
+   */
+  async progress (): Promise<void> {
+    if (this.size === 0) return
+    await pEvent(this.stream, ['drain', 'idle'], { rejectionEvents: ['close'], signal: AbortSignal.timeout(this.timeout) })
+    this.reclaim()
+  }
+
+  /** Waits until every queued frame has been taken. */
+  async flush (): Promise<void> {
+    while (this.size > 0) await this.progress()
+  }
+
+  /** Bytes of this stream the transport has taken. */
+  private taken (): number {
+    return this.queued - this.stream.writeBufferLength
+  }
+
+  private reclaim (): void {
+    const taken = this.taken()
+    while (this.pending.length > 0 && this.pending[0].end <= taken) {
+      this.pending.shift()?.taken()
     }
   }
-  for (let i = 0; i < READ_AHEAD; i++) startRead(i)
+}
+
+interface Loaded { bytes?: Uint8ArrayList, lease: Lease }
+
+/** Acquires a lease of `maxBlockSize` (the size is unknown before reading), reads, shrinks it. */
+async function load (init: FetchServerInit, holder: BudgetHolder, cid: CID, options?: AbortOptions): Promise<Loaded> {
+  const lease = await holder.acquire(init.maxBlockSize, options)
+  try {
+    const bytes = await readBlock(init.blockstore, cid, init.maxBlockSize)
+    lease.shrink(bytes?.byteLength ?? 0)
+    return { bytes, lease }
+  } catch (err) {
+    lease.release()
+    throw err
+  }
+}
+
+/** A block read once and answered for every entry of a WANT listing it while it is in the window. */
+interface SharedRead {
+  read: Promise<Loaded>
+  /** Entries answered (or to be answered) from it whose frames the transport has not taken. */
+  refs: number
+}
+
+/**
+ * Policy: every entry of a WANT is answered, in order (the protocol's rule: our prober lists a
+ * block once per place it has in a file, so honest WANTs repeat CIDs), but a CID listed again
+ * while its earlier read is still in the stream's window is not read again: the repeat's frame
+ * shares the bytes, which are paid for once and given back when the last frame sharing them has
+ * been taken. A repeat beyond the window is read again, like the same CID in a later WANT; either
+ * way a stream holds at most WINDOW frames, so repeats cost bandwidth, never memory.
+ */
+async function serveBatch (init: FetchServerInit, window: StreamWindow, peer: Connection['remotePeer'], cids: CID[]): Promise<void> {
+  const reads: SharedRead[] = [] // the reads of blocks i..next-1, in order
+  const inWindow = new Map<string, SharedRead>()
+  let next = 0
+  // blocks being read or read and unsent, plus frames not yet taken, stay within the window
+  const fill = (i: number): void => {
+    while (next < cids.length && (next - i) + window.size < WINDOW) {
+      const key = cids[next].toString()
+      let shared = inWindow.get(key)
+      if (shared == null) {
+        const read = load(init, window.budget, cids[next], { signal: AbortSignal.timeout(init.idleTimeout) })
+        read.catch(() => {}) // awaited below in order; this only prevents an unhandled rejection meanwhile
+        shared = { read, refs: 0 }
+        inWindow.set(key, shared)
+      }
+      shared.refs++
+      reads.push(shared)
+      next++
+    }
+  }
   for (let i = 0; i < cids.length; i++) {
-    const bytes = await reads[i]
-    reads[i] = Promise.resolve(undefined)
-    startRead(i + READ_AHEAD)
-    if (bytes == null) {
-      await send(stream, encodeDontHave(cids[i]), init.idleTimeout)
+    fill(i)
+    while (reads.length === 0) { // the window is full of frames the transport has not taken
+      await window.progress()
+      fill(i)
+    }
+    const [shared] = reads.splice(0, 1) // block i's
+    const loaded = await shared.read
+    const key = cids[i].toString()
+    const taken = (): void => {
+      if (--shared.refs > 0) return
+      loaded.lease.release()
+      if (inWindow.get(key) === shared) inWindow.delete(key)
+    }
+    if (loaded.bytes == null) {
+      window.send(encodeDontHave(cids[i]), taken)
       init.onServe?.({ type: 'agora:serve:dont-have', peer, cid: cids[i] })
     } else {
-      await send(stream, encodeBlock(cids[i], bytes), init.idleTimeout)
-      init.onServe?.({ type: 'agora:serve:block', peer, cid: cids[i], bytes: bytes.byteLength })
+      window.send(encodeBlock(cids[i], loaded.bytes), taken)
+      init.onServe?.({ type: 'agora:serve:block', peer, cid: cids[i], bytes: loaded.bytes.byteLength })
     }
+    fill(i + 1)
   }
 }
