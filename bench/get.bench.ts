@@ -158,7 +158,7 @@ async function peakOf (dir: string, pid: number): Promise<number> {
 
 /** Starts a daemon on the repo, runs `leg` against it, stops it; the daemon's peak RSS is added. */
 async function viaDaemon (name: string, repo: string, dir: string, preload: string, size: number, leg: (gateway: string) => Promise<{ ms: number, rss: Array<[string, number]> }>): Promise<Figure> {
-  const d = spawn(NODE, [...binFlags(), '--import', preload, BIN, 'daemon', '--repo', repo, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--gateway', '127.0.0.1:0'], {
+  const d = spawn(NODE, [...binFlags(), '--import', preload, BIN, 'daemon', '--repo', repo, '--network', 'lan', '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--gateway', '127.0.0.1:0'], {
     env: { ...process.env, AGORA_BENCH_RSS: join(dir, 'rss') }, stdio: ['ignore', 'pipe', 'inherit']
   })
   try {

@@ -48,7 +48,7 @@ async function waitUntil (what: string, ok: () => boolean | Promise<boolean>, ms
 async function startPeer (dir: string, i: number, bootstrap: string[]): Promise<AgoraNode> {
   return createNode({
     repo: join(dir, `peer-${i}`),
-    config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, bootstrap },
+    config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, bootstrap, swarm: { network: 'lan' } },
     // all peers share 127.0.0.1: lift the per-IP inbound rate limit (libp2p-notes §8.8)
     network: { inboundConnectionThreshold: 100_000 },
     services: [marketService()]

@@ -52,7 +52,7 @@ async function run (args: string[]): Promise<string> {
 }
 
 async function daemon (repo: string, bootstrap?: string): Promise<{ proc: ChildProcess, peerId: string, addr: string }> {
-  const proc = spawn(process.execPath, [BIN, 'daemon', '--repo', repo, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--gateway', '127.0.0.1:0', ...(bootstrap != null ? ['--bootstrap', bootstrap] : [])], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const proc = spawn(process.execPath, [BIN, 'daemon', '--repo', repo, '--network', 'lan', '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--gateway', '127.0.0.1:0', ...(bootstrap != null ? ['--bootstrap', bootstrap] : [])], { stdio: ['ignore', 'pipe', 'ignore'] })
   return new Promise((resolve, reject) => {
     let buf = ''
     proc.stdout.on('data', (c: Buffer) => {
@@ -93,7 +93,7 @@ try {
   for (const m of miners.slice(1)) procs.push(m.proc)
   let cid = ''
   for (let i = 0; i < MINERS; i++) cid = (JSON.parse(await run(['add', '--json', '--repo', join(dir, `miner-${i}`), file])) as { cid: string }).cid
-  const node = await createNode({ repo: join(dir, 'validator'), config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, bootstrap: [first.addr] } })
+  const node = await createNode({ repo: join(dir, 'validator'), config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, bootstrap: [first.addr], swarm: { network: 'lan' } } })
   try {
     // Wait until every miner's provider record can be found (the provider check counts it).
     const { CID } = await import('multiformats/cid')

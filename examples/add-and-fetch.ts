@@ -12,8 +12,8 @@ import { createNode } from '../src/index.ts'
 
 const dir = await mkdtemp(join(tmpdir(), 'agora-example-'))
 const listen = ['/ip4/127.0.0.1/tcp/0']
-const a = await createNode({ repo: join(dir, 'a'), config: { addresses: { listen } } })
-const b = await createNode({ repo: join(dir, 'b'), config: { addresses: { listen }, bootstrap: [a.id().addresses[0]] } })
+const a = await createNode({ repo: join(dir, 'a'), config: { addresses: { listen }, swarm: { network: 'lan' } } })
+const b = await createNode({ repo: join(dir, 'b'), config: { addresses: { listen }, bootstrap: [a.id().addresses[0]], swarm: { network: 'lan' } } })
 try {
   const text = 'weights of a very small model\n'
   await writeFile(join(dir, 'model.txt'), text)

@@ -106,6 +106,9 @@ export class AgoraNode implements Startable {
       this.#network = await createNetwork({
         inboundConnectionThreshold: this.config.swarm.inboundConnectionThreshold,
         maxConnections: this.config.swarm.maxConnections,
+        maxLinksPerBlock: this.config.fetch.maxLinksPerBlock,
+        maxBlocks: this.config.fetch.maxBlocks,
+        serveMaxBufferedBytes: this.config.serve.maxBufferedBytes,
         ...this.#init.network,
         dhtValidators: Object.assign({}, this.#init.network?.dhtValidators, ...factories.map(f => f.dhtValidators)),
         dhtSelectors: Object.assign({}, this.#init.network?.dhtSelectors, ...factories.map(f => f.dhtSelectors)),
@@ -114,7 +117,8 @@ export class AgoraNode implements Startable {
         datastore: this.repo.datastore,
         listen: this.config.addresses.listen,
         announce: this.config.addresses.announce,
-        bootstrap: this.config.bootstrap
+        bootstrap: this.config.bootstrap,
+        network: this.config.swarm.network
       })
       const announcer = this.#announcer = new Announcer(this.#network)
       this.#reprovider = reprovider({

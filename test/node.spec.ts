@@ -22,7 +22,7 @@ afterEach(async () => {
 async function node (): Promise<AgoraNode> {
   const repo = await mkdtemp(join(tmpdir(), 'agora-node-'))
   dirs.push(repo)
-  const n = await createNode({ repo, config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] } }, network: { bitswap: false, initialQuerySelfInterval: 100 } })
+  const n = await createNode({ repo, config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, swarm: { network: 'lan' } }, network: { bitswap: false, initialQuerySelfInterval: 100 } })
   nodes.push(n)
   return n
 }

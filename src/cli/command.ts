@@ -2,6 +2,7 @@
  * Commands are data: each one declares its options and positionals and a `run` function, so the
  * whole CLI can be driven from tests through `main(rawArgs, io)`.
  */
+import { safeJson, safeText } from './safe-text.ts'
 
 /** One option, in the shape `node:util` `parseArgs` takes, plus help text. */
 export interface OptionDef {
@@ -83,12 +84,18 @@ export function list (ctx: CommandContext, name: string): string[] {
   return typeof v === 'string' ? [v] : []
 }
 
-/** Write a line to stdout. */
+/**
+ * Write a line (or lines) to stdout. Policy: control characters in it become visible escapes
+ * (safe-text.ts): it may quote the network; newlines and tabs are kept as layout.
+ */
 export function out (ctx: CommandContext, line: string): void {
-  ctx.io.stdout.write(line + '\n')
+  ctx.io.stdout.write(safeText(line, { multiline: true }) + '\n')
 }
 
-/** Write a value as pretty JSON to stdout (bigints as decimal strings). */
+/**
+ * Write a value as pretty JSON to stdout (bigints as decimal strings). Policy: DEL, C1 and bidi
+ * characters, which JSON.stringify leaves raw, are written as `\u` escapes (the same value).
+ */
 export function outJson (ctx: CommandContext, value: unknown): void {
-  ctx.io.stdout.write(JSON.stringify(value, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v, 2) + '\n')
+  ctx.io.stdout.write(safeJson(JSON.stringify(value, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v, 2)) + '\n')
 }

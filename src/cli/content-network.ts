@@ -2,7 +2,7 @@
  * The daemon and the commands that need it: id, peers, swarm connect, dht findprovs.
  */
 import { startDaemon } from '../api/index.ts'
-import { parseHostPort } from '../config.ts'
+import { NETWORK_SCOPES, parseHostPort } from '../config.ts'
 import { initRepo, isRepoInitialized, parseCid } from '../store/index.ts'
 import { defineCommand, flag, list, out, outJson, str } from './command.ts'
 import { repoPath, withDaemon, withTarget } from './content-session.ts'
@@ -27,6 +27,7 @@ const daemon = defineCommand({
     bootstrap: { type: 'string', multiple: true, description: 'peer to connect to at start, with /p2p/ (repeatable; overrides config)', valueName: '<multiaddr>' },
     api: { type: 'string', description: 'API host:port (overrides config)', valueName: '<host:port>' },
     gateway: { type: 'string', description: 'gateway host:port (overrides config)', valueName: '<host:port>' },
+    network: { type: 'string', description: 'public: private, loopback and link-local addresses learnt from peers are never dialled and ours are not announced (--bootstrap, --announce and swarm connect are used as given); lan: every address, for a LAN, a devnet or peers on one machine (overrides config swarm.network, default public)', valueName: '<public|lan>' },
     dev: { type: 'boolean', description: 'run a single-peer development chain with this peer as authority and a funded dev account' },
     genesis: { type: 'string', description: 'join the chain described by this genesis file (see agora chain genesis)', valueName: '<file>' },
     role: { type: 'string', multiple: true, description: 'miner or validator (repeatable)', valueName: '<role>' },
@@ -44,6 +45,12 @@ const daemon = defineCommand({
     if (str(ctx, 'api') != null) overrides.addresses = { ...overrides.addresses, api: str(ctx, 'api') }
     if (str(ctx, 'gateway') != null) overrides.addresses = { ...overrides.addresses, gateway: str(ctx, 'gateway') }
     if (list(ctx, 'bootstrap').length > 0) overrides.bootstrap = list(ctx, 'bootstrap')
+    const network = str(ctx, 'network')
+    if (network != null) {
+      const scope = NETWORK_SCOPES.find(n => n === network)
+      if (scope == null) throw new UsageError(`--network takes ${NETWORK_SCOPES.join(' or ')}, got ${network}`)
+      overrides.swarm = { network: scope }
+    }
     for (const a of [overrides.addresses?.api, overrides.addresses?.gateway]) if (a != null) parseHostPort(a)
     // libp2p-notes §8.4: aborted Helia fetches can reject later with nobody awaiting; log, don't die.
     const onRejection = (err: unknown): void => { ctx.io.stderr.write(`warning: unhandled rejection: ${(err as Error)?.message ?? String(err)}\n`) }

@@ -74,8 +74,9 @@ interface Proc { peer: DevnetPeer, proc: ChildProcess, args: string[] }
 async function preparePeer (dir: string, name: string): Promise<{ repo: string, address: string, seed: Uint8Array }> {
   const repo = join(dir, name)
   // every devnet peer dials from 127.0.0.1: libp2p's limit of 5 inbound connections per second
-  // per IP would reset some of them at the authority
-  await initRepo(repo, { config: { swarm: { inboundConnectionThreshold: 1000 } } })
+  // per IP would reset some of them at the authority. Policy: a devnet lives on loopback, so
+  // its peers dial and announce loopback addresses (`swarm.network: 'lan'`)
+  await initRepo(repo, { config: { swarm: { inboundConnectionThreshold: 1000, network: 'lan' } } })
   const r = await openRepo(repo)
   try {
     return { repo, address: hotkeyAddress(r.privateKey), seed: Uint8Array.from(hotkeySeed(r.privateKey)) }
@@ -85,7 +86,7 @@ async function preparePeer (dir: string, name: string): Promise<{ repo: string, 
 }
 
 async function spawnPeer (name: string, role: DevnetPeer['role'], repo: string, args: string[]): Promise<{ info: Omit<DevnetPeer, 'name' | 'role' | 'repo' | 'hotkey'>, proc: ChildProcess }> {
-  const proc = spawn(process.execPath, [BIN, 'daemon', '--repo', repo, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--gateway', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const proc = spawn(process.execPath, [BIN, 'daemon', '--repo', repo, '--network', 'lan', '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--gateway', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   let err = ''
   proc.stderr.on('data', (c: Buffer) => { err = (err + c.toString()).slice(-4000) })
   const info = await new Promise<Omit<DevnetPeer, 'name' | 'role' | 'repo' | 'hotkey'>>((resolve, reject) => {

@@ -3,6 +3,7 @@ import { GLOBAL_OPTIONS } from './command.ts'
 import { commands } from './commands/index.ts'
 import { UsageError } from './errors.ts'
 import { renderError } from './render-error.ts'
+import { safeIo } from './safe-text.ts'
 import type { CliIo, CommandContext, CommandDef, OptionDef } from './command.ts'
 
 const ROOT: CommandDef = {
@@ -21,7 +22,8 @@ export function processIo (): CliIo {
  *
  * @example `process.exitCode = await main(process.argv.slice(2))`
  */
-export async function main (rawArgs: string[], io: CliIo = processIo()): Promise<number> {
+export async function main (rawArgs: string[], rawIo: CliIo = processIo()): Promise<number> {
+  const io = safeIo(rawIo) // Policy: every command's text output is escaped (safe-text.ts)
   let cmd = ROOT
   const path: string[] = []
   let i = 0

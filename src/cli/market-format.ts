@@ -3,6 +3,7 @@
  */
 import { formatBytes } from './progress.ts'
 import { UsageError } from './errors.ts'
+import { safeText } from './safe-text.ts'
 import type { ListingView } from '../market/view.ts'
 
 const RAO_PER_TAO = 1_000_000_000n
@@ -32,31 +33,39 @@ export function parseExpiry (s: string, now = Date.now()): number {
   return t
 }
 
+/**
+ * A field of a listing, written by its publisher, on one line. Policy: every control character,
+ * newline included, becomes a visible escape, so a name cannot clear the screen, plant a link
+ * or forge a line of its own (a fake `price  free (open)`); see safe-text.ts.
+ */
+const field = (s: string): string => safeText(s)
+
 /** One line of a search result. */
 export function listingLine (l: ListingView): string {
   const price = l.access === 'paid' ? formatTao(l.price) : 'free'
-  return `${l.id}  ${l.kind.padEnd(7)} ${l.name}@${l.version}  ${l.license}  ${price}  ${formatBytes(l.size)}${l.tags.length > 0 ? '  [' + l.tags.join(', ') + ']' : ''}`
+  return `${field(l.id)}  ${field(l.kind).padEnd(7)} ${field(l.name)}@${field(l.version)}  ${field(l.license)}  ${price}  ${formatBytes(l.size)}${l.tags.length > 0 ? '  [' + l.tags.map(field).join(', ') + ']' : ''}`
 }
 
 /** The full description of a listing. */
 export function listingDetails (l: ListingView, providers?: number): string[] {
   const lines = [
-    `id           ${l.id}`,
-    `${l.kind.padEnd(13)}${l.name} version ${l.version}${l.state === 'revoked' ? ' (REVOKED)' : ''}`,
-    `licence      ${l.license}${l.license === 'unspecified' ? '' : `  https://spdx.org/licenses/${l.license}.html`}`,
+    `id           ${field(l.id)}`,
+    `${field(l.kind).padEnd(13)}${field(l.name)} version ${field(l.version)}${l.state === 'revoked' ? ' (REVOKED)' : ''}`,
+    `licence      ${field(l.license)}${l.license === 'unspecified' ? '' : `  https://spdx.org/licenses/${encodeURIComponent(l.license)}.html`}`,
     `price        ${l.access === 'paid' ? `${formatTao(l.price)} per ${l.unit} (${l.price} rao), encrypted` : 'free (open)'}`,
-    `publisher    ${l.publisherPeerId}`,
-    `root CID     ${l.root}`,
+    `publisher    ${field(l.publisherPeerId)}`,
+    `root CID     ${field(l.root)}`,
     `size         ${formatBytes(l.size)} in ${l.files.length} file${l.files.length === 1 ? '' : 's'}`
   ]
   if (providers != null) lines.push(`providers    ${providers}`)
-  if (l.task != null) lines.push(`task         ${l.task}`)
-  if (l.tags.length > 0) lines.push(`tags         ${l.tags.join(', ')}`)
-  if (l.card != null) lines.push(`card         ${l.card}`)
-  if (l.parent != null) lines.push(`previous     ${l.parent}`)
+  if (l.task != null) lines.push(`task         ${field(l.task)}`)
+  if (l.tags.length > 0) lines.push(`tags         ${l.tags.map(field).join(', ')}`)
+  if (l.card != null) lines.push(`card         ${field(l.card)}`)
+  if (l.parent != null) lines.push(`previous     ${field(l.parent)}`)
   lines.push(`created      ${new Date(l.created).toISOString()}`, `expires      ${new Date(l.expires).toISOString()}`)
-  if (l.description !== '') lines.push('', l.description)
+  // the description is multi-line on purpose: its newlines and tabs stay, every other control is escaped
+  if (l.description !== '') lines.push('', safeText(l.description, { multiline: true }))
   lines.push('', 'files:')
-  for (const f of l.files) lines.push(`  ${f.path}  ${formatBytes(f.size)}  ${f.cid}${f.sha256 != null ? `  sha256:${f.sha256}` : ''}`)
+  for (const f of l.files) lines.push(`  ${field(f.path)}  ${formatBytes(f.size)}  ${field(f.cid)}${f.sha256 != null ? `  sha256:${field(f.sha256)}` : ''}`)
   return lines
 }

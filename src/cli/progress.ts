@@ -1,6 +1,7 @@
 /**
  * A progress bar in bytes with rate and ETA, on stderr, only when stderr is a terminal.
  */
+import { safeText, writeControl } from './safe-text.ts'
 import type { CliIo } from './command.ts'
 
 /** Human-readable bytes (binary units). */
@@ -45,8 +46,11 @@ export function progressBar (io: CliIo, label: string, enabled: boolean): Progre
     } else {
       text = `${label} ${formatBytes(bytes)}  ${formatBytes(rate)}/s`
     }
+    // Policy: the label may name remote content; it is escaped, only our own `\r` redraws the line
+    text = safeText(text)
     const cols = io.stderr.columns ?? 100
-    io.stderr.write('\r' + text.slice(0, cols - 1).padEnd(Math.min(cols - 1, text.length + 2)))
+    writeControl(io.stderr, '\r')
+    io.stderr.write(text.slice(0, cols - 1).padEnd(Math.min(cols - 1, text.length + 2)))
     drawn = true
   }
   return {

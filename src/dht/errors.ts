@@ -67,3 +67,27 @@ export class ProviderLacksBlocksError extends Error {
   static override name = 'ProviderLacksBlocksError'
   override name = 'ProviderLacksBlocksError'
 }
+
+/** A fetched block lists more links than the fetch allows (config `fetch.maxLinksPerBlock`). */
+export class TooManyLinksError extends Error {
+  static override name = 'TooManyLinksError'
+  override name = 'TooManyLinksError'
+}
+
+/** A fetch discovered more blocks under its root than it allows (config `fetch.maxBlocks`). */
+export class FetchTooLargeError extends Error {
+  static override name = 'FetchTooLargeError'
+  override name = 'FetchTooLargeError'
+}
+
+/** An identity CID carries a digest longer than the limit (128 bytes): a block hidden in a link. */
+export class IdentityTooLargeError extends Error {
+  static override name = 'IdentityTooLargeError'
+  override name = 'IdentityTooLargeError'
+}
+
+/** A verified block (its bytes match its CID) does not decode as its codec says: nothing can be read from it. */
+export class MalformedBlockError extends Error {
+  static override name = 'MalformedBlockError'
+  override name = 'MalformedBlockError'
+}

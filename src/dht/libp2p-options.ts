@@ -5,10 +5,11 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { kadDHT } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { AGORA_KAD_PROTOCOL, IPFS_KAD_PROTOCOL, MiB } from './constants.ts'
+import type { AddressScope } from './address-scope.ts'
 import type { NetworkInit } from './types.ts'
 import type { Libp2pOptions } from 'libp2p'
 
@@ -21,14 +22,19 @@ import type { Libp2pOptions } from 'libp2p'
  */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1'])
 
-/** Builds the options handed to `createLibp2p` (directly, or through Helia's libp2p mixin). */
-export function libp2pOptions (init: NetworkInit): Libp2pOptions<any> {
+/**
+ * Builds the options handed to `createLibp2p` (directly, or through Helia's libp2p mixin).
+ * `scope` decides which addresses are dialled, kept by the DHT and announced (see address-scope.ts).
+ */
+export function libp2pOptions (init: NetworkInit, scope: AddressScope): Libp2pOptions<any> {
   const dht = (protocol: string, prefix: string): ReturnType<typeof kadDHT> => kadDHT({
     protocol,
-    // Policy: explicit server mode and no address filtering: our peers live on loopback and
-    // LANs, which kad-dht's public-internet defaults would drop (libp2p-notes §8.5)
+    // explicit server mode: kad-dht's automatic mode stays a client on loopback and LANs (§8.5)
     clientMode: false,
-    peerInfoMapper: passthroughMapper,
+    // Policy: in 'public' the DHT keeps, uses and passes on only public addresses and those the
+    // user gave (kad-dht's removePrivateAddressesMapper plus the allow-list); in 'lan' every
+    // address, as our peers on loopback and LANs need (libp2p-notes §8.5)
+    peerInfoMapper: scope.peerInfoMapper,
     validators: init.dhtValidators ?? {},
     selectors: init.dhtSelectors ?? {},
     initialQuerySelfInterval: init.initialQuerySelfInterval ?? 1000,
@@ -48,7 +54,10 @@ export function libp2pOptions (init: NetworkInit): Libp2pOptions<any> {
   return {
     privateKey: init.privateKey,
     datastore: init.datastore,
-    addresses: { listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'], announce: init.announce ?? [] },
+    addresses: { listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'], announce: init.announce ?? [], announceFilter: scope.announceFilter },
+    // Policy: in 'public', no dial to a non-public address learnt from the network (a provider
+    // record or a routing answer naming 127.0.0.1 or 10.0.0.1); the user's own are dialled
+    connectionGater: { denyDialMultiaddr: scope.denyDialMultiaddr },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     // a 4 MiB read buffer overflows under Bitswap's 2 MiB messages on a busy loop (§8.3)

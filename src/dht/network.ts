@@ -3,17 +3,19 @@
  * and the DHT operations on top of it.
  */
 import { logger } from '@libp2p/logger'
-import { multiaddr } from '@multiformats/multiaddr'
+import { isMultiaddr, multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { AddressScope } from './address-scope.ts'
 import { startBitswap } from './bitswap.ts'
 import { BootstrapKeeper } from './bootstrap.ts'
-import { assertSupportedHash } from './blocks.ts'
-import { DEFAULT_FETCH_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BLOCK_SIZE, DEFAULT_MAX_FETCH_STREAMS, DEFAULT_MAX_PROVIDERS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MESSAGE_TIMEOUT, DEFAULT_QUERY_TIMEOUT, DEFAULT_WINDOW, FETCH_PROTOCOL } from './constants.ts'
+import { assertSupportedHash, isIdentity } from './blocks.ts'
+import { DEFAULT_FETCH_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BLOCK_SIZE, DEFAULT_MAX_BLOCKS, DEFAULT_MAX_LINKS_PER_BLOCK, DEFAULT_MAX_FETCH_STREAMS, DEFAULT_MAX_PROVIDERS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MESSAGE_TIMEOUT, DEFAULT_QUERY_TIMEOUT, DEFAULT_WINDOW, FETCH_PROTOCOL } from './constants.ts'
 import { NotFoundError } from '../errors.ts'
 import { NetworkNotStartedError } from './errors.ts'
 import { runFetch } from './fetcher.ts'
 import { fetchHandler, readBlock } from './fetch-server.ts'
 import { libp2pOptions } from './libp2p-options.ts'
+import { DEFAULT_MAX_BUFFERED_BYTES, ServeBudget } from './serve-budget.ts'
 import type { FetchContext } from './fetcher.ts'
 import type { FetchOptions, FetchResult, Network, NetworkInit, NetworkServices, PeerSummary, ProvideResult } from './types.ts'
 import type { BitswapEngine } from './bitswap.ts'
@@ -29,6 +31,8 @@ const STOP_GRACE_MS = 200
 
 class AgoraNetwork implements Network {
   private readonly init: NetworkInit
+  /** The address policy and the allow-list of the addresses the user gave (address-scope.ts). */
+  private readonly scope: AddressScope
   private node?: Libp2p<NetworkServices>
   private bitswap?: BitswapEngine
   private bootstrap?: BootstrapKeeper
@@ -39,6 +43,7 @@ class AgoraNetwork implements Network {
 
   constructor (init: NetworkInit) {
     this.init = init
+    this.scope = new AddressScope(init.network ?? 'public', { dial: init.bootstrap, announce: init.announce })
   }
 
   get libp2p (): Libp2p<NetworkServices> {
@@ -57,14 +62,17 @@ class AgoraNetwork implements Network {
   async start (): Promise<void> {
     if (this.started) return
     this.shutdown = new AbortController()
-    const node = await createLibp2p(libp2pOptions(this.init)) as unknown as Libp2p<NetworkServices>
+    const node = await createLibp2p(libp2pOptions(this.init, this.scope)) as unknown as Libp2p<NetworkServices>
     await node.start()
     this.node = node
-    if (this.init.bitswap !== false) this.bitswap = await startBitswap(node, this.init.blockstore)
+    // Policy: one budget for every byte being served, our protocol and Bitswap together (serve-budget.ts)
+    const budget = new ServeBudget({ maxBytes: this.init.serveMaxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES })
+    if (this.init.bitswap !== false) this.bitswap = await startBitswap(node, this.init.blockstore, { budget, maxBlockSize: this.init.maxBlockSize ?? DEFAULT_MAX_BLOCK_SIZE })
     await this.node.handle(FETCH_PROTOCOL, fetchHandler({
       blockstore: this.init.blockstore,
       maxBlockSize: this.init.maxBlockSize ?? DEFAULT_MAX_BLOCK_SIZE,
       idleTimeout: this.init.serveIdleTimeout ?? DEFAULT_IDLE_TIMEOUT,
+      budget,
       onServe: this.init.onServe
     }), { maxInboundStreams: this.init.maxFetchStreams ?? DEFAULT_MAX_FETCH_STREAMS })
     this.started = true
@@ -170,6 +178,8 @@ class AgoraNetwork implements Network {
       bitswap: this.bitswap,
       findProviders: (cid, o) => this.findProviders(cid, o),
       maxBlockSize: this.init.maxBlockSize ?? DEFAULT_MAX_BLOCK_SIZE,
+      maxLinksPerBlock: this.init.maxLinksPerBlock ?? DEFAULT_MAX_LINKS_PER_BLOCK,
+      maxBlocks: this.init.maxBlocks ?? DEFAULT_MAX_BLOCKS,
       shutdown: this.shutdown.signal,
       defaults: { timeout: DEFAULT_FETCH_TIMEOUT, maxProviders: DEFAULT_MAX_PROVIDERS, window: DEFAULT_WINDOW, messageTimeout: DEFAULT_MESSAGE_TIMEOUT, maxInFlight: DEFAULT_MAX_IN_FLIGHT }
     }
@@ -178,6 +188,7 @@ class AgoraNetwork implements Network {
   async fetch (root: CID, options?: FetchOptions): Promise<FetchResult> {
     if (!this.started) throw new NetworkNotStartedError('the network has not been started')
     assertSupportedHash(root)
+    this.allowProviders(options)
     const result = await this.track(runFetch(this.fetchContext(), root, true, options))
     options?.onProgress?.({ type: 'agora:fetch:done', result })
     return result
@@ -186,14 +197,26 @@ class AgoraNetwork implements Network {
   async fetchBlock (cid: CID, options?: FetchOptions): Promise<Uint8Array> {
     if (!this.started) throw new NetworkNotStartedError('the network has not been started')
     assertSupportedHash(cid)
+    this.allowProviders(options)
+    if (isIdentity(cid)) return cid.multihash.digest // its own block: nothing to fetch or store
     await this.track(runFetch(this.fetchContext(), cid, false, options))
     const bytes = await readBlock(this.init.blockstore, cid, Infinity)
     if (bytes == null) throw new NotFoundError(`block ${cid} vanished from the blockstore`)
     return bytes.subarray()
   }
 
+  /** Provider addresses the caller gave are the user's choice: they are dialled whatever their range. */
+  private allowProviders (options?: FetchOptions): void {
+    for (const p of options?.providers ?? []) {
+      if (typeof p === 'string' || isMultiaddr(p)) this.scope.allow(p)
+    }
+  }
+
+  /** Dials `addr`, which the user gave: it joins the allow-list, so it is dialled whatever its range. */
   async connect (addr: Multiaddr | string, options?: AbortOptions): Promise<PeerSummary> {
-    const conn = await this.libp2p.dial(typeof addr === 'string' ? multiaddr(addr) : addr, { signal: options?.signal ?? AbortSignal.timeout(DEFAULT_MESSAGE_TIMEOUT) })
+    const ma = typeof addr === 'string' ? multiaddr(addr) : addr
+    this.scope.allow(ma)
+    const conn = await this.libp2p.dial(ma, { signal: options?.signal ?? AbortSignal.timeout(DEFAULT_MESSAGE_TIMEOUT) })
     return { peerId: conn.remotePeer.toString(), addrs: [conn.remoteAddr.toString()] }
   }
 

@@ -38,6 +38,14 @@ export interface NetworkInit {
   announce?: string[]
   /** Multiaddrs with `/p2p/<id>`: the only peers dialled at start, and redialled whenever not connected. @default [] */
   bootstrap?: string[]
+  /**
+   * Which addresses are dialled and announced. `'public'`: addresses in private, loopback,
+   * link-local, CGNAT, unique-local and unspecified ranges learnt from the network are never
+   * dialled, and ours in those ranges are not announced; `bootstrap`, `announce`, `connect()`
+   * targets and `FetchOptions.providers` addresses are used as given. `'lan'`: every address
+   * (a LAN, a devnet, peers on loopback). @default 'public'
+   */
+  network?: 'public' | 'lan'
   /** Back-off of bootstrap redials, ms: doubles from `minDelay` to `maxDelay`. @default { minDelay: 1000, maxDelay: 60000 } */
   bootstrapBackoff?: { minDelay?: number, maxDelay?: number }
   /** kad-dht record validators by key prefix (first path segment), e.g. `{ market: fn }`. @default {} */
@@ -50,10 +58,19 @@ export interface NetworkInit {
   ipfsDht?: boolean
   /** Largest block accepted or served, in bytes. @default 2 MiB */
   maxBlockSize?: number
+  /** Most links one fetched block may list; a block with more fails its fetch (`TooManyLinksError`). @default 16384 */
+  maxLinksPerBlock?: number
+  /** Most blocks one fetch may discover under its root; more fails it (`FetchTooLargeError`). @default 4194304 */
+  maxBlocks?: number
   /** Inbound `/agora/fetch/1.0.0` streams per connection. @default 8 */
   maxFetchStreams?: number
   /** Time a served stream may stay idle between requests, ms. @default 60000 */
   serveIdleTimeout?: number
+  /**
+   * Bytes read from the blockstore for peers and not yet taken by them, all streams, connections
+   * and both protocols (ours and Bitswap) together; reads beyond it wait. @default 64 MiB
+   */
+  serveMaxBufferedBytes?: number
   /** Time limit of DHT queries (`provide`, `findProviders`) without a caller signal, ms. @default 30000 */
   queryTimeout?: number
   /** kad-dht's wait before its first self-query, ms; queries wait for it. @default 1000 */

@@ -3,15 +3,16 @@
  * blockstore (one file per block, `blockstore-fs`) and a datastore (LevelDB, `datastore-level`).
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, stat } from 'node:fs/promises'
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
-import { FsBlockstore } from 'blockstore-fs'
+import type { FsBlockstore } from 'blockstore-fs'
 import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import { defaultConfig, mergeConfig, validateConfig } from '../config.ts'
 import { writeFileAtomic } from './atomic.ts'
+import { IdentityFsBlockstore } from './identity.ts'
 import { RepoLockedError, RepoNotInitializedError, RepoVersionError } from './errors.ts'
 import type { AgoraConfig, ConfigOverrides } from '../config.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -55,6 +56,28 @@ async function exists (p: string): Promise<boolean> {
   try { await stat(p); return true } catch { return false }
 }
 
+/** `chmod` that skips a path that does not exist (yet). */
+async function chmodIfExists (p: string, mode: number): Promise<void> {
+  try {
+    await chmod(p, mode)
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ENOENT') throw err
+  }
+}
+
+/**
+ * Policy: the repo holds the identity, the API token and every block and record; only the owner
+ * may list or enter it. The directory and its sub-directories are set to 0700 and the key and
+ * token to 0600 on every init and open, so a repo created by an older version, by hand or under
+ * a loose umask (0755) is tightened too, not only a new one. The blockstore's shard directories
+ * sit inside `blocks/` (0700), so no one else can reach them whatever their own mode.
+ */
+async function restrictRepo (path: string): Promise<void> {
+  await chmod(path, 0o700)
+  for (const dir of [REPO_FILES.blocks, REPO_FILES.datastore]) await chmodIfExists(join(path, dir), 0o700)
+  for (const file of [REPO_FILES.identity, REPO_FILES.token]) await chmodIfExists(join(path, file), 0o600)
+}
+
 /** Whether `path` holds a complete repo (config written and datastore versioned). */
 export async function isRepoInitialized (path: string): Promise<boolean> {
   return await exists(join(path, REPO_FILES.config)) && await exists(join(path, REPO_FILES.datastore))
@@ -72,6 +95,7 @@ export interface InitRepoOptions {
  */
 export async function initRepo (path: string, options: InitRepoOptions = {}): Promise<{ created: boolean }> {
   await mkdir(path, { recursive: true, mode: 0o700 })
+  await restrictRepo(path)
   let created = false
   const identity = join(path, REPO_FILES.identity)
   if (!await exists(identity)) {
@@ -86,7 +110,7 @@ export async function initRepo (path: string, options: InitRepoOptions = {}): Pr
     await writeFileAtomic(token, randomBytes(32).toString('base64url') + '\n', 0o600)
     created = true
   }
-  await mkdir(join(path, REPO_FILES.blocks), { recursive: true })
+  await mkdir(join(path, REPO_FILES.blocks), { recursive: true, mode: 0o700 })
   const ds = new LevelDatastore(join(path, REPO_FILES.datastore))
   await openDatastore(ds, path)
   try {
@@ -97,6 +121,7 @@ export async function initRepo (path: string, options: InitRepoOptions = {}): Pr
   } finally {
     await ds.close()
   }
+  await restrictRepo(path) // datastore/ is created by LevelDB with the process's default mode
   // config.json last: its presence marks a complete repo.
   const config = join(path, REPO_FILES.config)
   if (!await exists(config)) {
@@ -140,6 +165,7 @@ export async function readApiToken (path: string): Promise<string> {
 /** Open an initialised repo. Throws `RepoNotInitializedError`, `RepoVersionError`, `RepoLockedError`. */
 export async function openRepo (path: string): Promise<Repo> {
   const config = await readConfig(path)
+  await restrictRepo(path)
   const privateKey = privateKeyFromProtobuf(await readFile(join(path, REPO_FILES.identity)))
   const apiToken = await readApiToken(path)
   const datastore = new LevelDatastore(join(path, REPO_FILES.datastore))
@@ -153,7 +179,7 @@ export async function openRepo (path: string): Promise<Repo> {
     await datastore.close()
     throw err
   }
-  const blockstore = new FsBlockstore(join(path, REPO_FILES.blocks))
+  const blockstore = new IdentityFsBlockstore(join(path, REPO_FILES.blocks))
   await blockstore.open()
   return {
     path,

@@ -9,7 +9,7 @@ export async function testDaemon (): Promise<Daemon & { dir: string, close: () =
   const dir = await mkdtemp(join(tmpdir(), 'agora-api-'))
   const d = await startDaemon({
     repo: join(dir, 'repo'),
-    config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', gateway: '127.0.0.1:0' } }
+    config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', gateway: '127.0.0.1:0' }, swarm: { network: 'lan' } }
   })
   return {
     ...d,

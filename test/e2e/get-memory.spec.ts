@@ -92,7 +92,7 @@ describe('e2e: get in bounded memory', () => {
   })
 
   it('behavior: agora get through a daemon: the daemon writes the 256 MiB file with a peak RSS under 250 MB', async () => {
-    const d = agora(['daemon', '--repo', repo, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--gateway', '127.0.0.1:0'])
+    const d = agora(['daemon', '--repo', repo, '--network', 'lan', '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--gateway', '127.0.0.1:0'])
     const daemonExit = exited(d)
     try {
       await new Promise<void>((resolve, reject) => {

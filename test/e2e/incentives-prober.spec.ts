@@ -57,7 +57,7 @@ beforeAll(async () => {
   }
   validator = await createNode({
     repo: join(await tempDir(), 'validator'),
-    config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, bootstrap: [boot] }
+    config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, bootstrap: [boot], swarm: { network: 'lan' } }
   })
   // Both providers' records are on the honest peer, the validator's only DHT peer.
   await vi.waitFor(async () => {

@@ -159,7 +159,7 @@ describe('e2e: ledger across three daemons', () => {
 
     // 7. Forged blocks published on the block topic to B by a test libp2p node are refused:
     //    one signed by another key, one signed by the authority but with a wrong state root.
-    injector = await createNetwork({ privateKey: await libp2pKey('Ed25519'), blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore(), bitswap: false, bootstrap: [b.info.addresses[0]] })
+    injector = await createNetwork({ privateKey: await libp2pKey('Ed25519'), blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore(), bitswap: false, network: 'lan', bootstrap: [b.info.addresses[0]] })
     const topic = '/agora/ledger/agora-e2e/blocks/1'
     await vi.waitFor(() => expect(injector?.libp2p.services.pubsub.getSubscribers(topic).map(String)).toContain(b.info.peerId), { timeout: 15_000 })
     const mallory = generateKeyPair().secretKey

@@ -27,7 +27,7 @@ afterEach(async () => {
 async function node (repo?: string): Promise<AgoraNode> {
   repo ??= await mkdtemp(join(tmpdir(), 'agora-archive-'))
   if (!dirs.includes(repo)) dirs.push(repo)
-  const n = await createNode({ repo, config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] } }, network: { bitswap: false, initialQuerySelfInterval: 100 } })
+  const n = await createNode({ repo, config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, swarm: { network: 'lan' } }, network: { bitswap: false, initialQuerySelfInterval: 100 } })
   nodes.push(n)
   return n
 }

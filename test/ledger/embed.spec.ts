@@ -20,7 +20,7 @@ describe('startLedgerNode', { timeout: 60_000 }, () => {
     const keys = [await libp2pKeyPair('Ed25519'), await libp2pKeyPair('Ed25519')]
     const nets: Network[] = []
     for (const privateKey of keys) {
-      const net = await createNetwork({ privateKey, blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore(), bitswap: false })
+      const net = await createNetwork({ privateKey, blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore(), bitswap: false, network: 'lan' })
       stops.push(async () => net.stop())
       nets.push(net)
     }

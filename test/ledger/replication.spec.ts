@@ -27,7 +27,7 @@ afterEach(async () => {
 })
 
 async function peer (): Promise<Network> {
-  const net = await createNetwork({ privateKey: await generateKeyPair('Ed25519'), blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore(), bitswap: false })
+  const net = await createNetwork({ privateKey: await generateKeyPair('Ed25519'), blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore(), bitswap: false, network: 'lan' })
   cleanup.push(async () => net.stop())
   return net
 }

@@ -26,7 +26,7 @@ async function tempRepo (): Promise<{ dir: string, repo: string, hotkey: string 
 }
 
 async function daemon (repo: string, factories: ReturnType<typeof ledgerService>[]): Promise<Daemon> {
-  const d = await startDaemon({ repo, services: factories, config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', gateway: '127.0.0.1:0' } } })
+  const d = await startDaemon({ repo, services: factories, config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', gateway: '127.0.0.1:0' }, swarm: { network: 'lan' } } })
   cleanup.push(async () => d.stop())
   return d
 }

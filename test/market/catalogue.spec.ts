@@ -19,7 +19,7 @@ const nets: Network[] = []
 afterEach(async () => { for (const n of nets.splice(0)) await n.stop() })
 
 async function net (): Promise<Network> {
-  const n = await createNetwork({ privateKey: await generateKeyPair('Ed25519'), blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore(), bitswap: false })
+  const n = await createNetwork({ privateKey: await generateKeyPair('Ed25519'), blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore(), bitswap: false, network: 'lan' })
   nets.push(n)
   return n
 }

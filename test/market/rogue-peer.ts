@@ -39,6 +39,7 @@ export async function startRoguePeer (): Promise<RoguePeer> {
     blockstore: new MemoryBlockstore(),
     datastore: new MemoryDatastore(),
     bitswap: false,
+    network: 'lan',
     dhtValidators: { [DHT_NAMESPACE]: async () => {} },
     dhtSelectors: { [DHT_NAMESPACE]: () => 0 }
   })

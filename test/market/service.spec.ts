@@ -22,7 +22,7 @@ afterEach(async () => {
 })
 
 async function start (repo: string, init: MarketServiceInit = {}): Promise<{ node: AgoraNode, market: MarketService }> {
-  const node = await createNode({ repo, config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] } }, services: [marketService(init)] })
+  const node = await createNode({ repo, config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, swarm: { network: 'lan' } }, services: [marketService(init)] })
   nodes.push(node)
   const market = node.service<MarketService>(MARKET_SERVICE) as MarketService
   await vi.waitFor(() => { expect(market.state).toBe('ready') })

@@ -115,7 +115,8 @@ export async function runCli (args: string[], options: { repo?: string, env?: Re
 export async function spawnDaemon<T = ReadyInfo> (options: SpawnDaemonOptions<T> = {}): Promise<TestDaemon<T>> {
   const ownRepo = options.repo == null
   const repo = options.repo ?? join(await tempDir(), 'repo')
-  const base = options.replaceArgs === true ? [] : ['--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--gateway', '127.0.0.1:0']
+  // every test peer is on 127.0.0.1 and finds the others through the DHT: loopback addresses must be dialled and announced
+  const base = options.replaceArgs === true ? [] : ['--network', 'lan', '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--gateway', '127.0.0.1:0']
   const proc = spawn(NODE, [BIN, ...(options.command ?? ['daemon']), '--repo', repo, ...base, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe']
