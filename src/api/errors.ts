@@ -26,6 +26,33 @@ export class RangeNotSatisfiableError extends Error {
   override name = 'RangeNotSatisfiableError'
 }
 
+/** A request path holds a malformed `%`-escape. */
+export class MalformedPathError extends Error {
+  static override name = 'MalformedPathError'
+  override name = 'MalformedPathError'
+}
+
+/** The `Host` header is not a host name, or a `*.ipfs.localhost` label is not a CID. */
+export class InvalidHostError extends Error {
+  static override name = 'InvalidHostError'
+  override name = 'InvalidHostError'
+}
+
+/**
+ * The gateway would have to fetch from the network, and this request may not make it: it is
+ * cross-site, or the gateway serves local content only (`gateway.localOnly`).
+ */
+export class NotHeldLocallyError extends Error {
+  static override name = 'NotHeldLocallyError'
+  override name = 'NotHeldLocallyError'
+}
+
+/** One gateway request fetched more bytes from the network than `gateway.maxFetchBytes`. */
+export class FetchLimitExceededError extends Error {
+  static override name = 'FetchLimitExceededError'
+  override name = 'FetchLimitExceededError'
+}
+
 /** The daemon answered with an error (client side); `name` is the server-side error's name. */
 export class ApiError extends Error {
   static override name = 'ApiError'
@@ -45,6 +72,11 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   RouteNotFoundError: 404,
   MethodNotAllowedError: 405,
   RangeNotSatisfiableError: 416,
+  MalformedPathError: 400,
+  InvalidHostError: 400,
+  // Like the trustless gateway's `Cache-Control: only-if-cached` miss.
+  NotHeldLocallyError: 412,
+  FetchLimitExceededError: 403,
   InvalidParametersError: 400,
   InvalidCidError: 400,
   UsageError: 400,
@@ -52,6 +84,8 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   UnsupportedHashError: 400,
   UnsupportedCodecError: 400,
   PathNotFoundError: 404,
+  UnsafePathError: 400,
+  OutputExistsError: 409,
   BlockNotFoundError: 404,
   NotPinnedError: 404,
   NotFoundError: 404,

@@ -13,6 +13,7 @@ import { networkRoutes } from './routes/network.ts'
 import { repoRoutes } from './routes/repo.ts'
 import { createHttpServer } from './server.ts'
 import type { HttpServer } from './server.ts'
+import type { AgoraConfig } from '../config.ts'
 import type { AgoraNode, NodeInit } from '../node.ts'
 
 export { ApiError, ERROR_STATUS, statusOf } from './errors.ts'
@@ -50,14 +51,20 @@ export interface GatewayServerInit {
   host?: string
   /** @default 8080 */
   port?: number
+  /** Local-only switch and per-request fetch cap. @default init.node.config.gateway */
+  gateway?: Partial<AgoraConfig['gateway']>
 }
 
 /**
  * The trustless gateway, on its own port. Policy: no token, because it serves only public,
- * content-addressed data and performs no writes; it still binds to loopback by default.
+ * content-addressed data and performs no writes; it still binds to loopback by default. Its
+ * own origin is the loopback names plus the host it binds to (unless a wildcard address).
  */
 export function createGatewayServer (init: GatewayServerInit): HttpServer {
-  return createHttpServer({ host: init.host ?? '127.0.0.1', port: init.port ?? 8080, routes: gatewayRoutes({ node: init.node }) })
+  const host = init.host ?? '127.0.0.1'
+  const hosts = ['0.0.0.0', '::'].includes(host) ? [] : [host.includes(':') ? `[${host}]` : host.toLowerCase()]
+  const config = { ...init.node.config.gateway, ...init.gateway }
+  return createHttpServer({ host, port: init.port ?? 8080, routes: gatewayRoutes({ node: init.node, config, hosts }) })
 }
 
 /** What a running daemon writes to `<repo>/api.json` (and what `agora` reads to find it). */

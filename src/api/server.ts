@@ -47,6 +47,8 @@ export interface HttpServer {
   stop: () => Promise<void>
   /** `http://host:port` once started. */
   url: () => string
+  /** Requests whose handler has not returned yet (a client that went away must not leave one behind). */
+  inFlight: () => number
 }
 
 function tokenMatches (header: string | undefined, token: string): boolean {
@@ -100,8 +102,18 @@ export function createHttpServer (init: HttpServerInit): HttpServer {
   const closing = new AbortController()
   let server: Server | undefined
   let bound: { host: string, port: number } | undefined
+  let active = 0
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    active++
+    try {
+      await handleOne(req, res)
+    } finally {
+      active--
+    }
+  }
+
+  const handleOne = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const ac = new AbortController()
     const onClose = (): void => { if (!res.writableFinished) ac.abort(new Error('client went away')) }
     res.on('close', onClose)
@@ -117,6 +129,8 @@ export function createHttpServer (init: HttpServerInit): HttpServer {
       if (signal.aborted && res.destroyed) return
       log('%s %s failed - %e', req.method, req.url, err)
       sendError(res, err, init.errorStatus)
+    } finally {
+      res.off('close', onClose)
     }
   }
 
@@ -142,6 +156,7 @@ export function createHttpServer (init: HttpServerInit): HttpServer {
       bound = undefined
       await new Promise<void>(resolve => { s.close(() => { resolve() }); s.closeAllConnections() })
     },
+    inFlight: () => active,
     url: () => {
       if (bound == null) throw new Error('server not started')
       return `http://${bound.host.includes(':') ? `[${bound.host}]` : bound.host}:${bound.port}`
