@@ -12,6 +12,7 @@
  */
 import { CID } from 'multiformats/cid'
 import { Uint8ArrayList } from 'uint8arraylist'
+import { equals } from 'uint8arrays/equals'
 import { MAX_CID_LENGTH, MAX_WANT_CIDS } from './constants.ts'
 import { MalformedMessageError, MessageTooLargeError, StreamStalledError, TruncatedStreamError } from './errors.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -93,11 +94,18 @@ function readCid (body: Uint8Array, offset: number): [CID, number] {
   if (len == null) throw new MalformedMessageError('truncated CID length')
   const [n, start] = len
   if (n === 0 || n > MAX_CID_LENGTH || start + n > body.byteLength) throw new MalformedMessageError(`bad CID length ${n}`)
+  const bytes = body.subarray(start, start + n)
+  let cid: CID
   try {
-    return [CID.decode(body.subarray(start, start + n)), start + n]
+    cid = CID.decode(bytes)
   } catch (err) {
     throw new MalformedMessageError('invalid CID', { cause: err })
   }
+  // Policy: a CID is taken only in its one canonical form. `CID.decode` reads `0x00 ‖ codec ‖
+  // multihash` as the CIDv0 of the multihash, whatever the codec says, so the CID decoded would
+  // not be the one the bytes name.
+  if (!equals(cid.bytes, bytes)) throw new MalformedMessageError('CID is not in canonical form')
+  return [cid, start + n]
 }
 
 /** Decodes a WANT body. @throws MalformedMessageError */

@@ -162,7 +162,10 @@ export async function openReportBatch (bytes: Uint8Array): Promise<ReportBatch> 
   if (obj == null || typeof obj !== 'object' || Array.isArray(obj)) throw new InvalidProbeReportError('report batch must be a map')
   const { v, round, validator, reports } = obj as Record<string, unknown>
   if (v !== BATCH_VERSION) throw new InvalidProbeReportError(`unsupported batch version ${String(v)}`)
-  if (typeof round !== 'number' || !(validator instanceof Uint8Array) || !Array.isArray(reports)) throw new InvalidProbeReportError('report batch fields are malformed')
+  // Policy: the decoded fields are checked here, by name, before `createReportBatch` sees them
+  // (its own argument checks throw RangeError, which is for callers, not for peers' bytes).
+  if (typeof round !== 'number' || !Number.isSafeInteger(round) || round < 0 || !(validator instanceof Uint8Array) ||
+    validator.length !== HOTKEY_LENGTH || !Array.isArray(reports)) throw new InvalidProbeReportError('report batch fields are malformed')
   const opened: SignedProbeReport[] = []
   for (const r of reports) {
     if (!(r instanceof Uint8Array)) throw new InvalidProbeReportError('a batch entry must be bytes')

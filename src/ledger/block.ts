@@ -68,6 +68,10 @@ function isBytes (x: unknown, len?: number): x is Uint8Array {
   return x instanceof Uint8Array && (len === undefined || x.length === len)
 }
 
+function isMap (x: unknown): x is Record<string, unknown> {
+  return x != null && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Uint8Array)
+}
+
 /** Decode a block (size and shape checks; the signature is checked by `verifyBlockSignature`). */
 export function decodeBlock (bytes: Uint8Array): Block {
   if (!(bytes instanceof Uint8Array) || bytes.length > MAX_BLOCK_BYTES) throw new MalformedError('block too large or not bytes')
@@ -79,7 +83,9 @@ export function decodeBlock (bytes: Uint8Array): Block {
   } catch (err) {
     throw new MalformedError('block is not canonical dag-cbor', { cause: err })
   }
-  if (!isBytes(o.h) || !isBytes(o.g, 64) || !Array.isArray(o.x) || !o.x.every(x => isBytes(x))) throw new MalformedError('bad block shape')
+  if (!isMap(o) || !isBytes(o.h) || !isBytes(o.g, 64) || !Array.isArray(o.x) || !o.x.every(x => isBytes(x))) throw new MalformedError('bad block shape')
+  // Policy: the header bytes must decode to a map; `null` or a list there is malformed, not a TypeError.
+  if (!isMap(h)) throw new MalformedError('bad block header')
   const ok = typeof h.c === 'string' && Number.isSafeInteger(h.h) && isBytes(h.p, 32) && isBytes(h.s, 32) && isBytes(h.x, 32) &&
     Number.isSafeInteger(h.t) && h.n === o.x.length
   if (!ok) throw new MalformedError('bad block header')

@@ -147,6 +147,27 @@ class Reader {
   }
 }
 
+/** UTF-8 text; invalid UTF-8 is a `MalformedError` (TextDecoder throws a bare TypeError). */
+function text (bytes: Uint8Array): string {
+  try {
+    return dec.decode(bytes)
+  } catch (err) {
+    throw new MalformedError('string is not valid UTF-8', { cause: err })
+  }
+}
+
+/** A bigint: sign byte 0 or 1, magnitude without leading zeros, no negative zero (the one encoding `write` gives). */
+function bigint (r: Reader): bigint {
+  const sign = r.byte()
+  if (sign > 1) throw new MalformedError(`bad bigint sign byte ${sign}`)
+  const bytes = r.bytes()
+  if (bytes.length > 0 && bytes[0] === 0) throw new MalformedError('bigint magnitude with a leading zero')
+  if (sign === 1 && bytes.length === 0) throw new MalformedError('negative zero')
+  let m = 0n
+  for (const b of bytes) m = (m << 8n) | BigInt(b)
+  return sign === 1 ? -m : m
+}
+
 function read (r: Reader, depth: number): Value {
   if (depth > 32) throw new MalformedError('value nested too deeply')
   const tag = r.byte()
@@ -154,14 +175,13 @@ function read (r: Reader, depth: number): Value {
     case 0: return null
     case 1: return false
     case 2: return true
-    case 3: return r.varint()
-    case 4: {
-      const neg = r.byte() === 1
-      let m = 0n
-      for (const b of r.bytes()) m = (m << 8n) | BigInt(b)
-      return neg ? -m : m
+    case 3: {
+      const n = r.varint()
+      if (!Number.isSafeInteger(n)) throw new MalformedError('state number beyond 2^53')
+      return n
     }
-    case 5: return dec.decode(r.bytes())
+    case 4: return bigint(r)
+    case 5: return text(r.bytes())
     case 6: return r.bytes().slice()
     case 7: {
       const n = r.varint()
@@ -172,14 +192,24 @@ function read (r: Reader, depth: number): Value {
     case 8: {
       const n = r.varint()
       const out: Record<string, Value> = {}
-      for (let i = 0; i < n; i++) out[dec.decode(r.bytes())] = read(r, depth + 1)
+      let last: string | undefined
+      for (let i = 0; i < n; i++) {
+        const key = text(r.bytes())
+        // canonical: keys strictly ascending (so none repeats)
+        if (last !== undefined && !(last < key)) throw new MalformedError('map keys not in canonical order')
+        last = key
+        const value = read(r, depth + 1)
+        // a key `__proto__` is defined as an own property, never assigned (which sets the prototype)
+        if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+        else out[key] = value
+      }
       return out
     }
     default: throw new MalformedError(`unknown value tag ${tag}`)
   }
 }
 
-/** Decode a value; throws `MalformedError` on bad or trailing bytes. */
+/** Decode a value; throws `MalformedError` on bad, non-canonical or trailing bytes. */
 export function decodeValue (bytes: Uint8Array): Value {
   const r = new Reader(bytes)
   const v = read(r, 0)

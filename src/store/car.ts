@@ -5,6 +5,7 @@
 import { CarWriter } from '@ipld/car/writer'
 import { walkPath } from 'ipfs-unixfs-exporter'
 import { getBlock, mhKey, walkDag } from './dag.ts'
+import { InvalidDagError } from './errors.ts'
 import { resolveEntry } from './read.ts'
 import type { BlockReader } from './dag.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -30,6 +31,8 @@ export async function * exportCar (blocks: BlockReader, cid: CID, path: string, 
         if (seen.has(mhKey(b.cid))) continue
         await writer.put({ cid: b.cid, bytes: b.bytes })
       }
+    } catch (err) {
+      throw named(err, cid)
     } finally {
       await writer.close()
     }
@@ -38,4 +41,15 @@ export async function * exportCar (blocks: BlockReader, cid: CID, path: string, 
   produce.catch(() => {})
   for await (const chunk of out) yield chunk
   await produce
+}
+
+/**
+ * Policy: a block of the DAG that its codec cannot decode (dag-pb, dag-cbor and the exporter
+ * throw bare `Error`s and `RangeError`s for hostile bytes) ends the export with
+ * `InvalidDagError`; named errors (a missing block, an abort) pass through as they are.
+ */
+function named (err: unknown, root: CID): unknown {
+  const name = (err as { name?: unknown } | null)?.name
+  if (name !== 'Error' && name !== 'RangeError' && name !== 'TypeError') return err
+  return new InvalidDagError(`the DAG of ${root.toString()} holds a block that cannot be decoded: ${(err as Error).message}`, { cause: err })
 }
