@@ -46,11 +46,13 @@ export type { FetchOptions, FetchProgressEvent, FetchResult, PeerSummary, Provid
 
 export { InvalidParametersError, NotFoundError, NotStartedError, TimeoutError } from './errors.ts'
 export {
-  BlockNotFoundError, CorruptBlockError, InvalidCidError, NotPinnedError, PathNotFoundError,
-  RepoLockedError, RepoNotInitializedError, RepoVersionError, WrongContentTypeError
+  BlockNotFoundError, CorruptBlockError, InvalidCidError, InvalidDagError, NotPinnedError, PathNotFoundError,
+  OutputExistsError, RepoLockedError, RepoNotInitializedError, RepoVersionError, UnsafePathError, WrongContentTypeError
 } from './store/errors.ts'
-export { ApiError, MethodNotAllowedError, RangeNotSatisfiableError, RouteNotFoundError, UnauthorizedError } from './api/errors.ts'
 export {
-  BlockVerificationError, FetchStalledError, MalformedMessageError, MessageTooLargeError, NoProvidersError,
-  NetworkNotStartedError, StreamStalledError, TruncatedStreamError, UnsupportedCodecError, UnsupportedHashError
+  ApiError, FetchLimitExceededError, MethodNotAllowedError, NotHeldLocallyError, RangeNotSatisfiableError, RouteNotFoundError, UnauthorizedError
+} from './api/errors.ts'
+export {
+  BlockVerificationError, FetchStalledError, FetchTooLargeError, IdentityTooLargeError, MalformedBlockError, MalformedMessageError, MessageTooLargeError,
+  NoProvidersError, NetworkNotStartedError, StreamStalledError, TooManyLinksError, TruncatedStreamError, UnsupportedCodecError, UnsupportedHashError
 } from './dht/errors.ts'
