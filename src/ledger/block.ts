@@ -56,9 +56,18 @@ export function txRoot (hashes: readonly string[]): Uint8Array {
   return new Uint8Array(h.digest())
 }
 
+/** The canonical header bytes (the ones the authority signs). */
+function encodeHeader (header: BlockHeader): Uint8Array {
+  return cbor.encode({ c: header.chainId, h: header.height, p: header.parent, s: header.stateRoot, x: header.txRoot, t: header.timestamp, n: header.txCount })
+}
+
+function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0
+}
+
 /** Build and sign a block. */
 export function sealBlock (header: BlockHeader, txs: Uint8Array[], secretKey: Uint8Array): Block {
-  const headerBytes = cbor.encode({ c: header.chainId, h: header.height, p: header.parent, s: header.stateRoot, x: header.txRoot, t: header.timestamp, n: header.txCount })
+  const headerBytes = encodeHeader(header)
   const signature = sign(signing(headerBytes), secretKey)
   const bytes = cbor.encode({ h: headerBytes, g: signature, x: txs })
   return { header, headerBytes, signature, txs, hash: createHash('sha256').update(headerBytes).digest('hex'), bytes }
@@ -90,6 +99,12 @@ export function decodeBlock (bytes: Uint8Array): Block {
     Number.isSafeInteger(h.t) && h.n === o.x.length
   if (!ok) throw new MalformedError('bad block header')
   const header: BlockHeader = { chainId: h.c as string, height: h.h as number, parent: h.p as Uint8Array, stateRoot: h.s as Uint8Array, txRoot: h.x as Uint8Array, timestamp: h.t as number, txCount: h.n as number }
+  // Policy: one encoding per block. Extra keys were ignored but stored, so a peer answering
+  // catch-up could pad every genuine block to MAX_BLOCK_BYTES on its followers' disks: only the
+  // bytes sealBlock gives (exact keys, canonical order) are accepted, so followers store those.
+  if (!sameBytes(encodeHeader(header), o.h) || !sameBytes(cbor.encode({ h: o.h, g: o.g, x: o.x }), bytes)) {
+    throw new MalformedError('block is not in its canonical form { h, g, x }')
+  }
   return { header, headerBytes: o.h, signature: o.g, txs: o.x as Uint8Array[], hash: createHash('sha256').update(o.h).digest('hex'), bytes }
 }
 

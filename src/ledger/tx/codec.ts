@@ -57,6 +57,10 @@ export function decodeCbor (bytes: Uint8Array): unknown {
   return v === UNSUPPORTED ? cbor.decode(bytes) : v
 }
 
+function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0
+}
+
 function asMap (x: unknown, what: string): Record<string, unknown> {
   if (x == null || typeof x !== 'object' || Array.isArray(x) || x instanceof Uint8Array) throw new MalformedError(`${what} must be a map`)
   return x as Record<string, unknown>
@@ -106,5 +110,11 @@ export function decodeTxUnsafe (bytes: Uint8Array): UncheckedTx {
   const def = typeof kind === 'string' && Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined
   if (def == null) throw new MalformedError(`unknown transaction kind ${String(inner.k)}`)
   const tx: Tx = { chainId: inner.c, signer: toAddress(inner.s), nonce: uint(inner.n, 'nonce'), body: def.decode(asMap(inner.b, 'body')) }
+  // Policy: one encoding per transaction. Its hash (an escrow's id) is taken over the wire bytes,
+  // so bytes that decode to the same transaction but differ (keys in another order, extra keys
+  // outside or inside, longer integers) would let a relay change the id, or pad every
+  // transaction to MAX_TX_BYTES: only the bytes our encoder gives are accepted.
+  if (!equalBytes(encodeUnsigned(tx), unsigned)) throw new MalformedError('transaction body is not in its canonical form')
+  if (!equalBytes(cbor.encode({ t: unsigned, g: signature }), bytes)) throw new MalformedError('transaction is not in its canonical form { t, g }')
   return { stx: { tx, signature, unsigned, bytes, hash: hashHex(bytes) }, message: signingBytes(unsigned), publicKey: inner.s }
 }
