@@ -45,8 +45,8 @@ export interface NodeAddResult extends AddResult {
   providedTo: number
 }
 
-/** Providers of a root, looked up lazily. */
-interface ProviderHint {
+/** Providers of a root, looked up lazily (see {@link AgoraNode.providerHint}). */
+export interface ProviderHint {
   get: () => Promise<PeerId[]>
   /** Whether the lookup has been started. */
   used: () => boolean
@@ -247,7 +247,7 @@ export class AgoraNode implements Startable {
     const network = this.#network
     if (network == null) return local
     const timeout = options.timeout ?? this.config.fetch.timeoutMs
-    const providersOf = hint ?? (options.root != null ? this.#providerHint(options.root, options) : undefined)
+    const providersOf = hint ?? (options.root != null ? this.providerHint(options.root, options) : undefined)
     return {
       get: async function * (cid, o) {
         if (await bs.has(cid, o)) {
@@ -260,28 +260,29 @@ export class AgoraNode implements Startable {
     }
   }
 
-  /** Providers of `root` from the DHT, looked up once on first use (first 4, at most 10 s). */
-  #providerHint (root: CID, options: AbortOptions): ProviderHint {
+  /**
+   * Providers of `root` from the DHT, looked up once on first use (first 4, at most 10 s); none
+   * offline. Only roots are announced, so these are whom to ask for blocks below a path.
+   */
+  providerHint (root: CID, options: AbortOptions = {}): ProviderHint {
     let found: Promise<PeerId[]> | undefined
-    const network = this.network
+    const lookup = async (): Promise<PeerId[]> => {
+      const peers: PeerId[] = []
+      if (this.#network == null) return peers
+      try {
+        const signal = AbortSignal.any([AbortSignal.timeout(10_000), ...(options.signal != null ? [options.signal] : [])])
+        for await (const p of this.#network.findProviders(root, { signal })) {
+          peers.push(p.id)
+          if (peers.length >= 4) break
+        }
+      } catch (err) {
+        log('provider lookup for %c ended - %e', root, err)
+      }
+      return peers
+    }
     return {
       used: () => found != null,
-      get: async () => {
-        found ??= (async () => {
-          const peers: PeerId[] = []
-          try {
-            const signal = AbortSignal.any([AbortSignal.timeout(10_000), ...(options.signal != null ? [options.signal] : [])])
-            for await (const p of network.findProviders(root, { signal })) {
-              peers.push(p.id)
-              if (peers.length >= 4) break
-            }
-          } catch (err) {
-            log('provider lookup for %c ended - %e', root, err)
-          }
-          return peers
-        })()
-        return found
-      }
+      get: async () => { found ??= lookup(); return found }
     }
   }
 
@@ -291,7 +292,7 @@ export class AgoraNode implements Startable {
       const target = path === '' ? cid : (await this.store.stat(cid, path, options)).cid
       return { target, result: await this.fetch(target, options) }
     }
-    const hint = this.#providerHint(cid, options)
+    const hint = this.providerHint(cid, options)
     const target = (await this.store.stat(cid, path, { ...options, blocks: this.blocks({ ...options, root: cid }, hint) })).cid
     const withHint = async (): Promise<FetchResult | undefined> => this.fetch(target, { ...options, providers: [...(options.providers ?? []), ...await hint.get()] })
     if (hint.used() || !await this.repo.blockstore.has(target)) return { target, result: await withHint() }

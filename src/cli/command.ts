@@ -2,7 +2,7 @@
  * Commands are data: each one declares its options and positionals and a `run` function, so the
  * whole CLI can be driven from tests through `main(rawArgs, io)`.
  */
-import { safeJson, safeText } from './safe-text.ts'
+import { safeJson } from './safe-text.ts'
 
 /** One option, in the shape `node:util` `parseArgs` takes, plus help text. */
 export interface OptionDef {
@@ -85,16 +85,17 @@ export function list (ctx: CommandContext, name: string): string[] {
 }
 
 /**
- * Write a line (or lines) to stdout. Policy: control characters in it become visible escapes
- * (safe-text.ts): it may quote the network; newlines and tabs are kept as layout.
+ * Write a line (or lines) to stdout. Control characters in it become visible escapes on the
+ * way out: `main` runs every command with `safeIo` (safe-text.ts), newlines and tabs kept.
  */
 export function out (ctx: CommandContext, line: string): void {
-  ctx.io.stdout.write(safeText(line, { multiline: true }) + '\n')
+  ctx.io.stdout.write(line + '\n')
 }
 
 /**
  * Write a value as pretty JSON to stdout (bigints as decimal strings). Policy: DEL, C1 and bidi
- * characters, which JSON.stringify leaves raw, are written as `\u` escapes (the same value).
+ * characters, which JSON.stringify leaves raw, are written as `\u` escapes (the same value),
+ * before `safeIo` would write them as `\x7f`-style escapes that JSON does not allow.
  */
 export function outJson (ctx: CommandContext, value: unknown): void {
   ctx.io.stdout.write(safeJson(JSON.stringify(value, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v, 2)) + '\n')

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import * as cbor from '@ipld/dag-cbor'
+import { equals } from 'uint8arrays/equals'
 import { MalformedError } from './errors.ts'
 import { sign, verify } from './keys.ts'
 import { decodeCbor } from './tx/codec.ts'
@@ -61,10 +62,6 @@ function encodeHeader (header: BlockHeader): Uint8Array {
   return cbor.encode({ c: header.chainId, h: header.height, p: header.parent, s: header.stateRoot, x: header.txRoot, t: header.timestamp, n: header.txCount })
 }
 
-function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0
-}
-
 /** Build and sign a block. */
 export function sealBlock (header: BlockHeader, txs: Uint8Array[], secretKey: Uint8Array): Block {
   const headerBytes = encodeHeader(header)
@@ -102,7 +99,7 @@ export function decodeBlock (bytes: Uint8Array): Block {
   // Policy: one encoding per block. Extra keys were ignored but stored, so a peer answering
   // catch-up could pad every genuine block to MAX_BLOCK_BYTES on its followers' disks: only the
   // bytes sealBlock gives (exact keys, canonical order) are accepted, so followers store those.
-  if (!sameBytes(encodeHeader(header), o.h) || !sameBytes(cbor.encode({ h: o.h, g: o.g, x: o.x }), bytes)) {
+  if (!equals(encodeHeader(header), o.h) || !equals(cbor.encode({ h: o.h, g: o.g, x: o.x }), bytes)) {
     throw new MalformedError('block is not in its canonical form { h, g, x }')
   }
   return { header, headerBytes: o.h, signature: o.g, txs: o.x as Uint8Array[], hash: createHash('sha256').update(o.h).digest('hex'), bytes }

@@ -5,12 +5,13 @@
  */
 import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
-import { open, rename, unlink } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { assertReplaceable, entryKind, makeDir, NameSet, outputRoot, syncDirs, tempPath } from '../store/index.ts'
+import { assertReplaceable, entryKind, makeDir, NameSet, outputRoot, syncDirs, writeFileFromChunks } from '../store/index.ts'
 import { decryptStream } from './chunk-cipher.ts'
 import { ContentIntegrityError } from './errors.ts'
 import type { Listing } from './listing.ts'
+import type { Lent } from '../store/index.ts'
 import type { AgoraNode } from '../node.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
@@ -92,31 +93,27 @@ async function fileBeneath (root: string, parts: string[], made: Set<string>, to
   return join(dir, parts[parts.length - 1])
 }
 
-/** Decrypt `ciphertext` into a new temp file beside `dest`, check it, fsync and rename it into place. */
+/**
+ * Decrypt `ciphertext` to `dest` through the store's exclusive temp-file writer (fsync, rename):
+ * the plaintext is checked against the listing as it ends, so a mismatch throws before the
+ * rename and leaves nothing at `dest`.
+ */
 async function decryptTo (dest: string, f: Listing['record']['files'][number], ciphertext: AsyncIterable<Uint8Array>, key: Uint8Array, options: AbortOptions): Promise<WrittenFile> {
-  const tmp = tempPath(dest)
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
   const hash = createHash('sha256')
   let size = 0
-  try {
+  let digest: Buffer | undefined
+  async function * checked (): AsyncGenerator<Lent> {
     for await (const piece of decryptStream(key, ciphertext)) {
-      options.signal?.throwIfAborted()
       hash.update(piece)
       size += piece.length
-      await fh.write(piece)
+      yield { bytes: piece, release: () => {} } // each decrypted chunk is a new buffer
     }
-    const digest = hash.digest()
+    digest = hash.digest()
     if (f.sha256 != null && !digest.equals(f.sha256)) throw new ContentIntegrityError(`${f.path}: the decrypted bytes do not have the listed sha256`)
     if (size !== f.size) throw new ContentIntegrityError(`${f.path}: decrypted ${size} bytes, the listing says ${f.size}`)
-    await fh.sync()
-    await fh.close()
-    await rename(tmp, dest)
-    return { path: dest, size, sha256: digest.toString('hex') }
-  } catch (err) {
-    await fh.close().catch(() => {})
-    await unlink(tmp).catch(() => {})
-    throw err
   }
+  await writeFileFromChunks(dest, checked(), { signal: options.signal, syncDir: false })
+  return { path: dest, size, sha256: (digest as Buffer).toString('hex') }
 }
 
 /** SHA-256 of the regular file at `file` (not followed if it is a symlink). */

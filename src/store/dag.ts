@@ -11,12 +11,17 @@ import type { Blockstore } from 'interface-blockstore'
 /** Multicodec codes we know the link structure of. */
 export const CODECS = { raw: 0x55, dagPb: 0x70, dagCbor: 0x71, identity: 0x00 } as const
 
+/** Whether `cid` is an identity CID: its digest is its block, which no store holds. */
+export function isIdentityCid (cid: CID): boolean {
+  return cid.multihash.code === CODECS.identity
+}
+
 /** What a reader of blocks needs. */
 export type BlockReader = Pick<Blockstore, 'get'>
 
 /** Read a whole block (an identity CID's is its digest, read from no store); throws `BlockNotFoundError`. */
 export async function getBlock (blocks: BlockReader, cid: CID, options?: AbortOptions): Promise<Uint8Array> {
-  if (cid.multihash.code === CODECS.identity) return cid.multihash.digest
+  if (isIdentityCid(cid)) return cid.multihash.digest
   const parts: Uint8Array[] = []
   let n = 0
   try {
@@ -73,7 +78,7 @@ export async function * walkDag (blocks: BlockReader, root: CID, options: WalkOp
     if (seen.has(key)) continue
     seen.add(key)
     let bytes: Uint8Array
-    if (cid.multihash.code === CODECS.identity) {
+    if (isIdentityCid(cid)) {
       bytes = cid.multihash.digest
     } else {
       try {
@@ -102,7 +107,7 @@ export function mhKey (cid: CID): string {
 export function localReader (blockstore: BlockReader): BlockReader {
   return {
     get: async function * (cid, options) {
-      if (cid.multihash.code === CODECS.identity) { yield cid.multihash.digest; return }
+      if (isIdentityCid(cid)) { yield cid.multihash.digest; return }
       let first = true
       try {
         for await (const c of blockstore.get(cid, options)) { first = false; yield c }

@@ -5,16 +5,9 @@
  * a stranger's block can become a file of ours.
  */
 import { FsBlockstore } from 'blockstore-fs'
+import { isIdentityCid } from './dag.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-
-/** The identity multihash code. */
-export const IDENTITY_CODE = 0x00
-
-/** Whether `cid` is an identity CID (its digest is its block). */
-export function isIdentityCid (cid: CID): boolean {
-  return cid.multihash.code === IDENTITY_CODE
-}
 
 /**
  * The repo's blockstore-fs with identity CIDs answered from the CID: `has` is true, `get`

@@ -8,19 +8,19 @@
  * dependencies escape as bare `Error`s; here both become `InvalidDagError` before it sees them.
  */
 import * as dagPb from '@ipld/dag-pb'
-import { UnixFS } from 'ipfs-unixfs'
+import { Node } from 'ipfs-unixfs'
+import { concat } from 'uint8arrays/concat'
+import { CODECS } from './dag.ts'
 import { InvalidDagError } from './errors.ts'
 import type { BlockReader } from './dag.ts'
 import type { CID } from 'multiformats/cid'
 
-const DAG_PB = 0x70
-
 /** murmur3-x64-64, the hash of UnixFS HAMT shards (the only one the exporter implements). */
-export const HAMT_HASH = 0x22n
+const HAMT_HASH = 0x22n
 
 /** Shard fanouts accepted: powers of two from 8 (one byte of hash per level) to 1024 (Kubo's maximum). */
-export const HAMT_MIN_FANOUT = 8n
-export const HAMT_MAX_FANOUT = 1024n
+const HAMT_MIN_FANOUT = 8n
+const HAMT_MAX_FANOUT = 1024n
 
 /**
  * Throws `InvalidDagError` unless `bytes` (a verified dag-pb block of `cid`) decode as a dag-pb
@@ -28,62 +28,27 @@ export const HAMT_MAX_FANOUT = 1024n
  */
 export function checkDagPbNode (cid: CID, bytes: Uint8Array): void {
   let node: dagPb.PBNode
+  let fs: Node['data']
   try {
     node = dagPb.decode(bytes)
   } catch (err) {
     throw new InvalidDagError(`${cid} is not a valid dag-pb node: ${(err as Error).message}`, { cause: err })
   }
   if (node.Data == null) return
-  let fs: UnixFS
   try {
-    fs = UnixFS.unmarshal(node.Data)
+    // the decoder the exporter walks paths with: it keeps the hash type, which UnixFS.unmarshal drops
+    fs = Node.decode(bytes).data
   } catch (err) {
     throw new InvalidDagError(`${cid} has no valid UnixFS header: ${(err as Error).message}`, { cause: err })
   }
-  if (fs.type !== 'hamt-sharded-directory') return
-  const fanout = fs.fanout ?? 0n
-  // UnixFS.unmarshal drops the hash type, which the exporter reads from the message itself
-  const hashType = hashTypeOf(node.Data)
-  if (hashType !== HAMT_HASH) {
-    throw new InvalidDagError(`${cid} is a HAMT shard with hash type ${hashType ?? 'none'} (only murmur3-x64-64, 0x22, is supported)`)
+  if (fs?.type !== 'HAMT_SHARD') return
+  if (fs.hashType !== HAMT_HASH) {
+    throw new InvalidDagError(`${cid} is a HAMT shard with hash type ${fs.hashType ?? 'none'} (only murmur3-x64-64, 0x22, is supported)`)
   }
+  const fanout = fs.fanOut ?? 0n
   if (fanout < HAMT_MIN_FANOUT || fanout > HAMT_MAX_FANOUT || (fanout & (fanout - 1n)) !== 0n) {
     throw new InvalidDagError(`${cid} is a HAMT shard with fanout ${fanout} (a power of two from ${HAMT_MIN_FANOUT} to ${HAMT_MAX_FANOUT} is required)`)
   }
-}
-
-/** Field 5 (hashType, a varint) of a UnixFS Data message that has already decoded, or undefined. */
-function hashTypeOf (data: Uint8Array): bigint | undefined {
-  let at = 0
-  let found: bigint | undefined
-  const varint = (): bigint => {
-    let v = 0n
-    for (let shift = 0n; at < data.length && shift < 70n; shift += 7n) {
-      const b = data[at++]
-      v |= BigInt(b & 0x7f) << shift
-      if ((b & 0x80) === 0) return v
-    }
-    throw new InvalidDagError('truncated varint in a UnixFS header')
-  }
-  while (at < data.length) {
-    const key = varint()
-    const field = key >> 3n
-    const wire = Number(key & 7n)
-    if (wire === 0) {
-      const v = varint()
-      if (field === 5n) found = v // protobuf: the last occurrence of a scalar wins
-    } else if (wire === 2) {
-      const length = Number(varint()) // read first: `at += varint()` would add to the old `at`
-      at += length
-    } else if (wire === 1) {
-      at += 8
-    } else if (wire === 5) {
-      at += 4
-    } else {
-      throw new InvalidDagError(`wire type ${wire} in a UnixFS header`)
-    }
-  }
-  return found
 }
 
 const GUARDED = Symbol('agora.unixfs-guarded')
@@ -94,26 +59,18 @@ export function guardedReader (blocks: BlockReader): BlockReader {
   const reader = {
     [GUARDED]: true,
     get: async function * (cid: CID, options?: Parameters<BlockReader['get']>[1]): AsyncGenerator<Uint8Array> {
-      if (cid.code !== DAG_PB) {
+      if (cid.code !== CODECS.dagPb) {
         yield * blocks.get(cid, options)
         return
       }
       const parts: Uint8Array[] = []
-      let n = 0
-      for await (const p of blocks.get(cid, options)) { parts.push(p); n += p.byteLength }
-      const bytes = parts.length === 1 ? parts[0] : concat(parts, n)
+      for await (const p of blocks.get(cid, options)) parts.push(p)
+      const bytes = parts.length === 1 ? parts[0] : concat(parts)
       checkDagPbNode(cid, bytes)
       yield bytes
     }
   }
   return reader as BlockReader
-}
-
-function concat (parts: Uint8Array[], n: number): Uint8Array {
-  const out = new Uint8Array(n)
-  let at = 0
-  for (const p of parts) { out.set(p, at); at += p.byteLength }
-  return out
 }
 
 /**

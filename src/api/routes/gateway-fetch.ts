@@ -5,12 +5,10 @@
  */
 import { CODECS, getBlock, links } from '../../store/dag.ts'
 import { FetchLimitExceededError, NotHeldLocallyError } from '../errors.ts'
-import type { AgoraNode } from '../../node.ts'
+import type { AgoraNode, ProviderHint } from '../../node.ts'
 import type { BlockReader } from '../../store/index.ts'
-import type { AbortOptions, PeerId } from '@libp2p/interface'
+import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
-
-const IDENTITY = 0x00
 
 /** Bytes one request has fetched from the network, against its cap. */
 export class FetchBudget {
@@ -71,17 +69,13 @@ export function localOnlyReader (node: AgoraNode, reason: LocalReason): BlockRea
  * Local blocks, and missing ones fetched from the root's providers (verified and stored by the
  * node) one at a time as the read asks for them, each counted against `budget`.
  */
-export function budgetedReader (node: AgoraNode, root: CID, budget: FetchBudget, providers: RootProviders, options: AbortOptions = {}): BlockReader {
+export function budgetedReader (node: AgoraNode, root: CID, budget: FetchBudget, providers: ProviderHint, options: AbortOptions = {}): BlockReader {
   const bs = node.repo.blockstore
   const local = node.store.local
   const network = node.blocks({ signal: options.signal, root }, providers)
   return {
     get: async function * (cid, o) {
-      // Policy: an identity CID carries its bytes; it is never asked of the network nor counted.
-      if (cid.multihash.code === IDENTITY) {
-        yield cid.multihash.digest
-        return
-      }
+      // an identity CID is "held" by the repo's blockstore (it answers from the CID): never fetched nor counted
       if (await bs.has(cid, o)) {
         yield * local.get(cid, o)
         return
@@ -102,7 +96,6 @@ export async function isLocal (node: AgoraNode, cid: CID, options: AbortOptions 
   while (stack.length > 0) {
     options.signal?.throwIfAborted()
     const c = stack.pop() as CID
-    if (c.multihash.code === IDENTITY) continue
     const key = c.toString()
     if (seen.has(key)) continue
     seen.add(key)
@@ -114,46 +107,12 @@ export async function isLocal (node: AgoraNode, cid: CID, options: AbortOptions 
 }
 
 /**
- * Providers of a request's root from the DHT, looked up once on first use (the first 4, at most
- * 10 s) and shared by the request's block reads and its fetch: only roots are announced, so
- * they are whom to ask for blocks below a path.
- */
-export interface RootProviders {
-  get: () => Promise<PeerId[]>
-  /** Whether the lookup has been started. */
-  used: () => boolean
-}
-
-/** A {@link RootProviders} for `root`. */
-export function rootProviders (node: AgoraNode, root: CID, options: AbortOptions = {}): RootProviders {
-  let found: Promise<PeerId[]> | undefined
-  const lookup = async (): Promise<PeerId[]> => {
-    if (!node.online) return []
-    const peers: PeerId[] = []
-    const signal = AbortSignal.any([AbortSignal.timeout(10_000), ...(options.signal != null ? [options.signal] : [])])
-    try {
-      for await (const p of node.findProviders(root, { signal })) {
-        peers.push(p.id)
-        if (peers.length >= 4) break
-      }
-    } catch {
-      // a lookup that ends early (timeout, no DHT peers) still gives what it found
-    }
-    return peers
-  }
-  return {
-    used: () => found != null,
-    get: async () => { found ??= lookup(); return found }
-  }
-}
-
-/**
  * Make the DAG under `target` (reached from `root` by a path already resolved) local, in one
  * parallel fetch, stopping with `FetchLimitExceededError` as soon as the bytes that arrived
  * pass the budget: the fetch is aborted, not left running. Nothing is asked of the network
  * when the DAG is already local.
  */
-export async function fetchWithin (node: AgoraNode, root: CID, target: CID, budget: FetchBudget, roots: RootProviders, options: AbortOptions = {}): Promise<void> {
+export async function fetchWithin (node: AgoraNode, root: CID, target: CID, budget: FetchBudget, roots: ProviderHint, options: AbortOptions = {}): Promise<void> {
   if (!node.online || await isLocal(node, target, options)) return
   const providers = target.equals(root) ? [] : await roots.get()
   const over = new AbortController()

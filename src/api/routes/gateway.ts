@@ -18,13 +18,13 @@
 import { parseCidPath, writeChunksTo } from '../../store/index.ts'
 import { InvalidHostError, MalformedPathError, RangeNotSatisfiableError, RouteNotFoundError } from '../errors.ts'
 import { query } from '../server.ts'
-import { budgetedReader, FetchBudget, fetchWithin, localOnlyReader, notHeldLocally, rootProviders } from './gateway-fetch.ts'
+import { budgetedReader, FetchBudget, fetchWithin, localOnlyReader, notHeldLocally } from './gateway-fetch.ts'
 import { listingHtml } from './gateway-html.ts'
 import { encodePath, isBrowserNavigation, isCrossSite, parseGatewayHost, subdomainLabel } from './gateway-origin.ts'
-import type { LocalReason, RootProviders } from './gateway-fetch.ts'
+import type { LocalReason } from './gateway-fetch.ts'
 import type { GatewayHost } from './gateway-origin.ts'
 import type { AgoraConfig } from '../../config.ts'
-import type { AgoraNode } from '../../node.ts'
+import type { AgoraNode, ProviderHint } from '../../node.ts'
 import type { BlockReader, Lent, LsEntry } from '../../store/index.ts'
 import type { RequestContext, Route } from '../server.ts'
 import type { CID } from 'multiformats/cid'
@@ -116,7 +116,7 @@ interface Job {
   local?: LocalReason
   budget: FetchBudget
   /** The root's providers, looked up at most once per request. */
-  providers: RootProviders
+  providers: ProviderHint
 }
 
 function commonHeaders (job: Job): Record<string, string> {
@@ -289,7 +289,7 @@ export function gatewayRoutes ({ node, config, hosts }: GatewayRouteDeps): Route
       if (req == null) return
       const budget = new FetchBudget(cfg.maxFetchBytes)
       const local: LocalReason | undefined = cfg.localOnly ? 'local-only' : isCrossSite(ctx.req, where) ? 'cross-site' : undefined
-      const providers = rootProviders(node, req.cid, { signal: ctx.signal })
+      const providers = node.providerHint(req.cid, { signal: ctx.signal })
       const blocks = local != null ? localOnlyReader(node, local) : budgetedReader(node, req.cid, budget, providers, { signal: ctx.signal })
       await serve({ node, ctx, ...req, format: formatOf(ctx), blocks, local, budget, providers })
     }

@@ -10,6 +10,7 @@
  */
 import { hash } from 'node:crypto'
 import * as cbor from '@ipld/dag-cbor'
+import { equals } from 'uint8arrays/equals'
 import { fromAddress, toAddress } from '../address.ts'
 import { BadSignatureError, MalformedError } from '../errors.ts'
 import { sign, verify } from '../keys.ts'
@@ -55,10 +56,6 @@ export function signTx (tx: Tx, secretKey: Uint8Array): SignedTx {
 export function decodeCbor (bytes: Uint8Array): unknown {
   const v = decodeSubset(bytes)
   return v === UNSUPPORTED ? cbor.decode(bytes) : v
-}
-
-function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0
 }
 
 function asMap (x: unknown, what: string): Record<string, unknown> {
@@ -114,7 +111,7 @@ export function decodeTxUnsafe (bytes: Uint8Array): UncheckedTx {
   // so bytes that decode to the same transaction but differ (keys in another order, extra keys
   // outside or inside, longer integers) would let a relay change the id, or pad every
   // transaction to MAX_TX_BYTES: only the bytes our encoder gives are accepted.
-  if (!equalBytes(encodeUnsigned(tx), unsigned)) throw new MalformedError('transaction body is not in its canonical form')
-  if (!equalBytes(cbor.encode({ t: unsigned, g: signature }), bytes)) throw new MalformedError('transaction is not in its canonical form { t, g }')
+  if (!equals(encodeUnsigned(tx), unsigned)) throw new MalformedError('transaction body is not in its canonical form')
+  if (!equals(cbor.encode({ t: unsigned, g: signature }), bytes)) throw new MalformedError('transaction is not in its canonical form { t, g }')
   return { stx: { tx, signature, unsigned, bytes, hash: hashHex(bytes) }, message: signingBytes(unsigned), publicKey: inner.s }
 }
