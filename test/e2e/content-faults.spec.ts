@@ -1,22 +1,13 @@
 import { createReadStream } from 'node:fs'
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { sha256Hex, writeDeterministicFile } from '../utils/data.ts'
-import { spawnDaemon, stopAll, tempDir } from '../utils/daemon.ts'
+import { blockFiles, spawnDaemon, stopAll, tempDir } from '../utils/daemon.ts'
 
 afterAll(stopAll)
 
 /** Every block file (`*.data`) under a repo's blockstore. */
-async function blockFiles (repo: string): Promise<string[]> {
-  const root = join(repo, 'blocks')
-  const out: string[] = []
-  for (const d of await readdir(root)) {
-    for (const f of await readdir(join(root, d))) if (f.endsWith('.data')) out.push(join(root, d, f))
-  }
-  return out
-}
-
 interface GetJson { bytes: number, fetch: { blocksFetched: number, blocksSkipped: number, providers: Array<{ peer: string, error?: string }> } }
 
 describe('e2e: faults', () => {

@@ -3,7 +3,7 @@
  * bytes (a byte flipped in every leaf on its disk), one that does not hold the file, and one
  * that is down. The validator is an in-process node with its own repo.
  */
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { CID } from 'multiformats/cid'
@@ -12,7 +12,7 @@ import { assertProbeResult, ResultCode } from '../../src/incentives/index.ts'
 import { NetworkProber } from '../../src/incentives/prober.ts'
 import { createNode } from '../../src/node.ts'
 import { writeDeterministicFile } from '../utils/data.ts'
-import { spawnDaemon, stopAll, tempDir } from '../utils/daemon.ts'
+import { blockFiles, spawnDaemon, stopAll, tempDir } from '../utils/daemon.ts'
 import type { ProbeTask } from '../../src/incentives/index.ts'
 import type { AgoraNode } from '../../src/node.ts'
 import type { TestDaemon } from '../utils/daemon.ts'
@@ -20,13 +20,6 @@ import type { TestDaemon } from '../utils/daemon.ts'
 const MiB = 1024 * 1024
 // 3 MiB + 5 bytes: three 1 MiB leaves and one of 5 bytes under a dag-pb root (default chunker).
 const FILE_SIZE = 3 * MiB + 5
-
-async function blockFiles (repo: string): Promise<string[]> {
-  const root = join(repo, 'blocks')
-  const out: string[] = []
-  for (const d of await readdir(root)) for (const f of await readdir(join(root, d))) if (f.endsWith('.data')) out.push(join(root, d, f))
-  return out
-}
 
 let honest: TestDaemon
 let corrupt: TestDaemon

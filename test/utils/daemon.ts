@@ -11,7 +11,7 @@
  * ```
  */
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,6 +20,13 @@ import type { ChildProcess } from 'node:child_process'
 /** The project's own Node 22 and the CLI entry point. */
 export const NODE = fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url))
 export const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url))
+
+/** The block files (`*.data`, one per block) in the repo at `repo`: what the repo stores, counted from the disk. */
+export async function blockFiles (repo: string): Promise<string[]> {
+  const root = join(repo, 'blocks')
+  const entries = await readdir(root, { recursive: true, withFileTypes: true })
+  return entries.filter(e => e.isFile() && e.name.endsWith('.data')).map(e => join(e.parentPath, e.name))
+}
 
 /** What the daemon prints on its `AGORA_READY` line. */
 export interface ReadyInfo {
