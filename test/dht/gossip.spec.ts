@@ -23,6 +23,8 @@ interface Pubsub {
   getSubscribers: (t: string) => unknown[]
   /** On the class, not on its public interface. */
   getMeshPeers: (t: string) => string[]
+  /** On the class: a peer is sent to only once its outbound stream is open, which can lag its subscription. */
+  streamsOutbound: Map<string, unknown>
   addEventListener: (e: 'message', f: (ev: CustomEvent<{ topic: string, data: Uint8Array }>) => void) => void
 }
 
@@ -44,6 +46,9 @@ describe('gossip on loopback', { timeout: 60_000 }, () => {
     await vi.waitFor(() => { expect(pubsub(hub).getSubscribers(TOPIC)).toHaveLength(15) }, { timeout: 20_000, interval: 100 })
     // gossipsub grafts at each 1 s heartbeat towards a mesh of 6 (D), 4 at least (D_lo)
     await vi.waitFor(() => { expect(pubsub(hub).getMeshPeers(TOPIC).length).toBeGreaterThanOrEqual(4) }, { timeout: 20_000, interval: 200 })
+
+    // a subscription arrives over the spoke's stream; the hub's own stream to it opens separately
+    await vi.waitFor(() => { expect(pubsub(hub).streamsOutbound.size).toBe(15) }, { timeout: 20_000, interval: 100 })
 
     // the publisher sends its own message to every subscribed peer whose score is above the
     // publish threshold: all 15 spokes
