@@ -3,7 +3,7 @@
  * coldkey keystore and its password, and signing + submitting through the daemon's chain API.
  */
 import { join } from 'node:path'
-import { listWallets, openWallet, RAO_PER_TAO, signTx } from '../ledger/index.ts'
+import { formatTao, listWallets, openWallet, parseTao, signTx } from '../ledger/index.ts'
 import { flag, str } from './command.ts'
 import { repoPath, withDaemon } from './content-session.ts'
 import { UsageError } from './errors.ts'
@@ -14,22 +14,19 @@ import type { KeyPair, TxBody } from '../ledger/index.ts'
 /** The environment variable scripts put the wallet password in. */
 export const PASSWORD_ENV = 'AGORA_WALLET_PASSWORD'
 
-const TAO_AMOUNT = /^(\d{1,12})(?:\.(\d{1,9}))?$/
-
-/** Parse a TAO amount ("5", "0.25", "0.000000001") into rao, exactly (no floats). */
+/** Parse a TAO amount ("5", "0.25", "0.000000001") into rao, exactly: the ledger's `parseTao`. */
 export function taoToRao (s: string): bigint {
-  const m = TAO_AMOUNT.exec(s.trim())
-  if (m == null) throw new UsageError(`not a TAO amount (up to 9 decimals): ${s}`)
-  return BigInt(m[1]) * RAO_PER_TAO + BigInt((m[2] ?? '').padEnd(9, '0'))
+  try {
+    return parseTao(s.trim())
+  } catch (err) {
+    if ((err as Error).name === 'InvalidAmountError') throw new UsageError((err as Error).message, { cause: err })
+    throw err
+  }
 }
 
-/** Show rao as TAO, exactly: "1.5", "0.000000001", "21000000". */
+/** Show rao as TAO, exactly: "1.5", "0.000000001", "21000000" (the ledger's `formatTao`). */
 export function raoToTao (rao: bigint | string): string {
-  const r = BigInt(rao)
-  const neg = r < 0n
-  const a = neg ? -r : r
-  const frac = (a % RAO_PER_TAO).toString().padStart(9, '0').replace(/0+$/, '')
-  return (neg ? '-' : '') + (a / RAO_PER_TAO).toString() + (frac === '' ? '' : '.' + frac)
+  return formatTao(BigInt(rao))
 }
 
 /** An amount for `--json`: both units, as strings (exact). */

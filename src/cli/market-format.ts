@@ -1,27 +1,25 @@
 /**
  * Formatting and parsing for the market commands: TAO amounts, expiries, listing summaries.
  */
+import { formatTao as formatTaoAmount, parseTao as parseTaoAmount } from '../ledger/index.ts'
 import { formatBytes } from './progress.ts'
 import { UsageError } from './errors.ts'
 import { safeText } from './safe-text.ts'
 import type { ListingView } from '../market/view.ts'
 
-const RAO_PER_TAO = 1_000_000_000n
-const TAO_AMOUNT = /^(\d{1,11})(?:\.(\d{1,9}))?$/
-
-/** "5" or "0.25" TAO → rao. */
+/** "5" or "0.25" TAO → rao, exactly: the ledger's `parseTao`. */
 export function parseTao (s: string): bigint {
-  const m = TAO_AMOUNT.exec(s.trim())
-  if (m == null) throw new UsageError(`not a TAO amount (e.g. 5 or 0.25, at most 9 decimals): ${s}`)
-  return BigInt(m[1]) * RAO_PER_TAO + BigInt((m[2] ?? '').padEnd(9, '0'))
+  try {
+    return parseTaoAmount(s.trim())
+  } catch (err) {
+    if ((err as Error).name === 'InvalidAmountError') throw new UsageError(`${(err as Error).message} (e.g. 5 or 0.25)`, { cause: err })
+    throw err
+  }
 }
 
-/** Rao → "5 TAO", "0.25 TAO". */
+/** Rao → "5 TAO", "0.25 TAO" (the ledger's `formatTao`). */
 export function formatTao (rao: bigint | string): string {
-  const v = BigInt(rao)
-  const whole = v / RAO_PER_TAO
-  const frac = (v % RAO_PER_TAO).toString().padStart(9, '0').replace(/0+$/, '')
-  return `${whole}${frac === '' ? '' : '.' + frac} TAO`
+  return `${formatTaoAmount(BigInt(rao))} TAO`
 }
 
 /** `--expires`: an ISO date, or a duration from now (30d, 12h, 90m). Returns ms since the epoch. */

@@ -75,6 +75,11 @@ export class FetchState {
   bytesFetched = 0
   blocksSkipped = 0
   lastProgress = Date.now()
+  /**
+   * In a single-block fetch (`walk: false`), the verified bytes of the one block once stored, so
+   * the caller returns them without reading the blockstore back; undefined if it was stored before.
+   */
+  block: Uint8Array | undefined
 
   constructor (init: FetchStateInit) {
     this.init = init
@@ -189,7 +194,8 @@ export class FetchState {
     // when it settles and keeps no reference (a memory store keeps the buffer itself). The
     // blocks arrive in pieces and are written in one piece: reusing the buffers keeps the 1 MiB
     // copies from piling up as garbage between collections.
-    const reuse = !(bytes instanceof Uint8Array) && bytes.byteLength <= REUSED_BLOCK_SIZE &&
+    // (never in a single-block fetch: its block is handed to the caller, see `block`)
+    const reuse = this.init.walk && !(bytes instanceof Uint8Array) && bytes.byteLength <= REUSED_BLOCK_SIZE &&
       !mayHaveLinks(cid) && this.init.blockstore instanceof FsBlockstore
     const data = reuse ? this.buffers.copy(bytes) : contiguous(bytes)
     const stored = this.store(cid, data, peer)
@@ -204,6 +210,7 @@ export class FetchState {
     const links = this.init.walk || cid.code === DAG_PB || cid.code === DAG_CBOR ? linksOf(cid, bytes, this.maxLinksPerBlock) : []
     // one write of the whole block: an iterable of chunks would cost one write call per chunk
     await this.init.blockstore.put(cid, bytes)
+    if (!this.init.walk) this.block = bytes
     this.inFlight.delete(cid.toString())
     this.blocksFetched++
     this.bytesFetched += bytes.byteLength

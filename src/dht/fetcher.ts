@@ -45,8 +45,14 @@ function toCandidate (p: PeerId | Multiaddr | string): Candidate {
   return { peer: peerIdFromString(id), addrs: [ma] }
 }
 
+/** What {@link runFetch} returns: the result, and without `walk` the block's verified bytes if it was fetched. */
+export interface RunFetchResult extends FetchResult {
+  /** Without `walk`: the verified bytes of `root` as stored; absent when it was stored before (nothing fetched). */
+  block?: Uint8Array
+}
+
 /** Fetches `root` (and with `walk`, every block below it) into `ctx.blockstore`. */
-export async function runFetch (ctx: FetchContext, root: CID, walk: boolean, options: FetchOptions = {}): Promise<FetchResult> {
+export async function runFetch (ctx: FetchContext, root: CID, walk: boolean, options: FetchOptions = {}): Promise<RunFetchResult> {
   const opts = { ...ctx.defaults, ...stripUndefined(options) }
   const controller = new AbortController()
   const signal = AbortSignal.any([controller.signal, ctx.shutdown, ...(options.signal == null ? [] : [options.signal])])
@@ -116,7 +122,9 @@ export async function runFetch (ctx: FetchContext, root: CID, walk: boolean, opt
     controller.abort()
     await Promise.allSettled([...workers])
   }
-  return { root, blocksFetched: state.blocksFetched, bytesFetched: state.bytesFetched, blocksSkipped: state.blocksSkipped, providers: [...reports.values()] }
+  const result: RunFetchResult = { root, blocksFetched: state.blocksFetched, bytesFetched: state.bytesFetched, blocksSkipped: state.blocksSkipped, providers: [...reports.values()] }
+  if (state.block != null) result.block = state.block
+  return result
 }
 
 /**

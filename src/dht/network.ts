@@ -199,7 +199,10 @@ class AgoraNetwork implements Network {
     assertSupportedHash(cid)
     this.allowProviders(options)
     if (isIdentity(cid)) return cid.multihash.digest // its own block: nothing to fetch or store
-    await this.track(runFetch(this.fetchContext(), cid, false, options))
+    const { block } = await this.track(runFetch(this.fetchContext(), cid, false, options))
+    // one write and no read: the bytes that were verified and stored are the ones returned
+    if (block != null) return block
+    // stored before this fetch (nothing was fetched): the store is the only copy
     const bytes = await readBlock(this.init.blockstore, cid, Infinity)
     if (bytes == null) throw new NotFoundError(`block ${cid} vanished from the blockstore`)
     return bytes.subarray()

@@ -1,21 +1,7 @@
 /**
- * Byte helpers shared by the incentives modules (internal).
+ * Byte helpers shared by the incentives modules (internal). The domain-separated bytes of
+ * signatures and hashes are src/signing.ts's.
  */
-import { varint } from 'multiformats'
-
-const encoder = new TextEncoder()
-
-/** `varint(len(domain)) ‖ domain ‖ parts…`: the domain-separated bytes every agora hash or signature covers. */
-export function domainPrefixed (domain: string, ...parts: Uint8Array[]): Uint8Array {
-  const d = encoder.encode(domain)
-  const len = varint.encodingLength(d.length)
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, len + d.length))
-  varint.encodeTo(d.length, out, 0)
-  out.set(d, len)
-  let off = len + d.length
-  for (const p of parts) { out.set(p, off); off += p.length }
-  return out
-}
 
 /** Constant-time comparison of two byte arrays of equal length (false on different lengths). */
 export function equalBytes (a: Uint8Array, b: Uint8Array): boolean {

@@ -1,8 +1,9 @@
 /**
  * Commit-reveal of weight rows, and the decision of when to set, commit or reveal.
  *
- * The commitment is the one the ledger verifies at reveal (`commitHash` of `src/ledger`,
- * tx/weights.ts), so there is one definition of it in the code base:
+ * The chain judges commits, so both definitions here are the ledger's (`src/ledger`
+ * tx/weights.ts): `epochIndex` is re-exported as it is, and `commitHash` below only checks its
+ * arguments and turns the 32-byte hotkey into the SS58 address the ledger hashes:
  *
  *   commitHash = BLAKE2b-256( canonical([ 'agora-weights-commit', hotkeySS58, netuid, uids,
  *                                          values, salt, versionKey ]) )
@@ -13,7 +14,7 @@
  * `get_commit_hash(who, netuid, uids, values, salt, version_key)` field for field.
  * `test/fixtures/incentives/commit-hash.json` holds a vector computed outside this code.
  */
-import { commitHash as ledgerCommitHash, toAddress } from '../ledger/index.ts'
+import { commitHash as ledgerCommitHash, epochIndex, toAddress } from '../ledger/index.ts'
 import { HOTKEY_LENGTH } from './constants.ts'
 import { InvalidPolicyError } from './errors.ts'
 
@@ -79,10 +80,8 @@ export type WeightAction =
   | { action: 'reveal', commitBlock: number }
   | { action: 'wait', until: number, reason: 'already-set-this-epoch' | 'rate-limit' | 'reveal-not-yet-open' }
 
-/** The epoch index of a block, `floor((b + netuid + 1) / (tempo + 1))` (tokenomics.md §3.2). */
-export function epochIndex (block: number, netuid: number, tempo: number): number {
-  return Math.floor((block + netuid + 1) / (tempo + 1))
-}
+/** The epoch index of a block, `floor((b + netuid + 1) / (tempo + 1))` (tokenomics.md §3.2): the ledger's. */
+export { epochIndex }
 
 /** The first block whose epoch index is `e`. */
 export function firstBlockOfEpoch (e: number, netuid: number, tempo: number): number {

@@ -1,20 +1,22 @@
 /**
  * Signature and hash domains, sizes and time units of the validator core. Every signature or
  * hash over structured bytes starts with one of these domain strings, so a value made for one
- * purpose can never be replayed as another (DESIGN.md "Keys").
+ * purpose can never be replayed as another (DESIGN.md "Keys"). The domains are entries of the
+ * one table, src/signing.ts `DOMAINS`, whose layout is `varint(len(domain)) ‖ domain ‖ bytes`.
  */
+import { DOMAINS } from '../signing.ts'
 
 /** Domain of a validator's signature over one probe report. */
-export const PROBE_REPORT_DOMAIN = 'agora-probe-report'
+export const PROBE_REPORT_DOMAIN = DOMAINS.probeReport.domain
 
 /** Domain of the hash that draws a task's byte range from the secret nonce (tasks.ts). */
-export const TASK_RANGE_DOMAIN = 'agora-probe-range'
+export const TASK_RANGE_DOMAIN = DOMAINS.taskRange.domain
 
 /** Domain of a validator's signature over its round record. */
-export const ROUND_RECORD_DOMAIN = 'agora-probe-round'
+export const ROUND_RECORD_DOMAIN = DOMAINS.roundRecord.domain
 
 /** Domain of the commitment to a round's secret nonce. */
-export const NONCE_COMMITMENT_DOMAIN = 'agora-probe-nonce'
+export const NONCE_COMMITMENT_DOMAIN = DOMAINS.nonceCommitment.domain
 
 /** Version of the probe report encoding (field `v`). */
 export const PROBE_REPORT_VERSION = 1

@@ -13,8 +13,8 @@ import * as dagCbor from '@ipld/dag-cbor'
 import * as ed from '@noble/ed25519'
 import { CID } from 'multiformats'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { verify } from '../ledger/keys.ts'
-import { domainPrefixed, equalBytes } from './bytes.ts'
+import { sign, signingBytes, verify } from '../signing.ts'
+import { equalBytes } from './bytes.ts'
 import { HOTKEY_LENGTH, MAX_REPORT_BATCH_BYTES, MAX_SIGNED_REPORT_BYTES, PROBE_REPORT_DOMAIN, PROBE_REPORT_VERSION, SIGNATURE_LENGTH } from './constants.ts'
 import { InvalidProbeReportError, InvalidReportSignatureError, ProbeReportTooLargeError } from './errors.ts'
 import { assertProbeResult } from './probe-result.ts'
@@ -46,9 +46,9 @@ export function encodeProbeResult (result: ProbeResult): Uint8Array {
   return dagCbor.encode(obj)
 }
 
-/** The bytes a report signature covers: `varint(len(domain)) ‖ domain ‖ payload`. */
+/** The bytes a report signature covers: `varint(len(domain)) ‖ domain ‖ payload` (src/signing.ts). */
 export function reportSigningBytes (payload: Uint8Array): Uint8Array {
-  return domainPrefixed(PROBE_REPORT_DOMAIN, payload)
+  return signingBytes(PROBE_REPORT_DOMAIN, payload)
 }
 
 /**
@@ -62,7 +62,7 @@ export async function signProbeReport (result: ProbeResult, secretKey: Uint8Arra
   const payload = encodeProbeResult(result)
   const pub = await ed.getPublicKeyAsync(secretKey)
   if (!equalBytes(pub, result.validatorHotkey)) throw new InvalidProbeReportError('the signing key is not the report\'s validatorHotkey')
-  const signature = await ed.signAsync(reportSigningBytes(payload), secretKey)
+  const signature = sign(PROBE_REPORT_DOMAIN, payload, secretKey)
   return { result, payload, signature, bytes: dagCbor.encode({ p: payload, s: signature }) }
 }
 
@@ -112,7 +112,7 @@ export async function openProbeReport (bytes: Uint8Array): Promise<SignedProbeRe
   const result = decodePayload(p)
   let ok = false
   try {
-    ok = verify(s, reportSigningBytes(p), result.validatorHotkey)
+    ok = verify(PROBE_REPORT_DOMAIN, p, s, result.validatorHotkey)
   } catch (err) {
     throw new InvalidReportSignatureError('report signature could not be checked', { cause: err })
   }

@@ -14,8 +14,8 @@
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import * as ed from '@noble/ed25519'
-import { verify } from '../ledger/keys.ts'
-import { domainPrefixed, equalBytes, toHex } from './bytes.ts'
+import { sign, verify } from '../signing.ts'
+import { equalBytes, toHex } from './bytes.ts'
 import { HOTKEY_LENGTH, MAX_ROUND_RECORD_BYTES, NONCE_LENGTH, ROUND_RECORD_DOMAIN, SIGNATURE_LENGTH } from './constants.ts'
 import { InvalidProbeReportError, InvalidReportSignatureError, ProbeReportTooLargeError } from './errors.ts'
 import { drawRange, eligibleTasks, selectTasks, taskKey, verifyNonceReveal } from './tasks.ts'
@@ -70,7 +70,7 @@ export async function signRoundRecord (record: RoundRecord, secretKey: Uint8Arra
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32) throw new RangeError('secretKey must be 32 bytes')
   const payload = encodeRecord(record)
   if (!equalBytes(await ed.getPublicKeyAsync(secretKey), record.validatorHotkey)) fail('the signing key is not the record\'s validatorHotkey')
-  const s = await ed.signAsync(domainPrefixed(ROUND_RECORD_DOMAIN, payload), secretKey)
+  const s = sign(ROUND_RECORD_DOMAIN, payload, secretKey)
   return dagCbor.encode({ p: payload, s })
 }
 
@@ -98,7 +98,7 @@ export async function openRoundRecord (bytes: Uint8Array): Promise<RoundRecord> 
   if (!equalBytes(encodeRecord(record), p)) fail('round record is not canonical')
   let ok = false
   try {
-    ok = verify(s, domainPrefixed(ROUND_RECORD_DOMAIN, p), record.validatorHotkey)
+    ok = verify(ROUND_RECORD_DOMAIN, p, s, record.validatorHotkey)
   } catch {}
   if (!ok) throw new InvalidReportSignatureError('round record signature does not verify under its validatorHotkey')
   return record

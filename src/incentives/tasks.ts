@@ -26,7 +26,8 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { CID } from 'multiformats'
 import { HOTKEY_LENGTH, MiB, NONCE_COMMITMENT_DOMAIN, NONCE_LENGTH, TASK_RANGE_DOMAIN } from './constants.ts'
 import { InvalidTaskInputError } from './errors.ts'
-import { domainPrefixed, equalBytes, toHex } from './bytes.ts'
+import { domainPrefixed } from '../signing.ts'
+import { equalBytes, toHex } from './bytes.ts'
 
 /** One eligible (listing, file, miner) tuple. */
 export interface EligibleEntry {

@@ -2,19 +2,20 @@
  * Blocks: a header signed by the genesis authority, and the transactions' wire bytes.
  *
  * - header bytes = dag-cbor `{ c: chainId, h: height, p: parent hash, s: state root, x: tx root, t: ms, n: tx count }`
- * - block hash = sha256(header bytes); the signature is ed25519 over `"agora-block/v1" ‖ 0x00 ‖ header bytes`
- * - tx root = sha256 of the concatenated tx hashes (32 bytes each)
+ * - block hash = sha256(header bytes); the signature is ed25519 over
+ *   `varint(len("agora-block/v1")) ‖ "agora-block/v1" ‖ header bytes` (src/signing.ts)
+ * - tx root = sha256(`varint(len("agora-txs")) ‖ "agora-txs" ‖` the concatenated tx hashes, 32 bytes each)
  * - wire = dag-cbor `{ h: header bytes, g: signature, x: [tx wire bytes] }`
  */
 import { createHash } from 'node:crypto'
 import * as cbor from '@ipld/dag-cbor'
 import { equals } from 'uint8arrays/equals'
 import { MalformedError } from './errors.ts'
-import { sign, verify } from './keys.ts'
+import { DOMAINS, domainPrefixed, sign, signingBytes, verify } from '../signing.ts'
 import { decodeCbor } from './tx/codec.ts'
 
-/** The block signature domain. */
-export const BLOCK_DOMAIN = 'agora-block/v1'
+/** The block signature domain (src/signing.ts `DOMAINS`). */
+export const BLOCK_DOMAIN = DOMAINS.block.domain
 /** Policy: blocks larger than this are refused before decoding. */
 export const MAX_BLOCK_BYTES = 64 * 1024 * 1024
 
@@ -41,20 +42,13 @@ export interface Block {
   bytes: Uint8Array
 }
 
-const DOMAIN = new TextEncoder().encode(BLOCK_DOMAIN + '\u0000')
-
-function signing (headerBytes: Uint8Array): Uint8Array {
-  const m = new Uint8Array(DOMAIN.length + headerBytes.length)
-  m.set(DOMAIN)
-  m.set(headerBytes, DOMAIN.length)
-  return m
-}
-
 /** The tx root over transaction hashes (hex). */
 export function txRoot (hashes: readonly string[]): Uint8Array {
-  const h = createHash('sha256').update('agora-txs\u0000')
-  for (const x of hashes) h.update(Buffer.from(x, 'hex'))
-  return new Uint8Array(h.digest())
+  // one part of 32 bytes per transaction (a spread of 100k arguments would overflow the stack)
+  const all = new Uint8Array(32 * hashes.length)
+  hashes.forEach((x, i) => { all.set(Buffer.from(x, 'hex'), 32 * i) })
+  const bytes = domainPrefixed(DOMAINS.txRoot.domain, all)
+  return new Uint8Array(createHash('sha256').update(bytes).digest())
 }
 
 /** The canonical header bytes (the ones the authority signs). */
@@ -65,7 +59,7 @@ function encodeHeader (header: BlockHeader): Uint8Array {
 /** Build and sign a block. */
 export function sealBlock (header: BlockHeader, txs: Uint8Array[], secretKey: Uint8Array): Block {
   const headerBytes = encodeHeader(header)
-  const signature = sign(signing(headerBytes), secretKey)
+  const signature = sign(BLOCK_DOMAIN, headerBytes, secretKey)
   const bytes = cbor.encode({ h: headerBytes, g: signature, x: txs })
   return { header, headerBytes, signature, txs, hash: createHash('sha256').update(headerBytes).digest('hex'), bytes }
 }
@@ -107,10 +101,10 @@ export function decodeBlock (bytes: Uint8Array): Block {
 
 /** True if the block is signed by `authorityKey` (32-byte public key). */
 export function verifyBlockSignature (block: Block, authorityKey: Uint8Array): boolean {
-  return verify(block.signature, signing(block.headerBytes), authorityKey)
+  return verify(BLOCK_DOMAIN, block.headerBytes, block.signature, authorityKey)
 }
 
 /** What `verifyBlockSignature` checks, as one item for the verification pool. */
 export function blockSignatureItem (block: Block, authorityKey: Uint8Array): { signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array } {
-  return { signature: block.signature, message: signing(block.headerBytes), publicKey: authorityKey }
+  return { signature: block.signature, message: signingBytes(BLOCK_DOMAIN, block.headerBytes), publicKey: authorityKey }
 }

@@ -5,18 +5,18 @@
  * once instead of a timeout.
  *
  * A notice is dag-cbor `{ chainId, tx, error, message, height }` signed by the authority's key
- * over `agora-refusal/v1\0 || bytes`, sent as dag-cbor `{ notice, signature }`.
+ * over `varint(len("agora-refusal/v1")) ‖ "agora-refusal/v1" ‖ bytes` (src/signing.ts), sent as
+ * dag-cbor `{ notice, signature }`.
  */
 import * as cbor from '@ipld/dag-cbor'
 import { MalformedError } from './errors.ts'
-import { sign, verify } from './keys.ts'
+import { DOMAINS, sign, verify } from '../signing.ts'
 
-/** The signing domain of refusal notices. */
-export const REFUSAL_DOMAIN = 'agora-refusal/v1'
+/** The signing domain of refusal notices (src/signing.ts `DOMAINS`). */
+export const REFUSAL_DOMAIN = DOMAINS.refusal.domain
 /** Policy: notices larger than this are dropped before decoding. */
 export const MAX_NOTICE_BYTES = 1024
 const MAX_MESSAGE = 200
-const DOMAIN = new TextEncoder().encode(REFUSAL_DOMAIN + '\u0000')
 
 /**
  * Policy: errors that may pass on their own are not announced. A nonce ahead of the signer's
@@ -38,17 +38,10 @@ export interface RefusalNotice {
   height: number
 }
 
-function signing (bytes: Uint8Array): Uint8Array {
-  const m = new Uint8Array(DOMAIN.length + bytes.length)
-  m.set(DOMAIN)
-  m.set(bytes, DOMAIN.length)
-  return m
-}
-
 /** Encode and sign a notice with the authority's 32-byte secret key. */
 export function signRefusal (notice: RefusalNotice, secretKey: Uint8Array): Uint8Array {
   const bytes = cbor.encode({ ...notice, message: notice.message.slice(0, MAX_MESSAGE) })
-  return cbor.encode({ notice: bytes, signature: sign(signing(bytes), secretKey) })
+  return cbor.encode({ notice: bytes, signature: sign(REFUSAL_DOMAIN, bytes, secretKey) })
 }
 
 /**
@@ -66,7 +59,7 @@ export function openRefusal (data: Uint8Array, chainId: string, authorityKey: Ui
   }
   const o = outer as { notice?: unknown, signature?: unknown }
   if (!(o?.notice instanceof Uint8Array) || !(o.signature instanceof Uint8Array) || o.signature.length !== 64) throw new MalformedError('refusal notice has no notice or signature')
-  if (!verify(o.signature, signing(o.notice), authorityKey)) throw new MalformedError('refusal notice is not signed by the authority')
+  if (!verify(REFUSAL_DOMAIN, o.notice, o.signature, authorityKey)) throw new MalformedError('refusal notice is not signed by the authority')
   try {
     inner = cbor.decode(o.notice)
   } catch (err) {

@@ -1,8 +1,9 @@
 /**
  * Market constants: signature domains, DHT namespace, limits and defaults. Every signed record
  * type has its own domain string, so a signature made for one purpose can never be replayed as
- * another (DESIGN.md "Keys").
+ * another (DESIGN.md "Keys"). The domains are entries of the one table, src/signing.ts `DOMAINS`.
  */
+import { DOMAINS } from '../signing.ts'
 
 const second = 1000
 const minute = 60 * second
@@ -10,19 +11,19 @@ const hour = 60 * minute
 const day = 24 * hour
 
 /** Signature domain of a listing envelope. */
-export const LISTING_DOMAIN = 'agora-listing'
+export const LISTING_DOMAIN = DOMAINS.listing.domain
 
 /** Signature domain of a purchase receipt (signed by the seller). */
-export const RECEIPT_DOMAIN = 'agora-receipt'
+export const RECEIPT_DOMAIN = DOMAINS.receipt.domain
 
 /** Signature domain of a buyer's request to have a content key sealed to it again. */
-export const REISSUE_DOMAIN = 'agora-key-reissue'
+export const REISSUE_DOMAIN = DOMAINS.reissue.domain
 
 /** Domain of the hash commitment to a content key that a paid listing carries. */
-export const KEY_COMMITMENT_DOMAIN = 'agora-content-key-commitment'
+export const KEY_COMMITMENT_DOMAIN = DOMAINS.keyCommitment.domain
 
 /** HKDF `info` of the key that seals a content key to a buyer. */
-export const KEY_SEAL_INFO = 'agora-content-key-seal/1'
+export const KEY_SEAL_INFO = DOMAINS.keySeal.domain
 
 /** First path segment of our DHT records: `/agora-market/<peer id>/<kind>/<name>`. */
 export const DHT_NAMESPACE = 'agora-market'

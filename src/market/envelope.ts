@@ -1,21 +1,22 @@
 /**
- * Signed envelopes with domain separation, shared by listings, receipts and (later) ledger and
- * probe records. The envelope is the dag-cbor map `{ payload, publicKey, signature }` where
- * `signature = ed25519(varint(len(domain)) ‖ domain ‖ varint(len(p)) ‖ p)` and `p` is the
- * canonical dag-cbor encoding of `payload` (libp2p peer-record envelope, ipns signature prefix).
+ * Signed envelopes with domain separation, shared by listings, receipts and reissue requests.
+ * The envelope is the dag-cbor map `{ payload, publicKey, signature }` where
+ * `signature = ed25519(varint(len(domain)) ‖ domain ‖ p)` (the project's one layout,
+ * src/signing.ts) and `p` is the canonical dag-cbor encoding of `payload`.
  * The domain is not stored: the reader names the domain it expects, so a record signed for one
  * purpose never opens as another. Its id is the CIDv1 (dag-cbor, sha2-256) of the envelope bytes.
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { CID, varint } from 'multiformats'
+import { CID } from 'multiformats'
 import * as Digest from 'multiformats/hashes/digest'
 import { InvalidSignatureError, MalformedRecordError, RecordTooLargeError } from './errors.ts'
-import { assertBytes, signerOf, verifyBytes } from './keys.ts'
+import { assertBytes, signerOf } from './keys.ts'
+import { sign, verify } from '../signing.ts'
 import type { Signer } from './keys.ts'
+import type { SignatureDomain } from '../signing.ts'
 
 const SHA2_256 = 0x12
-const utf8 = new TextEncoder()
 
 /** An opened, verified envelope. */
 export interface Opened<T = unknown> {
@@ -37,20 +38,6 @@ export interface OpenOptions {
   maxSize?: number
 }
 
-/** The bytes that are signed for `payloadBytes` under `domain`. */
-export function signingBytes (domain: string, payloadBytes: Uint8Array): Uint8Array {
-  const d = utf8.encode(domain)
-  if (d.length === 0) throw new RangeError('domain must not be empty')
-  const dl = varint.encodingLength(d.length)
-  const pl = varint.encodingLength(payloadBytes.length)
-  const out = new Uint8Array(dl + d.length + pl + payloadBytes.length)
-  varint.encodeTo(d.length, out, 0)
-  out.set(d, dl)
-  varint.encodeTo(payloadBytes.length, out, dl + d.length)
-  out.set(payloadBytes, dl + d.length + pl)
-  return out
-}
-
 /** The record id of envelope bytes: CIDv1, dag-cbor codec, sha2-256. */
 export function envelopeCid (bytes: Uint8Array): CID {
   return CID.createV1(dagCbor.code, Digest.create(SHA2_256, sha256(bytes)))
@@ -58,13 +45,12 @@ export function envelopeCid (bytes: Uint8Array): CID {
 
 /**
  * Signs `record` under `domain` with a 32-byte ed25519 secret seed or a {@link Signer}; returns
- * the envelope bytes.
+ * the envelope bytes. Throws `UnknownDomainError` for a domain that is not a signature domain of
+ * src/signing.ts `DOMAINS`.
  */
-export function seal (record: unknown, key: Uint8Array | Signer, domain: string): Uint8Array {
+export function seal (record: unknown, key: Uint8Array | Signer, domain: SignatureDomain): Uint8Array {
   const signer = signerOf(key)
-  const payloadBytes = dagCbor.encode(record)
-  const signature = signer.sign(signingBytes(domain, payloadBytes))
-  assertBytes(signature, 64, 'signature')
+  const signature = sign(domain, dagCbor.encode(record), signer)
   return dagCbor.encode({ payload: record, publicKey: signer.publicKey, signature })
 }
 
@@ -74,7 +60,7 @@ export function seal (record: unknown, key: Uint8Array | Signer, domain: string)
  * and the signature. Throws `RecordTooLargeError`, `MalformedRecordError` or
  * `InvalidSignatureError`.
  */
-export function open<T = unknown> (bytes: Uint8Array, domain: string, options: OpenOptions = {}): Opened<T> {
+export function open<T = unknown> (bytes: Uint8Array, domain: SignatureDomain, options: OpenOptions = {}): Opened<T> {
   assertBytes(bytes, undefined, 'envelope')
   const maxSize = options.maxSize ?? 64 * 1024
   if (bytes.length > maxSize) {
@@ -96,9 +82,8 @@ export interface DecodedEnvelope {
  * Checks a decoded envelope's signature under `domain`; throws `InvalidSignatureError`. Lets a
  * reader run cheap schema checks between decoding and the (costlier) signature check.
  */
-export function verifyEnvelope (env: DecodedEnvelope, domain: string): void {
-  const payloadBytes = dagCbor.encode(env.payload)
-  if (!verifyBytes(env.signature, signingBytes(domain, payloadBytes), env.publicKey)) {
+export function verifyEnvelope (env: DecodedEnvelope, domain: SignatureDomain): void {
+  if (!verify(domain, dagCbor.encode(env.payload), env.signature, env.publicKey)) {
     throw new InvalidSignatureError(`signature does not verify under domain "${domain}"`)
   }
 }

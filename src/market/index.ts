@@ -30,7 +30,7 @@ export {
   KeyCommitmentMismatchError, MalformedRecordError, ReceiptReplayError, RecordExpiredError, RecordKeyMismatchError,
   RecordTooLargeError, SealedKeyError, StaleListingError, UnknownLicenseError
 } from './errors.ts'
-export { open, seal, signingBytes, verifyEnvelope, decodeEnvelopeUnsafe, envelopeCid } from './envelope.ts'
+export { open, seal, verifyEnvelope, decodeEnvelopeUnsafe, envelopeCid } from './envelope.ts'
 export type { DecodedEnvelope, Opened, OpenOptions } from './envelope.ts'
 export { peerIdOf, publicKeyOf, signerOf, verifyBytes } from './keys.ts'
 export type { Signer } from './keys.ts'

@@ -2,7 +2,7 @@
  * Content keys of paid goods: the commitment a listing carries, and the sealed box that hands
  * the key to one buyer.
  *
- * Commitment: `sha256(varint(len(d)) ‖ d ‖ varint(32) ‖ key)` with d = `agora-content-key-commitment`.
+ * Commitment: `sha256(varint(len(d)) ‖ d ‖ key)` with d = `agora-content-key-commitment` (src/signing.ts).
  *
  * Sealed key (105 bytes): `0x01 ‖ ephemeral X25519 public[32] ‖ nonce[24] ‖ XChaCha20-Poly1305(k, nonce, aad).encrypt(key)[48]`
  * where `k = HKDF-SHA256(ikm = X25519(ephemeral, buyerX), salt = ephemeralPub ‖ buyerX, info = "agora-content-key-seal/1" ‖ listingId)`,
@@ -17,9 +17,10 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import type { CID } from 'multiformats'
 import { KEY_COMMITMENT_DOMAIN, KEY_SEAL_INFO } from './constants.ts'
-import { equalBytes, signingBytes } from './envelope.ts'
+import { equalBytes } from './envelope.ts'
 import { KeyCommitmentMismatchError, SealedKeyError } from './errors.ts'
 import { assertBytes, publicKeyOf, x25519PublicOf, x25519SecretOf } from './keys.ts'
+import { domainPrefixed } from '../signing.ts'
 
 /** Bytes of a sealed content key. */
 export const SEALED_KEY_SIZE = 1 + 32 + 24 + 32 + 16
@@ -29,7 +30,7 @@ const utf8 = new TextEncoder()
 /** The commitment to a 32-byte content key that a paid listing carries. */
 export function commitContentKey (contentKey: Uint8Array): Uint8Array {
   assertBytes(contentKey, 32, 'content key')
-  return sha256(signingBytes(KEY_COMMITMENT_DOMAIN, contentKey))
+  return sha256(domainPrefixed(KEY_COMMITMENT_DOMAIN, contentKey))
 }
 
 /**

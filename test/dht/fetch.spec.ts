@@ -31,6 +31,18 @@ async function unknownCid (): Promise<CID> {
   return CID.createV1(0x55, await sha256.digest(randomBytes(32)))
 }
 
+/** `inner`, recording the name of every blockstore method called on it in `calls`. */
+function counting (inner: Blockstore, calls: string[]): Blockstore {
+  const methods = new Set(['put', 'get', 'has', 'putMany', 'getMany', 'getAll', 'delete', 'deleteMany'])
+  return new Proxy(inner, {
+    get: (t, prop, r) => {
+      const v = Reflect.get(t, prop, r)
+      if (typeof prop !== 'string' || !methods.has(prop) || typeof v !== 'function') return v
+      return (...args: unknown[]) => { calls.push(prop); return v.apply(t, args) }
+    }
+  })
+}
+
 /** A blockstore whose reads never finish. */
 function stalling (inner: Blockstore): Blockstore {
   return new Proxy(inner, {
@@ -79,6 +91,21 @@ describe('fetch', { timeout: 60_000 }, () => {
     const block = await b.network.fetchBlock(root, { providers: [a.network.peerId] })
     expect(hex(block)).toBe(hex(await bytesOf(a.stores.blockstore, root)))
     expect(await countBlocks(b.stores.blockstore)).toBe(1)
+  })
+
+  it('behavior: fetchBlock writes the block once and returns the verified bytes without reading them back', async () => {
+    const a = await peer()
+    const calls: string[] = []
+    const b = await peer({}, s => counting(s.blockstore, calls))
+    const root = await importFile(a.stores.blockstore, randomBytes(2 * MiB), 'unixfs-v1-2025')
+    const block = await b.network.fetchBlock(root, { providers: [a.network.addresses()[0]], useDht: false })
+    expect(hex(block)).toBe(hex(await bytesOf(a.stores.blockstore, root)))
+    // the fetch asks `has` (not stored yet), then one `put`; nothing is read back
+    expect(calls.filter(c => c !== 'has')).toEqual(['put'])
+    // once stored, fetchBlock answers from the store: one read, no write
+    calls.length = 0
+    expect(hex(await b.network.fetchBlock(root, { useDht: false }))).toBe(hex(block))
+    expect(calls.filter(c => c !== 'has')).toEqual(['get'])
   })
 
   it('behavior: a stalled provider is dropped (StreamStalledError) and, alone, the fetch fails with NoProvidersError', async () => {

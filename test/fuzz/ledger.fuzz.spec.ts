@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeBlock, sealBlock } from '../../src/ledger/block.ts'
 import { decodeValue, encodeValue } from '../../src/ledger/codec.ts'
 import * as ledgerErrors from '../../src/ledger/errors.ts'
-import { sign } from '../../src/ledger/keys.ts'
+import { sign } from '../../src/signing.ts'
 import { openRefusal, signRefusal } from '../../src/ledger/refusal.ts'
 import { decodeTx, decodeTxUnsafe, signTx } from '../../src/ledger/tx/codec.ts'
 import { decodeSubset, UNSUPPORTED } from '../../src/ledger/tx/fast-cbor.ts'
@@ -47,11 +47,7 @@ const notice = signRefusal({ chainId: CHAIN, tx: txs[0].hash, error: 'Insufficie
 
 /** A transaction whose unsigned map was mutated and then signed by alice: it reaches the field checks. */
 const resignedTx = fc.constantFrom(...txs).chain(t => mutatedMap(t.unsigned)).map(unsigned => {
-  const domain = new TextEncoder().encode('agora-tx/v1\u0000')
-  const m = new Uint8Array(domain.length + unsigned.length)
-  m.set(domain)
-  m.set(unsigned, domain.length)
-  return cbor.encode({ t: unsigned, g: sign(m, alice.secretKey) })
+  return cbor.encode({ t: unsigned, g: sign('agora-tx/v1', unsigned, alice.secretKey) })
 })
 const hostileTx = fc.oneof(hostileBytes(...txs.map(t => t.bytes)), resignedTx, fc.constantFrom(...txs).chain(t => mutatedMap(t.bytes)))
 

@@ -13,6 +13,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { LISTING_DOMAIN, MAX_LISTING_BYTES, RECEIPT_DOMAIN, REISSUE_DOMAIN } from '../../src/market/constants.ts'
 import { open, seal } from '../../src/market/envelope.ts'
+import type { SignatureDomain } from '../../src/signing.ts'
 import { listingTopicValidator } from '../../src/market/gossip.ts'
 import { publicKeyOf } from '../../src/market/keys.ts'
 import { createListing, decodeListing, verifyListing } from '../../src/market/listing.ts'
@@ -41,7 +42,7 @@ const receipt = createReceipt({ listing, buyer: publicKeyOf(BUYER_SECRET), escro
 const reissue = createReissueRequest(receipt, BUYER_SECRET, { now: NOW, nonce: new Uint8Array(16).fill(7) })
 
 /** A payload mutated structurally and signed again under `domain` with `secret`. */
-function resigned (payloadBytes: Uint8Array, secret: Uint8Array, domain: string): fc.Arbitrary<Uint8Array> {
+function resigned (payloadBytes: Uint8Array, secret: Uint8Array, domain: SignatureDomain): fc.Arbitrary<Uint8Array> {
   return mutatedMap(payloadBytes).map(p => {
     try {
       return seal(dagCbor.decode(p), secret, domain)

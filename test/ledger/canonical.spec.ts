@@ -5,10 +5,10 @@
  * catch-up could do; each is written out in CBOR by hand (RFC 8949 heads), so the test does not
  * lean on the encoder under test.
  */
+import * as ed from '@noble/ed25519'
 import { describe, expect, it } from 'vitest'
 import { decodeBlock, decodeTx, signTx } from '../../src/ledger/index.ts'
 import { sealBlock } from '../../src/ledger/block.ts'
-import { sign } from '../../src/ledger/keys.ts'
 import { TAO, testKey } from './helpers.ts'
 
 /** A CBOR head: major type and length/value (RFC 8949 §3). */
@@ -67,7 +67,11 @@ describe('canonical encodings', () => {
   })
 })
 
-/** alice's signature over `unsigned` under the transaction domain ("agora-tx/v1" ‖ 0x00 ‖ unsigned). */
+/**
+ * alice's signature over `unsigned` under the transaction domain, the bytes written out by hand
+ * (src/signing.ts layout `varint(len(domain)) ‖ domain ‖ payload`): "agora-tx/v1" is 11 ASCII
+ * bytes, so its LEB128 length is the one byte 0x0b. Signed with @noble/ed25519 directly.
+ */
 function reSign (unsigned: Uint8Array): Uint8Array {
-  return sign(Uint8Array.from([...Buffer.from('agora-tx/v1\u0000'), ...unsigned]), alice.secretKey)
+  return ed.sign(Uint8Array.from([0x0b, ...Buffer.from('agora-tx/v1'), ...unsigned]), alice.secretKey)
 }

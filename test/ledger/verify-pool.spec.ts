@@ -7,11 +7,12 @@
  * `produceBlock` calls fill blocks in call order; a follower checking queued blocks ahead of
  * their turn adopts the same chain and refuses the same blocks with the same errors.
  */
+import * as ed from '@noble/ed25519'
 import { MemoryDatastore } from 'datastore-core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { sealBlock } from '../../src/ledger/block.ts'
 import { createLedger, generateKeyPair, Ledger, signTx, yumaEpoch } from '../../src/ledger/index.ts'
-import { sign, verify } from '../../src/ledger/keys.ts'
+import { verify } from '../../src/ledger/keys.ts'
 import { CHUNK, VerifyPool } from '../../src/ledger/verify-pool.ts'
 import { TAO, testGenesis, testKey } from './helpers.ts'
 import type { VerifyItem } from '../../src/ledger/verify-pool.ts'
@@ -35,7 +36,7 @@ function items (n: number, bad: Map<number, 'signature' | 'key' | 'message' | 's
   return Array.from({ length: n }, (_, i) => {
     const k = keys[i % keys.length]
     const message = new TextEncoder().encode(`message ${i} ${'x'.repeat(i % 37)}`)
-    let signature = sign(message, k.secretKey)
+    let signature: Uint8Array = ed.sign(message, k.secretKey)
     let publicKey = k.publicKey
     let msg = message
     switch (bad.get(i)) {

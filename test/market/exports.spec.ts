@@ -15,7 +15,7 @@ describe('market exports', () => {
       'decryptChunk', 'decryptRange', 'digestFile', 'encryptFile', 'listingErrorVerdict', 'decryptRangeStream', 'decryptStream', 'encodeListing', 'encryptBytes', 'encryptChunk',
       'encryptStream', 'encryptedSize', 'envelopeCid', 'generateContentKey', 'isKnownLicense', 'listingIndex', 'listingKey',
       'listingKeyString', 'listingValidator', 'normalizeLicense', 'open', 'openSealedKey', 'parseHeader', 'peerIdOf', 'publicKeyOf',
-      'readHeader', 'revokeListing', 'seal', 'sealContentKey', 'selectListingRecord', 'signerOf', 'signingBytes', 'updateListing',
+      'readHeader', 'revokeListing', 'seal', 'sealContentKey', 'selectListingRecord', 'signerOf', 'updateListing',
       'validateListingRecord', 'validateListingValue', 'verifyBytes', 'verifyEnvelope', 'verifyListing', 'verifyReceipt',
       'verifyReissueRequest'
     ].sort())

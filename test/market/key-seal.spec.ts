@@ -16,10 +16,10 @@ describe('key seal', () => {
   })
 
   it('behavior: the commitment is sha256 over the length-prefixed domain and the key', () => {
-    // written out by hand: varint(28) ‖ "agora-content-key-commitment" ‖ varint(32) ‖ key
+    // written out by hand (src/signing.ts layout): varint(28) ‖ "agora-content-key-commitment" ‖ key
     const domain = new TextEncoder().encode('agora-content-key-commitment')
     expect(domain.length).toBe(28)
-    expect(commitContentKey(contentKey)).toEqual(sha256(Uint8Array.from([28, ...domain, 32, ...contentKey])))
+    expect(commitContentKey(contentKey)).toEqual(sha256(Uint8Array.from([28, ...domain, ...contentKey])))
   })
 
   it('behavior: another recipient cannot open it', () => {

@@ -2,7 +2,7 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { x25519 } from '@noble/curves/ed25519.js'
 import { describe, expect, it } from 'vitest'
-import { signingBytes } from '../../src/market/envelope.ts'
+import { seal } from '../../src/market/envelope.ts'
 import { peerIdOf, publicKeyOf, signBytes, verifyBytes, x25519PublicOf, x25519SecretOf } from '../../src/market/keys.ts'
 import { BUYER_SECRET, SELLER_SECRET, hex, toHex } from './helpers.ts'
 
@@ -43,12 +43,15 @@ describe('keys', () => {
   })
 
   it('behavior: envelope signatures verify with node:crypto over the documented signing bytes', () => {
-    // independent check of the signing-bytes layout: varint(13) ‖ "agora-listing" ‖ varint(3) ‖ payload
-    const payload = Uint8Array.of(0x83, 1, 2)
-    const bytes = signingBytes('agora-listing', payload)
-    expect(toHex(bytes)).toBe('0d' + Buffer.from('agora-listing').toString('hex') + '03' + '830102')
-    const sig = signBytes(bytes, SELLER_SECRET)
+    // independent check of the signing-bytes layout (src/signing.ts), written out by hand:
+    // varint(13) ‖ "agora-listing" ‖ payload, where payload = dag-cbor [1, 2] = 82 01 02
+    // ("agora-listing" is 13 ASCII bytes: the one-byte LEB128 length 0x0d; no payload length)
+    const envelope = seal([1, 2], SELLER_SECRET, 'agora-listing')
+    const bytes = hex('0d' + Buffer.from('agora-listing').toString('hex') + '820102')
+    // the envelope ends with 69 "signature" 58 40 <64 signature bytes>
+    const sig = envelope.subarray(envelope.length - 64)
     const jwk = { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKeyOf(SELLER_SECRET)).toString('base64url') }
     expect(nodeVerify(null, bytes, createPublicKey({ key: jwk, format: 'jwk' }), sig)).toBe(true)
+    expect(toHex(sig)).toBe(toHex(signBytes(bytes, SELLER_SECRET)))
   })
 })

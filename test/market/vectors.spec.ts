@@ -43,7 +43,8 @@ function split (bytes: Uint8Array): { payload: Uint8Array, publicKey: Uint8Array
 function nodeVerifies (domain: string, bytes: Uint8Array): boolean {
   const { payload, publicKey, signature } = split(bytes)
   const d = Buffer.from(domain)
-  const message = Buffer.from([...varint(d.length), ...d, ...varint(payload.length), ...payload])
+  // the one signing layout (src/signing.ts): varint(len(domain)) ‖ domain ‖ payload
+  const message = Buffer.from([...varint(d.length), ...d, ...payload])
   const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' })
   return nodeVerify(null, message, key, signature)
 }
@@ -63,7 +64,8 @@ describe('vectors', () => {
       expect(toHex(split(bytes).signature)).toBe(l.signature)
       expect(toHex(split(bytes).publicKey)).toBe(v.keys.seller.public)
     }
-    expect(nodeVerifies('agora-test', hex(v.envelope.bytes))).toBe(true)
+    expect(nodeVerifies(v.envelope.domain, hex(v.envelope.bytes))).toBe(true)
+    expect(nodeVerifies('agora-receipt', hex(v.envelope.bytes))).toBe(false)
     expect(sha256Cid(hex(v.envelope.bytes))).toBe(v.envelope.id)
     expect(nodeVerifies('agora-receipt', hex(v.receipt.bytes))).toBe(true)
   })
@@ -81,7 +83,7 @@ describe('vectors', () => {
     const secret = hex(v.keys.seller.secret)
     expect(toHex(createListing({ ...decoded[0].record }, secret).bytes)).toBe(v.listings[0].bytes)
     expect(toHex(revokeListing(decoded[0], secret, { now: decoded[2].record.created }).bytes)).toBe(v.listings[2].bytes)
-    expect(open(hex(v.envelope.bytes), 'agora-test').payload).toEqual(v.envelope.payload)
+    expect(open(hex(v.envelope.bytes), 'agora-listing').payload).toEqual(v.envelope.payload)
     expect(verifyReceipt(hex(v.receipt.bytes), { listing: decoded[1] }).record.escrow).toBe(v.receipt.escrow)
     expect(toHex(sealedAgain())).toBe(v.sealedKey.sealed)
     expect(sellerPub).toEqual(decoded[0].record.publisher)
@@ -107,7 +109,7 @@ describe('vectors', () => {
   it('behavior: the commitment is node:crypto sha256 of the length-prefixed domain and key', () => {
     const key = hex(v.commitment.key)
     const d = Buffer.from('agora-content-key-commitment')
-    const expected = createHash('sha256').update(Buffer.from([...varint(d.length), ...d, ...varint(32), ...key])).digest('hex')
+    const expected = createHash('sha256').update(Buffer.from([...varint(d.length), ...d, ...key])).digest('hex')
     expect(v.commitment.commitment).toBe(expected)
     expect(toHex(commitContentKey(key))).toBe(expected)
   })

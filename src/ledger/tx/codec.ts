@@ -2,7 +2,7 @@
  * Transaction wire format and signatures.
  *
  * - unsigned bytes = dag-cbor `{ c: chainId, s: signer pubkey (32 B), n: nonce, k: kind, b: body }`
- * - signature = ed25519 over `"agora-tx/v1" ‖ 0x00 ‖ unsigned bytes`
+ * - signature = ed25519 over `varint(len("agora-tx/v1")) ‖ "agora-tx/v1" ‖ unsigned bytes` (src/signing.ts)
  * - wire bytes = dag-cbor `{ t: unsigned bytes, g: signature }`, at most `MAX_TX_BYTES`
  * - hash = hex sha256 of the wire bytes
  *
@@ -13,25 +13,16 @@ import * as cbor from '@ipld/dag-cbor'
 import { equals } from 'uint8arrays/equals'
 import { fromAddress, toAddress } from '../address.ts'
 import { BadSignatureError, MalformedError } from '../errors.ts'
-import { sign, verify } from '../keys.ts'
+import { DOMAINS, sign, signingBytes, verifySigningBytes } from '../../signing.ts'
 import { uint } from './check.ts'
 import { decodeSubset, UNSUPPORTED } from './fast-cbor.ts'
 import { KINDS } from './kinds.ts'
 import type { SignedTx, Tx, TxKind } from './types.ts'
 
-/** The signature domain of transactions. */
-export const TX_DOMAIN = 'agora-tx/v1'
+/** The signature domain of transactions (src/signing.ts `DOMAINS`). */
+export const TX_DOMAIN = DOMAINS.tx.domain
 /** Policy: transactions larger than this are refused before decoding. */
 export const MAX_TX_BYTES = 64 * 1024
-
-const DOMAIN_BYTES = new TextEncoder().encode(TX_DOMAIN + '\u0000')
-
-function signingBytes (unsigned: Uint8Array): Uint8Array {
-  const m = new Uint8Array(DOMAIN_BYTES.length + unsigned.length)
-  m.set(DOMAIN_BYTES)
-  m.set(unsigned, DOMAIN_BYTES.length)
-  return m
-}
 
 function hashHex (bytes: Uint8Array): string {
   return hash('sha256', bytes, 'hex')
@@ -47,7 +38,7 @@ export function encodeUnsigned (tx: Tx): Uint8Array {
 /** Sign a transaction with the signer's 32-byte secret key. */
 export function signTx (tx: Tx, secretKey: Uint8Array): SignedTx {
   const unsigned = encodeUnsigned(tx)
-  const signature = sign(signingBytes(unsigned), secretKey)
+  const signature = sign(TX_DOMAIN, unsigned, secretKey)
   const bytes = cbor.encode({ t: unsigned, g: signature })
   return { tx, signature, unsigned, bytes, hash: hashHex(bytes) }
 }
@@ -66,7 +57,7 @@ function asMap (x: unknown, what: string): Record<string, unknown> {
 /** A decoded transaction whose signature is still to be checked (see `decodeTx`). */
 export interface UncheckedTx {
   stx: SignedTx
-  /** The exact bytes the signature covers (domain ‖ unsigned). */
+  /** The exact bytes the signature covers (`signingBytes(TX_DOMAIN, unsigned)`). */
   message: Uint8Array
   publicKey: Uint8Array
 }
@@ -77,7 +68,7 @@ export interface UncheckedTx {
  */
 export function decodeTx (bytes: Uint8Array): SignedTx {
   const u = decodeTxUnsafe(bytes)
-  if (!verify(u.stx.signature, u.message, u.publicKey)) throw new BadSignatureError(`bad signature from ${u.stx.tx.signer}`)
+  if (!verifySigningBytes(u.stx.signature, u.message, u.publicKey)) throw new BadSignatureError(`bad signature from ${u.stx.tx.signer}`)
   return u.stx
 }
 
@@ -113,5 +104,5 @@ export function decodeTxUnsafe (bytes: Uint8Array): UncheckedTx {
   // transaction to MAX_TX_BYTES: only the bytes our encoder gives are accepted.
   if (!equals(encodeUnsigned(tx), unsigned)) throw new MalformedError('transaction body is not in its canonical form')
   if (!equals(cbor.encode({ t: unsigned, g: signature }), bytes)) throw new MalformedError('transaction is not in its canonical form { t, g }')
-  return { stx: { tx, signature, unsigned, bytes, hash: hashHex(bytes) }, message: signingBytes(unsigned), publicKey: inner.s }
+  return { stx: { tx, signature, unsigned, bytes, hash: hashHex(bytes) }, message: signingBytes(TX_DOMAIN, unsigned), publicKey: inner.s }
 }
