@@ -30,20 +30,26 @@
  * ```
  */
 
+// The node: create one from a repo and a config, then add, fetch and read content through it.
 export { AgoraNode, createNode } from './node.ts'
 export type { NodeAddResult, NodeInit, NodeReadOptions } from './node.ts'
 
+// Configuration: the defaults, the import (chunking) profiles, and the check of a config file.
 export { DEFAULT_PROFILE, IMPORT_PROFILES, defaultConfig, validateConfig } from './config.ts'
 export type { AgoraConfig, ConfigOverrides, ImportProfile } from './config.ts'
 
+// The repo and its content store, and parsing the CIDs and CID paths a caller passes in.
 export { ContentStore, initRepo, openRepo, parseCid, parseCidPath, resolveRepoPath } from './store/index.ts'
-export type { AddProgress, AddResult, GcResult, GetResult, LsEntry, ObjectStat, Pin, Repo, RepoStat, StoreAddOptions, VerifyResult, CorruptBlock } from './store/index.ts'
+export type { AddProgress, AddResult, GcResult, GetResult, LsEntry, ObjectStat, Pin, Repo, InitRepoOptions, RepoStat, StoreAddOptions, VerifyResult, CorruptBlock } from './store/index.ts'
 
+// The HTTP API, the trustless gateway, and both in one daemon.
 export { createApiServer, createGatewayServer, startDaemon } from './api/index.ts'
 export type { ApiServerInit, Daemon, DaemonInfo, GatewayServerInit, HttpServer } from './api/index.ts'
 
+// The types of fetching from peers (options, progress events, results).
 export type { FetchOptions, FetchProgressEvent, FetchResult, PeerSummary, ProviderReport } from './dht/index.ts'
 
+// The errors, told apart by `err.name`: shared, store, API, and network ones.
 export { InvalidParametersError, NotFoundError, NotStartedError, TimeoutError } from './errors.ts'
 export {
   BlockNotFoundError, CorruptBlockError, InvalidCidError, InvalidDagError, NotPinnedError, PathNotFoundError,

@@ -16,8 +16,8 @@ import type { HttpServer } from './server.ts'
 import type { AgoraConfig } from '../config.ts'
 import type { AgoraNode, NodeInit } from '../node.ts'
 
-export { ApiError, ERROR_STATUS, statusOf } from './errors.ts'
-export type { HttpServer, Route, RequestContext } from './server.ts'
+export { ApiError, statusOf } from './errors.ts'
+export type { HttpServer } from './server.ts'
 
 /** How to build the API server. */
 export interface ApiServerInit {

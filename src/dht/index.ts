@@ -33,8 +33,7 @@
  */
 export { createNetwork } from './network.ts'
 export { Reprovider, reprovider } from './reprovider.ts'
-export type { ReproviderInit, ReproviderEvents, ReproviderRun } from './reprovider.ts'
-export { verifyBlock } from './blocks.ts'
+export type { ReproviderRun } from './reprovider.ts'
 export * from './errors.ts'
-export { AGORA_KAD_PROTOCOL, FETCH_PROTOCOL, IPFS_KAD_PROTOCOL } from './constants.ts'
+export { FETCH_PROTOCOL } from './constants.ts'
 export type * from './types.ts'

@@ -1,17 +1,20 @@
 /**
  * @packageDocumentation
  *
- * The market's core, as pure functions and one stateful index (no network yet):
+ * The market, for a client of the library: verifying and reading listings and receipts, the
+ * listing index and the shapes a catalogue client reads, decrypting paid goods, the purchase
+ * hand-over, the named errors, and the node service with its key. Everything else (envelopes,
+ * signing domains, chunk framing, gossip, catalogue wire code) is internal to the folder and
+ * imported from its own file by the code that needs it.
  *
- * - listings: `createListing`, `verifyListing`, `decodeListing`, `updateListing`, `revokeListing`;
- * - DHT records: `listingKey`, `validateListingRecord` / `listingValidator`, `selectListingRecord`
+ * - listings: `createListing`, `verifyListing`, `decodeListing`, `encodeListing`, `updateListing`, `revokeListing`;
+ * - DHT records: `listingKey`, `listingValidator`, `selectListingRecord`
  *   for `kadDHT({ validators: { [DHT_NAMESPACE]: … }, selectors: { [DHT_NAMESPACE]: … } })`;
- * - envelopes: `seal` / `open` with domain separation, reusable by other record types;
- * - paid goods: `encryptStream` / `decryptStream` / `decryptRange`, `commitContentKey`,
- *   `sealContentKey` / `openSealedKey`;
+ * - paid goods: `encryptStream` / `decryptStream` / `decryptRange`, `commitContentKey` / `checkContentKey`;
  * - purchases: `prepareDelivery` (seller) / `acceptDelivery` (buyer), `createReceipt` /
- *   `verifyReceipt`, reissue requests, `ReceiptBook`;
- * - discovery: `ListingIndex` (`listingIndex(init)(components)`).
+ *   `verifyReceipt`, reissue requests;
+ * - discovery: `ListingIndex` (`listingIndex(init)(components)`);
+ * - the node service: `marketService(init)`, registered under `MARKET_SERVICE`.
  *
  * @example
  * ```ts
@@ -22,42 +25,51 @@
  * const hits = await index.search('tiny', { kind: 'model', signal: AbortSignal.timeout(1000) })
  * ```
  */
+
+// Limits and the DHT namespace a verifier and a kad-dht configuration need.
+export { DHT_NAMESPACE, MAX_LISTING_BYTES, MAX_RECEIPT_BYTES } from './constants.ts'
+
+// The errors, told apart by `err.name`: record and signature checks, paid goods, purchases, the service.
 export {
-  DEFAULT_CHUNK_SIZE, DHT_NAMESPACE, LISTING_DOMAIN, MAX_LISTING_BYTES, MAX_RECEIPT_BYTES, RECEIPT_DOMAIN, REISSUE_DOMAIN
-} from './constants.ts'
-export {
-  AlreadyPurchasedError, CiphertextFormatError, DecryptionError, InvalidListingError, InvalidReceiptError, InvalidSignatureError,
-  KeyCommitmentMismatchError, MalformedRecordError, ReceiptReplayError, RecordExpiredError, RecordKeyMismatchError,
-  RecordTooLargeError, SealedKeyError, StaleListingError, UnknownLicenseError
+  AlreadyPurchasedError, CatalogueLimitError, CiphertextFormatError, ContentIntegrityError, ContentKeyMissingError, DecryptionError,
+  DeliveryTimeoutError, InvalidListingError, InvalidReceiptError, InvalidSignatureError, KeyCommitmentMismatchError,
+  LedgerUnavailableError, ListingNotFoundError, MalformedRecordError, PublishError, PurchaseError, ReceiptReplayError,
+  RecordExpiredError, RecordKeyMismatchError, RecordTooLargeError, SealedKeyError, StaleListingError, UnknownLicenseError
 } from './errors.ts'
-export { open, seal, verifyEnvelope, decodeEnvelopeUnsafe, envelopeCid } from './envelope.ts'
-export type { DecodedEnvelope, Opened, OpenOptions } from './envelope.ts'
-export { peerIdOf, publicKeyOf, signerOf, verifyBytes } from './keys.ts'
+
+// Keys: the public key of a seed, and the signer interface createListing accepts.
+export { publicKeyOf } from './keys.ts'
 export type { Signer } from './keys.ts'
-export { isKnownLicense, normalizeLicense, UNSPECIFIED_LICENSE } from './licenses.ts'
-export {
-  assertCurrent, createListing, decodeListing, decodeListingUnsafe, encodeListing, revokeListing, updateListing, verifyListing
-} from './listing.ts'
+
+// Listings: create, verify, read, update and revoke, and the record's shape.
+export { createListing, decodeListing, encodeListing, revokeListing, updateListing, verifyListing } from './listing.ts'
 export type { CreateListingParameters, Listing, VerifyListingOptions } from './listing.ts'
 export type { ListingAccess, ListingEncryption, ListingFile, ListingKind, ListingRecord, ListingState, PriceUnit } from './listing-schema.ts'
-export { listingErrorVerdict, listingKey, listingKeyString, listingValidator, selectListingRecord, validateListingRecord, validateListingValue } from './record.ts'
+
+// Listing records in the DHT: the key, the validator and the selector.
+export { listingKey, listingValidator, selectListingRecord } from './record.ts'
 export type { ListingValidatorInit } from './record.ts'
-export {
-  chunkCount, createHeader, decryptBytes, decryptChunk, decryptStream, encryptBytes, encryptChunk, encryptedSize, encryptStream,
-  generateContentKey, parseHeader, HEADER_SIZE, TAG_SIZE
-} from './chunk-cipher.ts'
+
+// Paid goods: content keys, chunked encryption and decryption, a byte range of a ciphertext, the key commitment.
+export { decryptBytes, decryptStream, encryptBytes, encryptedSize, encryptStream, generateContentKey } from './chunk-cipher.ts'
 export type { CipherHeader, EncryptOptions } from './chunk-cipher.ts'
-export { ciphertextSpan, decryptRange, decryptRangeStream, readHeader } from './chunk-range.ts'
-export type { CiphertextReader, CiphertextSpan } from './chunk-range.ts'
-export { checkContentKey, commitContentKey, openSealedKey, sealContentKey, SEALED_KEY_SIZE } from './key-seal.ts'
-export type { OpenSealedKeyParameters, SealContentKeyParameters } from './key-seal.ts'
-export { amountDue, createReceipt, createReissueRequest, verifyReceipt, verifyReissueRequest, REISSUE_MAX_AGE_MS } from './receipt.ts'
+export { decryptRange, readHeader } from './chunk-range.ts'
+export type { CiphertextReader } from './chunk-range.ts'
+export { checkContentKey, commitContentKey } from './key-seal.ts'
+
+// Receipts: the price of a listing, create and verify a receipt, ask for and answer a key reissue.
+export { amountDue, createReceipt, createReissueRequest, verifyReceipt, verifyReissueRequest } from './receipt.ts'
 export type { CreateReceiptParameters, Receipt, ReceiptRecord, ReissueRecord, VerifyReceiptOptions } from './receipt.ts'
-export { ReceiptBook } from './receipt-book.ts'
-export { acceptDelivery, decodeDelivery, encodeDelivery, prepareDelivery, reissueKey, MAX_DELIVERY_BYTES } from './purchase.ts'
+
+// Purchases: the seller prepares a delivery, the buyer accepts it; its wire form; a reissued key.
+export { acceptDelivery, decodeDelivery, encodeDelivery, prepareDelivery, reissueKey } from './purchase.ts'
 export type { AcceptDeliveryParameters, Delivery, PrepareDeliveryParameters, ReissueKeyParameters } from './purchase.ts'
-export { digestFile, encryptFile } from './encrypt-file.ts'
-export type { EncryptFileOptions, FileDigest } from './encrypt-file.ts'
-export type { ReceiptBookInit } from './receipt-book.ts'
+
+// Discovery: the listing index, its search results, and the view of a listing a catalogue client reads.
 export { ListingIndex, listingIndex } from './listing-index.ts'
 export type { AddResult, ListingIndexComponents, ListingIndexInit, SearchHit, SearchOptions } from './listing-index.ts'
+export type { ListingView } from './view.ts'
+
+// The node service and the key it is registered under.
+export { MARKET_SERVICE, marketService } from './service.ts'
+export type { MarketService, MarketServiceInit } from './service.ts'

@@ -22,14 +22,13 @@ import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
 export { parseCid, parseCidPath } from './cid.ts'
-export { initRepo, openRepo, readConfig, readApiToken, resolveRepoPath, isRepoInitialized, REPO_FILES, REPO_VERSION } from './repo.ts'
+export { initRepo, openRepo, readConfig, readApiToken, resolveRepoPath, isRepoInitialized, REPO_FILES } from './repo.ts'
 export { blockFile } from './maintenance.ts'
-export { sameBytes, writeChunksTo, writeFileFromChunks } from './write-out.ts'
-export { assertReplaceable, assertSafeName, entryKind, makeDir, NameSet, nameKey, outputRoot, syncDirs } from './safe-out.ts'
+export { writeChunksTo, writeFileFromChunks } from './write-out.ts'
+export { assertReplaceable, assertSafeName, entryKind, makeDir, NameSet, outputRoot, syncDirs } from './safe-out.ts'
 export { OutputExistsError, UnsafePathError } from './errors.ts'
 export type { Repo, InitRepoOptions } from './repo.ts'
 export type { AddProgress, AddResult, BlockReader, CatOptions, GcResult, GetOptions, GetResult, Lent, LsEntry, Pin, RepoStat, VerifyResult }
-export type { ChunkWritable, WriteFileOptions } from './write-out.ts'
 export type { CorruptBlock } from './maintenance.ts'
 
 /** Options for {@link ContentStore.add}. */

@@ -73,7 +73,7 @@ export function matEma (next: SparseRows, old: SparseRows, alpha: number, n: num
 }
 
 /** Column divisors (sums) with their float reciprocals, for normalizing on the fly. */
-export interface ColumnDivisors { d: Float64Array, inv: Float64Array }
+interface ColumnDivisors { d: Float64Array, inv: Float64Array }
 
 /** Divisors for both inputs of {@link matEma}: each value is column-normalized as it is read. */
 export interface EmaDivisors { next?: ColumnDivisors, old?: ColumnDivisors }

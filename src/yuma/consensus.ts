@@ -118,7 +118,7 @@ export function consensusColumns (a: Float64Array, w: FixedMatrix, n: number, ka
 }
 
 /** Count a positive score v of a participant with stake s in column j. */
-export function addScore (cols: Columns, j: number, v: number, s: number): void {
+function addScore (cols: Columns, j: number, v: number, s: number): void {
   cols.posStake[j] += s
   cols.posCount[j]++
   if (v < cols.min[j]) cols.min[j] = v

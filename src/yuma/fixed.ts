@@ -36,7 +36,7 @@ const B_LIM = 1099511627776
 /** Largest I32F32 bit pattern (i64::MAX). */
 export const I64_MAX = (1n << 63n) - 1n
 /** Smallest I32F32 bit pattern (i64::MIN). */
-export const I64_MIN = -(1n << 63n)
+const I64_MIN = -(1n << 63n)
 
 /** Clamp to the i64 range (what `saturating_*` does on I32F32 bits). */
 export function saturate64 (x: bigint): bigint {
@@ -191,16 +191,6 @@ export function correct (a: number, b: number, q: number): number {
   if (r < 0) return q - 1
   if (r >= b) return q + 1
   return q
-}
-
-/** A u16 as I32F32 bits (`I32F32::saturating_from_num(u16)`). */
-export function fromInt (x: number): number {
-  return x * ONE
-}
-
-/** `u16_proportion_to_fixed`: x / 65535 truncated to I32F32. */
-export function fromU16Proportion (x: number): number {
-  return div(x, U16_MAX)
 }
 
 /**

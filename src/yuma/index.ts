@@ -3,8 +3,9 @@
  *
  * Yuma consensus: one subnet epoch, bit-exact with the subtensor chain's fixed-point arithmetic
  * (yuma.md). Pure and deterministic: no I/O, no clock, no randomness, no floating point in the
- * result path. At full subnet size the row-wise stages are split with a helper thread (see
- * `setYumaThreads`); the bits are the same on one thread.
+ * result path. This is the kernel; test vectors, plotting and the helper-thread switch are in
+ * `agora/yuma/tools` (at full subnet size the row-wise stages are split with a helper thread; the
+ * bits are the same on one thread).
  *
  * @example
  * ```ts
@@ -18,23 +19,25 @@
  * out.storedBonds       // feed back as `bonds` next epoch, with `newValidatorPermits` as `validatorPermits`
  * ```
  */
+
+// The epoch, a sequence of epochs that feeds bonds back, and the coinbase split of a block's emission.
 export { epoch } from './epoch.ts'
 export { runSequence } from './sequence.ts'
 export { coinbaseSplit } from './coinbase.ts'
-export { DEFAULT_PARAMS, resolveParams } from './params.ts'
-export { MAX_UIDS } from './input.ts'
-export { ONE as FIXED_ONE, toFloat, toU16 } from './fixed.ts'
-export { parseVectors, parseEpochInputJson, runCase, reportEpoch, weightedMedianColBatch } from './vectors.ts'
-export { checkCaseOutput, withDrift } from './vectors-check.ts'
-export { plotSvg } from './plot.ts'
-export { setYumaThreads, startYumaHelper, stopYumaHelper } from './threads.ts'
-export type { PlotOptions } from './plot.ts'
-export { InvalidEpochInputError, EpochValueRangeError, InvalidYumaParamsError, InvalidVectorsError } from './errors.ts'
-export { toPairs, fromPairs } from './rows.ts'
-export type { EpochInput, EpochOutput, EpochU16, Fixed, SparseRowInput, SparseU16Row, U16Row, YumaParams } from './types.ts'
+export type { EpochInput, EpochOutput, EpochU16, SparseRowInput, SparseU16Row, U16Row, YumaParams } from './types.ts'
 export type { SequenceStep } from './sequence.ts'
 export type { CoinbaseSplit, CoinbaseSplitOptions } from './coinbase.ts'
+
+// Hyperparameters and limits: the chain's defaults, defaults filled in and checked, the largest subnet.
+export { DEFAULT_PARAMS, resolveParams } from './params.ts'
+export { MAX_UIDS } from './input.ts'
+
+// Reading the output: I32F32 proportions (one = 2³²) and the sparse rows and matrices it holds.
+export { ONE as FIXED_ONE, toFloat, toU16 } from './fixed.ts'
+export { toPairs, fromPairs } from './rows.ts'
 export { rowEntries } from './matrix.ts'
+export type { Fixed } from './types.ts'
 export type { FixedMatrix } from './matrix.ts'
-export type { CaseKind, CaseOutput, EpochReport, VectorCase, VectorsDocument, WeightedMedianCase } from './vectors.ts'
-export type { CaseCheck } from './vectors-check.ts'
+
+// The errors, told apart by `err.name`.
+export { InvalidEpochInputError, EpochValueRangeError, InvalidYumaParamsError } from './errors.ts'

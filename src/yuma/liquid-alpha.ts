@@ -44,11 +44,6 @@ export function alphaOf (d: number, p: LiquidAlphaParams): number {
   return clamp(p.low + mul(sigmoid, p.high - p.low), p.low, p.high)
 }
 
-/** {@link alphaOf} of {@link distance}: the chain's per-entry liquid alpha. */
-export function liquidAlpha (c: number, w: number, b: number, p: LiquidAlphaParams): number {
-  return alphaOf(distance(c, w, b), p)
-}
-
 /** `clamp_value`: min with high first, then max with low. */
 function clamp (x: number, low: number, high: number): number {
   const y = x < high ? x : high

@@ -6,7 +6,7 @@
  * At full subnet size a matrix holds about a million entries: every operation is one loop over
  * typed arrays, and value-only operations share the structure of their input.
  */
-import { INV32, ONE, divInv, mul } from './fixed.ts'
+import { INV32, ONE, mul } from './fixed.ts'
 import { FRESH, scratchF64, scratchI32 } from './scratch.ts'
 import { forRows } from './threads.ts'
 import type { Alloc } from './scratch.ts'
@@ -91,11 +91,6 @@ export class MatrixBuilder {
   }
 }
 
-/** The same structure with new values. */
-function withValues (m: FixedMatrix, val: Float64Array): FixedMatrix {
-  return { rows: m.rows, ptr: m.ptr, col: m.col, val }
-}
-
 /** Keep the entries whose `keep[column]` is 1, in order (m itself when all are kept). */
 export function keepColumns (m: U16Matrix, keep: Uint8Array): U16Matrix {
   const nnz = m.ptr[m.rows]
@@ -115,65 +110,6 @@ export function keepColumns (m: U16Matrix, keep: Uint8Array): U16Matrix {
     ptr[i + 1] = o
   }
   return { rows: m.rows, ptr, col, val }
-}
-
-/** `inplace_row_normalize_sparse`: rows with a positive sum are divided by it (in place if asked). */
-export function rowNormalize (m: FixedMatrix, inPlace = false): FixedMatrix {
-  const val = inPlace ? m.val : m.val.slice(0, m.ptr[m.rows])
-  for (let i = 0; i < m.rows; i++) {
-    const a = m.ptr[i]
-    const e = m.ptr[i + 1]
-    let s = 0
-    for (let k = a; k < e; k++) s += val[k]
-    if (s > 0) {
-      const inv = ONE / s
-      for (let k = a; k < e; k++) val[k] = divInv(val[k], s, inv)
-    }
-  }
-  return withValues(m, val)
-}
-
-/** Per-column sums over n columns. */
-export function colSum (m: SparseRows, n: number): Float64Array {
-  const s = new Float64Array(n)
-  const nnz = m.ptr[m.rows]
-  for (let k = 0; k < nnz; k++) s[m.col[k]] += m.val[k]
-  return s
-}
-
-/**
- * Every entry divided by its column's divisor (`safe_div`); entries of zero-divisor columns kept.
- * `into` may be `m.val` itself when m is a private intermediate (computed in place).
- */
-export function divideColumns (m: FixedMatrix, d: Float64Array, into: Float64Array = new Float64Array(m.ptr[m.rows])): FixedMatrix {
-  const nnz = m.ptr[m.rows]
-  const val = into
-  const inv = d.map(x => ONE / x)
-  for (let k = 0; k < nnz; k++) {
-    const j = m.col[k]
-    const dj = d[j]
-    val[k] = dj === 0 ? m.val[k] : divInv(m.val[k], dj, inv[j])
-  }
-  return withValues(m, val)
-}
-
-/**
- * `inplace_col_normalize_sparse`: every entry over its column sum (columns summing to 0 stay).
- * With `inPlace`, m's values are overwritten (only for intermediates nothing else holds).
- */
-export function colNormalize (m: FixedMatrix, n: number, into?: Float64Array): FixedMatrix {
-  return divideColumns(m, colSum(m, n), into)
-}
-
-/** `matmul_sparse`: r_j = Σ_i x_i · m_ij over n columns. */
-export function matmul (m: FixedMatrix, x: Float64Array, n: number): Float64Array {
-  const r = new Float64Array(n)
-  for (let i = 0; i < m.rows; i++) {
-    const s = x[i]
-    if (s === 0) continue
-    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) r[m.col[k]] += mul(s, m.val[k])
-  }
-  return r
 }
 
 /**
@@ -202,25 +138,6 @@ export function interpolate (a: FixedMatrix, b: FixedMatrix, n: number, ratio: n
     out.endRow()
   }
   return out.done()
-}
-
-/** Σ_j m_ij·x_j per row, products that are zero left out (`row_sum(mat_vec_mul_sparse(m, x))`). */
-export function rowDot (m: FixedMatrix, x: Float64Array): Float64Array {
-  const r = new Float64Array(m.rows)
-  for (let i = 0; i < m.rows; i++) {
-    let acc = 0
-    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) acc += mul(m.val[k], x[m.col[k]])
-    r[i] = acc
-  }
-  return r
-}
-
-/** Every entry mapped by `f` (same structure). */
-export function mapEntries (m: FixedMatrix, f: (v: number) => number, into?: Float64Array): FixedMatrix {
-  const nnz = m.ptr[m.rows]
-  const val = into ?? new Float64Array(nnz)
-  for (let k = 0; k < nnz; k++) val[k] = f(m.val[k])
-  return withValues(m, val)
 }
 
 /**
@@ -325,14 +242,4 @@ function clipRemoving (m: FixedMatrix, c: Float64Array, a: Float64Array, val: Fl
     if (ptr !== m.ptr) ptr[i + 1] = o
   }
   return { clipped: { rows: m.rows, ptr, col, val }, trust, ranks }
-}
-
-/** `row_hadamard_sparse`: m_ij · x_i (into `into` when given). */
-export function rowHadamard (m: FixedMatrix, x: Float64Array, into?: Float64Array): FixedMatrix {
-  const val = into ?? new Float64Array(m.ptr[m.rows])
-  for (let i = 0; i < m.rows; i++) {
-    const s = x[i]
-    for (let k = m.ptr[i]; k < m.ptr[i + 1]; k++) val[k] = mul(m.val[k], s)
-  }
-  return withValues(m, val)
 }

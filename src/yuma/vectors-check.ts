@@ -55,7 +55,7 @@ type Expect = (ok: boolean, what: string) => void
  * such bonds by k·2/65535 more (one unit is at most 1/65535 of a normalized column, at most doubled
  * by the final normalization). Applied to reference (not chain) cases only.
  */
-export function withDrift (tol: Record<string, number>, step: number): Record<string, number> {
+function withDrift (tol: Record<string, number>, step: number): Record<string, number> {
   return { ...tol, bondsU16: tol.bondsU16 + step, float: tol.float + (step * 2) / 65535 }
 }
 

@@ -63,7 +63,7 @@ function checkCase (c: unknown, i: number): VectorCase {
 }
 
 /** JSON epoch fields → typed: numbers in rao fields become bigint, dense rows become sparse. */
-export function parseEpochInputJson (json: unknown): Partial<EpochInput> {
+function parseEpochInputJson (json: unknown): Partial<EpochInput> {
   if (json == null || typeof json !== 'object') throw new InvalidVectorsError('an epoch input must be an object')
   const o: Record<string, unknown> = { ...(json as Record<string, unknown>) }
   for (const f of BIGINT_FIELDS) {
@@ -176,7 +176,7 @@ export function runCase (c: VectorCase): CaseOutput {
 }
 
 /** One `weightedMedianColBatch` item: float stake and a dense float score matrix (rows × n). */
-export interface WeightedMedianCase {
+interface WeightedMedianCase {
   stake: number[]
   weights: number[][]
   n: number
@@ -184,7 +184,7 @@ export interface WeightedMedianCase {
 }
 
 /** The chain's column-wise weighted median on float inputs, converted to I32F32 (round to nearest). */
-export function weightedMedianColBatch (batch: WeightedMedianCase[]): number[][] {
+function weightedMedianColBatch (batch: WeightedMedianCase[]): number[][] {
   return batch.map(b => {
     const stake = Float64Array.from(b.stake, fromFloat)
     const rows = new MatrixBuilder(b.weights.length, 0)

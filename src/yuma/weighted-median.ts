@@ -13,7 +13,7 @@ import type { FixedMatrix } from './matrix.ts'
  * `weighted_median(stake, score, partition, minority, lo, hi)`: the median score of the indices in
  * `partition` (order preserved between steps, as the chain's `lower`/`upper` vectors are).
  */
-export function weightedMedian (
+function weightedMedian (
   stake: Float64Array, score: Float64Array, partition: Int32Array, minority: number, lo: number, hi: number,
   scratch: Scratch = newScratch(partition.length)
 ): number {
@@ -70,10 +70,10 @@ export function weightedMedian (
 }
 
 /** Three index buffers reused across calls. */
-export interface Scratch { a: Int32Array, b: Int32Array, c: Int32Array }
+interface Scratch { a: Int32Array, b: Int32Array, c: Int32Array }
 
 /** Scratch buffers for partitions of up to `m` indices. */
-export function newScratch (m: number): Scratch {
+function newScratch (m: number): Scratch {
   return { a: new Int32Array(m), b: new Int32Array(m), c: new Int32Array(m) }
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.ts'
-import { checkCaseOutput, parseVectors, runCase } from '../../src/yuma/index.ts'
+import { checkCaseOutput, parseVectors, runCase } from '../../src/yuma/tools.ts'
 import { memoryIo } from '../utils/io.ts'
 
 const file = fileURLToPath(new URL('../fixtures/yuma.json', import.meta.url))

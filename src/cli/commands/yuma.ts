@@ -1,8 +1,8 @@
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { InvalidVectorsError, checkCaseOutput, parseVectors, plotSvg, reportEpoch, runCase } from '../../yuma/index.ts'
+import { InvalidVectorsError, checkCaseOutput, parseVectors, plotSvg, reportEpoch, runCase } from '../../yuma/tools.ts'
 import { flag, out, outJson, str } from '../command.ts'
-import type { CaseCheck, CaseOutput, VectorCase } from '../../yuma/index.ts'
+import type { CaseCheck, CaseOutput, VectorCase } from '../../yuma/tools.ts'
 import type { CommandContext, CommandDef } from '../command.ts'
 
 /** Vectors files are small; refuse anything that could not be one before reading it. */
