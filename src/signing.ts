@@ -90,7 +90,11 @@ export const DOMAINS = Object.freeze({
   /** The hash that draws a task's byte range from the round's secret nonce (src/incentives/tasks.ts). */
   taskRange: entry('agora-probe-range', 'hash', 'prefixed'),
   /** The commitment to a round's secret nonce (src/incentives/tasks.ts). */
-  nonceCommitment: entry('agora-probe-nonce', 'hash', 'prefixed')
+  nonceCommitment: entry('agora-probe-nonce', 'hash', 'prefixed'),
+  /** A validator's point in the task keyspace, from its hotkey and secret nonce (src/incentives/tasks.ts). */
+  taskPoint: entry('agora-probe-point', 'hash', 'prefixed'),
+  /** The keys that draw a round's eligible listings from its seed (src/incentives/draw.ts). */
+  eligibleDraw: entry('agora-probe-draw', 'hash', 'prefixed')
 })
 
 type Entries = typeof DOMAINS

@@ -9,22 +9,29 @@
  *    (a binary CID and a multihash each carry their own lengths), so the concatenation is
  *    unambiguous. Tuples with the same task key (one file in several listings) collapse to the
  *    one with the lexicographically smallest listing CID string.
- * 2. The validator's point is `SHA256(validatorHotkey)` (the 32-byte public key). It takes the
- *    `k` tasks whose keys are XOR-closest to that point (Spark's scheme in our Kademlia
- *    keyspace), ordered by distance; distances of distinct keys never tie.
+ * 2. The validator's point is `SHA256(varint(len(P)) ‖ P ‖ validatorHotkey ‖ nonce)` with
+ *    `P = 'agora-probe-point'` and the round's secret nonce (step 3). It takes the `k` tasks whose
+ *    keys are XOR-closest to that point (Spark's scheme in our Kademlia keyspace), ordered by
+ *    distance; distances of distinct keys never tie. Policy: the point takes the nonce as well
+ *    as the hotkey because the seed and the eligible set are public: from the hotkey alone
+ *    anyone, the miner included, could work out before the round which (file, miner) pairs a
+ *    validator will ask, and a miner could fetch just those. With the nonce, which stays secret
+ *    until the reveal, the pairs are known to the validator alone; the commitment in the round
+ *    record (made before the round) keeps the validator from choosing a nonce that favours a
+ *    miner after seeing the seed, since the seed is the hash of a block made after the commit.
  * 3. Each selected task gets a byte range drawn from the validator's secret per-round nonce:
  *    `len = min(rangeLength, fileSize)`,
  *    `start = uint256be(SHA256(varint(len(D)) ‖ D ‖ nonce ‖ taskKey)) mod (fileSize − len + 1)`
  *    with `D = 'agora-probe-range'`. The modulo bias is below 2⁻²⁰⁰ for any real file size.
  *    The validator publishes `nonceCommitment(nonce) = SHA256(varint(len(N)) ‖ N ‖ nonce)`,
  *    `N = 'agora-probe-nonce'`, in its round record and reveals the nonce after the round, so
- *    anyone can recompute the ranges from the reports; before the reveal nobody, the miner
- *    included, can tell which ranges will be asked.
+ *    anyone can recompute the tasks and ranges from the reports; before the reveal nobody, the
+ *    miner included, can tell which tasks or ranges will be asked.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { CID } from 'multiformats'
-import { HOTKEY_LENGTH, MiB, NONCE_COMMITMENT_DOMAIN, NONCE_LENGTH, TASK_RANGE_DOMAIN } from './constants.ts'
+import { HOTKEY_LENGTH, MiB, NONCE_COMMITMENT_DOMAIN, NONCE_LENGTH, TASK_POINT_DOMAIN, TASK_RANGE_DOMAIN } from './constants.ts'
 import { InvalidTaskInputError } from './errors.ts'
 import { domainPrefixed } from '../signing.ts'
 import { equalBytes, toHex } from './bytes.ts'
@@ -140,18 +147,24 @@ export function drawRange (key: Uint8Array, fileSize: number, nonce: Uint8Array,
   return { rangeStart: Number(h % span), rangeLen }
 }
 
+/** A validator's point in the task keyspace for one round (step 2 above). */
+export function taskPoint (validatorHotkey: Uint8Array, nonce: Uint8Array): Uint8Array {
+  if (!(validatorHotkey instanceof Uint8Array) || validatorHotkey.length !== HOTKEY_LENGTH) throw new InvalidTaskInputError(`validatorHotkey must be ${HOTKEY_LENGTH} bytes`)
+  if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_LENGTH) throw new InvalidTaskInputError(`nonce must be ${NONCE_LENGTH} bytes`)
+  return sha256(domainPrefixed(TASK_POINT_DOMAIN, validatorHotkey, nonce))
+}
+
 /**
- * Selects this validator's tasks for a round: the `k` eligible tasks XOR-closest to
- * `SHA256(validatorHotkey)`, each with a byte range drawn from the secret nonce.
+ * Selects this validator's tasks for a round: the `k` eligible tasks XOR-closest to its
+ * {@link taskPoint} (hotkey and secret nonce), each with a byte range drawn from the nonce.
  * Deterministic given its inputs.
  *
  * @throws InvalidTaskInputError for a malformed entry, seed, key or nonce
  */
 export function selectTasks (input: SelectTasksInput): ProbeTask[] {
   const { validatorHotkey, nonce, k } = input
-  if (!(validatorHotkey instanceof Uint8Array) || validatorHotkey.length !== HOTKEY_LENGTH) throw new InvalidTaskInputError(`validatorHotkey must be ${HOTKEY_LENGTH} bytes`)
   if (!Number.isSafeInteger(k) || k < 0) throw new InvalidTaskInputError('k must be a non-negative integer')
-  const point = sha256(validatorHotkey)
+  const point = taskPoint(validatorHotkey, nonce)
   const ranked = eligibleTasks(input.eligible, input.seed)
     .map(t => ({ t, d: xorDistance(t.taskKey, point) }))
     .sort((a, b) => a.d < b.d ? -1 : a.d > b.d ? 1 : 0)

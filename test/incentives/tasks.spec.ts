@@ -54,8 +54,9 @@ describe('tasks', () => {
     expect(Buffer.from(taskKey(e, seed))).toEqual(expected)
   })
 
-  it('behavior: the tasks taken are the k XOR-closest to SHA256(validator hotkey), checked by brute force', () => {
-    const point = nodeSha(validator)
+  it('behavior: the tasks taken are the k XOR-closest to SHA256(varint ‖ "agora-probe-point" ‖ hotkey ‖ nonce), checked by brute force', () => {
+    // "agora-probe-point" is 17 ASCII bytes: the one-byte LEB128 length 0x11, then the bytes
+    const point = nodeSha(Buffer.from([17]), Buffer.from('agora-probe-point'), validator, nonceA)
     const keyed = eligible.map(e => nodeSha(CID.parse(e.fileCid).bytes, peerIdFromString(e.minerPeerId).toMultihash().bytes, seed))
     const dist = keyed.map(k => Buffer.from(k.map((b, i) => b ^ point[i])))
     const order = dist.map((d, i) => ({ d, i })).sort((x, y) => Buffer.compare(x.d, y.d)).slice(0, 6).map(x => keyed[x.i].toString('hex'))
@@ -72,13 +73,23 @@ describe('tasks', () => {
     expect(otherSeed).not.toEqual(baseTuples)
   })
 
-  it('behavior: the nonce changes the ranges but not which tasks are taken', () => {
-    const a = selectTasks({ eligible, seed, validatorHotkey: validator, nonce: nonceA, k: 20 })
-    const b = selectTasks({ eligible, seed, validatorHotkey: validator, nonce: nonceB, k: 20 })
-    expect(b.map(t => t.taskKey)).toEqual(a.map(t => t.taskKey))
-    const differing = a.filter((t, i) => t.rangeStart !== b[i].rangeStart).length
-    // Each start is uniform over ≥ 2 MiB + 18 positions, so a coincidence has odds below 1e-6 per task.
-    expect(differing).toBe(20)
+  it('behavior: the secret nonce moves which tasks are taken, not only their ranges', () => {
+    // The seed and the eligible set are public; a selection from them and the hotkey alone could
+    // be worked out by the miner before the round. With the nonce in the point it cannot.
+    const keysOf = (nonce: Uint8Array): string[] => selectTasks({ eligible, seed, validatorHotkey: validator, nonce, k: 6 }).map(t => Buffer.from(t.taskKey).toString('hex'))
+    const a = keysOf(nonceA)
+    const b = keysOf(nonceB)
+    expect(a).toHaveLength(6)
+    expect(b).toHaveLength(6)
+    // 6 of the 37 tasks under two independent points: the same ordered six has odds
+    // 1/(37·36·35·34·33·32), about 1e-9
+    expect(b).not.toEqual(a)
+    // over 200 nonces every one of the 37 tasks is taken by some nonce: the selection is not a
+    // fixed set that a miner could learn (each task misses one draw with odds 31/37, so missing all
+    // 200 has odds (31/37)^200 < 1e-15 per task)
+    const seen = new Set<string>()
+    for (let n = 0; n < 200; n++) for (const k of keysOf(new Uint8Array(32).fill(n))) seen.add(k)
+    expect(seen.size).toBe(37)
   })
 
   it('behavior: the range is drawn as SHA256(varint ‖ "agora-probe-range" ‖ nonce ‖ taskKey) mod span', () => {
