@@ -171,6 +171,8 @@ describe('ledger transactions', () => {
     const hash = commitHash(ah.address, 1, [1], [7], salt, 0)
     await send(ledger, ah, { kind: 'commitWeights', netuid: 1, hash })
     await blocks(ledger, 1)
+    // a second commit in the same epoch (blocks 8..17 are epoch 1) is refused: one live commit per epoch
+    await refused(ledger, ah, { kind: 'commitWeights', netuid: 1, hash: commitHash(ah.address, 1, [1], [3], salt, 0) }, 'RateLimitedError')
     const reveal: TxBody = { kind: 'revealWeights', netuid: 1, uids: [1], values: [7], salt, versionKey: 0 }
     await refused(ledger, ah, reveal, 'InvalidWeightsError') // same epoch: too early
     await refused(ledger, ah, { ...reveal, values: [8] } as TxBody, 'InvalidWeightsError') // does not match

@@ -8,8 +8,6 @@ import type { Neuron, Subnet } from '../records.ts'
 import type { ApplyContext, CommitWeightsTx, RevealWeightsTx, SetWeightsTx, TxKindDef } from './types.ts'
 
 const MAX_WEIGHTS = 4096
-/** Policy: at most this many unrevealed commits per hotkey and subnet. */
-const MAX_COMMITS = 10
 
 /** The hash a weights commit binds: blake2b-256 of the canonical (hotkey, netuid, uids, values, salt, versionKey). */
 export function commitHash (hotkey: string, netuid: number, uids: number[], values: number[], salt: Uint8Array, versionKey: number): Uint8Array {
@@ -98,7 +96,14 @@ export const commitWeights: TxKindDef<CommitWeightsTx> = {
     if (!c.s.params.commitReveal || b.netuid === 0) throw new InvalidWeightsError('commit-reveal is off for this subnet')
     rateLimit(ctx, c)
     const live = liveCommits(ctx, c)
-    if (live.length >= MAX_COMMITS) throw new RateLimitedError('too many unrevealed commits')
+    // Policy: one live commit per hotkey, subnet and epoch. With several, a validator could
+    // commit different rows and, when they come due, reveal whichever fits best after seeing
+    // the other validators' reveals, which is what commit-reveal exists to prevent. It also
+    // bounds the live commits at revealPeriodEpochs + 1 (one per epoch in the reveal pipeline).
+    const epoch = epochIndex(ctx.block, c.s.netuid, c.s.params.tempo)
+    if (live.some(([blk]) => epochIndex(blk, c.s.netuid, c.s.params.tempo) === epoch)) {
+      throw new RateLimitedError(`a commit of epoch ${epoch} is already live for this hotkey: one commit per epoch`)
+    }
     ctx.r.putNeuron(b.netuid, c.uid, { ...c.n, commits: [...live, [ctx.block, b.hash]], lastUpdate: ctx.block })
   }
 }
