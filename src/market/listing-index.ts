@@ -36,6 +36,12 @@ interface Doc {
   tags: string[]
   price: bigint
   created: number
+  /**
+   * The time that ranks the listing "newest first": its `created`, but never later than when this
+   * index first saw it. Policy: `created` is the publisher's to set, up to MAX_CLOCK_SKEW_MS ahead,
+   * and a listing dated ahead would otherwise sit on top of every browse and tie-break for minutes.
+   */
+  ranked: number
   expires: number
   seq: number
   state: ListingRecord['state']
@@ -170,7 +176,7 @@ export class ListingIndex implements Startable {
     const limit = options.limit ?? 20
     const offset = options.offset ?? 0
     const best = new TopK<Doc>(offset + limit, (a, sa, b, sb) =>
-      sa !== sb ? sa > sb : a.created !== b.created ? a.created > b.created : a.id < b.id)
+      sa !== sb ? sa > sb : a.ranked !== b.ranked ? a.ranked > b.ranked : a.id < b.id)
     if (tokenize(text).length > 0) {
       const docs = this.docs
       this.text.search(text, (num, score) => { if (filter(docs[num])) best.push(docs[num], score) })
@@ -287,6 +293,7 @@ export class ListingIndex implements Startable {
       tags: r.tags,
       price: r.price,
       created: r.created,
+      ranked: Math.min(r.created, this.now()),
       expires: r.expires,
       seq: r.seq,
       state: r.state
@@ -309,7 +316,7 @@ export class ListingIndex implements Startable {
     if (pool == null) {
       const set = publisher != null ? this.byPublisher.get(publisher) : o.tag != null ? this.byTag.get(o.tag) : null
       pool = set != null ? [...set] : set === undefined ? [] : this.docs.filter(d => this.text.has(d.num))
-      pool.sort((a, b) => b.created - a.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      pool.sort((a, b) => b.ranked - a.ranked || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       this.sortedPools.set(key, pool)
     }
     return pool

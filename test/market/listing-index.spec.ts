@@ -179,6 +179,21 @@ describe('listing index', () => {
     expect(await datastore.get(bad)).toEqual(Uint8Array.of(1, 2, 3))
   })
 
+  it('behavior: a listing dated ahead ranks by when the index first saw it, not above newer ones', async () => {
+    const index = await started()
+    // clock = T0 + DAY. "early" is dated 4 minutes ahead (within the 5-minute skew a listing may
+    // have); "honest" is dated at the clock but arrives a minute later. By its own date "early"
+    // would sort first for 4 minutes; ranked by when the index saw it, the later arrival is newer.
+    const early = make({ name: 'early-bird', created: clock + 4 * 60_000, expires: clock + 10 * DAY }, OTHER_SECRET)
+    await index.add(early.bytes)
+    clock += 60_000
+    const honest = make({ name: 'honest-model', created: clock, expires: clock + 10 * DAY })
+    await index.add(honest.bytes)
+    expect(names(await index.search(''))).toEqual(['honest-model', 'early-bird'])
+    // the signed record itself is unchanged: the date shown is the publisher's
+    expect((await index.get(early.id))?.record.created).toBe(T0 + DAY + 4 * 60_000)
+  })
+
   it('behavior: using the index before start is a NotStartedError', async () => {
     const index = new ListingIndex({ datastore: new MemoryDatastore() })
     await expect(index.search('x')).rejects.toHaveProperty('name', 'NotStartedError')
