@@ -12,15 +12,27 @@
  * - a peer that is behind (offline, or a block bigger than a gossip message) catches up over
  *   `/agora/ledger/blocks/1.0.0`: request `{ from, count }` (dag-cbor, length-prefixed), answer
  *   up to `count` length-prefixed blocks from `from`, then close.
+ *
+ * Every topic is guarded (src/dht/topic-guard.ts): a validator runs before gossipsub delivers or
+ * forwards a message, size first, then decoding and signatures, and a rejected message lowers
+ * the sender's score until it is graylisted. Blocks must carry the authority's signature for this
+ * chain; transactions must decode canonically and be signed for this chain (the authority checks
+ * the signatures on its verification pool, in the batch it submits, and answers the validator
+ * when the batch is done); refusal notices must carry the authority's signature and a height
+ * no more than {@link MAX_NOTICE_AGE_BLOCKS} behind our head. A block ahead of our head starts a
+ * catch-up only when its signature checks, and at most once per {@link GOSSIP_CATCH_UP_INTERVAL_MS}.
  */
 import * as cbor from '@ipld/dag-cbor'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { logger } from '@libp2p/logger'
 import { lpStream } from '@libp2p/utils'
-import { decodeBlock, MAX_BLOCK_BYTES } from './block.ts'
+import { decodeBlock, MAX_BLOCK_BYTES, verifyBlockSignature } from './block.ts'
 import { fromAddress } from './address.ts'
-import { MalformedError } from './errors.ts'
-import { openRefusal, TRANSIENT_ERRORS } from './refusal.ts'
-import { decodeTxUnsafe } from './tx/codec.ts'
+import { InvalidBlockError, MalformedError } from './errors.ts'
+import { MAX_NOTICE_BYTES, openRefusal, TRANSIENT_ERRORS } from './refusal.ts'
+import { decodeTx, decodeTxUnsafe, MAX_TX_BYTES } from './tx/codec.ts'
+import { guardTopic } from '../dht/index.ts'
+import type { Block } from './block.ts'
 import type { Ledger } from './ledger.ts'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import type { Connection, Libp2p, Startable, Stream } from '@libp2p/interface'
@@ -31,6 +43,14 @@ const log = logger('agora:ledger:replication')
 export const BLOCKS_PROTOCOL = '/agora/ledger/blocks/1.0.0'
 /** Policy: at most this many blocks per catch-up request. */
 export const MAX_BLOCKS_PER_REQUEST = 256
+/**
+ * Policy: a refusal notice older than this many blocks behind our head is ignored. A notice is
+ * heard within a block or two of being signed; an old one replayed later could otherwise drop an
+ * identical transaction re-submitted after its cause was fixed (a balance topped up).
+ */
+export const MAX_NOTICE_AGE_BLOCKS = 3
+/** Policy: a block heard ahead of our head starts a catch-up at most this often. */
+export const GOSSIP_CATCH_UP_INTERVAL_MS = 1000
 
 /** What replication needs. */
 export interface LedgerReplicationComponents {
@@ -66,8 +86,12 @@ export class LedgerReplication implements Startable {
   private readonly txTopic: string
   private readonly refusedTopic: string
   private readonly authorityKey: Uint8Array
-  /** Authority: gossiped transactions waiting for the next `setImmediate`, in arrival order. */
-  private heard: Uint8Array[] = []
+  /** Authority: gossiped transactions waiting for the next `setImmediate`, in arrival order, with their validators' answers. */
+  private heard: Array<{ tx: Uint8Array, done: (result: TopicValidatorResult) => void }> = []
+  /** Blocks decoded and checked by the topic validator, so the message handler does not decode them again. */
+  private readonly checked = new WeakMap<Uint8Array, Block>()
+  private lastGossipCatchUp = 0
+  private unguard: Array<() => void> = []
   /** Refusals announced in the current second (authority). */
   private refusals = { second: 0, count: 0 }
   private timer: ReturnType<typeof setInterval> | undefined
@@ -93,6 +117,11 @@ export class LedgerReplication implements Startable {
 
   async start (): Promise<void> {
     const pubsub = this.libp2p.services.pubsub
+    this.unguard = [
+      guardTopic(pubsub, this.blockTopic, async (_peer, msg) => this.validateBlock(msg.data)),
+      guardTopic(pubsub, this.txTopic, async (_peer, msg) => this.validateTx(msg.data)),
+      guardTopic(pubsub, this.refusedTopic, async (_peer, msg) => this.validateRefusal(msg.data))
+    ]
     pubsub.addEventListener('message', this.onMessage)
     pubsub.subscribe(this.blockTopic)
     pubsub.subscribe(this.txTopic)
@@ -113,6 +142,7 @@ export class LedgerReplication implements Startable {
     pubsub.unsubscribe(this.blockTopic)
     pubsub.unsubscribe(this.txTopic)
     pubsub.unsubscribe(this.refusedTopic)
+    for (const f of this.unguard.splice(0)) f()
     this.ledger.events.removeEventListener('block', this.onBlock)
     await this.libp2p.unhandle(BLOCKS_PROTOCOL)
     await this.catching
@@ -140,42 +170,107 @@ export class LedgerReplication implements Startable {
     this.libp2p.services.pubsub.publish(topic, data).catch(err => log('publish on %s failed: %e', topic, err))
   }
 
-  private handleMessage (msg: Message): void {
-    if (msg.topic === this.txTopic) {
-      if (this.ledger.isAuthority) this.hear(msg.data)
-      return
+  /**
+   * Blocks: at most the block limit, canonical, of this chain and signed by its authority;
+   * `Ignore` for a block we hold already (not forwarded, not held against the sender).
+   */
+  private validateBlock (data: Uint8Array): TopicValidatorResult {
+    let block: Block | undefined
+    try {
+      if (data.byteLength > MAX_BLOCK_BYTES) throw new MalformedError(`block of ${data.byteLength} bytes`)
+      block = decodeBlock(data)
+      // the same errors as applyBlock gives for these, so 'refused' tells one story either way
+      if (block.header.chainId !== this.ledger.genesis.chainId) throw new InvalidBlockError(`block of chain ${block.header.chainId}`)
+      if (!verifyBlockSignature(block, this.authorityKey)) throw new InvalidBlockError(`block ${block.header.height} is not signed by the authority`)
+    } catch (err) {
+      this.refused(block?.header.height ?? 0, err as Error)
+      return this.reject('block', err as Error)
     }
+    if (block.header.height <= this.ledger.status().height) return TopicValidatorResult.Ignore
+    this.checked.set(data, block)
+    return TopicValidatorResult.Accept
+  }
+
+  /**
+   * Transactions: at most the transaction limit, canonical, for this chain and signed by the
+   * signer. Followers verify the signature here; the authority verifies it in the batch it
+   * submits (on its verification pool) and answers once the batch is done.
+   */
+  private async validateTx (data: Uint8Array): Promise<TopicValidatorResult> {
+    if (data.byteLength > MAX_TX_BYTES) return this.reject('transaction', new MalformedError(`transaction of ${data.byteLength} bytes`))
+    try {
+      const chainId = this.ledger.isAuthority ? decodeTxUnsafe(data).stx.tx.chainId : decodeTx(data).tx.chainId
+      if (chainId !== this.ledger.genesis.chainId) throw new MalformedError(`transaction of chain ${chainId}`)
+    } catch (err) {
+      return this.reject('transaction', err as Error)
+    }
+    if (!this.ledger.isAuthority) return TopicValidatorResult.Accept
+    return new Promise(resolve => { this.hear(data, resolve) })
+  }
+
+  /** Refusal notices: at most the notice limit, signed by the authority for this chain, and recent. */
+  private validateRefusal (data: Uint8Array): TopicValidatorResult {
+    if (data.byteLength > MAX_NOTICE_BYTES) return this.reject('refusal notice', new MalformedError(`notice of ${data.byteLength} bytes`))
+    try {
+      const notice = openRefusal(data, this.ledger.genesis.chainId, this.authorityKey)
+      if (notice.height + MAX_NOTICE_AGE_BLOCKS < this.ledger.status().height) {
+        log('ignored a stale refusal notice of tx %s (height %d)', notice.tx, notice.height)
+        return TopicValidatorResult.Ignore
+      }
+    } catch (err) {
+      return this.reject('refusal notice', err as Error)
+    }
+    return TopicValidatorResult.Accept
+  }
+
+  private reject (what: string, err: Error): TopicValidatorResult {
+    log('rejected a gossiped %s: %s %s', what, err.name, err.message)
+    return TopicValidatorResult.Reject
+  }
+
+  private handleMessage (msg: Message): void {
+    // the topic validators above have passed every message that reaches here
     if (msg.topic === this.refusedTopic) {
       if (!this.ledger.isAuthority) this.handleRefusal(msg.data)
       return
     }
     if (msg.topic !== this.blockTopic || this.ledger.isAuthority) return
-    let height: number
-    try {
-      height = decodeBlock(msg.data).header.height
-    } catch (err) {
-      this.refused(0, err as Error)
-      return
-    }
+    const block = this.checked.get(msg.data)
+    if (block == null) return
+    const height = block.header.height
     const head = this.ledger.status().height
     if (height <= head) return
     if (height > head + 1) {
+      const now = Date.now()
+      if (now - this.lastGossipCatchUp < GOSSIP_CATCH_UP_INTERVAL_MS) return
+      this.lastGossipCatchUp = now
       this.catchUp().catch(err => log.error('catch-up failed: %e', err))
       return
     }
     this.ledger.applyBlock(msg.data).then(() => this.applied(height), err => this.refused(height, err))
   }
 
-  /** Authority: submit what was heard in this turn of the event loop as one batch. */
-  private hear (tx: Uint8Array): void {
-    this.heard.push(tx)
+  /**
+   * Authority: submit what was heard in this turn of the event loop as one batch; each
+   * transaction's validator is answered with `Reject` for one that could never be valid (garbage,
+   * a forgery, another chain) and `Accept` otherwise (refused by the state or not, it was signed).
+   */
+  private hear (tx: Uint8Array, done: (result: TopicValidatorResult) => void): void {
+    this.heard.push({ tx, done })
     if (this.heard.length > 1) return
     setImmediate(() => {
       const batch = this.heard
       this.heard = []
-      this.ledger.submitMany(batch).then(results => {
-        results.forEach((r, i) => { if ('error' in r) this.announceRefusal(batch[i], r.error) })
-      }, err => log.error('submitting gossiped transactions failed: %e', err))
+      this.ledger.submitMany(batch.map(b => b.tx)).then(results => {
+        results.forEach((r, i) => {
+          const silent = 'error' in r && SILENT_ERRORS.has(r.error.name)
+          batch[i].done(silent ? TopicValidatorResult.Reject : TopicValidatorResult.Accept)
+          if ('error' in r) this.announceRefusal(batch[i].tx, r.error)
+        })
+      }, err => {
+        log.error('submitting gossiped transactions failed: %e', err)
+        for (const b of batch) b.done(TopicValidatorResult.Ignore)
+      })
     })
   }
 
