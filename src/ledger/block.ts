@@ -12,7 +12,7 @@ import * as cbor from '@ipld/dag-cbor'
 import { equals } from 'uint8arrays/equals'
 import { MalformedError } from './errors.ts'
 import { DOMAINS, domainPrefixed, sign, signingBytes, verify } from '../signing.ts'
-import { decodeCbor } from './tx/codec.ts'
+import { decodeCbor, MAX_TX_BYTES } from './tx/codec.ts'
 
 /** The block signature domain (src/signing.ts `DOMAINS`). */
 export const BLOCK_DOMAIN = DOMAINS.block.domain
@@ -83,7 +83,9 @@ export function decodeBlock (bytes: Uint8Array): Block {
   } catch (err) {
     throw new MalformedError('block is not canonical dag-cbor', { cause: err })
   }
-  if (!isMap(o) || !isBytes(o.h) || !isBytes(o.g, 64) || !Array.isArray(o.x) || !o.x.every(x => isBytes(x))) throw new MalformedError('bad block shape')
+  // Policy: each transaction within the transaction limit, so a block's size is bounded by its
+  // transaction count (header + txCount · MAX_TX_BYTES), checked before any transaction is decoded
+  if (!isMap(o) || !isBytes(o.h) || !isBytes(o.g, 64) || !Array.isArray(o.x) || !o.x.every(x => isBytes(x) && x.length <= MAX_TX_BYTES)) throw new MalformedError('bad block shape')
   // Policy: the header bytes must decode to a map; `null` or a list there is malformed, not a TypeError.
   if (!isMap(h)) throw new MalformedError('bad block header')
   const ok = typeof h.c === 'string' && Number.isSafeInteger(h.h) && isBytes(h.p, 32) && isBytes(h.s, 32) && isBytes(h.x, 32) &&

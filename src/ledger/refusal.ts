@@ -9,6 +9,7 @@
  * dag-cbor `{ notice, signature }`.
  */
 import * as cbor from '@ipld/dag-cbor'
+import { equals } from 'uint8arrays/equals'
 import { MalformedError } from './errors.ts'
 import { DOMAINS, sign, verify } from '../signing.ts'
 
@@ -71,5 +72,12 @@ export function openRefusal (data: Uint8Array, chainId: string, authorityKey: Ui
     throw new MalformedError('refusal notice has the wrong shape')
   }
   if (n.chainId !== chainId) throw new MalformedError(`refusal notice of chain ${n.chainId}`)
+  // Policy: one encoding per notice (exact keys, canonical order), as for transactions and blocks,
+  // so a relay cannot pad or reshape a notice and the signed bytes are the only form there is.
+  const body = { chainId: n.chainId, tx: n.tx, error: n.error, message: n.message, height: n.height }
+  if (n.message.length > MAX_MESSAGE || Object.keys(n).length !== 5 || !equals(cbor.encode(body), o.notice) ||
+    Object.keys(o).length !== 2 || !equals(cbor.encode({ notice: o.notice, signature: o.signature }), data)) {
+    throw new MalformedError('refusal notice is not in its canonical form')
+  }
   return { chainId: n.chainId, tx: n.tx, error: n.error, message: n.message, height: n.height as number }
 }

@@ -9,6 +9,7 @@ import * as ed from '@noble/ed25519'
 import { describe, expect, it } from 'vitest'
 import { decodeBlock, decodeTx, signTx } from '../../src/ledger/index.ts'
 import { sealBlock } from '../../src/ledger/block.ts'
+import { openRefusal } from '../../src/ledger/refusal.ts'
 import { TAO, testKey } from './helpers.ts'
 
 /** A CBOR head: major type and length/value (RFC 8949 §3). */
@@ -64,6 +65,32 @@ describe('canonical encodings', () => {
     expect(() => decodeBlock(padded)).toThrow(expect.objectContaining({ name: 'MalformedError' }))
     const swapped = map([['h', bytes(block.headerBytes)], ['g', bytes(block.signature)], ['x', txs]])
     expect(() => decodeBlock(swapped)).toThrow(expect.objectContaining({ name: 'MalformedError' }))
+  })
+
+  it('security: a block entry above the transaction limit (64 KiB) is refused before any transaction is decoded', () => {
+    const auth = testKey('authority')
+    const header = { chainId: 'agora-test', height: 1, parent: new Uint8Array(32), stateRoot: new Uint8Array(32), txRoot: new Uint8Array(32), timestamp: 1_000, txCount: 1 }
+    expect(() => decodeBlock(sealBlock(header, [new Uint8Array(64 * 1024 + 1)], auth.secretKey).bytes)).toThrow(expect.objectContaining({ name: 'MalformedError' }))
+    // exactly at the limit the shape passes (the entry is then decoded as a transaction when applied)
+    expect(decodeBlock(sealBlock(header, [new Uint8Array(64 * 1024)], auth.secretKey).bytes).txs[0]).toHaveLength(64 * 1024)
+  })
+
+  it('security: a refusal notice with an extra key, or its two parts swapped, is refused even when the authority signed it', () => {
+    const auth = testKey('authority')
+    // the notice body, canonical (dag-cbor: keys by length, then bytewise): tx, error, height, chainId, message
+    const entries: Array<[string, number[]]> = [['tx', text('ab'.repeat(32))], ['error', text('InsufficientBalanceError')], ['height', head(0, 3)], ['chainId', text('agora-test')], ['message', text('no')]]
+    // the refusal domain "agora-refusal/v1" is 16 ASCII bytes: LEB128 length 0x10
+    const signed = (body: Uint8Array): Uint8Array => ed.sign(Uint8Array.from([0x10, ...Buffer.from('agora-refusal/v1'), ...body]), auth.secretKey)
+    const outer = (body: Uint8Array): Uint8Array => map([['notice', bytes(body)], ['signature', bytes(signed(body))]])
+    const good = map(entries)
+    expect(openRefusal(outer(good), 'agora-test', auth.publicKey).height).toBe(3)
+    // an extra key "x" sorts first (length 1): canonical order, valid signature, still refused
+    const extra = map([['x', head(0, 1)], ...entries])
+    expect(() => openRefusal(outer(extra), 'agora-test', auth.publicKey)).toThrow(expect.objectContaining({ name: 'MalformedError' }))
+    const swapped = map([['signature', bytes(signed(good))], ['notice', bytes(good)]])
+    expect(() => openRefusal(swapped, 'agora-test', auth.publicKey)).toThrow(expect.objectContaining({ name: 'MalformedError' }))
+    const padded = map([['pad', bytes(new Uint8Array(100))], ['notice', bytes(good)], ['signature', bytes(signed(good))]])
+    expect(() => openRefusal(padded, 'agora-test', auth.publicKey)).toThrow(expect.objectContaining({ name: 'MalformedError' }))
   })
 })
 

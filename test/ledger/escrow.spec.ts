@@ -52,7 +52,10 @@ describe('ledger escrow', () => {
     await refused(ledger, buyer, { kind: 'refund', escrow: id }, 'InvalidAmountError')
     await refused(ledger, buyer, { kind: 'refund', escrow: 'ab'.repeat(32) }, 'EscrowNotFoundError')
     await refused(ledger, buyer, { kind: 'escrow', seller: seller.address, recipient: RECIPIENT, amount: 11n * TAO, listing: LISTING, timeout: 2 }, 'InsufficientBalanceError')
-    await refused(ledger, buyer, { kind: 'escrow', seller: buyer.address, recipient: RECIPIENT, amount: 1n, listing: LISTING, timeout: 2 }, 'InvalidAmountError')
+    await refused(ledger, buyer, { kind: 'escrow', seller: buyer.address, recipient: RECIPIENT, amount: 1n * TAO, listing: LISTING, timeout: 2 }, 'InvalidAmountError')
+    // below the existential deposit (500 rao) is refused; the deposit itself is accepted
+    await refused(ledger, buyer, { kind: 'escrow', seller: seller.address, recipient: RECIPIENT, amount: 499n, listing: LISTING, timeout: 2 }, 'InvalidAmountError')
+    await send(ledger, buyer, { kind: 'escrow', seller: seller.address, recipient: RECIPIENT, amount: 500n, listing: LISTING, timeout: 2 })
     expect(ledger.audit().ok).toBe(true)
   })
 

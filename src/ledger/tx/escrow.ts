@@ -11,6 +11,12 @@ import type { DeliverTx, EscrowTx, RefundTx, TxKindDef } from './types.ts'
 
 /** Policy: an escrow's delivery window is 1 block to 14 days. */
 export const MAX_ESCROW_TIMEOUT = 100_800
+/**
+ * Policy: an escrow holds at least the chain's existential deposit, 500 rao as on Bittensor. The
+ * chain has no fees, so escrows of 1 rao cost a buyer nothing (refunded after the deadline) and
+ * each one asks a seller's daemon for a delivery: the floor makes a flood cost locked funds.
+ */
+export const MIN_ESCROW_RAO = 500n
 /** Policy: a delivery payload (a sealed key) is at most 4 KiB. */
 export const MAX_DELIVERY_BYTES = 4096
 const LISTING_RE = /^[\x21-\x7e]{1,128}$/
@@ -32,7 +38,7 @@ export const escrow: TxKindDef<EscrowTx> = {
   decode: raw => ({ kind: 'escrow', seller: address(raw.seller, 'seller'), recipient: bytes(raw.recipient, 'recipient', 32, 32), amount: rao(raw.amount, 'amount'), listing: listing(raw.listing), timeout: uint(raw.timeout, 'timeout', MAX_ESCROW_TIMEOUT) }),
   encode: b => ({ seller: b.seller, recipient: b.recipient, amount: b.amount, listing: b.listing, timeout: b.timeout }),
   apply (ctx, b) {
-    if (b.amount <= 0n) throw new InvalidAmountError('an escrow holds at least 1 rao')
+    if (b.amount < MIN_ESCROW_RAO) throw new InvalidAmountError(`an escrow holds at least the existential deposit, ${MIN_ESCROW_RAO} rao`)
     if (b.timeout < 1) throw new InvalidAmountError('the delivery window is at least 1 block')
     if (b.seller === ctx.signer) throw new InvalidAmountError('buyer and seller are the same account')
     const a = ctx.r.account(ctx.signer)
