@@ -1,9 +1,16 @@
 /**
- * The catalogue protocol, `/agora/catalogue/1.0.0`: a peer that meets another pulls the current
+ * The catalogue protocol, `/agora/catalogue/2.0.0`: a peer that meets another pulls the current
  * listings it holds, and later (every minute, from a random peer) those it has not seen yet. The
  * puller sends one request frame; the server answers with one length-prefixed frame per listing
  * envelope and an empty frame at the end. Every frame is size-checked before it is read and
  * every listing is verified by the puller's ingest.
+ *
+ * Flow control: the server sends in windows of {@link CATALOGUE_WINDOW_BYTES} (counted as the
+ * listing bytes of its frames) and may be {@link CATALOGUE_WINDOWS_AHEAD} windows ahead of the
+ * puller; the puller sends a one-byte credit frame `[3]` each time it has read a whole window, and
+ * the server waits for it. So the puller's stream buffers at most two windows and a frame,
+ * however slow its ingest, where a server that wrote ahead overflowed the stream's 4 MiB read
+ * buffer (`StreamBufferError`) and the pull of a big catalogue failed.
  *
  * Requests: `[1]` asks for every current listing. `[2, instance (8 bytes), position (u32 BE)]`
  * asks for those the server indexed at or after `position` of its index run `instance` (all of
@@ -22,12 +29,18 @@ import type { AbortOptions, Connection, Libp2p, PeerId, Stream } from '@libp2p/i
 const log = logger('agora:market:catalogue')
 
 /** The protocol id. */
-export const CATALOGUE_PROTOCOL = '/agora/catalogue/1.0.0'
+export const CATALOGUE_PROTOCOL = '/agora/catalogue/2.0.0'
+/** Bytes of listings per flow-control window. */
+export const CATALOGUE_WINDOW_BYTES = 1024 * 1024
+/** Windows the server may send ahead of the puller's credits. */
+export const CATALOGUE_WINDOWS_AHEAD = 2
 
 /** Request "all current listings". */
 const REQUEST_ALL = 1
 /** Request "the listings since a cursor", answered with a trailer. */
 const REQUEST_SINCE = 2
+/** The puller's credit: it has read one more window. */
+const CREDIT = 3
 const INSTANCE_BYTES = 8
 const CURSOR_BYTES = INSTANCE_BYTES + 4
 
@@ -98,9 +111,18 @@ export function catalogueHandler (source: CatalogueSource, limits: CatalogueLimi
       else if (req.byteLength !== 1 || req[0] !== REQUEST_ALL) throw new CatalogueLimitError('unknown catalogue request')
       const answer = source(from, { signal })
       let sent = 0
+      let windowBytes = 0
+      let credits = CATALOGUE_WINDOWS_AHEAD
       for await (const bytes of answer.listings) {
         await lp.write(bytes, { signal })
         sent++
+        windowBytes += bytes.byteLength
+        if (windowBytes < CATALOGUE_WINDOW_BYTES) continue
+        windowBytes = 0
+        if (--credits > 0) continue
+        const credit = (await lp.read({ signal })).subarray()
+        if (credit.byteLength !== 1 || credit[0] !== CREDIT) throw new CatalogueLimitError('expected a catalogue credit frame')
+        credits++
       }
       await lp.write(new Uint8Array(0), { signal })
       if (req[0] === REQUEST_SINCE) await lp.write(encodeCursor(answer.next), { signal })
@@ -124,6 +146,7 @@ export async function pullCatalogue (libp2p: Libp2p, peer: PeerId, ingest: Listi
   const stream = await libp2p.dialProtocol(peer, CATALOGUE_PROTOCOL, { signal })
   const result: PullResult = { received: 0, accepted: 0, refused: 0 }
   let bytes = 0
+  let windowBytes = 0
   try {
     const lp = lpStream(stream, { maxDataLength: MAX_LISTING_BYTES })
     const request = new Uint8Array(1 + CURSOR_BYTES)
@@ -139,6 +162,11 @@ export async function pullCatalogue (libp2p: Libp2p, peer: PeerId, ingest: Listi
       }
       result.received++
       bytes += frame.byteLength
+      windowBytes += frame.byteLength
+      if (windowBytes >= CATALOGUE_WINDOW_BYTES) {
+        windowBytes = 0
+        await lp.write(Uint8Array.of(CREDIT), { signal })
+      }
       if (result.received > limits.maxListings || bytes > limits.maxBytes) {
         throw new CatalogueLimitError(`peer ${peer.toString()} sent more than ${limits.maxListings} listings or ${limits.maxBytes} bytes`)
       }

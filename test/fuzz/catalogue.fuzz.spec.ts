@@ -1,5 +1,5 @@
 /**
- * Fuzzing the catalogue protocol's frames (`/agora/catalogue/1.0.0`) in both directions, over
+ * Fuzzing the catalogue protocol's frames (`/agora/catalogue/2.0.0`) in both directions, over
  * in-memory stream pairs (`streamPair` of @libp2p/utils): a hostile server answering a pull
  * with random and mutated frames, and a hostile client sending random requests to the handler.
  */

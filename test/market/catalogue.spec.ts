@@ -106,4 +106,25 @@ describe('catalogue protocol', () => {
       .rejects.toMatchObject({ name: 'CatalogueLimitError' })
     expect(called).toBe(false)
   })
+
+  it('behavior: a slow puller takes a catalogue of 5,000 listings of 64 KiB whole: the server waits for it', { timeout: 120_000 }, async () => {
+    // 5,000 frames of 64 KiB are 320 MiB, far more than a stream buffers (4 MiB): a server that
+    // wrote ahead of a slow puller overflowed its read buffer (StreamBufferError). The frames
+    // only need to be distinct here (the ingest stands in for the index); the limits are raised
+    // to fit the catalogue, which is what a pull of a big honest catalogue is allowed to be.
+    const frames = Array.from({ length: 5000 }, (_, i) => new Uint8Array(64 * 1024).fill(i % 251))
+    const { server, client } = await pair(frames)
+    let seen = 0
+    let bytes = 0
+    const r = await pullCatalogue(client.libp2p, server.peerId, async (b) => {
+      expect(b[0]).toBe(seen % 251)
+      seen++
+      bytes += b.byteLength
+      // slow: the puller's ingest takes a while now and then (a disk write, a signature check burst)
+      if (seen % 250 === 0) await new Promise(resolve => setTimeout(resolve, 50))
+      return 'added'
+    }, { ...DEFAULT_CATALOGUE_LIMITS, maxBytes: 400 * 1024 * 1024 })
+    expect(r).toMatchObject({ received: 5000, accepted: 5000, refused: 0 })
+    expect(bytes).toBe(5000 * 64 * 1024)
+  })
 })
