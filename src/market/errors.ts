@@ -110,6 +110,12 @@ export class ContentKeyMissingError extends Error {
   override name = 'ContentKeyMissingError'
 }
 
+/** A listing refused by admission control: a peer's or publisher's budget or rate is used up, or the index is full of listings that outrank it. */
+export class ListingAdmissionError extends Error {
+  static override name = 'ListingAdmissionError'
+  override name = 'ListingAdmissionError'
+}
+
 /** The catalogue protocol received more than the limits allow, or a malformed frame. */
 export class CatalogueLimitError extends Error {
   static override name = 'CatalogueLimitError'

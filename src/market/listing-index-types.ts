@@ -1,6 +1,7 @@
 /**
  * Public types of the listing index.
  */
+import type { AdmissionLimits } from './admission.ts'
 import type { AbortOptions, ComponentLogger } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
 import type { Listing } from './listing.ts'
@@ -18,6 +19,21 @@ export interface ListingIndexInit {
   prefix?: string
   /** The clock, ms since the epoch. @default Date.now */
   now?: () => number
+  /** Admission control's limits (admission.ts). @default DEFAULT_ADMISSION_LIMITS */
+  admission?: Partial<AdmissionLimits>
+  /**
+   * Whether a publisher key (32 bytes) has stake or a registered neuron: its listings are kept
+   * first and never evicted for others. Without it every publisher counts as unstaked.
+   */
+  isStaked?: (publisher: Uint8Array) => boolean
+  /** How often expired and superseded items are pruned, ms; 0 = never. @default 600_000 */
+  pruneIntervalMs?: number
+}
+
+/** Options of {@link ListingIndex.add}. */
+export interface AddOptions extends AbortOptions {
+  /** The peer that handed us the listing (its peer id string), for admission control. */
+  from?: string
 }
 
 /** Filters and paging of {@link ListingIndex.search}. */

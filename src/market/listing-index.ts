@@ -2,15 +2,19 @@
  * The local index of verified listings: persisted in the repo's datastore (one entry per item,
  * holding the envelope bytes of its current version), with an in-memory search index rebuilt on
  * start. It keeps the highest sequence per publisher+kind+name, refuses older versions, hides
- * expired and revoked ones, and answers text search with filters.
+ * expired and revoked ones, and answers text search with filters. The envelope bytes stay on
+ * disk (read back for results and the catalogue); memory holds the fields search needs.
+ * Admission control (admission.ts) bounds what one peer or one key without stake can make it
+ * store, and a timer prunes expired and superseded items.
  */
 import { defaultLogger } from '@libp2p/logger'
 import type { AbortOptions, Logger, Startable } from '@libp2p/interface'
 import { Key } from 'interface-datastore'
 import type { Datastore } from 'interface-datastore'
-import type { AddResult, ListingIndexComponents, ListingIndexInit, SearchHit, SearchOptions } from './listing-index-types.ts'
+import type { AddOptions, AddResult, ListingIndexComponents, ListingIndexInit, SearchHit, SearchOptions } from './listing-index-types.ts'
 import { CID } from 'multiformats'
 import { NotStartedError } from '../errors.ts'
+import { Admission } from './admission.ts'
 import { MAX_VALIDITY_MS } from './constants.ts'
 import { StaleListingError } from './errors.ts'
 import { peerIdOf } from './keys.ts'
@@ -21,13 +25,17 @@ import { listingKeyString, selectListingRecord } from './record.ts'
 import { TextIndex, tokenize } from './text-index.ts'
 import { TopK } from './top-k.ts'
 
-export type { AddResult, ListingIndexComponents, ListingIndexInit, SearchHit, SearchOptions } from './listing-index-types.ts'
+export type { AddOptions, AddResult, ListingIndexComponents, ListingIndexInit, SearchHit, SearchOptions } from './listing-index-types.ts'
 
 interface Doc {
   num: number
   id: string
-  /** The envelope bytes, kept in memory so results need no datastore read. */
-  bytes: Uint8Array
+  /** The envelope's size in bytes (the bytes themselves are in the datastore). */
+  size: number
+  /** Whether the publisher had stake or a registered neuron when the listing was stored. */
+  staked: boolean
+  /** The peer that handed it to us, for admission control; undefined for our own and those loaded at start. */
+  source?: string
   item: string
   publisher: string
   kind: ListingKind
@@ -65,12 +73,22 @@ export class ListingIndex implements Startable {
   /** Browse pools sorted newest first, built on demand and dropped when their pool changes. */
   private sortedPools = new Map<string, Doc[]>()
   private queue: Promise<unknown> = Promise.resolve()
+  private readonly init: ListingIndexInit
+  private admission: Admission<Doc>
+  private pruneTimer: ReturnType<typeof setInterval> | undefined
 
   constructor (components: ListingIndexComponents, init: ListingIndexInit = {}) {
     this.datastore = components.datastore
     this.log = (components.logger ?? defaultLogger()).forComponent('agora:market:index')
     this.prefix = init.prefix ?? '/market/listings'
     this.now = init.now ?? Date.now
+    this.init = init
+    this.admission = new Admission(init.admission, this.now)
+  }
+
+  /** Listings and bytes held, in all and from publishers without stake (admission.ts). */
+  get usage (): Admission<Doc>['usage'] {
+    return this.admission.usage
   }
 
   /** Whether {@link start} has run. */
@@ -92,18 +110,26 @@ export class ListingIndex implements Startable {
         const listing = decodeListingUnsafe(value, { trusted: true })
         const item = key.toString().slice(this.prefix.length)
         if (item !== itemOf(listing.record)) throw new Error(`stored under ${item}`)
-        this.insert(listing, item)
+        this.admission.added(this.insert(listing, item, undefined))
       } catch (err) {
         skipped++
         this.log.error('skipping unreadable listing entry %s - %e', key.toString(), err)
       }
     }
     this.started = true
+    const every = this.init.pruneIntervalMs ?? 10 * 60_000
+    if (every > 0) {
+      this.pruneTimer = setInterval(() => { this.prune().catch(err => { this.log.error('prune failed - %e', err) }) }, every)
+      this.pruneTimer.unref?.()
+    }
     this.log('loaded %d items (%d visible), skipped %d', this.heads.size, this.byId.size, skipped)
   }
 
   /** Drops the in-memory index; the datastore is left as it is. */
   async stop (): Promise<void> {
+    if (this.pruneTimer != null) clearInterval(this.pruneTimer)
+    this.pruneTimer = undefined
+    await this.queue
     this.reset()
     this.started = false
   }
@@ -119,7 +145,7 @@ export class ListingIndex implements Startable {
    * newer (or an equally new, better-ranked) version is known. A revocation supersedes every lower
    * sequence; only its publisher can list the item again, with a higher one.
    */
-  async add (bytes: Uint8Array, options?: AbortOptions): Promise<AddResult> {
+  async add (bytes: Uint8Array, options?: AddOptions): Promise<AddResult> {
     this.assertStarted()
     const listing = verifyListing(bytes, { now: this.now() })
     return this.serial(async () => this.store(listing, options))
@@ -129,7 +155,7 @@ export class ListingIndex implements Startable {
    * Adds a listing whose bytes the caller has just verified with `verifyListing` (the gossip or
    * DHT validator did), so the signature is not checked twice. Expiry and sequence still are.
    */
-  async addUnsafe (listing: Listing, options?: AbortOptions): Promise<AddResult> {
+  async addUnsafe (listing: Listing, options?: AddOptions): Promise<AddResult> {
     this.assertStarted()
     assertCurrent(listing.record, this.now())
     return this.serial(async () => this.store(listing, options))
@@ -149,7 +175,7 @@ export class ListingIndex implements Startable {
     const doc = this.byId.get(id.toString())
     if (doc == null || !this.visible(doc)) return undefined
     options?.signal?.throwIfAborted()
-    return this.load(doc)
+    return this.load(doc, options)
   }
 
   /** The stored current version of an item, whatever its state (revoked, expired). */
@@ -157,7 +183,7 @@ export class ListingIndex implements Startable {
     this.assertStarted()
     const doc = this.heads.get(listingKeyString(publisher, kind, name))
     options?.signal?.throwIfAborted()
-    return doc == null ? undefined : this.load(doc)
+    return doc == null ? undefined : this.load(doc, options)
   }
 
   /** The visible listings of one publisher, newest first. */
@@ -190,7 +216,7 @@ export class ListingIndex implements Startable {
       }
     }
     const hits: SearchHit[] = []
-    for (const [doc, score] of best.sorted().slice(offset)) hits.push({ listing: this.load(doc), score })
+    for (const [doc, score] of best.sorted().slice(offset)) hits.push({ listing: await this.load(doc, options), score })
     return hits
   }
 
@@ -203,7 +229,10 @@ export class ListingIndex implements Startable {
     const now = this.now()
     for (const doc of [...this.heads.values()]) {
       options?.signal?.throwIfAborted()
-      if (doc.expires > now) yield doc.bytes
+      if (doc.expires > now) {
+        const bytes = await this.currentBytes(doc, options)
+        if (bytes != null) yield bytes
+      }
     }
   }
 
@@ -227,7 +256,10 @@ export class ListingIndex implements Startable {
     for (let k = Math.max(0, position); k < docs.length; k++) {
       options?.signal?.throwIfAborted()
       const doc = docs[k]
-      if (this.heads.get(doc.item) === doc && doc.expires > now) yield doc.bytes
+      if (this.heads.get(doc.item) === doc && doc.expires > now) {
+        const bytes = await this.currentBytes(doc, options)
+        if (bytes != null) yield bytes
+      }
     }
   }
 
@@ -247,7 +279,7 @@ export class ListingIndex implements Startable {
         if (now >= doc.expires && now >= doc.created + MAX_VALIDITY_MS) {
           await this.datastore.delete(this.keyOf(doc.item), options)
           this.heads.delete(doc.item)
-          doc.bytes = new Uint8Array(0)
+          this.admission.removed(doc)
           n++
         }
       }
@@ -256,35 +288,50 @@ export class ListingIndex implements Startable {
     })
   }
 
-  private async store (listing: Listing, options?: AbortOptions): Promise<AddResult> {
+  private async store (listing: Listing, options?: AddOptions): Promise<AddResult> {
     const item = itemOf(listing.record)
     const old = this.heads.get(item)
     if (old != null) {
       if (old.id === listing.id.toString()) return { listing, status: 'unchanged' }
       if (old.seq > listing.record.seq) throw new StaleListingError(`sequence ${listing.record.seq} is older than the known ${old.seq}`)
       if (old.seq === listing.record.seq) {
-        if (selectListingRecord(new Uint8Array(), [old.bytes, listing.bytes]) === 0) {
+        if (selectListingRecord(new Uint8Array(), [await this.bytesOf(old, options), listing.bytes]) === 0) {
           throw new StaleListingError(`another version with sequence ${old.seq} is preferred`)
         }
       }
     }
+    const publisher = peerIdOf(listing.record.publisher)
+    const staked = this.init.isStaked?.(listing.record.publisher) === true
+    const evict = this.admission.admit({ publisher, size: listing.bytes.byteLength, staked, source: options?.from, replaces: old })
+    for (const doc of evict) await this.evict(doc, options)
     await this.datastore.put(this.keyOf(item), listing.bytes, options)
     if (old != null) {
-      this.hide(old)
-      old.bytes = new Uint8Array(0) // superseded: only the search index's tombstone remains
+      this.hide(old) // superseded: only the search index's tombstone remains
+      this.admission.removed(old)
     }
-    this.insert(listing, item)
+    this.admission.added(this.insert(listing, item, options?.from))
     const status = listing.record.state === 'revoked' ? 'revoked' : old == null ? 'added' : 'updated'
     this.log.trace('%s %s seq %d', status, item, listing.record.seq)
     return { listing, status }
   }
 
-  private insert (listing: Listing, item: string): void {
+  /** Deletes a stored item to make room (admission.ts decides which). */
+  private async evict (doc: Doc, options?: AbortOptions): Promise<void> {
+    await this.datastore.delete(this.keyOf(doc.item), options)
+    if (this.text.has(doc.num)) this.hide(doc)
+    this.heads.delete(doc.item)
+    this.admission.removed(doc)
+    this.log('evicted %s from %s (%d bytes) for room', doc.id, doc.source, doc.size)
+  }
+
+  private insert (listing: Listing, item: string, source: string | undefined): Doc {
     const r = listing.record
     const doc: Doc = {
       num: this.docs.length,
       id: listing.id.toString(),
-      bytes: listing.bytes,
+      size: listing.bytes.byteLength,
+      staked: this.init.isStaked?.(r.publisher) === true,
+      source,
       item,
       publisher: peerIdOf(r.publisher), // memoised: one shared string per publisher
       kind: r.kind,
@@ -300,12 +347,13 @@ export class ListingIndex implements Startable {
     }
     this.heads.set(item, doc)
     this.docs.push(doc)
-    if (!this.visible(doc)) return
+    if (!this.visible(doc)) return doc
     this.byId.set(doc.id, doc)
     addTo(this.byPublisher, doc.publisher, doc)
     for (const t of doc.tags) addTo(this.byTag, t, doc)
     this.invalidate(doc)
     this.text.add(doc.num, { name: r.name, tags: r.tags.join(' '), task: r.task ?? '', description: r.description })
+    return doc
   }
 
   /** The smallest candidate set for a search without words, newest first. */
@@ -354,8 +402,27 @@ export class ListingIndex implements Startable {
       (publisher == null || d.publisher === publisher)
   }
 
-  private load (doc: Doc): Listing {
-    return decodeListingUnsafe(doc.bytes, { id: CID.parse(doc.id), trusted: true })
+  private async load (doc: Doc, options?: AbortOptions): Promise<Listing> {
+    return decodeListingUnsafe(await this.bytesOf(doc, options), { id: CID.parse(doc.id), trusted: true })
+  }
+
+  /**
+   * The bytes of `doc` if it is still its item's current version once they are read (a store,
+   * an eviction or a prune may run while the catalogue is being served), else undefined.
+   */
+  private async currentBytes (doc: Doc, options?: AbortOptions): Promise<Uint8Array | undefined> {
+    try {
+      const bytes = await this.bytesOf(doc, options)
+      return this.heads.get(doc.item) === doc ? bytes : undefined
+    } catch (err) {
+      if (this.heads.get(doc.item) !== doc) return undefined
+      throw err
+    }
+  }
+
+  /** A current version's envelope bytes, from the datastore. */
+  private async bytesOf (doc: Doc, options?: AbortOptions): Promise<Uint8Array> {
+    return this.datastore.get(this.keyOf(doc.item), options)
   }
 
   private keyOf (item: string): Key {
@@ -371,6 +438,7 @@ export class ListingIndex implements Startable {
     this.docs = []
     this.instance = newInstance()
     this.text = new TextIndex()
+    this.admission = new Admission(this.init.admission, this.now)
   }
 
   private assertStarted (): void {
