@@ -5,10 +5,12 @@
  * Listings cost nothing to make (any ed25519 key signs one), so without bounds one connection
  * filled a victim's disk and memory with valid listings. The rules, in the order they are checked:
  *
- * 1. **Rate per source.** Each peer that hands us listings (by gossip, the catalogue or the DHT)
- *    has a token bucket of `perSource.ratePerSecond` listings a second and `perSource.burst`
- *    in reserve; a listing over it is refused (`ListingAdmissionError`, `ignore`d by gossip, as it
- *    may come from an honest relay).
+ * 1. **Rate per source.** Each peer that hands us listings of publishers without stake (by
+ *    gossip, the catalogue or the DHT) has a token bucket of `perSource.ratePerSecond` of them a
+ *    second and `perSource.burst` in reserve; a listing over it is refused
+ *    (`ListingAdmissionError`, `ignore`d by gossip, as it may come from an honest relay). The
+ *    burst is the source's whole budget, so an honest catalogue pull is never slowed; the rate
+ *    bounds how fast a flood can churn the unstaked listings through evictions.
  * 2. **Budgets per publisher.** A publisher without stake or a registered neuron keeps at most
  *    `unstakedPublisher` listings and bytes here; one with stake `stakedPublisher`.
  * 3. **Budget per source.** The listings of unstaked publishers that one peer handed us count
@@ -23,7 +25,8 @@
  *
  * Defaults fit a real market: 500,000 listings and 2 GiB in all, of which up to 200,000 and
  * 512 MiB from publishers without stake; a source may bring 20,000 unstaked listings (128 MiB)
- * at 100 a second with a burst of 2,000, enough for a catalogue pull from an honest peer; an
+ * at 500 a second once its burst of 20,000 is spent, so a catalogue pull from an honest peer
+ * runs at full speed; an
  * unstaked publisher 1,000 listings (16 MiB), a staked one 20,000 (256 MiB).
  */
 import { ListingAdmissionError } from './errors.ts'
@@ -47,7 +50,7 @@ export interface AdmissionLimits {
 export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = Object.freeze({
   total: { listings: 500_000, bytes: 2 * 1024 ** 3 },
   unstaked: { listings: 200_000, bytes: 512 * 1024 ** 2 },
-  perSource: { listings: 20_000, bytes: 128 * 1024 ** 2, ratePerSecond: 100, burst: 2_000 },
+  perSource: { listings: 20_000, bytes: 128 * 1024 ** 2, ratePerSecond: 500, burst: 20_000 },
   unstakedPublisher: { listings: 1_000, bytes: 16 * 1024 ** 2 },
   stakedPublisher: { listings: 20_000, bytes: 256 * 1024 ** 2 }
 })
@@ -106,7 +109,7 @@ export class Admission<T extends Admitted> {
    * before storing it, or throws `ListingAdmissionError` naming the rule that refused it.
    */
   admit (c: Candidate): T[] {
-    if (c.source != null) this.take(c.source)
+    if (c.source != null && !c.staked) this.take(c.source)
     const old = c.replaces
     const n = old == null ? 1 : 0
     const grow = c.size - (old?.size ?? 0)
