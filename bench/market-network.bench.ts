@@ -20,7 +20,7 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MARKET_TOPIC } from '../src/market/gossip.ts'
-import { MARKET_SERVICE, marketService } from '../src/market/service.ts'
+import { MARKET, marketService } from '../src/market/service.ts'
 import { createNode } from '../src/node.ts'
 import type { MarketService } from '../src/market/service.ts'
 import type { AgoraNode } from '../src/node.ts'
@@ -55,7 +55,7 @@ async function startPeer (dir: string, i: number, bootstrap: string[]): Promise<
   })
 }
 
-const market = (n: AgoraNode): MarketService => n.service<MarketService>(MARKET_SERVICE) as MarketService
+const market = (n: AgoraNode): MarketService => n.services.require(MARKET)
 
 async function found (n: AgoraNode, name: string): Promise<boolean> {
   return (await market(n).index.search(name, { limit: 1 })).length === 1

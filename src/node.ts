@@ -2,7 +2,7 @@
  * The node: an open repo, its content store, and (unless offline) the network and the
  * reprovider, wired together with one lifecycle.
  */
-import { logger } from '@libp2p/logger'
+import { defaultLogger, logger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { raceSignal } from 'race-signal'
 import { mergeConfig } from './config.ts'
@@ -11,7 +11,8 @@ import { createNetwork, reprovider } from './dht/index.ts'
 import { NotStartedError } from './errors.ts'
 import { ContentStore, initRepo, isRepoInitialized, openRepo } from './store/index.ts'
 import type { AgoraConfig, ConfigOverrides } from './config.ts'
-import type { NodeService, NodeServiceFactory } from './service.ts'
+import { ServiceOrderError, ServiceRegistry } from './service.ts'
+import type { NodeComponents, NodeEvents, NodeServiceFactory, StartedServices } from './service.ts'
 import type { FetchOptions, FetchResult, Network, NetworkInit, PeerSummary, Reprovider } from './dht/index.ts'
 import type { AddResult, BlockReader, Repo, StoreAddOptions } from './store/index.ts'
 import type { ImportProfile } from './config.ts'
@@ -34,7 +35,10 @@ export interface NodeInit {
   network?: Partial<Omit<NetworkInit, 'privateKey' | 'blockstore' | 'datastore'>>
   /** Called with operator-facing warnings (e.g. reproviding falls behind). @default undefined (logged only) */
   onWarning?: (message: string) => void
-  /** Services (ledger, market, incentives) to create and start, in order, once the network runs. @default [] */
+  /**
+   * Services (ledger, market, incentives) to create and start, in order, once the network runs.
+   * Each one's `requires` (and any `optional` key also given) must come before it. @default []
+   */
   services?: NodeServiceFactory[]
 }
 
@@ -72,7 +76,9 @@ export class AgoraNode implements Startable {
   #reprovider?: Reprovider
   #announcer?: Announcer
   #started = false
-  readonly #services = new Map<string, NodeService>()
+  readonly #services = new ServiceRegistry()
+  /** Operator warnings and service starts (see `NodeEventMap`). */
+  readonly events: NodeEvents = new EventTarget()
   /** Fetches running per root: a second fetch of a root waits for the first (no block twice). */
   readonly #fetching = new Map<string, Promise<unknown>>()
 
@@ -89,6 +95,9 @@ export class AgoraNode implements Startable {
     return this.#network
   }
 
+  /** The started services by key (`node.services.get(LEDGER)`), `list()` in start order. */
+  get services (): StartedServices { return this.#services }
+
   /** Whether the node has a running network. */
   get online (): boolean { return this.#network != null }
 
@@ -103,6 +112,7 @@ export class AgoraNode implements Startable {
     if (this.#started) return
     if (this.#init.offline !== true) {
       const factories = this.#init.services ?? []
+      checkServiceOrder(factories)
       this.#network = await createNetwork({
         inboundConnectionThreshold: this.config.swarm.inboundConnectionThreshold,
         maxConnections: this.config.swarm.maxConnections,
@@ -129,7 +139,7 @@ export class AgoraNode implements Startable {
       this.#reprovider.addEventListener('behind', (e) => {
         const run = (e as CustomEvent<{ total: number, duration: number, interval: number }>).detail
         log.error('reproviding is behind: %o', run)
-        this.#init.onWarning?.(`reproviding ${run.total} roots took ${Math.round(run.duration / 1000)} s, longer than the interval of ${Math.round(run.interval / 1000)} s: content may become hard to find`)
+        this.#warn(`reproviding ${run.total} roots took ${Math.round(run.duration / 1000)} s, longer than the interval of ${Math.round(run.interval / 1000)} s: content may become hard to find`)
       })
       this.#reprovider.start()
       await this.#startServices(factories)
@@ -137,13 +147,51 @@ export class AgoraNode implements Startable {
     this.#started = true
   }
 
+  /** Log an operator warning, pass it to `onWarning` and dispatch it as a `warning` event. */
+  #warn (message: string): void {
+    this.#init.onWarning?.(message)
+    this.events.dispatchEvent(new CustomEvent('warning', { detail: message }))
+  }
+
+  /** What services see of this node (built once the network runs). */
+  #components (network: Network): NodeComponents {
+    const store = this.store
+    return {
+      peerId: network.peerId,
+      privateKey: this.repo.privateKey,
+      libp2p: network.libp2p,
+      blockstore: this.repo.blockstore,
+      datastore: this.repo.datastore,
+      config: this.config,
+      logger: defaultLogger(),
+      events: this.events,
+      repoPath: this.repo.path,
+      onWarning: (m) => { log.error('%s', m); this.#warn(m) },
+      content: {
+        add: async (path, options) => this.add(path, options),
+        fetch: async (cid, options) => this.fetch(cid, options),
+        pin: async (cid, options) => this.pin(cid, options),
+        unpin: async (cid, options) => this.unpin(cid, options),
+        provide: async (cid, options) => network.provide(cid, options),
+        findProviders: (cid, options) => network.findProviders(cid, options),
+        local: {
+          add: async (path, options) => store.add(path, options),
+          stat: async (cid, path, options) => store.stat(cid, path, options),
+          cat: (cid, path, options) => store.cat(cid, path, options)
+        }
+      }
+    }
+  }
+
   async #startServices (factories: NodeServiceFactory[]): Promise<void> {
-    const onWarning = (m: string): void => { log.error('%s', m); this.#init.onWarning?.(m) }
+    if (this.#network == null) return
+    const components = this.#components(this.#network)
     try {
       for (const f of factories) {
-        const svc = await f.create({ node: this, services: this.#services, onWarning })
+        const svc = await f.create(components, this.#services)
         await svc.start()
-        this.#services.set(f.name, svc)
+        this.#services.register(f.key, svc)
+        this.events.dispatchEvent(new CustomEvent('service:start', { detail: f.key.name }))
       }
     } catch (err) {
       await this.#stopServices()
@@ -153,7 +201,7 @@ export class AgoraNode implements Startable {
   }
 
   async #stopServices (): Promise<void> {
-    for (const svc of [...this.#services.values()].reverse()) {
+    for (const svc of this.#services.list().reverse()) {
       try {
         await svc.stop()
       } catch (err) {
@@ -161,16 +209,6 @@ export class AgoraNode implements Startable {
       }
     }
     this.#services.clear()
-  }
-
-  /** A started service by name (`'ledger'`, `'market'`, …), or undefined. */
-  service<T extends NodeService = NodeService> (name: string): T | undefined {
-    return this.#services.get(name) as T | undefined
-  }
-
-  /** The started services, in start order. */
-  get services (): NodeService[] {
-    return [...this.#services.values()]
   }
 
   async stop (): Promise<void> {
@@ -340,6 +378,29 @@ export class AgoraNode implements Startable {
       publicKey: Buffer.from(this.repo.privateKey.publicKey.raw).toString('base64'),
       addresses: this.#network?.addresses() ?? [],
       online: this.#network != null
+    }
+  }
+}
+
+/**
+ * Throws `ServiceOrderError` unless every key a factory requires (or may use and is also given)
+ * belongs to a factory before it, and no two factories share a key.
+ */
+export function checkServiceOrder (factories: readonly NodeServiceFactory[]): void {
+  const given = new Map<string, number>()
+  for (const [i, f] of factories.entries()) {
+    if (given.has(f.key.name)) throw new ServiceOrderError(`two services are registered as ${f.key.name}`)
+    given.set(f.key.name, i)
+  }
+  for (const [i, f] of factories.entries()) {
+    for (const dep of f.requires ?? []) {
+      const at = given.get(dep.name)
+      if (at == null) throw new ServiceOrderError(`service ${f.key.name} requires the ${dep.name} service, which is not given`)
+      if (at > i) throw new ServiceOrderError(`service ${f.key.name} requires the ${dep.name} service, which comes after it: list ${dep.name} first`)
+    }
+    for (const dep of f.optional ?? []) {
+      const at = given.get(dep.name)
+      if (at != null && at > i) throw new ServiceOrderError(`service ${f.key.name} uses the ${dep.name} service, which comes after it: list ${dep.name} first`)
     }
   }
 }

@@ -19,7 +19,7 @@ describe('exports', () => {
       'PurchaseError', 'ReceiptReplayError', 'RecordExpiredError', 'RecordKeyMismatchError', 'RecordTooLargeError', 'SealedKeyError',
       'StaleListingError', 'UnknownLicenseError',
       // limits, the DHT namespace, the service key
-      'DHT_NAMESPACE', 'MARKET_SERVICE', 'MAX_LISTING_BYTES', 'MAX_RECEIPT_BYTES',
+      'DHT_NAMESPACE', 'MARKET', 'MAX_LISTING_BYTES', 'MAX_RECEIPT_BYTES',
       // listings and their DHT records
       'createListing', 'decodeListing', 'encodeListing', 'listingKey', 'listingValidator', 'revokeListing', 'selectListingRecord',
       'updateListing', 'verifyListing', 'publicKeyOf',

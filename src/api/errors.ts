@@ -1,6 +1,9 @@
 /**
- * HTTP-facing errors and the one table that maps an error's `name` to an HTTP status.
+ * HTTP-facing errors and the one table that maps an error's `name` to an HTTP status: the
+ * shared errors, then the ledger's, the market's and the incentives' (the domains know nothing
+ * of HTTP).
  */
+import { TX_ERROR_NAMES } from '../ledger/index.ts'
 
 /** The request has no valid API token. */
 export class UnauthorizedError extends Error {
@@ -66,6 +69,12 @@ export class ApiError extends Error {
   }
 }
 
+/** A request body larger than the route allows. */
+export class BodyTooLargeError extends Error {
+  static override name = 'BodyTooLargeError'
+  override name = 'BodyTooLargeError'
+}
+
 /** Error name → HTTP status. Anything not listed is a 500. */
 export const ERROR_STATUS: Readonly<Record<string, number>> = {
   UnauthorizedError: 401,
@@ -95,13 +104,47 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   AbortError: 499,
   NotStartedError: 503,
   NetworkNotStartedError: 503,
-  RepoLockedError: 409
+  RepoLockedError: 409,
+  BodyTooLargeError: 413,
+  // the ledger (`/api/v0/chain/…`): every refused transaction is the client's, then these
+  ...Object.fromEntries([...TX_ERROR_NAMES].map(n => [n, 400])),
+  TxTimeoutError: 504,
+  TxDroppedError: 409,
+  TxRefusedError: 409,
+  NotAuthorityError: 403,
+  LedgerNotRunningError: 503,
+  KeystoreError: 400,
+  // the market (`/api/v0/market/…`)
+  RecordTooLargeError: 413,
+  MalformedRecordError: 400,
+  InvalidSignatureError: 400,
+  InvalidListingError: 400,
+  UnknownLicenseError: 400,
+  RecordExpiredError: 400,
+  RecordKeyMismatchError: 400,
+  StaleListingError: 409,
+  ListingAdmissionError: 429,
+  ListingNotFoundError: 404,
+  PublishError: 400,
+  ContentKeyMissingError: 409,
+  KeyCommitmentMismatchError: 502,
+  SealedKeyError: 502,
+  InvalidReceiptError: 502,
+  DecryptionError: 502,
+  ContentIntegrityError: 502,
+  ReceiptReplayError: 409,
+  AlreadyPurchasedError: 409,
+  CatalogueLimitError: 502,
+  PurchaseError: 400,
+  DeliveryTimeoutError: 504,
+  LedgerUnavailableError: 503,
+  // the incentives (`/api/v0/incentives/…`)
+  IncentivesSetupError: 400
 }
 
-/** The HTTP status for an error: `extra` (a service's own errors) first, then the shared table. */
-export function statusOf (err: unknown, extra?: Readonly<Record<string, number>>): number {
-  const name = (err as Error | undefined)?.name ?? ''
-  return extra?.[name] ?? ERROR_STATUS[name] ?? 500
+/** The HTTP status for an error (by its `name`; 500 when the table does not list it). */
+export function statusOf (err: unknown): number {
+  return ERROR_STATUS[(err as Error | undefined)?.name ?? ''] ?? 500
 }
 
 /** The JSON body sent for an error. */

@@ -7,16 +7,22 @@ import { parseHostPort } from '../config.ts'
 import { createNode } from '../node.ts'
 import { writeFileAtomic } from '../store/atomic.ts'
 import { REPO_FILES } from '../store/index.ts'
+import { INCENTIVES } from '../incentives/index.ts'
+import { LEDGER } from '../ledger/index.ts'
+import { MARKET } from '../market/index.ts'
 import { contentRoutes } from './routes/content.ts'
 import { gatewayRoutes } from './routes/gateway.ts'
+import { incentivesRoutes } from './routes/incentives.ts'
+import { ledgerRoutes } from './routes/ledger.ts'
+import { marketRoutes } from './routes/market.ts'
 import { networkRoutes } from './routes/network.ts'
 import { repoRoutes } from './routes/repo.ts'
 import { createHttpServer } from './server.ts'
-import type { HttpServer } from './server.ts'
+import type { HttpServer, Route } from './server.ts'
 import type { AgoraConfig } from '../config.ts'
 import type { AgoraNode, NodeInit } from '../node.ts'
 
-export { ApiError, statusOf } from './errors.ts'
+export { ApiError, BodyTooLargeError, ERROR_STATUS, statusOf } from './errors.ts'
 export type { HttpServer } from './server.ts'
 
 /** How to build the API server. */
@@ -28,19 +34,28 @@ export interface ApiServerInit {
   port?: number
   /** Bearer token every request must carry. */
   token: string
-  /** Error name → HTTP status for the services' errors. @default {} */
-  errorStatus?: Readonly<Record<string, number>>
 }
 
-/** The API: content, repo and network routes, and each started service's own, behind the token. */
+/** The routes of the services the node runs: the chain, the market, the incentives. */
+function serviceRoutes (node: AgoraNode): Route[] {
+  const chain = node.services.get(LEDGER)
+  const market = node.services.get(MARKET)
+  const incentives = node.services.get(INCENTIVES)
+  return [
+    ...(chain != null ? ledgerRoutes({ chain }) : []),
+    ...(market != null ? marketRoutes({ market, node }) : []),
+    ...(incentives != null ? incentivesRoutes(incentives) : [])
+  ]
+}
+
+/** The API: content, repo and network routes, and those of the node's services, behind the token. */
 export function createApiServer (init: ApiServerInit): HttpServer {
   const deps = { node: init.node }
   return createHttpServer({
     host: init.host ?? '127.0.0.1',
     port: init.port ?? 5001,
     token: init.token,
-    errorStatus: init.errorStatus,
-    routes: [...contentRoutes(deps), ...repoRoutes(deps), ...networkRoutes(deps), ...init.node.services.flatMap(s => s.routes?.() ?? [])]
+    routes: [...contentRoutes(deps), ...repoRoutes(deps), ...networkRoutes(deps), ...serviceRoutes(init.node)]
   })
 }
 
@@ -89,8 +104,7 @@ export async function startDaemon (init: NodeInit): Promise<Daemon> {
   const node = await createNode(init)
   const apiAddr = parseHostPort(node.config.addresses.api)
   const gwAddr = parseHostPort(node.config.addresses.gateway)
-  const errorStatus = Object.assign({}, ...(init.services ?? []).map(f => f.errorStatus))
-  const api = createApiServer({ node, ...apiAddr, token: node.repo.apiToken, errorStatus })
+  const api = createApiServer({ node, ...apiAddr, token: node.repo.apiToken })
   const gateway = createGatewayServer({ node, ...gwAddr })
   try {
     await api.start()

@@ -37,8 +37,6 @@ export interface HttpServerInit {
   routes: Route[]
   /** When set, every request needs `Authorization: Bearer <token>`. @default undefined (no guard) */
   token?: string
-  /** Error name → HTTP status for errors beyond the shared table (services' own). @default {} */
-  errorStatus?: Readonly<Record<string, number>>
 }
 
 /** A started or stopped HTTP server. */
@@ -80,13 +78,13 @@ function match (routes: Route[], method: string, path: string): { route: Route, 
 }
 
 /** Send an error as JSON, or cut the response if it has already started. */
-export function sendError (res: ServerResponse, err: unknown, extraStatus?: Readonly<Record<string, number>>): void {
+export function sendError (res: ServerResponse, err: unknown): void {
   if (res.headersSent) {
     res.destroy(err as Error)
     return
   }
   const body = JSON.stringify(errorBody(err))
-  res.writeHead(statusOf(err, extraStatus), { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+  res.writeHead(statusOf(err), { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
   res.end(body)
 }
 
@@ -128,7 +126,7 @@ export function createHttpServer (init: HttpServerInit): HttpServer {
     } catch (err) {
       if (signal.aborted && res.destroyed) return
       log('%s %s failed - %e', req.method, req.url, err)
-      sendError(res, err, init.errorStatus)
+      sendError(res, err)
     } finally {
       res.off('close', onClose)
     }

@@ -1,18 +1,19 @@
 /**
  * The daemon and the commands that need it: id, peers, swarm connect, dht findprovs.
  */
-import { startDaemon } from '../api/index.ts'
 import { NETWORK_SCOPES, parseHostPort } from '../config.ts'
-import { initRepo, isRepoInitialized, parseCid } from '../store/index.ts'
 import { defineCommand, flag, list, out, outJson, str } from './command.ts'
-import { repoPath, withDaemon, withTarget } from './content-session.ts'
-import { daemonServices } from './daemon-services.ts'
 import { signals } from './signals.ts'
 import { UsageError } from './errors.ts'
 import { parseDuration } from './progress.ts'
 import type { CommandContext, CommandDef } from './command.ts'
 import type { DaemonFlags } from './daemon-services.ts'
 import type { ConfigOverrides } from '../config.ts'
+
+// Lazy loading: these definitions are read for every command (`--help` too); the daemon, the
+// store and the node load inside `run` only.
+const session = async () => import('./content-session.ts')
+const store = async () => import('../store/index.ts')
 
 function isLoopback (host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host)
@@ -34,7 +35,8 @@ const daemon = defineCommand({
     netuid: { type: 'string', description: 'subnet the roles act on', valueName: '<n>' }
   },
   run: async (ctx) => {
-    const repo = repoPath(ctx)
+    const repo = (await session()).repoPath(ctx)
+    const { initRepo, isRepoInitialized } = await store()
     if (!await isRepoInitialized(repo)) {
       await initRepo(repo)
       ctx.io.stderr.write(`initialised repo at ${repo}\n`)
@@ -58,7 +60,9 @@ const daemon = defineCommand({
     // Installed before the node starts, so a signal during start-up is not lost either.
     const sigs = signals(ctx)
     try {
+      const { daemonServices } = await import('./daemon-services.ts')
       const services = await daemonServices(daemonFlags(ctx, repo))
+      const { startDaemon } = await import('../api/index.ts')
       const d = await startDaemon({ repo, config: overrides, services, onWarning: (m) => { ctx.io.stderr.write(`WARNING: ${m}\n`) } })
       for (const [what, addr] of [['API', d.node.config.addresses.api], ['gateway', d.node.config.addresses.gateway]]) {
         if (!isLoopback(parseHostPort(addr).host)) ctx.io.stderr.write(`WARNING: the ${what} listens on ${addr}, not loopback: anyone who can reach it ${what === 'API' ? 'and has the token controls this peer' : 'can read your content'}\n`)
@@ -95,7 +99,9 @@ const id = defineCommand({
   name: 'id',
   description: 'show this peer\'s id, public key and addresses',
   run: async (ctx) => {
-    const r = await withTarget(ctx, async (t) => t.kind === 'daemon'
+    // The quick path reads the identity file when no daemon can be running (`local-id.ts`);
+    // otherwise (a daemon's api.json, an identity it does not decode) the node answers as before.
+    const r = await (await import('./local-id.ts')).localId(ctx) ?? await (await session()).withTarget(ctx, async (t) => t.kind === 'daemon'
       ? t.api.json<{ peerId: string, publicKey: string, addresses: string[], online: boolean }>('GET', '/api/v0/id')
       : t.node.id())
     if (flag(ctx, 'json')) { outJson(ctx, r); return }
@@ -107,7 +113,7 @@ const id = defineCommand({
 })
 
 const peersRun = async (ctx: CommandContext): Promise<void> => {
-  const { peers } = await withDaemon(ctx, async api => api.json<{ peers: Array<{ peerId: string, addrs: string[] }> }>('GET', '/api/v0/swarm/peers'))
+  const { peers } = await (await session()).withDaemon(ctx, async api => api.json<{ peers: Array<{ peerId: string, addrs: string[] }> }>('GET', '/api/v0/swarm/peers'))
   if (flag(ctx, 'json')) { outJson(ctx, { peers }); return }
   for (const p of peers) for (const a of p.addrs) out(ctx, `${a}/p2p/${p.peerId}`)
 }
@@ -123,7 +129,7 @@ const swarm = defineCommand({
       description: 'connect to a peer',
       positionals: [{ name: 'multiaddr', description: 'multiaddr with /p2p/<peer id>', required: true }],
       run: async (ctx) => {
-        const r = await withDaemon(ctx, async api => api.json<{ peerId: string }>('POST', '/api/v0/swarm/connect', { arg: ctx.positionals[0] }))
+        const r = await (await session()).withDaemon(ctx, async api => api.json<{ peerId: string }>('POST', '/api/v0/swarm/connect', { arg: ctx.positionals[0] }))
         if (flag(ctx, 'json')) outJson(ctx, r)
         else out(ctx, `connected ${r.peerId}`)
       }
@@ -142,7 +148,8 @@ const dht = defineCommand({
       positionals: [{ name: 'cid', description: 'CID', required: true }],
       options: { timeout: { type: 'string', description: 'query time limit (default 30s)', valueName: '<duration>' } },
       run: async (ctx) => {
-        const cid = parseCid(ctx.positionals[0])
+        const { withDaemon } = await session()
+        const cid = (await store()).parseCid(ctx.positionals[0])
         const t = str(ctx, 'timeout')
         const found: Array<{ peerId: string, addrs: string[] }> = []
         await withDaemon(ctx, async (api) => {

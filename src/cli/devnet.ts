@@ -20,7 +20,8 @@ import { initRepo, openRepo } from '../store/index.ts'
 import type { TxBody } from '../ledger/tx/types.ts'
 import type { ChildProcess } from 'node:child_process'
 
-const BIN = fileURLToPath(new URL('./bin.ts', import.meta.url))
+// bin.ts in the clone, bin.js in the built dist/ (the packed package).
+const BIN = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './bin.ts' : './bin.js', import.meta.url))
 const TAO = 1_000_000_000n
 
 /** Options of {@link startDevnet}. */

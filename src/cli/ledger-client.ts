@@ -7,12 +7,10 @@ import { formatTao, listWallets, openWallet, parseTao, signTx } from '../ledger/
 import { flag, str } from './command.ts'
 import { repoPath, withDaemon } from './content-session.ts'
 import { UsageError } from './errors.ts'
+import { PASSWORD_ENV } from './ledger-options.ts'
 import type { ApiClient } from './client.ts'
-import type { CommandContext, OptionDef } from './command.ts'
+import type { CommandContext } from './command.ts'
 import type { KeyPair, TxBody } from '../ledger/index.ts'
-
-/** The environment variable scripts put the wallet password in. */
-export const PASSWORD_ENV = 'AGORA_WALLET_PASSWORD'
 
 /** Parse a TAO amount ("5", "0.25", "0.000000001") into rao, exactly: the ledger's `parseTao`. */
 export function taoToRao (s: string): bigint {
@@ -75,17 +73,6 @@ export async function password (ctx: CommandContext, confirm: boolean): Promise<
   if (confirm && await promptHidden(ctx, 'Repeat password: ') !== first) throw new UsageError('the passwords differ')
   if (first === '') throw new UsageError('the password must not be empty')
   return first
-}
-
-/** The `--name` option naming a keystore wallet. */
-export const WALLET_OPTION: Record<string, OptionDef> = {
-  name: { type: 'string', default: 'default', description: 'wallet (coldkey) name', valueName: '<name>' }
-}
-
-/** Options of every command that submits a transaction. */
-export const TX_OPTIONS: Record<string, OptionDef> = {
-  ...WALLET_OPTION,
-  'no-wait': { type: 'boolean', description: 'return once the daemon accepted the transaction, without waiting for its block' }
 }
 
 /** Open the coldkey named by `--name` (asks for the password). */

@@ -3,12 +3,14 @@
  * `subnet create|list|show|register`, `weights set|commit|reveal`. Coldkey transactions are
  * signed here with the keystore; weights are signed by the daemon with its hotkey.
  */
-import { isAddress } from '../ledger/index.ts'
 import { defineCommand, flag, out, outJson, str } from './command.ts'
-import { addressOf, amountJson, coldkey, landed, postJson, raoToTao, signAndSubmit, taoToRao, TX_OPTIONS, WALLET_OPTION, withChain } from './ledger-client.ts'
 import { UsageError } from './errors.ts'
+import { TX_OPTIONS, WALLET_OPTION } from './ledger-options.ts'
 import type { ApiClient } from './client.ts'
 import type { CommandContext, CommandDef, OptionDef } from './command.ts'
+
+// Lazy loading: the ledger and the daemon client load inside `run` (not for `--help`).
+const client = async () => import('./ledger-client.ts')
 
 /** Metagraph row as the API sends it (amounts as rao strings). */
 interface Row { uid: number, hotkey: string, coldkey: string | null, stake: string, permit: boolean, active: boolean, trust: number, consensus: number, incentive: number, dividends: number, emission: string, validatorTrust?: number }
@@ -20,7 +22,7 @@ const HOTKEY_OPTION: Record<string, OptionDef> = {
 async function hotkeyOf (ctx: CommandContext, api: ApiClient): Promise<string> {
   const h = str(ctx, 'hotkey')
   if (h != null) {
-    if (!isAddress(h)) throw new UsageError(`--hotkey is not an SS58 address: ${h}`)
+    if (!(await import('../ledger/index.ts')).isAddress(h)) throw new UsageError(`--hotkey is not an SS58 address: ${h}`)
     return h
   }
   return (await api.json<{ hotkey: string }>('GET', '/api/v0/chain/status')).hotkey
@@ -33,10 +35,10 @@ function netuidOf (ctx: CommandContext, min = 0): number {
   return n
 }
 
-function amountOf (ctx: CommandContext): bigint {
+async function amountOf (ctx: CommandContext): Promise<bigint> {
   const a = str(ctx, 'amount')
   if (a == null) throw new UsageError('--amount <TAO> is required')
-  return taoToRao(a)
+  return (await client()).taoToRao(a)
 }
 
 const NETUID: Record<string, OptionDef> = { netuid: { type: 'string', description: 'subnet number', valueName: '<n>' } }
@@ -47,7 +49,8 @@ function stakeMove (name: 'add' | 'remove'): CommandDef {
     description: name === 'add' ? 'stake free TAO of the coldkey to a hotkey' : 'unstake TAO from a hotkey back to the coldkey',
     options: { ...TX_OPTIONS, ...HOTKEY_OPTION, amount: { type: 'string', description: 'TAO (decimal, up to 9 places)', valueName: '<TAO>' } },
     async run (ctx) {
-      const amount = amountOf(ctx)
+      const { amountJson, coldkey, landed, raoToTao, signAndSubmit, withChain } = await client()
+      const amount = await amountOf(ctx)
       const key = await coldkey(ctx)
       const r = await withChain(ctx, async (api) => {
         const hotkey = await hotkeyOf(ctx, api)
@@ -64,6 +67,7 @@ const stakeShow = defineCommand({
   description: 'stake of a coldkey per hotkey',
   options: { ...WALLET_OPTION, address: { type: 'string', description: 'coldkey address (instead of a wallet)', valueName: '<address>' } },
   async run (ctx) {
+    const { addressOf, amountJson, raoToTao, withChain } = await client()
     const address = await addressOf(ctx)
     const a = await withChain(ctx, async api => api.json<{ stakes: Array<{ hotkey: string, stake: string }> }>('GET', '/api/v0/chain/account', { address }))
     const total = a.stakes.reduce((s, x) => s + BigInt(x.stake), 0n)
@@ -80,6 +84,7 @@ const subnetCreate = defineCommand({
   description: 'register a new subnet, locking the current lock cost from the coldkey',
   options: TX_OPTIONS,
   async run (ctx) {
+    const { coldkey, landed, signAndSubmit, withChain } = await client()
     const key = await coldkey(ctx)
     const r = await withChain(ctx, async (api) => {
       const s = await signAndSubmit(ctx, api, key, { kind: 'registerNetwork' })
@@ -96,6 +101,7 @@ const subnetList = defineCommand({
   name: 'list',
   description: 'the subnets, with UIDs, burn, emission and tempo',
   async run (ctx) {
+    const { amountJson, raoToTao, withChain } = await client()
     const r = await withChain(ctx, async api => api.json<{ subnets: SubnetJson[], lockCost: string }>('GET', '/api/v0/chain/subnets'))
     if (flag(ctx, 'json')) return outJson(ctx, { subnets: r.subnets.map(s => ({ netuid: s.netuid, owner: s.owner, n: s.n, maxUids: s.params.maxAllowedUids, tempo: s.params.tempo, burn: amountJson(s.burn), lock: amountJson(s.lock), emission: amountJson(s.emissionValue) })), lockCost: amountJson(r.lockCost) })
     out(ctx, 'NETUID  N/MAX      TEMPO  BURN (TAO)     EMISSION/BLOCK  OWNER')
@@ -114,6 +120,7 @@ const subnetShow = defineCommand({
   description: 'the metagraph of a subnet: uid, hotkey, stake, permit, trust, consensus, incentive, dividends, emission',
   options: NETUID,
   async run (ctx) {
+    const { amountJson, raoToTao, withChain } = await client()
     const netuid = netuidOf(ctx)
     const r = await withChain(ctx, async api => api.json<{ subnet: SubnetJson, metagraph: Row[] }>('GET', '/api/v0/chain/subnet', { netuid }))
     if (flag(ctx, 'json')) {
@@ -137,6 +144,7 @@ const subnetRegister = defineCommand({
   description: "burn-register a hotkey on a subnet (default: the daemon's hotkey), paid by the coldkey",
   options: { ...TX_OPTIONS, ...HOTKEY_OPTION, ...NETUID },
   async run (ctx) {
+    const { coldkey, landed, signAndSubmit, withChain } = await client()
     const netuid = netuidOf(ctx, 1)
     const key = await coldkey(ctx)
     const r = await withChain(ctx, async (api) => {
@@ -175,6 +183,7 @@ function weightsCommand (action: 'set' | 'commit' | 'reveal'): CommandDef {
       'no-wait': TX_OPTIONS['no-wait']
     },
     async run (ctx) {
+      const { landed, postJson, withChain } = await client()
       const netuid = netuidOf(ctx)
       const uids = u16List(ctx, 'uids')
       const values = u16List(ctx, 'values')

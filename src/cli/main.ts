@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { GLOBAL_OPTIONS } from './command.ts'
 import { commands } from './commands/index.ts'
@@ -6,10 +7,22 @@ import { renderError } from './render-error.ts'
 import { safeIo } from './safe-text.ts'
 import type { CliIo, CommandContext, CommandDef, OptionDef } from './command.ts'
 
+// Startup: this module and commands/index.ts are read for every command, so they hold only
+// definitions (names, options, help text); each command imports its implementation, and with
+// it libp2p, Helia, the store or the ledger, inside `run` (`agora --help` loads none of them;
+// test/cli/lazy-load.spec.ts checks it, bench/cli-start.bench.ts measures the time).
 const ROOT: CommandDef = {
   name: 'agora',
   description: 'a peer of a decentralised market for AI models and datasets',
+  options: {
+    version: { type: 'boolean', description: 'print the version' }
+  },
   subCommands: commands
+}
+
+/** The package version, from package.json (two levels up from src/cli/ and from dist/cli/ alike). */
+export function version (): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 }
 
 /** The process's own streams and environment. */
@@ -42,6 +55,10 @@ export async function main (rawArgs: string[], rawIo: CliIo = processIo()): Prom
       allowPositionals: true,
       strict: true
     })
+    if (cmd === ROOT && parsed.values.version === true && parsed.values.help !== true) {
+      io.stdout.write(`${version()}\n`)
+      return 0
+    }
     if (parsed.values.help === true || (cmd.run == null)) {
       if (cmd.run == null && parsed.positionals.length > 0) {
         throw new UsageError(`unknown command: ${[...path, parsed.positionals[0]].join(' ')}`)

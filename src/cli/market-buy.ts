@@ -7,10 +7,10 @@
 import { join, resolve } from 'node:path'
 import { ApiError } from '../api/index.ts'
 import { assertSafeName, entryKind, OutputExistsError } from '../store/index.ts'
-import { defineCommand, flag, out, outJson, str } from './command.ts'
+import { flag, out, outJson, str } from './command.ts'
 import { withDaemon } from './content-session.ts'
 import { UsageError } from './errors.ts'
-import { coldkey, signAndSubmit, WALLET_OPTION } from './ledger-client.ts'
+import { coldkey, signAndSubmit } from './ledger-client.ts'
 import { formatTao } from './market-format.ts'
 import { formatBytes, progressBar } from './progress.ts'
 import type { ApiClient } from './client.ts'
@@ -69,52 +69,44 @@ async function refund (ctx: CommandContext, api: ApiClient, key: Awaited<ReturnT
   return signAndSubmit(ctx, api, key, { kind: 'refund', escrow })
 }
 
-/** The `buy` command. */
-export const buyCommand = defineCommand({
-  name: 'buy',
-  description: 'buy a paid listing: escrow the price (coldkey), get the key from the seller, fetch, decrypt and verify (needs the daemon and a chain)',
-  positionals: [{ name: 'id', description: 'listing id', required: true }],
-  options: {
-    output: { type: 'string', short: 'o', description: 'where to write the content (a file for one-file listings, else a directory); default: a new directory named after the listing in the current directory', valueName: '<path>' },
-    force: { type: 'boolean', description: 'replace existing files (without it an existing file is never replaced)' },
-    window: { type: 'string', description: 'blocks the seller has to deliver before the escrow can be refunded (default 20)', valueName: '<blocks>' },
-    ...WALLET_OPTION
-  },
-  run: async (ctx) => {
-    const id = ctx.positionals[0]
-    const windowText = str(ctx, 'window') ?? '20'
-    const window = Number(windowText)
-    if (!Number.isSafeInteger(window) || window < 1 || window > 100_800) throw new UsageError(`--window must be 1 to 100800 blocks, got ${windowText}`)
-    return withDaemon(ctx, async (api) => {
-      const q = await api.json<QuoteJson>('GET', '/api/v0/market/quote', { arg: id })
-      const files = q.listing.files
-      const dest = destination(ctx, q.listing.name)
-      if (!q.owned && !flag(ctx, 'force')) await assertFree(dest, files)
-      let escrow: string | undefined
-      let key: Awaited<ReturnType<typeof coldkey>> | undefined
-      if (!q.owned) {
-        key = await coldkey(ctx)
-        if (!flag(ctx, 'json')) ctx.io.stderr.write(`paying ${formatTao(q.amount)} into escrow for ${q.listing.name} (seller ${q.seller})\n`)
-        const paid = await signAndSubmit(ctx, api, key, { kind: 'escrow', seller: q.seller, recipient: new Uint8Array(Buffer.from(q.recipient, 'hex')), amount: BigInt(q.amount), listing: id, timeout: window })
-        escrow = paid.hash
-        if (!flag(ctx, 'json')) ctx.io.stderr.write(`escrow ${escrow} in block ${paid.block ?? '?'}; waiting for the seller to deliver the key\n`)
-      } else if (!flag(ctx, 'json')) {
-        ctx.io.stderr.write('already bought: using the receipt (nothing is paid again)\n')
-      }
-      let done: DoneJson
-      try {
-        done = await receive(ctx, api, id, escrow, dest, q.listing.size)
-      } catch (err) {
-        if ((err as Error).name !== 'DeliveryTimeoutError' || escrow == null || key == null) throw err
-        const r = await refund(ctx, api, key, escrow)
-        if (flag(ctx, 'json')) outJson(ctx, { refunded: true, escrow, refund: r.hash, block: r.block })
-        else out(ctx, `the seller did not deliver in time: refunded ${formatTao(q.amount)} (escrow ${escrow}, refund tx ${r.hash})`)
-        return 2
-      }
-      if (flag(ctx, 'json')) { outJson(ctx, { listing: id, ...done }); return 0 }
-      for (const f of done.files) out(ctx, `wrote ${f.path} (${formatBytes(f.size)}, sha256 ${f.sha256} verified)`)
-      out(ctx, done.source === 'delivery' ? `bought with escrow ${done.escrow}; the receipt allows downloading again` : `downloaded again with the receipt of escrow ${done.escrow}`)
-      return 0
-    })
-  }
-})
+/**
+ * `agora buy <id>` (its definition, options and help are in commands/market.ts, loaded for
+ * every command; this module, with the store and the API client, only when it runs).
+ */
+export async function buy (ctx: CommandContext): Promise<number> {
+  const id = ctx.positionals[0]
+  const windowText = str(ctx, 'window') ?? '20'
+  const window = Number(windowText)
+  if (!Number.isSafeInteger(window) || window < 1 || window > 100_800) throw new UsageError(`--window must be 1 to 100800 blocks, got ${windowText}`)
+  return withDaemon(ctx, async (api) => {
+    const q = await api.json<QuoteJson>('GET', '/api/v0/market/quote', { arg: id })
+    const files = q.listing.files
+    const dest = destination(ctx, q.listing.name)
+    if (!q.owned && !flag(ctx, 'force')) await assertFree(dest, files)
+    let escrow: string | undefined
+    let key: Awaited<ReturnType<typeof coldkey>> | undefined
+    if (!q.owned) {
+      key = await coldkey(ctx)
+      if (!flag(ctx, 'json')) ctx.io.stderr.write(`paying ${formatTao(q.amount)} into escrow for ${q.listing.name} (seller ${q.seller})\n`)
+      const paid = await signAndSubmit(ctx, api, key, { kind: 'escrow', seller: q.seller, recipient: new Uint8Array(Buffer.from(q.recipient, 'hex')), amount: BigInt(q.amount), listing: id, timeout: window })
+      escrow = paid.hash
+      if (!flag(ctx, 'json')) ctx.io.stderr.write(`escrow ${escrow} in block ${paid.block ?? '?'}; waiting for the seller to deliver the key\n`)
+    } else if (!flag(ctx, 'json')) {
+      ctx.io.stderr.write('already bought: using the receipt (nothing is paid again)\n')
+    }
+    let done: DoneJson
+    try {
+      done = await receive(ctx, api, id, escrow, dest, q.listing.size)
+    } catch (err) {
+      if ((err as Error).name !== 'DeliveryTimeoutError' || escrow == null || key == null) throw err
+      const r = await refund(ctx, api, key, escrow)
+      if (flag(ctx, 'json')) outJson(ctx, { refunded: true, escrow, refund: r.hash, block: r.block })
+      else out(ctx, `the seller did not deliver in time: refunded ${formatTao(q.amount)} (escrow ${escrow}, refund tx ${r.hash})`)
+      return 2
+    }
+    if (flag(ctx, 'json')) { outJson(ctx, { listing: id, ...done }); return 0 }
+    for (const f of done.files) out(ctx, `wrote ${f.path} (${formatBytes(f.size)}, sha256 ${f.sha256} verified)`)
+    out(ctx, done.source === 'delivery' ? `bought with escrow ${done.escrow}; the receipt allows downloading again` : `downloaded again with the receipt of escrow ${done.escrow}`)
+    return 0
+  })
+}

@@ -8,7 +8,7 @@
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import type { ReportBatch } from './probe-report.ts'
-import type { AgoraNode } from '../node.ts'
+import type { NodeComponents, NodeContent } from '../service.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
 /** One published batch. */
@@ -20,15 +20,20 @@ export interface PublishedBatch {
 
 const INDEX_KEY = new Key('/incentives/published-batches')
 
+/** What the archive uses: the repo's stores, and pinning (which announces) from the content interface. */
+export interface ReportArchiveComponents extends Pick<NodeComponents, 'datastore' | 'blockstore'> {
+  content: Pick<NodeContent, 'pin' | 'unpin'>
+}
+
 /** Stores, pins and announces report batches; remembers the last `keep` of them across restarts. */
 export class ReportArchive {
-  readonly #node: AgoraNode
+  readonly #c: ReportArchiveComponents
   readonly #keep: number
   #published: PublishedBatch[] | undefined
 
-  constructor (node: AgoraNode, keep = 64) {
+  constructor (components: ReportArchiveComponents, keep = 64) {
     if (!Number.isSafeInteger(keep) || keep < 1) throw new RangeError('keep must be a positive integer')
-    this.#node = node
+    this.#c = components
     this.#keep = keep
   }
 
@@ -36,7 +41,7 @@ export class ReportArchive {
   async list (options?: AbortOptions): Promise<PublishedBatch[]> {
     if (this.#published == null) {
       try {
-        this.#published = JSON.parse(new TextDecoder().decode(await this.#node.repo.datastore.get(INDEX_KEY, options))) as PublishedBatch[]
+        this.#published = JSON.parse(new TextDecoder().decode(await this.#c.datastore.get(INDEX_KEY, options))) as PublishedBatch[]
       } catch (err) {
         if ((err as Error).name !== 'NotFoundError') throw err
         this.#published = []
@@ -50,18 +55,18 @@ export class ReportArchive {
     const list = await this.list(options)
     const added: PublishedBatch[] = []
     for (const b of batches) {
-      await this.#node.repo.blockstore.put(b.cid, b.bytes, options)
-      await this.#node.pin(b.cid, options)
+      await this.#c.blockstore.put(b.cid, b.bytes, options)
+      await this.#c.content.pin(b.cid, options)
       const entry = { round: b.round, cid: b.cid.toString(), reports: b.reports.length }
       added.push(entry)
       list.push(entry)
     }
     const dropped = list.splice(0, Math.max(0, list.length - this.#keep))
     // the index is written before unpinning: a crash in between leaves a pin too many, never a lost one
-    await this.#node.repo.datastore.put(INDEX_KEY, new TextEncoder().encode(JSON.stringify(list)), options)
+    await this.#c.datastore.put(INDEX_KEY, new TextEncoder().encode(JSON.stringify(list)), options)
     this.#published = list
     for (const d of dropped) {
-      if (!list.some(e => e.cid === d.cid)) await this.#node.unpin(CID.parse(d.cid), options)
+      if (!list.some(e => e.cid === d.cid)) await this.#c.content.unpin(CID.parse(d.cid), options)
     }
     return added
   }

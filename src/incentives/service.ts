@@ -9,14 +9,15 @@
  * tasks from the market's open listings × registered miners that provide them, probes over the
  * buyers' protocol, scores, and weights (set, or commit-reveal when the subnet has it on)
  * within the rate limit. A validator needs a validator permit (stake) for its rounds to run.
+ *
+ * It requires the ledger (`services.require(LEDGER)`) and uses the market's listing index when
+ * the market runs (`services.get(MARKET)`). The API builds the `/api/v0/incentives/*` routes.
  */
 import { logger } from '@libp2p/logger'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { incentivesRoutes } from '../api/routes/incentives.ts'
-import { fromAddress } from '../ledger/address.ts'
-import { LEDGER_SERVICE, hotkeySeed } from '../ledger/service.ts'
+import { fromAddress, hotkeySeed, LEDGER } from '../ledger/index.ts'
+import { MARKET } from '../market/index.ts'
+import { serviceKey } from '../service.ts'
 import { HotkeyTxQueue, ledgerChainView, ledgerWeightSubmitter, marketEligibleSource, peerIdOfHotkey } from './adapters.ts'
-import { IncentivesSetupError } from './errors.ts'
 import { NetworkProber } from './prober.ts'
 import { ReportArchive } from './report-archive.ts'
 import { Validator } from './validator.ts'
@@ -24,14 +25,10 @@ import type { MarketEligibleInit } from './adapters.ts'
 import type { NetworkProberInit } from './prober.ts'
 import type { MinerReport } from './scoreboard.ts'
 import type { RoundOutcome, ValidatorInit } from './validator.ts'
-import type { LedgerService } from '../ledger/service.ts'
-import type { ListingIndex } from '../market/listing-index.ts'
-import type { NodeService, NodeServiceContext, NodeServiceFactory } from '../service.ts'
+import type { LedgerService } from '../ledger/index.ts'
+import type { NodeComponents, NodeService, NodeServiceFactory, ServiceLookup } from '../service.ts'
 
 const log = logger('agora:incentives:service')
-
-/** The service name (`node.service(INCENTIVES_SERVICE)`). */
-export const INCENTIVES_SERVICE = 'incentives'
 
 /** A daemon role. */
 export type Role = 'miner' | 'validator'
@@ -77,10 +74,17 @@ export interface IncentivesStatus {
 /** One miner's figures in `agora validator report`. */
 export interface MinerFigures extends MinerReport { uid: number, peerId: string }
 
+/** The registry key of the incentives (`node.services.get(INCENTIVES)`). */
+export const INCENTIVES = serviceKey<IncentivesService>('incentives')
+
+/** The components the incentives use. */
+export type IncentivesComponents = Pick<NodeComponents, 'peerId' | 'privateKey' | 'libp2p' | 'datastore' | 'blockstore' | 'content'>
+
 /** The incentives service (see the module comment). */
 export class IncentivesService implements NodeService {
-  readonly name = INCENTIVES_SERVICE
-  readonly #ctx: NodeServiceContext
+  readonly name = 'incentives'
+  readonly #components: IncentivesComponents
+  readonly #services: ServiceLookup
   readonly #init: IncentivesServiceInit
   readonly #chain: LedgerService
   readonly #txs: HotkeyTxQueue
@@ -101,14 +105,15 @@ export class IncentivesService implements NodeService {
   #earned = 0n
   readonly #onBlock = (): void => { this.#tick() }
 
-  constructor (ctx: NodeServiceContext, init: IncentivesServiceInit) {
-    const chain = ctx.services.get(LEDGER_SERVICE) as LedgerService | undefined
-    if (chain == null) throw new IncentivesSetupError('--role needs a chain: run the daemon with --dev or --genesis <file>')
-    this.#ctx = ctx
+  /** @param services - must hold the ledger (`ServiceNotFoundError` otherwise); the market is used when present */
+  constructor (components: IncentivesComponents, init: IncentivesServiceInit, services: ServiceLookup) {
+    const chain = services.require(LEDGER)
+    this.#components = components
+    this.#services = services
     this.#init = init
     this.#chain = chain
     this.#txs = new HotkeyTxQueue(chain)
-    this.archive = new ReportArchive(ctx.node)
+    this.archive = new ReportArchive(components)
   }
 
   /** The validator (validator role, once the subnet exists). */
@@ -210,26 +215,25 @@ export class IncentivesService implements NodeService {
     const s = l.subnet(this.#init.netuid)
     if (s == null) return undefined
     this.#roundBlocks = this.#init.roundBlocks ?? Math.max(1, Math.min(120, Math.floor((s.params.tempo + 1) / 3)))
-    const node = this.#ctx.node
+    const c = this.#components
+    const findProviders = c.content.findProviders
     const chain = ledgerChainView(l)
     const v = new Validator({
-      datastore: node.repo.datastore,
+      datastore: c.datastore,
       chain,
       eligible: marketEligibleSource({
         chain,
-        index: () => (this.#ctx.services.get('market') as { index?: ListingIndex } | undefined)?.index,
-        findProviders: (cid, o) => node.network.findProviders(cid, o),
+        index: () => this.#services.get(MARKET)?.index,
+        findProviders,
         selfHotkey: this.#chain.hotkey.publicKey
       }, this.#init.eligible),
-      prober: new NetworkProber(node.network, this.#init.prober),
+      prober: new NetworkProber({ libp2p: c.libp2p, findProviders }, this.#init.prober),
       weights: ledgerWeightSubmitter(this.#txs)
-    }, { ...this.#init.validator, netuid: this.#init.netuid, roundBlocks: this.#roundBlocks, secretKey: hotkeySeed(node.repo.privateKey) })
+    }, { ...this.#init.validator, netuid: this.#init.netuid, roundBlocks: this.#roundBlocks, secretKey: hotkeySeed(c.privateKey) })
     await v.start()
     this.#validator = v
     return v
   }
-
-  routes (): ReturnType<typeof incentivesRoutes> { return incentivesRoutes(this) }
 
   /** This peer's standing on the subnet. */
   status (): IncentivesStatus {
@@ -242,7 +246,7 @@ export class IncentivesService implements NodeService {
       roles: this.#init.roles,
       netuid,
       hotkey,
-      peerId: peerIdFromPrivateKey(this.#ctx.node.repo.privateKey).toString(),
+      peerId: this.#components.peerId.toString(),
       registration: uid != null ? 'registered' : this.#registration,
       uid,
       balance: l.balance(hotkey),
@@ -276,21 +280,12 @@ export class IncentivesService implements NodeService {
   }
 }
 
-/** The incentives service factory. */
-export function incentivesService (init: IncentivesServiceInit): NodeServiceFactory {
+/** The incentives service factory: the ledger must come before it, the market (if any) too. */
+export function incentivesService (init: IncentivesServiceInit): NodeServiceFactory<IncentivesService> {
   return {
-    name: INCENTIVES_SERVICE,
-    errorStatus: { IncentivesSetupError: 400 },
-    create: async (ctx) => new IncentivesService(ctx, init)
+    key: INCENTIVES,
+    requires: [LEDGER],
+    optional: [MARKET],
+    create: (components, services) => new IncentivesService(components, init, services)
   }
-}
-
-/**
- * The daemon's incentives services for its flags: none without `--role`; otherwise the roles
- * on `--netuid` (default 1, the first user subnet of a dev chain).
- */
-export async function incentivesDaemonServices (flags: { roles: string[], netuid?: number }): Promise<NodeServiceFactory[]> {
-  if (flags.roles.length === 0) return []
-  const roles = [...new Set(flags.roles)].filter((r): r is Role => r === 'miner' || r === 'validator')
-  return [incentivesService({ roles, netuid: flags.netuid ?? 1 })]
 }

@@ -1,6 +1,10 @@
 /**
- * Embedding the ledger in a peer: one call that opens the chain on the peer's datastore,
- * replicates it over the peer's libp2p, and (on the authority) produces blocks on a timer.
+ * The one way a ledger is assembled. `createLedger` builds and starts a `Ledger` (Yuma as its
+ * epoch unless given another); `startLedgerNode` embeds one in a peer: the chain on the peer's
+ * datastore (through `createLedger`), replicated over the peer's libp2p, and (on the authority)
+ * producing blocks on a timer. The ledger service runs its chain through `startLedgerNode` and
+ * adds the hotkey and inclusion tracking; tests and benches without a network call
+ * `createLedger`.
  *
  * @example
  * ```ts
@@ -14,10 +18,21 @@ import { Ledger } from './ledger.ts'
 import { LedgerReplication } from './replication.ts'
 import { yumaEpoch } from './yuma-adapter.ts'
 import type { Genesis } from './genesis.ts'
+import type { LedgerInit } from './ledger.ts'
 import type { LedgerReplicationInit } from './replication.ts'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Libp2p } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
+
+/** What `createLedger` needs: a `LedgerInit` whose epoch defaults to Yuma. */
+export type CreateLedgerInit = Omit<LedgerInit, 'epoch'> & Partial<Pick<LedgerInit, 'epoch'>>
+
+/** Make a `Ledger` (with Yuma as its epoch unless given another) and start it. */
+export async function createLedger (init: CreateLedgerInit): Promise<Ledger> {
+  const ledger = new Ledger({ ...init, epoch: init.epoch ?? yumaEpoch })
+  await ledger.start()
+  return ledger
+}
 
 /** What `startLedgerNode` needs. */
 export interface LedgerNodeInit extends LedgerReplicationInit {
@@ -43,15 +58,13 @@ export interface LedgerNode {
 
 /** Open the chain, start replication and, on the authority, block production. */
 export async function startLedgerNode (init: LedgerNodeInit): Promise<LedgerNode> {
-  const ledger = new Ledger({
+  const ledger = await createLedger({
     datastore: init.datastore,
     genesis: init.genesis,
-    epoch: yumaEpoch,
     authorityKey: init.authorityKey,
     produceBlocks: init.authorityKey != null,
     prefix: init.prefix
   })
-  await ledger.start()
   const replication = new LedgerReplication({ libp2p: init.libp2p, ledger }, init)
   try {
     await replication.start()

@@ -9,10 +9,6 @@
  * const block = await ledger.produceBlock()
  * ```
  */
-import { Ledger } from './ledger.ts'
-import { yumaEpoch } from './yuma-adapter.ts'
-import type { LedgerInit } from './ledger.ts'
-
 export { Ledger } from './ledger.ts'
 export type { LedgerInit } from './ledger.ts'
 export type { MetagraphRow } from './queries.ts'
@@ -30,17 +26,10 @@ export type { KeyPair } from './keys.ts'
 export { formatTao, parseTao } from './tao.ts'
 export { yumaEpoch } from './yuma-adapter.ts'
 export { LedgerReplication } from './replication.ts'
-export { startLedgerNode } from './embed.ts'
-export type { LedgerNode } from './embed.ts'
+export { createLedger, startLedgerNode } from './embed.ts'
+export type { CreateLedgerInit, LedgerNode, LedgerNodeInit } from './embed.ts'
 export type { RefusedBlock } from './replication.ts'
 export * from './errors.ts'
-export { LEDGER_SERVICE, ledgerService, hotkeySeed, hotkeyAddress } from './service.ts'
-export type { LedgerService } from './service.ts'
+export { LEDGER, ledgerService, hotkeySeed, hotkeyAddress } from './service.ts'
+export type { LedgerService, LedgerServiceInit, UnsignedTx } from './service.ts'
 export { chainForRepo, devAccount, DEV_SEED_PHRASE } from './setup.ts'
-
-/** Make a `Ledger` (with Yuma as its epoch unless given another) and start it. */
-export async function createLedger (init: Omit<LedgerInit, 'epoch'> & Partial<Pick<LedgerInit, 'epoch'>>): Promise<Ledger> {
-  const ledger = new Ledger({ ...init, epoch: init.epoch ?? yumaEpoch })
-  await ledger.start()
-  return ledger
-}

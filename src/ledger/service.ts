@@ -1,38 +1,35 @@
 /**
- * The ledger as a node service: the chain on the node's libp2p and repo datastore, the
- * daemon's hotkey (the peer's libp2p ed25519 key) for hotkey transactions, inclusion tracking,
- * and the `/api/v0/chain/*` routes. Other services find it as `services.get(LEDGER_SERVICE)`.
+ * The ledger as a node service: the chain on the node's libp2p and repo datastore (run through
+ * `startLedgerNode`, the one assembly of a replicated chain), the daemon's hotkey (the peer's
+ * libp2p ed25519 key) for hotkey transactions, and inclusion tracking. Other services find it as
+ * `services.get(LEDGER)`; the API builds the `/api/v0/chain/*` routes over it.
  *
  * @example
  * ```ts
  * const node = await createNode({ repo, services: [ledgerService({ genesis, authority: true })] })
- * const chain = node.service<LedgerService>(LEDGER_SERVICE)
+ * const chain = node.services.require(LEDGER)
  * const { hash } = await chain.submit(chain.hotkey.sign({ chainId, signer: chain.hotkey.address, nonce, body }))
  * await chain.waitForTx(hash)
  * ```
  */
 import { logger } from '@libp2p/logger'
-import { ledgerRoutes } from '../api/routes/ledger.ts'
+import { serviceKey } from '../service.ts'
 import { toAddress } from './address.ts'
-import { LedgerNotRunningError, TX_ERROR_NAMES } from './errors.ts'
+import { startLedgerNode } from './embed.ts'
+import { LedgerNotRunningError } from './errors.ts'
 import { generateKeyPair } from './keys.ts'
-import { Ledger } from './ledger.ts'
-import { LedgerReplication } from './replication.ts'
 import { decodeTxUnsafe, signTx } from './tx/codec.ts'
 import { TxTracker } from './tx-tracker.ts'
-import { yumaEpoch } from './yuma-adapter.ts'
+import type { LedgerNode } from './embed.ts'
 import type { Genesis } from './genesis.ts'
+import type { Ledger } from './ledger.ts'
 import type { RefusalNotice } from './refusal.ts'
-import type { LedgerReplicationInit } from './replication.ts'
+import type { LedgerReplication, LedgerReplicationInit } from './replication.ts'
 import type { Tx } from './tx/types.ts'
-import type { Route } from '../api/server.ts'
-import type { NodeService, NodeServiceContext, NodeServiceFactory } from '../service.ts'
+import type { NodeComponents, NodeService, NodeServiceFactory } from '../service.ts'
 import type { AbortOptions, PrivateKey } from '@libp2p/interface'
 
 const log = logger('agora:ledger:service')
-
-/** The service name (`node.service(LEDGER_SERVICE)`, `ctx.services.get(LEDGER_SERVICE)`). */
-export const LEDGER_SERVICE = 'ledger'
 
 /** A transaction before signing (the library's `Tx`). */
 export type UnsignedTx = Tx
@@ -51,6 +48,9 @@ export interface LedgerService extends NodeService {
   readonly hotkey: { address: string, publicKey: Uint8Array, sign: (tx: UnsignedTx) => Uint8Array }
 }
 
+/** The registry key of the ledger (`node.services.get(LEDGER)`, `services.require(LEDGER)`). */
+export const LEDGER = serviceKey<LedgerService>('ledger')
+
 /** How the ledger service is built. */
 export interface LedgerServiceInit {
   genesis: Genesis
@@ -64,18 +64,6 @@ export interface LedgerServiceInit {
   waitTimeoutMs?: number
 }
 
-/** Error name → HTTP status for the ledger routes. */
-export const LEDGER_ERROR_STATUS: Readonly<Record<string, number>> = {
-  ...Object.fromEntries([...TX_ERROR_NAMES].map(n => [n, 400])),
-  TxTimeoutError: 504,
-  TxDroppedError: 409,
-  TxRefusedError: 409,
-  NotAuthorityError: 403,
-  LedgerNotRunningError: 503,
-  KeystoreError: 400,
-  BodyTooLargeError: 413
-}
-
 /** The 32-byte ed25519 seed of a libp2p private key (the daemon's hotkey). */
 export function hotkeySeed (key: PrivateKey): Uint8Array {
   if (key.type !== 'Ed25519') throw new LedgerNotRunningError(`the peer key is ${key.type}; the ledger needs an Ed25519 peer key as its hotkey`)
@@ -87,83 +75,92 @@ export function hotkeyAddress (key: PrivateKey): string {
   return toAddress(generateKeyPair(hotkeySeed(key)).publicKey)
 }
 
+/** The components the ledger uses. */
+export type LedgerComponents = Pick<NodeComponents, 'privateKey' | 'libp2p' | 'datastore'>
+
 class NodeLedger implements LedgerService {
   readonly name = 'ledger' as const
-  readonly ledger: Ledger
-  readonly replication: LedgerReplication
   readonly hotkey: LedgerService['hotkey']
-  private readonly tracker: TxTracker
-  private started = false
+  readonly #components: LedgerComponents
+  readonly #init: LedgerServiceInit
+  readonly #authorityKey: Uint8Array | undefined
+  #chain?: LedgerNode
+  #tracker?: TxTracker
 
-  constructor (ctx: NodeServiceContext, init: LedgerServiceInit) {
-    const seed = hotkeySeed(ctx.node.repo.privateKey)
+  constructor (components: LedgerComponents, init: LedgerServiceInit) {
+    const seed = hotkeySeed(components.privateKey)
     const pair = generateKeyPair(seed)
     const address = toAddress(pair.publicKey)
     this.hotkey = { address, publicKey: pair.publicKey, sign: tx => signTx(tx, seed).bytes }
     if (init.authority && address !== init.genesis.authority) {
       throw new LedgerNotRunningError(`this peer's hotkey ${address} is not the genesis authority ${init.genesis.authority}`)
     }
-    this.ledger = new Ledger({
-      datastore: ctx.node.repo.datastore,
-      genesis: init.genesis,
-      epoch: yumaEpoch,
-      authorityKey: init.authority ? seed : undefined,
-      produceBlocks: init.authority,
-      prefix: init.prefix ?? '/ledger'
-    })
-    this.replication = new LedgerReplication({ libp2p: ctx.node.network.libp2p, ledger: this.ledger }, init.replication)
-    this.tracker = new TxTracker(this.ledger, init.waitTimeoutMs ?? Math.max(30_000, 10 * init.genesis.params.blockTimeMs))
-    this.replication.events.addEventListener('tx-refused', (e) => {
-      const n = (e as CustomEvent<RefusalNotice>).detail
-      this.tracker.refuse(n.tx, n.error, n.message)
-    })
+    this.#components = components
+    this.#init = init
+    this.#authorityKey = init.authority ? seed : undefined
+  }
+
+  get ledger (): Ledger { return this.#running().ledger }
+  get replication (): LedgerReplication { return this.#running().replication }
+
+  #running (): LedgerNode {
+    if (this.#chain == null) throw new LedgerNotRunningError('the ledger is not running')
+    return this.#chain
   }
 
   async start (): Promise<void> {
-    await this.ledger.start()
-    this.tracker.start()
-    try {
-      await this.replication.start()
-    } catch (err) {
-      this.tracker.stop()
-      await this.ledger.stop()
-      throw err
-    }
-    this.started = true
-    const s = this.ledger.status()
-    log('chain %s at height %d, %s, hotkey %s', s.chainId, s.height, this.ledger.isAuthority ? 'authority' : 'follower', this.hotkey.address)
+    if (this.#chain != null) return
+    const init = this.#init
+    const chain = await startLedgerNode({
+      ...init.replication,
+      libp2p: this.#components.libp2p,
+      datastore: this.#components.datastore,
+      genesis: init.genesis,
+      authorityKey: this.#authorityKey,
+      prefix: init.prefix ?? '/ledger'
+    })
+    const tracker = new TxTracker(chain.ledger, init.waitTimeoutMs ?? Math.max(30_000, 10 * init.genesis.params.blockTimeMs))
+    chain.replication.events.addEventListener('tx-refused', (e) => {
+      const n = (e as CustomEvent<RefusalNotice>).detail
+      tracker.refuse(n.tx, n.error, n.message)
+    })
+    tracker.start()
+    this.#chain = chain
+    this.#tracker = tracker
+    const s = chain.ledger.status()
+    log('chain %s at height %d, %s, hotkey %s', s.chainId, s.height, chain.ledger.isAuthority ? 'authority' : 'follower', this.hotkey.address)
   }
 
   async stop (): Promise<void> {
-    if (!this.started) return
-    this.started = false
-    this.tracker.stop()
-    await this.replication.stop()
-    await this.ledger.stop()
+    const chain = this.#chain
+    if (chain == null) return
+    this.#chain = undefined
+    this.#tracker?.stop()
+    this.#tracker = undefined
+    await chain.stop()
   }
 
   async submit (tx: Uint8Array, options?: AbortOptions): Promise<{ hash: string }> {
-    if (!this.started) throw new LedgerNotRunningError('the ledger is not running')
+    const chain = this.#running()
     options?.signal?.throwIfAborted()
-    const r = await this.replication.submit(tx)
+    const r = await chain.replication.submit(tx)
     // accepted, so it decodes and its signature was checked
     const { stx } = decodeTxUnsafe(tx)
-    this.tracker.noteSubmitted(r.hash, stx.tx.signer, stx.tx.nonce)
+    this.#tracker?.noteSubmitted(r.hash, stx.tx.signer, stx.tx.nonce)
     return r
   }
 
   async waitForTx (hash: string, options?: AbortOptions & { timeoutMs?: number }): Promise<{ block: number }> {
-    return this.tracker.wait(hash, options)
+    const tracker = this.#tracker
+    if (tracker == null) throw new LedgerNotRunningError('the ledger is not running')
+    return tracker.wait(hash, options)
   }
-
-  routes (): Route[] { return ledgerRoutes({ chain: this }) }
 }
 
-/** The ledger service factory (see `ledgerDaemonServices` for how the daemon decides on it). */
-export function ledgerService (init: LedgerServiceInit): NodeServiceFactory {
+/** The ledger service factory (the daemon decides on it in `cli/daemon-services.ts`). */
+export function ledgerService (init: LedgerServiceInit): NodeServiceFactory<LedgerService> {
   return {
-    name: LEDGER_SERVICE,
-    errorStatus: LEDGER_ERROR_STATUS,
-    create: async (ctx) => new NodeLedger(ctx, init)
+    key: LEDGER,
+    create: (components) => new NodeLedger(components, init)
   }
 }

@@ -193,7 +193,7 @@ export class VerifyPool {
 
   private start (): void {
     while (this.workers.length < this.size) {
-      const w = new Worker(new URL('./verify-worker.ts', import.meta.url))
+      const w = new Worker(new URL(import.meta.url.endsWith('.ts') ? './verify-worker.ts' : './verify-worker.js', import.meta.url) /* .js in the built dist/ */)
       if (!this.referenced) w.unref()
       let loaded = (): void => {}
       this.ready.push(new Promise<void>(resolve => { loaded = resolve }))

@@ -11,8 +11,7 @@ import { assertReplaceable, entryKind, makeDir, NameSet, outputRoot, syncDirs, w
 import { decryptStream } from './chunk-cipher.ts'
 import { ContentIntegrityError } from './errors.ts'
 import type { Listing } from './listing.ts'
-import type { Lent } from '../store/index.ts'
-import type { AgoraNode } from '../node.ts'
+import type { ContentStore, Lent } from '../store/index.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
 /** One file written. */
@@ -57,7 +56,7 @@ export function listingSegments (listing: Listing): string[][] {
  * the destination in either case. An existing file with the listed SHA-256 is kept; any other
  * existing entry is replaced only with `force` (`OutputExistsError`), and never followed.
  */
-export async function decryptListing (node: AgoraNode, listing: Listing, key: Uint8Array, out: string, options: DecryptOptions = {}): Promise<WrittenFile[]> {
+export async function decryptListing (node: { store: Pick<ContentStore, 'cat'> }, listing: Listing, key: Uint8Array, out: string, options: DecryptOptions = {}): Promise<WrittenFile[]> {
   const segments = listingSegments(listing)
   const root = await outputRoot(out)
   const single = segments.length === 1 && options.intoDirectory !== true

@@ -14,7 +14,7 @@
  * - purchases: `prepareDelivery` (seller) / `acceptDelivery` (buyer), `createReceipt` /
  *   `verifyReceipt`, reissue requests;
  * - discovery: `ListingIndex` (`listingIndex(init)(components)`);
- * - the node service: `marketService(init)`, registered under `MARKET_SERVICE`.
+ * - the node service: `marketService(init)`, registered under the key `MARKET` (`node.services.get(MARKET)`).
  *
  * @example
  * ```ts
@@ -71,5 +71,7 @@ export type { AddResult, ListingIndexComponents, ListingIndexInit, SearchHit, Se
 export type { ListingView } from './view.ts'
 
 // The node service and the key it is registered under.
-export { MARKET_SERVICE, marketService } from './service.ts'
-export type { MarketService, MarketServiceInit } from './service.ts'
+export { MARKET, marketService } from './service.ts'
+export type { AnnounceResult, MarketComponents, MarketService, MarketServiceInit } from './service.ts'
+export type { PublishParameters, PublishResult, PublisherComponents, UpdateParameters } from './publisher.ts'
+export type { Quote, Received, TradeComponents } from './trade.ts'

@@ -14,7 +14,7 @@ import { PublishError } from './errors.ts'
 import { createListing } from './listing.ts'
 import type { CreateListingParameters } from './listing.ts'
 import type { ListingEncryption, ListingFile } from './listing-schema.ts'
-import type { AgoraNode } from '../node.ts'
+import type { ContentStore, Repo } from '../store/index.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
 /** The encryption parameters of every paid listing we publish. */
@@ -74,7 +74,7 @@ export async function listFiles (path: string): Promise<Array<{ rel: string, abs
  * which serves any peer). Each `files` entry carries the plaintext size and sha256 and the CID of
  * what is published.
  */
-export async function importContent (node: AgoraNode, path: string, contentKey: Uint8Array | undefined, options: AbortOptions = {}): Promise<ImportedContent> {
+export async function importContent (node: { repo: Pick<Repo, 'path'>, store: Pick<ContentStore, 'add' | 'stat'> }, path: string, contentKey: Uint8Array | undefined, options: AbortOptions = {}): Promise<ImportedContent> {
   const files = await listFiles(path)
   const isDir = files.length !== 1 || files[0].abs !== path
   const digests: Array<{ size: number, sha256: Uint8Array }> = []

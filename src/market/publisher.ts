@@ -7,10 +7,38 @@ import { equalBytes } from './envelope.ts'
 import { ListingNotFoundError, PublishError } from './errors.ts'
 import { createListing, revokeListing, updateListing } from './listing.ts'
 import { PAID_ENCRYPTION, checkListingParameters, importContent } from './publish.ts'
+import type { ContentKeyStore } from './keystore.ts'
 import type { Listing, CreateListingParameters } from './listing.ts'
+import type { ListingIndex } from './listing-index.ts'
 import type { ListingKind, PriceUnit } from './listing-schema.ts'
-import type { AnnounceResult, MarketService } from './service.ts'
+import type { NodeContent } from '../service.ts'
 import type { AbortOptions } from '@libp2p/interface'
+
+/** Where a listing was announced. */
+export interface AnnounceResult {
+  /** Peers the gossip message was sent to. */
+  gossip: number
+  /** Peers that stored the DHT record (PUT_VALUE responses). */
+  dht: number
+}
+
+/** What the publisher works with (the market service hands over its own parts). */
+export interface PublisherComponents {
+  index: ListingIndex
+  /** Content keys of our paid listings. */
+  keys: ContentKeyStore
+  content: NodeContent
+  /** The repo directory: paid goods are encrypted into a staging directory inside it. */
+  repoPath: string
+  /** Our hotkey's public key: the publisher key of our listings. */
+  hotkey: Uint8Array
+  /** Our hotkey's 32-byte seed: listings are signed with it. */
+  secret: Uint8Array
+  /** Resolves once the listing index is loaded. */
+  ready: (options?: AbortOptions) => Promise<void>
+  /** Gossip and a DHT record for a listing. */
+  announce: (listing: Listing, options?: AbortOptions) => Promise<AnnounceResult>
+}
 
 /** What a publisher states for a new listing. */
 export interface PublishParameters {
@@ -48,12 +76,12 @@ export interface PublishResult extends AnnounceResult {
 
 /** Publishes, updates and revokes this peer's listings. */
 export class Publisher {
-  readonly #svc: MarketService
+  readonly #svc: PublisherComponents
   readonly #secret: Uint8Array
 
-  constructor (svc: MarketService, secret: Uint8Array) {
-    this.#svc = svc
-    this.#secret = secret
+  constructor (components: PublisherComponents) {
+    this.#svc = components
+    this.#secret = components.secret
   }
 
   /**
@@ -71,7 +99,7 @@ export class Publisher {
       throw new PublishError(`${p.kind} ${p.name} is already listed as ${head.id.toString()}: publish a new version with agora market update`)
     }
     const content = await this.#content(p.path, fields.price ?? 0n, options)
-    const card = p.card == null ? null : (await svc.node.add(p.card, { signal: options.signal })).cid
+    const card = p.card == null ? null : (await svc.content.add(p.card, { signal: options.signal })).cid
     const listing = createListing({ kind: p.kind, name: p.name, ...fields, ...content.fields, card, seq: head == null ? 0 : head.record.seq + 1 }, this.#secret)
     return this.#commit(listing, true, options)
   }
@@ -89,7 +117,7 @@ export class Publisher {
     } else if ((price > 0n) !== (prev.record.access === 'paid')) {
       throw new PublishError('changing between free and paid needs the content again (--path): paid goods are published encrypted')
     }
-    if (p.card != null) changes.card = (await this.#svc.node.add(p.card, { signal: options.signal })).cid
+    if (p.card != null) changes.card = (await this.#svc.content.add(p.card, { signal: options.signal })).cid
     return this.#commit(updateListing(prev, changes, this.#secret), p.path != null, options)
   }
 
@@ -122,13 +150,18 @@ export class Publisher {
   /** Imports the content; for a paid listing with a fresh key, stored (0600) before anything is announced. */
   async #content (path: string, price: bigint, options: AbortOptions): Promise<{ fields: ContentFields }> {
     if (price <= 0n) {
-      const c = await importContent(this.#svc.node, path, undefined, options)
+      const c = await importContent(this.#importer(), path, undefined, options)
       return { fields: { root: c.root, files: c.files, access: 'open', keyCommitment: null, encryption: null } }
     }
     const key = generateContentKey()
     const keyCommitment = await this.#svc.keys.put(key)
-    const c = await importContent(this.#svc.node, path, key, options)
+    const c = await importContent(this.#importer(), path, key, options)
     return { fields: { root: c.root, files: c.files, access: 'paid', keyCommitment, encryption: PAID_ENCRYPTION } }
+  }
+
+  /** What `importContent` imports into: the local store, staging inside the repo. */
+  #importer (): Parameters<typeof importContent>[0] {
+    return { repo: { path: this.#svc.repoPath }, store: this.#svc.content.local }
   }
 
   /** Indexes and announces the listing, then provides its content (when it is new). */
@@ -140,9 +173,9 @@ export class Publisher {
 
   /** Peers that took the provider record of the root; with none, the node retries when one connects. */
   async #provide (listing: Listing, options: AbortOptions): Promise<number> {
-    const node = this.#svc.node
-    const peers = (await node.network.provide(listing.record.root, options).catch(() => ({ peers: 0 }))).peers
-    if (peers === 0) await node.pin(listing.record.root, options)
+    const content = this.#svc.content
+    const peers = (await content.provide(listing.record.root, options).catch(() => ({ peers: 0 }))).peers
+    if (peers === 0) await content.pin(listing.record.root, options)
     return peers
   }
 }

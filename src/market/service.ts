@@ -2,10 +2,12 @@
  * The market as a node service: the local listing index over the repo datastore (loaded in the
  * background, so the daemon serves at once), the DHT validator and selector, the gossip topic,
  * the catalogue protocol, a DHT record per listing, periodic re-announcement of our own
- * listings, and (with the ledger) purchases.
+ * listings, and (with the ledger, found as `services.get(LEDGER)`) purchases. The API builds the
+ * `/api/v0/market/*` routes over it.
  */
 import { logger } from '@libp2p/logger'
-import { marketRoutes } from '../api/routes/market.ts'
+import { LEDGER } from '../ledger/index.ts'
+import { serviceKey } from '../service.ts'
 import { CATALOGUE_PROTOCOL, DEFAULT_CATALOGUE_LIMITS, catalogueHandler, pullCatalogue } from './catalogue.ts'
 import { DHT_NAMESPACE, MAX_LISTING_BYTES } from './constants.ts'
 import { equalBytes } from './envelope.ts'
@@ -18,18 +20,19 @@ import { Publisher } from './publisher.ts'
 import { ReceiptBook } from './receipt-book.ts'
 import { listingKey, listingValidator, selectListingRecord } from './record.ts'
 import { Trade } from './trade.ts'
-import { MARKET_ERROR_STATUS } from './service-errors.ts'
 import type { CatalogueAnswer, CatalogueCursor, CatalogueLimits, PullResult } from './catalogue.ts'
 import type { IngestStatus } from './gossip.ts'
 import type { Listing } from './listing.ts'
-import type { AgoraNode } from '../node.ts'
-import type { NodeService, NodeServiceContext, NodeServiceFactory } from '../service.ts'
+import type { AnnounceResult } from './publisher.ts'
+import type { NodeComponents, NodeService, NodeServiceFactory, ServiceLookup } from '../service.ts'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
+
+export type { AnnounceResult } from './publisher.ts'
 
 const log = logger('agora:market')
 
-/** The service name (`node.service('market')`). */
-export const MARKET_SERVICE = 'market'
+/** The registry key of the market (`node.services.get(MARKET)`). */
+export const MARKET = serviceKey<MarketService>('market')
 
 /** Listings received while the index loads, kept to be indexed once it is ready. */
 const MAX_PENDING = 10_000
@@ -49,25 +52,19 @@ export interface MarketServiceInit {
   dhtTimeout?: number
 }
 
-/** Where a listing was announced. */
-export interface AnnounceResult {
-  /** Peers the gossip message was sent to. */
-  gossip: number
-  /** Peers that stored the DHT record (PUT_VALUE responses). */
-  dht: number
-}
+/** The components the market uses. */
+export type MarketComponents = Pick<NodeComponents, 'privateKey' | 'libp2p' | 'datastore' | 'repoPath' | 'content' | 'onWarning'>
 
 /** The market service (see the module comment). */
 export class MarketService implements NodeService {
-  readonly name = MARKET_SERVICE
-  readonly node: AgoraNode
+  readonly name = 'market'
   readonly index: ListingIndex
   readonly keys: ContentKeyStore
   readonly receipts: ReceiptBook
   readonly publisher: Publisher
   /** Purchases (needs the ledger service). */
   readonly trade: Trade
-  readonly ctx: NodeServiceContext
+  readonly #components: MarketComponents
   /** Our hotkey seed: the daemon signs listings and receipts with it. */
   readonly #secret: Uint8Array
   readonly #init: MarketServiceInit
@@ -84,27 +81,31 @@ export class MarketService implements NodeService {
   /** Figures of the catalogue pulls, for status. */
   readonly pulls = { peers: 0, accepted: 0, refused: 0, failed: 0 }
 
-  constructor (ctx: NodeServiceContext, init: MarketServiceInit = {}) {
-    this.ctx = ctx
-    this.node = ctx.node
+  /**
+   * @param services - the services created before the market: with the ledger (`LEDGER`) it
+   * sells and buys; without, purchases fail with `LedgerUnavailableError`
+   */
+  constructor (components: MarketComponents, init: MarketServiceInit = {}, services?: ServiceLookup) {
+    this.#components = components
     this.#init = init
     this.#limits = { ...DEFAULT_CATALOGUE_LIMITS, ...init.catalogue }
-    this.#secret = ctx.node.repo.privateKey.raw.subarray(0, 32)
-    this.index = new ListingIndex({ datastore: ctx.node.repo.datastore })
-    this.keys = new ContentKeyStore(ctx.node.repo.path)
-    this.receipts = new ReceiptBook({ datastore: ctx.node.repo.datastore })
-    this.publisher = new Publisher(this, this.#secret)
-    this.trade = new Trade(this, this.#secret)
+    this.#secret = components.privateKey.raw.subarray(0, 32)
+    this.index = new ListingIndex({ datastore: components.datastore })
+    this.keys = new ContentKeyStore(components.repoPath)
+    this.receipts = new ReceiptBook({ datastore: components.datastore })
+    const own = { index: this.index, keys: this.keys, content: components.content, hotkey: this.hotkey, secret: this.#secret, ready: async (o?: AbortOptions) => this.ready(o) }
+    this.publisher = new Publisher({ ...own, repoPath: components.repoPath, announce: async (l, o) => this.announce(l, o) })
+    this.trade = new Trade({ ...own, receipts: this.receipts, datastore: components.datastore, ledger: services?.get(LEDGER) })
   }
 
   /** Our hotkey (the publisher key of our listings). */
-  get hotkey (): Uint8Array { return this.node.repo.privateKey.publicKey.raw }
+  get hotkey (): Uint8Array { return this.#components.privateKey.publicKey.raw }
 
   /** `indexing` while the index loads from the datastore, then `ready`. */
   get state (): 'indexing' | 'ready' { return this.index.isStarted() ? 'ready' : 'indexing' }
 
   async start (): Promise<void> {
-    const libp2p = this.node.network.libp2p
+    const libp2p = this.#components.libp2p
     const pubsub = libp2p.services.pubsub
     pubsub.topicValidators.set(MARKET_TOPIC, listingTopicValidator(async (b, from) => this.ingest(b, from)))
     pubsub.subscribe(MARKET_TOPIC)
@@ -125,7 +126,7 @@ export class MarketService implements NodeService {
     this.trade.stop()
     clearInterval(this.#timer)
     clearInterval(this.#syncTimer)
-    const libp2p = this.node.network.libp2p
+    const libp2p = this.#components.libp2p
     libp2p.removeEventListener('peer:connect', this.#onConnect)
     libp2p.services.pubsub.unsubscribe(MARKET_TOPIC)
     libp2p.services.pubsub.topicValidators.delete(MARKET_TOPIC)
@@ -134,20 +135,18 @@ export class MarketService implements NodeService {
     await this.index.stop()
   }
 
-  routes = (): ReturnType<NonNullable<NodeService['routes']>> => marketRoutes(this)
-
   async #load (): Promise<void> {
     try {
       await this.index.start({ signal: this.#stopping.signal })
     } catch (err) {
-      if (!this.#stopping.signal.aborted) { log.error('loading the listing index failed - %e', err); this.ctx.onWarning(`the listing index failed to load: ${(err as Error).message}`) }
+      if (!this.#stopping.signal.aborted) { log.error('loading the listing index failed - %e', err); this.#components.onWarning(`the listing index failed to load: ${(err as Error).message}`) }
       return
     }
     const pending = this.#pending
     this.#pending = []
     for (const l of pending) await this.index.addUnsafe(l).catch(err => { log('queued listing refused - %e', err) })
     log('listing index ready: %d listings (%d received while loading)', this.index.size, pending.length)
-    for (const p of this.node.network.libp2p.getPeers()) this.#pullFrom(p)
+    for (const p of this.#components.libp2p.getPeers()) this.#pullFrom(p)
     // escrows opened to us while we were down
     await this.trade.deliverDue().catch(err => { log.error('delivering failed - %e', err) })
   }
@@ -192,7 +191,7 @@ export class MarketService implements NodeService {
    * (as identify told us) and is not being pulled from.
    */
   async #syncOne (): Promise<void> {
-    const libp2p = this.node.network.libp2p
+    const libp2p = this.#components.libp2p
     const peers: PeerId[] = []
     for (const p of libp2p.getPeers()) {
       if (this.#pulling.has(p.toString())) continue
@@ -219,7 +218,7 @@ export class MarketService implements NodeService {
   async pullCatalogue (peer: PeerId, options: AbortOptions = {}): Promise<PullResult> {
     const signal = AbortSignal.any([this.#stopping.signal, ...(options.signal != null ? [options.signal] : [])])
     const id = peer.toString()
-    const r = await pullCatalogue(this.node.network.libp2p, peer, async (b, from) => this.ingest(b, from), this.#limits, { signal, from: this.#cursors.get(id) })
+    const r = await pullCatalogue(this.#components.libp2p, peer, async (b, from) => this.ingest(b, from), this.#limits, { signal, from: this.#cursors.get(id) })
     if (r.next != null) {
       // Policy: remember the cursors of the 4096 most recently pulled peers
       this.#cursors.delete(id)
@@ -234,7 +233,7 @@ export class MarketService implements NodeService {
 
   /** Announces a listing: gossip to all peers and a DHT record under its item key. */
   async announce (listing: Listing, options: AbortOptions = {}): Promise<AnnounceResult> {
-    const libp2p = this.node.network.libp2p
+    const libp2p = this.#components.libp2p
     let gossip = 0
     try {
       gossip = (await libp2p.services.pubsub.publish(MARKET_TOPIC, listing.bytes)).recipients.length
@@ -268,13 +267,14 @@ export class MarketService implements NodeService {
   }
 }
 
-/** The market's node service factory (every daemon runs it). */
-export function marketService (init: MarketServiceInit = {}): NodeServiceFactory {
+/** The market's node service factory (every daemon runs it; it uses the ledger when given first). */
+export function marketService (init: MarketServiceInit = {}): NodeServiceFactory<MarketService> {
   let svc: MarketService | undefined
   // Policy: refuse records below the sequence our index knows (kad-dht overwrites on PUT).
   const validate = listingValidator({ knownSequence: k => svc?.index.knownSequence(k) })
   return {
-    name: MARKET_SERVICE,
+    key: MARKET,
+    optional: [LEDGER],
     dhtValidators: {
       [DHT_NAMESPACE]: async (key, value) => {
         await validate(key, value)
@@ -283,9 +283,8 @@ export function marketService (init: MarketServiceInit = {}): NodeServiceFactory
       }
     },
     dhtSelectors: { [DHT_NAMESPACE]: selectListingRecord },
-    errorStatus: MARKET_ERROR_STATUS,
-    create: async (ctx) => {
-      svc = new MarketService(ctx, init)
+    create: (components, services) => {
+      svc = new MarketService(components, init, services)
       return svc
     }
   }

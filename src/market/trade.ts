@@ -8,19 +8,22 @@
  */
 import { logger } from '@libp2p/logger'
 import { Key } from 'interface-datastore'
-import { toAddress } from '../ledger/address.ts'
-import { LEDGER_SERVICE } from '../ledger/service.ts'
+import { toAddress } from '../ledger/index.ts'
 import { decryptListing } from './decrypt-out.ts'
 import { DeliveryTimeoutError, LedgerUnavailableError, ListingNotFoundError, PurchaseError } from './errors.ts'
 import { openSealedKey, sealContentKey } from './key-seal.ts'
 import { acceptDelivery, decodeDelivery, encodeDelivery, prepareDelivery } from './purchase.ts'
 import { amountDue } from './receipt.ts'
 import type { DecryptOptions, WrittenFile } from './decrypt-out.ts'
+import type { ContentKeyStore } from './keystore.ts'
 import type { Listing } from './listing.ts'
-import type { MarketService } from './service.ts'
-import type { LedgerService } from '../ledger/service.ts'
+import type { ListingIndex } from './listing-index.ts'
+import type { ReceiptBook } from './receipt-book.ts'
 import type { FetchOptions } from '../dht/index.ts'
+import type { LedgerService } from '../ledger/index.ts'
+import type { NodeContent } from '../service.ts'
 import type { AbortOptions } from '@libp2p/interface'
+import type { Datastore } from 'interface-datastore'
 
 const log = logger('agora:market:trade')
 
@@ -49,21 +52,40 @@ export interface Received {
   files: WrittenFile[]
 }
 
+/** What purchases work with (the market service hands over its own parts). */
+export interface TradeComponents {
+  index: ListingIndex
+  /** Content keys of our paid listings (seller side). */
+  keys: ContentKeyStore
+  receipts: ReceiptBook
+  content: NodeContent
+  /** Where a buyer keeps the deliveries it accepted. */
+  datastore: Datastore
+  /** Our hotkey's public key: the seller of our listings, the recipient of our escrows. */
+  hotkey: Uint8Array
+  /** Our hotkey's 32-byte seed: receipts are signed and sealed keys opened with it. */
+  secret: Uint8Array
+  /** Resolves once the listing index is loaded. */
+  ready: (options?: AbortOptions) => Promise<void>
+  /** The chain, when this daemon runs one. */
+  ledger?: LedgerService
+}
+
 /** Seller and buyer ends of purchases (see the module comment). */
 export class Trade {
-  readonly #svc: MarketService
+  readonly #svc: TradeComponents
   readonly #secret: Uint8Array
   readonly #inflight = new Set<string>()
   readonly #onBlock = (): void => { this.deliverDue().catch(err => { log.error('delivering failed - %e', err) }) }
 
-  constructor (svc: MarketService, secret: Uint8Array) {
-    this.#svc = svc
-    this.#secret = secret
+  constructor (components: TradeComponents) {
+    this.#svc = components
+    this.#secret = components.secret
   }
 
   /** The ledger service, if this daemon runs a chain. */
   get ledger (): LedgerService | undefined {
-    return this.#svc.ctx.services.get(LEDGER_SERVICE) as LedgerService | undefined
+    return this.#svc.ledger
   }
 
   start (): void {
@@ -166,19 +188,19 @@ export class Trade {
       const d = decodeDelivery(payload)
       const r = await acceptDelivery({ listing, sealedKey: d.sealedKey, receipt: d.receipt, buyerSecret: this.#secret, book: this.#svc.receipts }, options)
       if (r.receipt.record.escrow !== escrow) throw new PurchaseError('the receipt names another escrow')
-      await this.#svc.node.repo.datastore.put(purchaseKey(escrow), payload, options)
+      await this.#svc.datastore.put(purchaseKey(escrow), payload, options)
       key = r.contentKey
       source = 'delivery'
     }
-    await this.#svc.node.fetch(listing.record.root, { signal: options.signal, onProgress: options.onProgress })
-    const files = await decryptListing(this.#svc.node, listing, key, out, options)
+    await this.#svc.content.fetch(listing.record.root, { signal: options.signal, onProgress: options.onProgress })
+    const files = await decryptListing({ store: this.#svc.content.local }, listing, key, out, options)
     return { source, escrow, files }
   }
 
   /** The delivery payload of an escrow: stored locally, else read from the ledger. */
   async #payload (chain: LedgerService, escrow: string, options: AbortOptions): Promise<Uint8Array> {
     try {
-      return await this.#svc.node.repo.datastore.get(purchaseKey(escrow), options)
+      return await this.#svc.datastore.get(purchaseKey(escrow), options)
     } catch {
       const e = chain.ledger.escrow(escrow)
       if (e?.state !== 'delivered') throw new PurchaseError(`escrow ${escrow} has no delivery`)

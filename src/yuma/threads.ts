@@ -142,7 +142,7 @@ function startHelper (): Helper | null {
   if (threads !== 2) return null
   try {
     const ctl = new Int32Array(new SharedArrayBuffer(4 * 4))
-    const worker = new Worker(new URL('./threads-worker.ts', import.meta.url), { workerData: ctl })
+    const worker = new Worker(new URL(import.meta.url.endsWith('.ts') ? './threads-worker.ts' : './threads-worker.js', import.meta.url) /* .js in the built dist/ */, { workerData: ctl })
     worker.unref() // an idle helper does not keep the process alive
     let loaded = (_ok: boolean): void => {}
     const h: Helper = { worker, ctl, gen: 0, lost: false, ready: new Promise(resolve => { loaded = resolve }) }

@@ -13,6 +13,7 @@ import { ReportArchive } from '../../src/incentives/report-archive.ts'
 import { createNode } from '../../src/node.ts'
 import { probe } from '../fixtures/incentives/simulate.ts'
 import type { ReportBatch } from '../../src/incentives/probe-report.ts'
+import type { ReportArchiveComponents } from '../../src/incentives/report-archive.ts'
 import type { AgoraNode } from '../../src/node.ts'
 
 const secret = new Uint8Array(32).fill(7)
@@ -32,6 +33,11 @@ async function node (repo?: string): Promise<AgoraNode> {
   return n
 }
 
+/** The archive's components on a node: its repo's stores and its pinning. */
+function parts (n: AgoraNode): ReportArchiveComponents {
+  return { datastore: n.repo.datastore, blockstore: n.repo.blockstore, content: n }
+}
+
 async function batch (round: number): Promise<ReportBatch> {
   const validatorHotkey = await ed.getPublicKeyAsync(secret)
   const results = [ResultCode.OK, ResultCode.TIMEOUT_NO_PROGRESS].map(code => probe(code, { round, startedAt: 1_700_000_000_000 + round, validatorHotkey }))
@@ -41,7 +47,7 @@ async function batch (round: number): Promise<ReportBatch> {
 describe('report archive', { timeout: 60_000 }, () => {
   it('default: a published batch is fetched by CID from another peer and every report in it opens', async () => {
     const validator = await node()
-    const archive = new ReportArchive(validator)
+    const archive = new ReportArchive(parts(validator))
     const b = await batch(3)
     expect(await archive.publish([b])).toEqual([{ round: 3, cid: b.cid.toString(), reports: 2 }])
     expect(await validator.store.pins.has(b.cid)).toBe(true)
@@ -60,7 +66,7 @@ describe('report archive', { timeout: 60_000 }, () => {
     const repo = await mkdtemp(join(tmpdir(), 'agora-archive-'))
     let n = await node(repo)
     const batches = [await batch(1), await batch(2), await batch(3)]
-    const archive = new ReportArchive(n, 2)
+    const archive = new ReportArchive(parts(n), 2)
     await archive.publish(batches.slice(0, 2))
     await archive.publish(batches.slice(2))
     expect((await archive.list()).map(e => e.round)).toEqual([2, 3])
@@ -69,6 +75,6 @@ describe('report archive', { timeout: 60_000 }, () => {
     await n.stop()
     nodes.splice(nodes.indexOf(n), 1)
     n = await node(repo)
-    expect((await new ReportArchive(n, 2).list()).map(e => e.cid)).toEqual([batches[1].cid.toString(), batches[2].cid.toString()])
+    expect((await new ReportArchive(parts(n), 2).list()).map(e => e.cid)).toEqual([batches[1].cid.toString(), batches[2].cid.toString()])
   })
 })

@@ -6,12 +6,11 @@ import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startDaemon } from '../../src/api/index.ts'
 import { initRepo } from '../../src/store/index.ts'
-import { chainForRepo, createLedger, devAccount, devGenesis, hotkeyAddress, LEDGER_SERVICE, ledgerService, makeGenesis, parseGenesis, signTx } from '../../src/ledger/index.ts'
+import { chainForRepo, createLedger, devAccount, devGenesis, hotkeyAddress, LEDGER, ledgerService, makeGenesis, parseGenesis, signTx } from '../../src/ledger/index.ts'
 import { MemoryDatastore } from 'datastore-core'
 import { TxTracker } from '../../src/ledger/tx-tracker.ts'
 import { testGenesis, testKey, testLedger, TAO } from './helpers.ts'
 import type { Daemon } from '../../src/api/index.ts'
-import type { LedgerService } from '../../src/ledger/index.ts'
 
 const cleanup: Array<() => Promise<void>> = []
 afterEach(async () => { for (const f of cleanup.splice(0).reverse()) await f() })
@@ -77,7 +76,7 @@ describe('ledger service in a daemon', () => {
     const { repo, hotkey } = await tempRepo()
     const genesis = parseGenesis(devGenesis(hotkey, devAccount().address, 100))
     const d = await daemon(repo, [ledgerService({ genesis, authority: true })])
-    const chain = d.node.service<LedgerService>(LEDGER_SERVICE)
+    const chain = d.node.services.get(LEDGER)
     expect(chain?.hotkey.address).toBe(hotkey)
     expect(chain?.ledger.isAuthority).toBe(true)
     const dev = devAccount()
@@ -122,7 +121,7 @@ describe('ledger service in a daemon', () => {
   it('behavior: a daemon without a chain has no chain routes', async () => {
     const { repo } = await tempRepo()
     const d = await daemon(repo, [])
-    expect(d.node.service(LEDGER_SERVICE)).toBeUndefined()
+    expect(d.node.services.get(LEDGER)).toBeUndefined()
     expect((await call(d, 'GET', '/api/v0/chain/status')).status).toBe(404)
   })
 })

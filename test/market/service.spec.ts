@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { amountDue, createListing, decryptBytes } from '../../src/market/index.ts'
 import { openModelParams, SELLER_SECRET } from './helpers.ts'
-import { MARKET_SERVICE, marketService } from '../../src/market/service.ts'
+import { MARKET, marketService } from '../../src/market/service.ts'
 import { createNode } from '../../src/node.ts'
 import type { MarketService, MarketServiceInit } from '../../src/market/service.ts'
 import type { AgoraNode } from '../../src/node.ts'
@@ -24,7 +24,7 @@ afterEach(async () => {
 async function start (repo: string, init: MarketServiceInit = {}): Promise<{ node: AgoraNode, market: MarketService }> {
   const node = await createNode({ repo, config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, swarm: { network: 'lan' } }, services: [marketService(init)] })
   nodes.push(node)
-  const market = node.service<MarketService>(MARKET_SERVICE) as MarketService
+  const market = node.services.require(MARKET)
   await vi.waitFor(() => { expect(market.state).toBe('ready') })
   return { node, market }
 }

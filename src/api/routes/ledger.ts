@@ -6,45 +6,17 @@
  */
 import { randomBytes } from 'node:crypto'
 import { InvalidParametersError } from '../../errors.ts'
-import { isAddress } from '../../ledger/address.ts'
-import { decodeTxUnsafe, MAX_TX_BYTES } from '../../ledger/tx/codec.ts'
-import { commitHash } from '../../ledger/tx/weights.ts'
+import { commitHash, isAddress, MAX_TX_BYTES } from '../../ledger/index.ts'
+// Unverified decoding of the txs of a stored block (verified when the block was applied):
+// not part of the ledger's public surface.
+import { decodeTxUnsafe } from '../../ledger/tx/codec.ts'
+import { plain, readBody } from '../body.ts'
 import { query, sendJson } from '../server.ts'
-import type { LedgerService } from '../../ledger/service.ts'
-import type { TxBody } from '../../ledger/tx/types.ts'
+import type { LedgerService, TxBody } from '../../ledger/index.ts'
 import type { RequestContext, Route } from '../server.ts'
 
 /** What the ledger routes need. */
 export interface LedgerRouteDeps { chain: LedgerService }
-
-/** A request body larger than the route allows. */
-export class BodyTooLargeError extends Error {
-  static override name = 'BodyTooLargeError'
-  override name = 'BodyTooLargeError'
-}
-
-/** Read a request body, refusing it as soon as it passes `max` bytes. */
-export async function readBody (ctx: RequestContext, max: number): Promise<Uint8Array> {
-  const declared = Number(ctx.req.headers['content-length'] ?? 0)
-  if (declared > max) throw new BodyTooLargeError(`body of ${declared} bytes exceeds ${max}`)
-  const parts: Buffer[] = []
-  let size = 0
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length
-    if (size > max) throw new BodyTooLargeError(`body exceeds ${max} bytes`)
-    parts.push(chunk as Buffer)
-  }
-  return new Uint8Array(Buffer.concat(parts))
-}
-
-/** JSON-safe: bigints as decimal strings (rao), bytes as hex. */
-export function plain (v: unknown): unknown {
-  if (typeof v === 'bigint') return v.toString()
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex')
-  if (Array.isArray(v)) return v.map(plain)
-  if (v != null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]))
-  return v
-}
 
 function address (ctx: RequestContext, name: string): string {
   const a = query(ctx, name)

@@ -1,17 +1,26 @@
 /**
  * Market routes of the API (`/api/v0/market/…`): status, publish, update, revoke, search, show,
- * mine. Registered by the market service.
+ * quote, receive, mine. Built by the API when the node runs the market service.
  */
 import { isAbsolute } from 'node:path'
 import { InvalidParametersError } from '../../errors.ts'
-import { ListingNotFoundError } from '../../market/errors.ts'
+import { ListingNotFoundError } from '../../market/index.ts'
+// the JSON view of a listing: a wire type the CLI shares, not part of the market's public surface
 import { listingView } from '../../market/view.ts'
 import { ndjson, query, sendJson } from '../server.ts'
 import type { RequestContext, Route } from '../server.ts'
-import type { ListingKind, PriceUnit } from '../../market/listing-schema.ts'
-import type { PublishParameters, PublishResult } from '../../market/publisher.ts'
-import type { MarketService } from '../../market/service.ts'
+import type { MarketService, PublishParameters, PublishResult } from '../../market/index.ts'
+import type { AgoraNode } from '../../node.ts'
 import type { CID } from 'multiformats/cid'
+
+type ListingKind = PublishParameters['kind']
+type PriceUnit = NonNullable<PublishParameters['unit']>
+
+/** What the market routes need: the market, and the node for provider counts. */
+export interface MarketRouteDeps {
+  market: MarketService
+  node: AgoraNode
+}
 
 function kindOf (v: string | undefined): ListingKind | undefined {
   if (v == null) return undefined
@@ -70,7 +79,7 @@ function published (r: PublishResult): Record<string, unknown> {
 }
 
 /** The market routes over a market service. */
-export function marketRoutes (svc: MarketService): Route[] {
+export function marketRoutes ({ market: svc, node }: MarketRouteDeps): Route[] {
   const arg = (ctx: RequestContext): string => {
     const v = query(ctx, 'arg')
     if (v == null || v === '') throw new InvalidParametersError('missing ?arg=<listing id>')
@@ -136,7 +145,7 @@ export function marketRoutes (svc: MarketService): Route[] {
         await svc.ready({ signal: signal(ctx, 60_000) })
         const l = await svc.index.get(arg(ctx))
         if (l == null) throw new ListingNotFoundError(`no current listing ${arg(ctx)} in the local index (expired, revoked, superseded or not yet seen)`)
-        const providers = await countProviders(svc, l.record.root, signal(ctx, intOf(query(ctx, 'timeout'), 'timeout') ?? 5000))
+        const providers = await countProviders(node, l.record.root, signal(ctx, intOf(query(ctx, 'timeout'), 'timeout') ?? 5000))
         sendJson(ctx.res, { listing: listingView(l), providers })
       }
     },
@@ -189,11 +198,11 @@ export function marketRoutes (svc: MarketService): Route[] {
 }
 
 /** Providers of `root` found within the signal's time (ourselves included when we hold it). */
-async function countProviders (svc: MarketService, root: CID, signal: AbortSignal): Promise<number> {
-  let n = await svc.node.repo.blockstore.has(root) ? 1 : 0
+async function countProviders (node: AgoraNode, root: CID, signal: AbortSignal): Promise<number> {
+  let n = await node.repo.blockstore.has(root) ? 1 : 0
   try {
-    for await (const p of svc.node.findProviders(root, { signal })) {
-      if (p.id.equals(svc.node.network.peerId)) continue
+    for await (const p of node.findProviders(root, { signal })) {
+      if (p.id.equals(node.network.peerId)) continue
       if (++n >= 20) break
     }
   } catch {}

@@ -1,12 +1,16 @@
 import { resolve } from 'node:path'
 import { IMPORT_PROFILES, assertProfile } from '../../config.ts'
-import { initRepo, parseCid, parseCidPath, readConfig } from '../../store/index.ts'
 import { defineCommand, flag, list, out, outJson, str } from '../command.ts'
 import { networkCommands } from '../content-network.ts'
-import { repoPath, withTarget, writeOut } from '../content-session.ts'
 import { formatBytes, parseDuration, progressBar } from '../progress.ts'
+import type { ApiClient } from '../client.ts'
 import type { CommandContext, CommandDef, OptionDef } from '../command.ts'
 import type { ImportProfile } from '../../config.ts'
+
+// Lazy loading: this file is read for every command, `--help` included, so the store, the node
+// and the daemon client load only inside `run` (`agora --help` must not pay for libp2p).
+const session = async () => import('../content-session.ts')
+const store = async () => import('../../store/index.ts')
 
 const quiet: OptionDef = { type: 'boolean', short: 'q', description: 'print only the CID / nothing but the data' }
 const provider: OptionDef = { type: 'string', multiple: true, description: 'also fetch from this peer (multiaddr with /p2p/; repeatable)', valueName: '<multiaddr>' }
@@ -18,7 +22,7 @@ function timeoutMs (ctx: CommandContext): number | undefined {
 }
 
 /** Fetch through the daemon with a progress bar; returns the size and fetch summary. */
-async function daemonFetch (ctx: CommandContext, api: Extract<Parameters<Parameters<typeof withTarget>[1]>[0], { kind: 'daemon' }>['api'], arg: string, label: string): Promise<Record<string, unknown>> {
+async function daemonFetch (ctx: CommandContext, api: ApiClient, arg: string, label: string): Promise<Record<string, unknown>> {
   const bar = progressBar(ctx.io, label, !flag(ctx, 'json') && !flag(ctx, 'quiet'))
   let done: Record<string, unknown> = {}
   try {
@@ -46,6 +50,7 @@ const add = defineCommand({
     const profile = str(ctx, 'profile')
     if (profile != null) assertProfile(profile)
     const pin = !flag(ctx, 'no-pin')
+    const { withTarget } = await session()
     const bar = progressBar(ctx.io, 'adding', !flag(ctx, 'json') && !flag(ctx, 'quiet'))
     const r = await withTarget(ctx, async (t) => {
       if (t.kind === 'local') {
@@ -78,7 +83,8 @@ const cat = defineCommand({
     quiet
   },
   run: async (ctx) => {
-    const { cid, path } = parseCidPath(ctx.positionals[0])
+    const { withTarget, writeOut } = await session()
+    const { cid, path } = (await store()).parseCidPath(ctx.positionals[0])
     const offset = str(ctx, 'offset') != null ? Number(str(ctx, 'offset')) : undefined
     const length = str(ctx, 'length') != null ? Number(str(ctx, 'length')) : undefined
     await withTarget(ctx, async (t) => {
@@ -105,7 +111,8 @@ const get = defineCommand({
     quiet
   },
   run: async (ctx) => {
-    const { cid, path } = parseCidPath(ctx.positionals[0])
+    const { withTarget } = await session()
+    const { cid, path } = (await store()).parseCidPath(ctx.positionals[0])
     const output = resolve(ctx.io.cwd, str(ctx, 'output') ?? cid.toString())
     const force = flag(ctx, 'force')
     const r = await withTarget(ctx, async (t): Promise<{ path: string, files: number, bytes: number, fetch?: Record<string, unknown> }> => {
@@ -136,7 +143,8 @@ const ls = defineCommand({
   positionals: [{ name: 'cid', description: 'CID, optionally with a /path', required: true }],
   options: { timeout },
   run: async (ctx) => {
-    const { cid, path } = parseCidPath(ctx.positionals[0])
+    const { withTarget } = await session()
+    const { cid, path } = (await store()).parseCidPath(ctx.positionals[0])
     const entries = await withTarget(ctx, async (t) => {
       if (t.kind === 'daemon') return (await t.api.json<{ entries: Array<{ name: string, cid: string, size: number, type: string }> }>('GET', '/api/v0/ls', { arg: ctx.positionals[0], timeout: timeoutMs(ctx) })).entries
       const list = []
@@ -158,7 +166,8 @@ const pin = defineCommand({
       positionals: [{ name: 'cid', description: 'root CID', required: true }],
       options: { timeout },
       run: async (ctx) => {
-        const cid = parseCid(ctx.positionals[0])
+        const { withTarget } = await session()
+        const cid = (await store()).parseCid(ctx.positionals[0])
         await withTarget(ctx, async (t) => {
           if (t.kind === 'daemon') await t.api.json('POST', '/api/v0/pin/add', { arg: cid.toString(), timeout: timeoutMs(ctx) })
           else await t.node.pin(cid)
@@ -172,7 +181,8 @@ const pin = defineCommand({
       description: 'remove a pin (gc can then remove the blocks)',
       positionals: [{ name: 'cid', description: 'root CID', required: true }],
       run: async (ctx) => {
-        const cid = parseCid(ctx.positionals[0])
+        const { withTarget } = await session()
+        const cid = (await store()).parseCid(ctx.positionals[0])
         await withTarget(ctx, async (t) => {
           if (t.kind === 'daemon') await t.api.json('POST', '/api/v0/pin/rm', { arg: cid.toString() })
           else await t.node.unpin(cid)
@@ -185,6 +195,7 @@ const pin = defineCommand({
       name: 'ls',
       description: 'list pins',
       run: async (ctx) => {
+        const { withTarget } = await session()
         const pins = await withTarget(ctx, async (t) => {
           if (t.kind === 'daemon') return (await t.api.json<{ pins: Array<{ cid: string, type: string }> }>('GET', '/api/v0/pin/ls')).pins
           const list = []
@@ -203,6 +214,7 @@ function repoSub (name: 'stat' | 'gc' | 'verify', description: string, render: (
     name,
     description,
     run: async (ctx) => {
+      const { withTarget } = await session()
       const r = await withTarget(ctx, async (t) => {
         if (t.kind === 'daemon') return t.api.json<Record<string, unknown>>(name === 'stat' ? 'GET' : 'POST', `/api/v0/repo/${name}`)
         const s = t.node.store
@@ -244,9 +256,10 @@ const init = defineCommand({
     profile: { type: 'string', description: 'default CID profile for add', valueName: '<profile>' }
   },
   run: async (ctx) => {
-    const path = repoPath(ctx)
+    const path = (await session()).repoPath(ctx)
     const profile = str(ctx, 'profile')
     if (profile != null) assertProfile(profile)
+    const { initRepo, readConfig } = await store()
     const r = await initRepo(path, { config: profile != null ? { import: { profile } } : {} })
     const cfg = await readConfig(path)
     if (flag(ctx, 'json')) outJson(ctx, { path, created: r.created, config: cfg })

@@ -4,19 +4,20 @@
  * network of real peers). The first two read the daemon's `/api/v0/incentives/*` routes.
  */
 import { resolve } from 'node:path'
-import { startDevnet } from '../devnet.ts'
 import { defineCommand, flag, out, outJson, str } from '../command.ts'
-import { withDaemon } from '../content-session.ts'
 import { signals } from '../signals.ts'
-import { raoToTao } from '../ledger-client.ts'
 import type { IncentivesStatus, MinerFigures } from '../../incentives/service.ts'
 import type { PublishedBatch } from '../../incentives/report-archive.ts'
 import { UsageError } from '../errors.ts'
 import type { CommandContext, CommandDef } from '../command.ts'
 
+// Lazy loading: the daemon client, the ledger and the devnet load inside `run` (not for `--help`).
+const ledgerClient = async () => import('../ledger-client.ts')
+
 /** The daemon's incentives routes; a daemon without a role has none, which is said plainly. */
 async function incentivesApi<T> (ctx: CommandContext, path: string): Promise<T> {
   try {
+    const { withDaemon } = await import('../content-session.ts')
     return await withDaemon(ctx, async api => api.json<T>('GET', path))
   } catch (err) {
     if ((err as Error).name === 'RouteNotFoundError') throw new UsageError('this daemon runs no miner or validator role (start it with --role miner|validator and --dev or --genesis <file>)', { cause: err })
@@ -34,6 +35,7 @@ const status = defineCommand({
   run: async (ctx) => {
     const s = await incentivesApi<Json<IncentivesStatus>>(ctx, '/api/v0/incentives/status')
     if (flag(ctx, 'json')) { outJson(ctx, s); return }
+    const { raoToTao } = await ledgerClient()
     out(ctx, `role          ${s.roles.join(', ')} on subnet ${s.netuid}`)
     out(ctx, `hotkey        ${s.hotkey}`)
     out(ctx, `peer id       ${s.peerId}`)
@@ -109,6 +111,7 @@ const devnetCommand = defineCommand({
     'commit-reveal': { type: 'boolean', description: 'validators commit their weights and reveal them an epoch later' }
   },
   run: async (ctx) => {
+    const { startDevnet } = await import('../devnet.ts')
     const net = await startDevnet({
       peers: intOption(ctx, 'peers', 3),
       validators: intOption(ctx, 'validators', 1),

@@ -6,14 +6,18 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { resolve as resolvePath } from 'node:path'
-import { createWallet, devAccount, isAddress, listWallets, makeGenesis } from '../../ledger/index.ts'
 import { defineCommand, list, out, outJson, str, flag } from '../command.ts'
 import { UsageError } from '../errors.ts'
-import { addressOf, amountJson, coldkey, landed, password, raoToTao, signAndSubmit, taoToRao, TX_OPTIONS, WALLET_OPTION, walletDir, withChain } from '../ledger-client.ts'
+import { TX_OPTIONS, WALLET_OPTION } from '../ledger-options.ts'
 import { subnetCommands } from '../ledger-subnet.ts'
 import type { CommandDef } from '../command.ts'
 
-export { PASSWORD_ENV } from '../ledger-client.ts'
+export { PASSWORD_ENV } from '../ledger-options.ts'
+
+// Lazy loading: the ledger (keys, codecs, wallets) and the daemon client load inside `run`, so
+// these definitions cost nothing to `--help` or to commands that never touch the ledger.
+const ledger = async () => import('../../ledger/index.ts')
+const client = async () => import('../ledger-client.ts')
 
 const walletCreate = defineCommand({
   name: 'create',
@@ -23,6 +27,8 @@ const walletCreate = defineCommand({
     dev: { type: 'boolean', description: 'import the well-known dev account that funds `agora daemon --dev` chains (INSECURE: its seed is public)' }
   },
   async run (ctx) {
+    const { createWallet, devAccount } = await ledger()
+    const { password, walletDir } = await client()
     const dev = flag(ctx, 'dev')
     const name = str(ctx, 'name') ?? (dev ? 'dev' : 'default')
     const w = await createWallet(walletDir(ctx), name, await password(ctx, true), dev ? devAccount().secretKey : undefined)
@@ -35,6 +41,8 @@ const walletList = defineCommand({
   name: 'list',
   description: 'list the coldkeys in the keystore',
   async run (ctx) {
+    const { listWallets } = await ledger()
+    const { walletDir } = await client()
     const wallets = await listWallets(walletDir(ctx))
     if (flag(ctx, 'json')) return outJson(ctx, wallets)
     if (wallets.length === 0) return out(ctx, `no wallets in ${walletDir(ctx)} (create one with: agora wallet create)`)
@@ -56,6 +64,8 @@ const chainGenesis = defineCommand({
     output: { type: 'string', short: 'o', description: 'write to this file instead of stdout', valueName: '<file>' }
   },
   async run (ctx) {
+    const { isAddress, makeGenesis } = await ledger()
+    const { taoToRao } = await client()
     const authority = str(ctx, 'authority')
     if (authority == null || !isAddress(authority)) throw new UsageError('--authority <address> is required (an SS58 address)')
     const balances: Record<string, bigint> = {}
@@ -97,6 +107,7 @@ const walletBalance = defineCommand({
   description: 'free balance and stake of a coldkey',
   options: { ...WALLET_OPTION, address: { type: 'string', description: 'any address (instead of a wallet)', valueName: '<address>' } },
   async run (ctx) {
+    const { addressOf, amountJson, raoToTao, withChain } = await client()
     const address = await addressOf(ctx)
     const a = await withChain(ctx, async api => api.json<{ balance: string, nonce: number, stakes: Array<{ hotkey: string, stake: string }> }>('GET', '/api/v0/chain/account', { address }))
     const staked = a.stakes.reduce((s, x) => s + BigInt(x.stake), 0n)
@@ -114,6 +125,8 @@ const walletTransfer = defineCommand({
     amount: { type: 'string', description: 'TAO (decimal, up to 9 places)', valueName: '<TAO>' }
   },
   async run (ctx) {
+    const { isAddress } = await ledger()
+    const { amountJson, coldkey, landed, raoToTao, signAndSubmit, taoToRao, withChain } = await client()
     const dest = str(ctx, 'dest')
     if (dest == null || !isAddress(dest)) throw new UsageError('--dest <address> is required (an SS58 address)')
     const amountText = str(ctx, 'amount')
@@ -132,6 +145,7 @@ const chainStatus = defineCommand({
   name: 'status',
   description: 'the chain head as this daemon sees it',
   async run (ctx) {
+    const { amountJson, raoToTao, withChain } = await client()
     const s = await withChain(ctx, async api => api.json<StatusJson>('GET', '/api/v0/chain/status'))
     if (flag(ctx, 'json')) return outJson(ctx, { ...s, globals: { ...s.globals, issuance: amountJson(s.globals.issuance), blockEmission: amountJson(s.globals.blockEmission) } })
     out(ctx, `chain       ${s.chainId} (genesis ${s.genesisHash.slice(0, 16)}…)`)
@@ -149,6 +163,7 @@ const chainBlock = defineCommand({
   description: 'one block: header and transactions',
   positionals: [{ name: 'n', description: 'block height', required: true }],
   async run (ctx) {
+    const { withChain } = await client()
     const n = ctx.positionals[0]
     if (!/^\d{1,15}$/.test(n)) throw new UsageError(`not a block height: ${n}`)
     const b = await withChain(ctx, async api => api.json<{ height: number, hash: string, header: { parent: string, stateRoot: string, txRoot: string, timestamp: number, txCount: number }, txs: Array<{ hash: string, signer: string, nonce: number, body: { kind: string } }> }>('GET', `/api/v0/chain/block/${n}`))

@@ -4,12 +4,15 @@
  */
 import { resolve } from 'node:path'
 import { defineCommand, flag, list, out, outJson, str } from '../command.ts'
-import { withDaemon } from '../content-session.ts'
 import { UsageError } from '../errors.ts'
-import { buyCommand } from '../market-buy.ts'
-import { listingDetails, listingLine, parseExpiry, parseTao } from '../market-format.ts'
+import { WALLET_OPTION } from '../ledger-options.ts'
 import type { CommandContext, CommandDef, OptionDef } from '../command.ts'
 import type { ListingView } from '../../market/view.ts'
+
+// Lazy loading: the daemon client and the formatting (which reads TAO amounts with the ledger's
+// codec) load inside `run`, so these definitions cost nothing to `--help`.
+const session = async () => import('../content-session.ts')
+const format = async () => import('../market-format.ts')
 
 const listingOptions: Record<string, OptionDef> = {
   license: { type: 'string', description: 'SPDX licence id (e.g. apache-2.0, MIT) or "unspecified"', valueName: '<spdx>' },
@@ -24,7 +27,8 @@ const listingOptions: Record<string, OptionDef> = {
 }
 
 /** The listing fields of publish/update as API query parameters. */
-function listingQuery (ctx: CommandContext): Record<string, string | string[] | undefined> {
+async function listingQuery (ctx: CommandContext): Promise<Record<string, string | string[] | undefined>> {
+  const { parseExpiry, parseTao } = await format()
   const price = str(ctx, 'price')
   const expires = str(ctx, 'expires')
   const card = str(ctx, 'card')
@@ -43,8 +47,9 @@ function listingQuery (ctx: CommandContext): Record<string, string | string[] | 
 
 interface Published { listing: ListingView, gossip: number, dht: number, providedTo: number }
 
-function reportPublished (ctx: CommandContext, verb: string, r: Published): void {
+async function reportPublished (ctx: CommandContext, verb: string, r: Published): Promise<void> {
   if (flag(ctx, 'json')) { outJson(ctx, r); return }
+  const { listingLine } = await format()
   out(ctx, `${verb} ${r.listing.id}`)
   out(ctx, `  ${listingLine(r.listing)}`)
   out(ctx, `  announced to ${r.gossip} peer(s) by gossip, stored on ${r.dht} DHT peer(s)${r.providedTo > 0 ? `, content provided to ${r.providedTo}` : ''}`)
@@ -65,10 +70,10 @@ const publish = defineCommand({
     if (kind !== 'model' && kind !== 'dataset') throw new UsageError('--kind model or --kind dataset is required')
     if (name == null) throw new UsageError('--name is required')
     if (str(ctx, 'license') == null) throw new UsageError('--license is required (an SPDX id such as apache-2.0, or "unspecified")')
-    const r = await withDaemon(ctx, async api => api.json<Published>('POST', '/api/v0/market/publish', {
-      path: resolve(ctx.io.cwd, ctx.positionals[0]), kind, name, ...listingQuery(ctx)
+    const r = await (await session()).withDaemon(ctx, async api => api.json<Published>('POST', '/api/v0/market/publish', {
+      path: resolve(ctx.io.cwd, ctx.positionals[0]), kind, name, ...await listingQuery(ctx)
     }))
-    reportPublished(ctx, 'published', r)
+    await reportPublished(ctx, 'published', r)
   }
 })
 
@@ -87,7 +92,8 @@ const search = defineCommand({
   },
   run: async (ctx) => {
     const max = str(ctx, 'max-price')
-    const r = await withDaemon(ctx, async api => api.json<{ state: string, hits: Array<{ score: number, listing: ListingView }> }>('GET', '/api/v0/market/search', {
+    const { listingLine, parseTao } = await format()
+    const r = await (await session()).withDaemon(ctx, async api => api.json<{ state: string, hits: Array<{ score: number, listing: ListingView }> }>('GET', '/api/v0/market/search', {
       q: ctx.positionals.join(' '),
       kind: str(ctx, 'kind'),
       tag: str(ctx, 'tag')?.toLowerCase(),
@@ -110,9 +116,9 @@ const show = defineCommand({
   description: 'show a listing: licence, price, files, providers, root CID',
   positionals: [{ name: 'id', description: 'listing id', required: true }],
   run: async (ctx) => {
-    const r = await withDaemon(ctx, async api => api.json<{ listing: ListingView, providers: number }>('GET', '/api/v0/market/show', { arg: ctx.positionals[0] }))
+    const r = await (await session()).withDaemon(ctx, async api => api.json<{ listing: ListingView, providers: number }>('GET', '/api/v0/market/show', { arg: ctx.positionals[0] }))
     if (flag(ctx, 'json')) { outJson(ctx, r); return }
-    for (const line of listingDetails(r.listing, r.providers)) out(ctx, line)
+    for (const line of (await format()).listingDetails(r.listing, r.providers)) out(ctx, line)
   }
 })
 
@@ -121,6 +127,7 @@ const ls = defineCommand({
   description: 'list listings: --mine for your own',
   options: { mine: { type: 'boolean', description: 'only the listings this peer published' } },
   run: async (ctx) => {
+    const { withDaemon } = await session()
     const r = flag(ctx, 'mine')
       ? await withDaemon(ctx, async api => api.json<{ listings: ListingView[] }>('GET', '/api/v0/market/mine'))
       : await withDaemon(ctx, async api => {
@@ -128,6 +135,7 @@ const ls = defineCommand({
         return { listings: s.hits.map(h => h.listing) }
       })
     if (flag(ctx, 'json')) { outJson(ctx, r); return }
+    const { listingLine } = await format()
     for (const l of r.listings) out(ctx, listingLine(l))
   }
 })
@@ -136,7 +144,7 @@ const status = defineCommand({
   name: 'status',
   description: 'state of the local listing index (indexing… or ready) and catalogue pulls',
   run: async (ctx) => {
-    const r = await withDaemon(ctx, async api => api.json<{ state: string, listings: number | null, catalogue: Record<string, number> }>('GET', '/api/v0/market/status'))
+    const r = await (await session()).withDaemon(ctx, async api => api.json<{ state: string, listings: number | null, catalogue: Record<string, number> }>('GET', '/api/v0/market/status'))
     if (flag(ctx, 'json')) { outJson(ctx, r); return }
     out(ctx, r.state === 'ready' ? `index ready: ${r.listings ?? 0} listings` : 'indexing… (the listing index is loading)')
     out(ctx, `catalogue pulls: ${r.catalogue.peers} peers, ${r.catalogue.accepted} listings taken, ${r.catalogue.refused} refused, ${r.catalogue.failed} failed`)
@@ -150,10 +158,10 @@ const update = defineCommand({
   options: { path: { type: 'string', description: 'new content (file or directory)', valueName: '<path>' }, ...listingOptions },
   run: async (ctx) => {
     const path = str(ctx, 'path')
-    const r = await withDaemon(ctx, async api => api.json<Published>('POST', '/api/v0/market/update', {
-      arg: ctx.positionals[0], path: path == null ? undefined : resolve(ctx.io.cwd, path), ...listingQuery(ctx)
+    const r = await (await session()).withDaemon(ctx, async api => api.json<Published>('POST', '/api/v0/market/update', {
+      arg: ctx.positionals[0], path: path == null ? undefined : resolve(ctx.io.cwd, path), ...await listingQuery(ctx)
     }))
-    reportPublished(ctx, 'updated', r)
+    await reportPublished(ctx, 'updated', r)
   }
 })
 
@@ -162,8 +170,8 @@ const revoke = defineCommand({
   description: 'withdraw one of your listings (a signed revocation replaces every version)',
   positionals: [{ name: 'id', description: 'listing id', required: true }],
   run: async (ctx) => {
-    const r = await withDaemon(ctx, async api => api.json<Published>('POST', '/api/v0/market/revoke', { arg: ctx.positionals[0] }))
-    reportPublished(ctx, 'revoked', r)
+    const r = await (await session()).withDaemon(ctx, async api => api.json<Published>('POST', '/api/v0/market/revoke', { arg: ctx.positionals[0] }))
+    await reportPublished(ctx, 'revoked', r)
   }
 })
 
@@ -171,6 +179,20 @@ const market = defineCommand({
   name: 'market',
   description: 'find, inspect and manage listings (needs the daemon)',
   subCommands: [search, show, ls, status, update, revoke]
+})
+
+/** `agora buy` (the purchase itself is market-buy.ts). */
+const buyCommand = defineCommand({
+  name: 'buy',
+  description: 'buy a paid listing: escrow the price (coldkey), get the key from the seller, fetch, decrypt and verify (needs the daemon and a chain)',
+  positionals: [{ name: 'id', description: 'listing id', required: true }],
+  options: {
+    output: { type: 'string', short: 'o', description: 'where to write the content (a file for one-file listings, else a directory); default: a new directory named after the listing in the current directory', valueName: '<path>' },
+    force: { type: 'boolean', description: 'replace existing files (without it an existing file is never replaced)' },
+    window: { type: 'string', description: 'blocks the seller has to deliver before the escrow can be refunded (default 20)', valueName: '<blocks>' },
+    ...WALLET_OPTION
+  },
+  run: async (ctx) => (await import('../market-buy.ts')).buy(ctx)
 })
 
 /** The market commands. */
