@@ -154,7 +154,7 @@ export class ListingIndex implements Startable {
         const listing = decodeListingUnsafe(value, { trusted: true })
         const item = key.toString().slice(this.prefix.length)
         if (item !== itemOf(listing.record)) throw new Error(`stored under ${item}`)
-        this.admission.added(this.insert(listing, item, undefined))
+        this.admission.added(this.insert(listing, item, undefined, this.isStaked(listing)))
       } catch (err) {
         skipped++
         this.log.error('skipping unreadable listing entry %s - %e', key.toString(), err)
@@ -346,7 +346,7 @@ export class ListingIndex implements Startable {
       }
     }
     const publisher = peerIdOf(listing.record.publisher)
-    const staked = this.init.isStaked?.(listing.record.publisher) === true
+    const staked = this.isStaked(listing)
     const evict = this.admission.admit({ publisher, size: listing.bytes.byteLength, staked, source: options?.from, replaces: old })
     for (const doc of evict) await this.evict(doc, options)
     await this.datastore.put(this.keyOf(item), listing.bytes, options)
@@ -355,7 +355,7 @@ export class ListingIndex implements Startable {
       this.hide(old) // superseded: only the search index's tombstone remains
       this.admission.removed(old)
     }
-    this.admission.added(this.insert(listing, item, options?.from))
+    this.admission.added(this.insert(listing, item, options?.from, staked))
     const status = listing.record.state === 'revoked' ? 'revoked' : old == null ? 'added' : 'updated'
     this.log.trace('%s %s seq %d', status, item, listing.record.seq)
     return { listing, status }
@@ -371,13 +371,17 @@ export class ListingIndex implements Startable {
     this.log('evicted %s from %s (%d bytes) for room', doc.id, doc.source, doc.size)
   }
 
-  private insert (listing: Listing, item: string, source: string | undefined): Doc {
+  private isStaked (listing: Listing): boolean {
+    return this.init.isStaked?.(listing.record.publisher) === true
+  }
+
+  private insert (listing: Listing, item: string, source: string | undefined, staked: boolean): Doc {
     const r = listing.record
     const doc: Doc = {
       num: this.docs.length,
       id: listing.id.toString(),
       size: listing.bytes.byteLength,
-      staked: this.init.isStaked?.(r.publisher) === true,
+      staked,
       source,
       item,
       publisher: peerIdOf(r.publisher), // memoised: one shared string per publisher

@@ -5,37 +5,17 @@
  * connected only to B. A stale refusal notice, genuinely signed by the authority, is ignored.
  * Real libp2p peers over TCP on 127.0.0.1, in one process.
  */
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { MemoryBlockstore } from 'blockstore-core'
 import { MemoryDatastore } from 'datastore-core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { sealBlock, txRoot } from '../../src/ledger/block.ts'
-import { Ledger, LedgerReplication, signTx, yumaEpoch } from '../../src/ledger/index.ts'
-import { createNetwork } from '../../src/dht/index.ts'
+import { Ledger, signTx, yumaEpoch } from '../../src/ledger/index.ts'
 import { signRefusal } from '../../src/ledger/refusal.ts'
 import { TAO, testGenesis, testKey, testLedger } from './helpers.ts'
-import type { Network } from '../../src/dht/index.ts'
+import { cleanUp, peer, replicate } from './replication-peers.ts'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 
 const genesis = testGenesis({ alice: 100n * TAO })
-const cleanup: Array<() => Promise<void>> = []
-
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f()
-})
-
-async function peer (): Promise<Network> {
-  const net = await createNetwork({ privateKey: await generateKeyPair('Ed25519'), blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore(), bitswap: false, network: 'lan' })
-  cleanup.push(async () => net.stop())
-  return net
-}
-
-async function replicate (net: Network, ledger: Ledger): Promise<LedgerReplication> {
-  const r = new LedgerReplication({ libp2p: net.libp2p, ledger }, { catchUpIntervalMs: 300 })
-  await r.start()
-  cleanup.push(async () => { await r.stop(); await ledger.stop() })
-  return r
-}
+afterEach(cleanUp)
 
 async function follower (): Promise<Ledger> {
   const l = new Ledger({ datastore: new MemoryDatastore(), genesis, epoch: yumaEpoch })

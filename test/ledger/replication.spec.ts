@@ -4,14 +4,12 @@
  * (C is connected only to B), a peer that was stopped catches up over the blocks protocol, and
  * a forged block is refused.
  */
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { MemoryBlockstore } from 'blockstore-core'
 import { MemoryDatastore } from 'datastore-core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { sealBlock, txRoot } from '../../src/ledger/block.ts'
 import { Ledger, LedgerReplication, signTx, yumaEpoch } from '../../src/ledger/index.ts'
-import { createNetwork } from '../../src/dht/index.ts'
 import { TAO, testGenesis, testKey, testLedger } from './helpers.ts'
+import { cleanUp, onCleanUp, peer, replicate } from './replication-peers.ts'
 import type { Network } from '../../src/dht/index.ts'
 import { openRefusal, signRefusal } from '../../src/ledger/refusal.ts'
 import { TxTracker } from '../../src/ledger/tx-tracker.ts'
@@ -20,24 +18,7 @@ import type { RefusalNotice } from '../../src/ledger/refusal.ts'
 
 const genesis = testGenesis({ alice: 100n * TAO })
 const [alice, bob] = ['alice', 'bob'].map(testKey)
-const cleanup: Array<() => Promise<void>> = []
-
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f()
-})
-
-async function peer (): Promise<Network> {
-  const net = await createNetwork({ privateKey: await generateKeyPair('Ed25519'), blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore(), bitswap: false, network: 'lan' })
-  cleanup.push(async () => net.stop())
-  return net
-}
-
-async function replicate (net: Network, ledger: Ledger): Promise<LedgerReplication> {
-  const r = new LedgerReplication({ libp2p: net.libp2p, ledger }, { catchUpIntervalMs: 300 })
-  await r.start()
-  cleanup.push(async () => { await r.stop(); await ledger.stop() })
-  return r
-}
+afterEach(cleanUp)
 
 async function follower (datastore = new MemoryDatastore(), g = genesis): Promise<Ledger> {
   const l = new Ledger({ datastore, genesis: g, epoch: yumaEpoch })
@@ -100,7 +81,7 @@ describe('ledger replication', { timeout: 60_000 }, () => {
     expect(c.status().height).toBe(1)
     rc = new LedgerReplication({ libp2p: nc.libp2p, ledger: c }, { catchUpIntervalMs: 300 })
     await rc.start()
-    cleanup.push(async () => { await rc.stop(); await c.stop() })
+    onCleanUp(async () => { await rc.stop(); await c.stop() })
     await vi.waitFor(() => expect(c.status().height).toBe(21), { timeout: 20_000, interval: 50 })
     expect(c.stateRoot()).toBe(a.stateRoot())
     expect(b.stateRoot()).toBe(a.stateRoot())
@@ -149,7 +130,7 @@ describe('ledger replication', { timeout: 60_000 }, () => {
     const { a, b, rb, nb } = await authorityAndFollower(g)
     const tracker = new TxTracker(b, 60_000)
     tracker.start()
-    cleanup.push(async () => { tracker.stop() })
+    onCleanUp(async () => { tracker.stop() })
     rb.events.addEventListener('tx-refused', (e) => { const n = (e as CustomEvent<RefusalNotice>).detail; tracker.refuse(n.tx, n.error, n.message) })
     const topic = `/agora/ledger/${g.chainId}/refused/1`
     await vi.waitFor(() => { expect(nb.libp2p.services.pubsub.getSubscribers(topic).length).toBe(1) }, { timeout: 20_000, interval: 100 })
