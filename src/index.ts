@@ -54,11 +54,11 @@ export { InvalidParametersError, NotFoundError, NotStartedError, TimeoutError } 
 export {
   BlockNotFoundError, CorruptBlockError, InvalidCidError, InvalidDagError, NotPinnedError, PathNotFoundError,
   OutputExistsError, RepoLockedError, RepoNotInitializedError, RepoVersionError, UnsafePathError, WrongContentTypeError
-} from './store/errors.ts'
+} from './store/index.ts'
 export {
   ApiError, FetchLimitExceededError, MethodNotAllowedError, NotHeldLocallyError, RangeNotSatisfiableError, RouteNotFoundError, UnauthorizedError
-} from './api/errors.ts'
+} from './api/index.ts'
 export {
   BlockVerificationError, FetchStalledError, FetchTooLargeError, IdentityTooLargeError, MalformedBlockError, MalformedMessageError, MessageTooLargeError,
   NoProvidersError, NetworkNotStartedError, StreamStalledError, TooManyLinksError, TruncatedStreamError, UnsupportedCodecError, UnsupportedHashError
-} from './dht/errors.ts'
+} from './dht/index.ts'

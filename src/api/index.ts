@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseHostPort } from '../config.ts'
 import { createNode } from '../node.ts'
-import { writeFileAtomic } from '../store/atomic.ts'
+import { writeFileAtomic } from '../store/index.ts'
 import { REPO_FILES } from '../store/index.ts'
 import { INCENTIVES } from '../incentives/index.ts'
 import { LEDGER } from '../ledger/index.ts'
@@ -22,8 +22,9 @@ import type { HttpServer, Route } from './server.ts'
 import type { AgoraConfig } from '../config.ts'
 import type { AgoraNode, NodeInit } from '../node.ts'
 
-export { ApiError, BodyTooLargeError, ERROR_STATUS, statusOf } from './errors.ts'
+export { ApiError, BodyTooLargeError, ERROR_STATUS, FetchLimitExceededError, MethodNotAllowedError, NotHeldLocallyError, RangeNotSatisfiableError, RouteNotFoundError, statusOf, UnauthorizedError } from './errors.ts'
 export type { HttpServer } from './server.ts'
+export type * from './wire.ts'
 
 /** How to build the API server. */
 export interface ApiServerInit {

@@ -3,6 +3,7 @@
  * whole CLI can be driven from tests through `main(rawArgs, io)`.
  */
 import { safeJson } from './safe-text.ts'
+import type { CliIo } from './io.ts'
 
 /** One option, in the shape `node:util` `parseArgs` takes, plus help text. */
 export interface OptionDef {
@@ -22,17 +23,6 @@ export interface PositionalDef {
   required?: boolean
   /** Takes all remaining positionals. */
   variadic?: boolean
-}
-
-/** The streams and environment a command runs against. */
-export interface CliIo {
-  stdout: { write: (chunk: string | Uint8Array) => unknown, isTTY?: boolean, columns?: number }
-  stderr: { write: (chunk: string | Uint8Array) => unknown, isTTY?: boolean, columns?: number }
-  stdin?: NodeJS.ReadableStream & { isTTY?: boolean }
-  env: Record<string, string | undefined>
-  cwd: string
-  /** Aborted when the process receives SIGINT/SIGTERM. */
-  signal?: AbortSignal
 }
 
 /** What a command's `run` receives. */

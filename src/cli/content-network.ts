@@ -12,8 +12,7 @@ import type { ConfigOverrides } from '../config.ts'
 
 // Lazy loading: these definitions are read for every command (`--help` too); the daemon, the
 // store and the node load inside `run` only.
-const session = async () => import('./content-session.ts')
-const store = async () => import('../store/index.ts')
+const client = async () => import('./connect.ts')
 
 function isLoopback (host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host)
@@ -35,8 +34,8 @@ const daemon = defineCommand({
     netuid: { type: 'string', description: 'subnet the roles act on', valueName: '<n>' }
   },
   run: async (ctx) => {
-    const repo = (await session()).repoPath(ctx)
-    const { initRepo, isRepoInitialized } = await store()
+    const repo = (await client()).repoPath(ctx)
+    const { initRepo, isRepoInitialized } = await import('../store/index.ts')
     if (!await isRepoInitialized(repo)) {
       await initRepo(repo)
       ctx.io.stderr.write(`initialised repo at ${repo}\n`)
@@ -101,9 +100,7 @@ const id = defineCommand({
   run: async (ctx) => {
     // The quick path reads the identity file when no daemon can be running (`local-id.ts`);
     // otherwise (a daemon's api.json, an identity it does not decode) the node answers as before.
-    const r = await (await import('./local-id.ts')).localId(ctx) ?? await (await session()).withTarget(ctx, async (t) => t.kind === 'daemon'
-      ? t.api.json<{ peerId: string, publicKey: string, addresses: string[], online: boolean }>('GET', '/api/v0/id')
-      : t.node.id())
+    const r = await (await import('./local-id.ts')).localId(ctx) ?? await (await client()).withClient(ctx, async c => c.id())
     if (flag(ctx, 'json')) { outJson(ctx, r); return }
     out(ctx, `peer id     ${r.peerId}`)
     out(ctx, `public key  ${r.publicKey} (ed25519, base64)`)
@@ -113,7 +110,7 @@ const id = defineCommand({
 })
 
 const peersRun = async (ctx: CommandContext): Promise<void> => {
-  const { peers } = await (await session()).withDaemon(ctx, async api => api.json<{ peers: Array<{ peerId: string, addrs: string[] }> }>('GET', '/api/v0/swarm/peers'))
+  const peers = await (await client()).withClient(ctx, async c => c.peers())
   if (flag(ctx, 'json')) { outJson(ctx, { peers }); return }
   for (const p of peers) for (const a of p.addrs) out(ctx, `${a}/p2p/${p.peerId}`)
 }
@@ -129,7 +126,7 @@ const swarm = defineCommand({
       description: 'connect to a peer',
       positionals: [{ name: 'multiaddr', description: 'multiaddr with /p2p/<peer id>', required: true }],
       run: async (ctx) => {
-        const r = await (await session()).withDaemon(ctx, async api => api.json<{ peerId: string }>('POST', '/api/v0/swarm/connect', { arg: ctx.positionals[0] }))
+        const r = await (await client()).withClient(ctx, async c => c.connect(ctx.positionals[0]))
         if (flag(ctx, 'json')) outJson(ctx, r)
         else out(ctx, `connected ${r.peerId}`)
       }
@@ -148,14 +145,11 @@ const dht = defineCommand({
       positionals: [{ name: 'cid', description: 'CID', required: true }],
       options: { timeout: { type: 'string', description: 'query time limit (default 30s)', valueName: '<duration>' } },
       run: async (ctx) => {
-        const { withDaemon } = await session()
-        const cid = (await store()).parseCid(ctx.positionals[0])
+        const cid = (await import('../store/index.ts')).parseCid(ctx.positionals[0])
         const t = str(ctx, 'timeout')
         const found: Array<{ peerId: string, addrs: string[] }> = []
-        await withDaemon(ctx, async (api) => {
-          for await (const line of api.lines('GET', '/api/v0/dht/findprovs', { arg: cid.toString(), timeout: t == null ? undefined : parseDuration(t) })) {
-            if (line.type !== 'provider') continue
-            const p = { peerId: String(line.peerId), addrs: line.addrs as string[] }
+        await (await client()).withClient(ctx, async (c) => {
+          for await (const p of c.findProviders(cid.toString(), { timeoutMs: t == null ? undefined : parseDuration(t) })) {
             found.push(p)
             if (!flag(ctx, 'json')) out(ctx, p.peerId)
           }

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { REPO_FILES } from '../store/index.ts'
 import { UsageError } from './errors.ts'
-import type { CliIo } from './command.ts'
+import type { CliIo } from './io.ts'
 import type { Role } from '../incentives/index.ts'
 import type { NodeServiceFactory } from '../service.ts'
 

@@ -1,14 +1,15 @@
 /**
  * What the ledger commands share: TAO amounts (parsed and shown exactly, as bigint rao), the
- * coldkey keystore and its password, and signing + submitting through the daemon's chain API.
+ * coldkey keystore and its password, and signing + submitting through the client's chain.
  */
 import { join } from 'node:path'
 import { formatTao, listWallets, openWallet, parseTao, signTx } from '../ledger/index.ts'
 import { flag, str } from './command.ts'
-import { repoPath, withDaemon } from './content-session.ts'
+import { repoPath } from './connect.ts'
 import { UsageError } from './errors.ts'
 import { PASSWORD_ENV } from './ledger-options.ts'
-import type { ApiClient } from './client.ts'
+import type { AgoraClient } from './agora-client.ts'
+import type { SubmittedWire } from '../api/index.ts'
 import type { CommandContext } from './command.ts'
 import type { KeyPair, TxBody } from '../ledger/index.ts'
 
@@ -90,35 +91,15 @@ export async function addressOf (ctx: CommandContext): Promise<string> {
   return w.address
 }
 
-/** Run `fn` against the daemon's chain API; a clear error if the daemon runs no chain. */
-export async function withChain<T> (ctx: CommandContext, fn: (api: ApiClient) => Promise<T>): Promise<T> {
-  return withDaemon(ctx, async (api) => {
-    try {
-      return await fn(api)
-    } catch (err) {
-      if ((err as Error).name === 'RouteNotFoundError') throw new UsageError('the daemon runs no chain (start it with --dev, or --genesis <file>)', { cause: err })
-      throw err
-    }
-  })
-}
-
 /** What a submitted transaction reports. */
-export interface Submitted { hash: string, block?: number }
+export type Submitted = SubmittedWire
 
 /** Sign `body` with the coldkey (next nonce from the daemon) and submit it; waits for its block unless `--no-wait`. */
-export async function signAndSubmit (ctx: CommandContext, api: ApiClient, key: KeyPair & { address: string }, body: TxBody): Promise<Submitted> {
-  const status = await api.json<{ chainId: string }>('GET', '/api/v0/chain/status')
-  const acct = await api.json<{ nextNonce: number }>('GET', '/api/v0/chain/account', { address: key.address })
+export async function signAndSubmit (ctx: CommandContext, c: AgoraClient, key: KeyPair & { address: string }, body: TxBody): Promise<Submitted> {
+  const status = await c.chain.status()
+  const acct = await c.chain.account(key.address)
   const stx = signTx({ chainId: status.chainId, signer: key.address, nonce: acct.nextNonce, body }, key.secretKey)
-  const res = await api.request('POST', '/api/v0/chain/submit', { wait: !flag(ctx, 'no-wait') }, (async function * () { yield stx.bytes })())
-  return await res.json() as Submitted
-}
-
-/** Post a JSON body and parse the JSON answer. */
-export async function postJson<T> (api: ApiClient, path: string, params: Record<string, string | boolean | undefined>, body: unknown): Promise<T> {
-  const bytes = new TextEncoder().encode(JSON.stringify(body))
-  const res = await api.request('POST', path, params, (async function * () { yield bytes })())
-  return await res.json() as T
+  return c.chain.submit(stx.bytes, !flag(ctx, 'no-wait'))
 }
 
 /** A line saying where a transaction landed. */

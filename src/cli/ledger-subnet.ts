@@ -6,26 +6,24 @@
 import { defineCommand, flag, out, outJson, str } from './command.ts'
 import { UsageError } from './errors.ts'
 import { TX_OPTIONS, WALLET_OPTION } from './ledger-options.ts'
-import type { ApiClient } from './client.ts'
+import type { AgoraClient } from './agora-client.ts'
 import type { CommandContext, CommandDef, OptionDef } from './command.ts'
 
 // Lazy loading: the ledger and the daemon client load inside `run` (not for `--help`).
 const client = async () => import('./ledger-client.ts')
-
-/** Metagraph row as the API sends it (amounts as rao strings). */
-interface Row { uid: number, hotkey: string, coldkey: string | null, stake: string, permit: boolean, active: boolean, trust: number, consensus: number, incentive: number, dividends: number, emission: string, validatorTrust?: number }
+const agora = async () => import('./connect.ts')
 
 const HOTKEY_OPTION: Record<string, OptionDef> = {
   hotkey: { type: 'string', description: "hotkey address (default: the daemon's own hotkey)", valueName: '<address>' }
 }
 
-async function hotkeyOf (ctx: CommandContext, api: ApiClient): Promise<string> {
+async function hotkeyOf (ctx: CommandContext, c: AgoraClient): Promise<string> {
   const h = str(ctx, 'hotkey')
   if (h != null) {
     if (!(await import('../ledger/index.ts')).isAddress(h)) throw new UsageError(`--hotkey is not an SS58 address: ${h}`)
     return h
   }
-  return (await api.json<{ hotkey: string }>('GET', '/api/v0/chain/status')).hotkey
+  return (await c.chain.status()).hotkey
 }
 
 function netuidOf (ctx: CommandContext, min = 0): number {
@@ -49,12 +47,12 @@ function stakeMove (name: 'add' | 'remove'): CommandDef {
     description: name === 'add' ? 'stake free TAO of the coldkey to a hotkey' : 'unstake TAO from a hotkey back to the coldkey',
     options: { ...TX_OPTIONS, ...HOTKEY_OPTION, amount: { type: 'string', description: 'TAO (decimal, up to 9 places)', valueName: '<TAO>' } },
     async run (ctx) {
-      const { amountJson, coldkey, landed, raoToTao, signAndSubmit, withChain } = await client()
+      const { amountJson, coldkey, landed, raoToTao, signAndSubmit } = await client()
       const amount = await amountOf(ctx)
       const key = await coldkey(ctx)
-      const r = await withChain(ctx, async (api) => {
-        const hotkey = await hotkeyOf(ctx, api)
-        return { hotkey, ...await signAndSubmit(ctx, api, key, { kind: name === 'add' ? 'addStake' : 'removeStake', hotkey, amount }) }
+      const r = await (await agora()).withClient(ctx, async (c) => {
+        const hotkey = await hotkeyOf(ctx, c)
+        return { hotkey, ...await signAndSubmit(ctx, c, key, { kind: name === 'add' ? 'addStake' : 'removeStake', hotkey, amount }) }
       })
       if (flag(ctx, 'json')) return outJson(ctx, { ...r, coldkey: key.address, amount: amountJson(amount) })
       out(ctx, `${name === 'add' ? 'staked' : 'unstaked'} ${raoToTao(amount)} TAO ${name === 'add' ? 'to' : 'from'} ${r.hotkey} ${landed(r)}`)
@@ -67,9 +65,9 @@ const stakeShow = defineCommand({
   description: 'stake of a coldkey per hotkey',
   options: { ...WALLET_OPTION, address: { type: 'string', description: 'coldkey address (instead of a wallet)', valueName: '<address>' } },
   async run (ctx) {
-    const { addressOf, amountJson, raoToTao, withChain } = await client()
+    const { addressOf, amountJson, raoToTao } = await client()
     const address = await addressOf(ctx)
-    const a = await withChain(ctx, async api => api.json<{ stakes: Array<{ hotkey: string, stake: string }> }>('GET', '/api/v0/chain/account', { address }))
+    const a = await (await agora()).withClient(ctx, async c => c.chain.account(address))
     const total = a.stakes.reduce((s, x) => s + BigInt(x.stake), 0n)
     if (flag(ctx, 'json')) return outJson(ctx, { coldkey: address, stakes: a.stakes.map(s => ({ hotkey: s.hotkey, stake: amountJson(s.stake) })), total: amountJson(total) })
     for (const s of a.stakes) out(ctx, `${s.hotkey}  ${raoToTao(s.stake)} TAO`)
@@ -77,19 +75,17 @@ const stakeShow = defineCommand({
   }
 })
 
-interface SubnetJson { netuid: number, owner: string | null, lock: string, registeredAt: number, n: number, burn: string, emissionValue: string, pending: string, params: { tempo: number, maxAllowedUids: number } }
-
 const subnetCreate = defineCommand({
   name: 'create',
   description: 'register a new subnet, locking the current lock cost from the coldkey',
   options: TX_OPTIONS,
   async run (ctx) {
-    const { coldkey, landed, signAndSubmit, withChain } = await client()
+    const { coldkey, landed, signAndSubmit } = await client()
     const key = await coldkey(ctx)
-    const r = await withChain(ctx, async (api) => {
-      const s = await signAndSubmit(ctx, api, key, { kind: 'registerNetwork' })
+    const r = await (await agora()).withClient(ctx, async (c) => {
+      const s = await signAndSubmit(ctx, c, key, { kind: 'registerNetwork' })
       if (s.block == null) return { ...s, netuid: undefined }
-      const { subnets } = await api.json<{ subnets: SubnetJson[] }>('GET', '/api/v0/chain/subnets')
+      const { subnets } = await c.chain.subnets()
       return { ...s, netuid: subnets.find(x => x.owner === key.address && x.registeredAt === s.block)?.netuid }
     })
     if (flag(ctx, 'json')) return outJson(ctx, { ...r, owner: key.address })
@@ -101,8 +97,8 @@ const subnetList = defineCommand({
   name: 'list',
   description: 'the subnets, with UIDs, burn, emission and tempo',
   async run (ctx) {
-    const { amountJson, raoToTao, withChain } = await client()
-    const r = await withChain(ctx, async api => api.json<{ subnets: SubnetJson[], lockCost: string }>('GET', '/api/v0/chain/subnets'))
+    const { amountJson, raoToTao } = await client()
+    const r = await (await agora()).withClient(ctx, async c => c.chain.subnets())
     if (flag(ctx, 'json')) return outJson(ctx, { subnets: r.subnets.map(s => ({ netuid: s.netuid, owner: s.owner, n: s.n, maxUids: s.params.maxAllowedUids, tempo: s.params.tempo, burn: amountJson(s.burn), lock: amountJson(s.lock), emission: amountJson(s.emissionValue) })), lockCost: amountJson(r.lockCost) })
     out(ctx, 'NETUID  N/MAX      TEMPO  BURN (TAO)     EMISSION/BLOCK  OWNER')
     for (const s of r.subnets) {
@@ -120,9 +116,9 @@ const subnetShow = defineCommand({
   description: 'the metagraph of a subnet: uid, hotkey, stake, permit, trust, consensus, incentive, dividends, emission',
   options: NETUID,
   async run (ctx) {
-    const { amountJson, raoToTao, withChain } = await client()
+    const { amountJson, raoToTao } = await client()
     const netuid = netuidOf(ctx)
-    const r = await withChain(ctx, async api => api.json<{ subnet: SubnetJson, metagraph: Row[] }>('GET', '/api/v0/chain/subnet', { netuid }))
+    const r = await (await agora()).withClient(ctx, async c => c.chain.subnet(netuid))
     if (flag(ctx, 'json')) {
       return outJson(ctx, {
         netuid,
@@ -144,13 +140,13 @@ const subnetRegister = defineCommand({
   description: "burn-register a hotkey on a subnet (default: the daemon's hotkey), paid by the coldkey",
   options: { ...TX_OPTIONS, ...HOTKEY_OPTION, ...NETUID },
   async run (ctx) {
-    const { coldkey, landed, signAndSubmit, withChain } = await client()
+    const { coldkey, landed, signAndSubmit } = await client()
     const netuid = netuidOf(ctx, 1)
     const key = await coldkey(ctx)
-    const r = await withChain(ctx, async (api) => {
-      const hotkey = await hotkeyOf(ctx, api)
-      const s = await signAndSubmit(ctx, api, key, { kind: 'burnedRegister', netuid, hotkey })
-      const uid = s.block == null ? undefined : (await api.json<{ metagraph: Row[] }>('GET', '/api/v0/chain/subnet', { netuid })).metagraph.find(m => m.hotkey === hotkey)?.uid
+    const r = await (await agora()).withClient(ctx, async (c) => {
+      const hotkey = await hotkeyOf(ctx, c)
+      const s = await signAndSubmit(ctx, c, key, { kind: 'burnedRegister', netuid, hotkey })
+      const uid = s.block == null ? undefined : (await c.chain.subnet(netuid)).metagraph.find(m => m.hotkey === hotkey)?.uid
       return { ...s, hotkey, netuid, uid }
     })
     if (flag(ctx, 'json')) return outJson(ctx, r)
@@ -183,7 +179,7 @@ function weightsCommand (action: 'set' | 'commit' | 'reveal'): CommandDef {
       'no-wait': TX_OPTIONS['no-wait']
     },
     async run (ctx) {
-      const { landed, postJson, withChain } = await client()
+      const { landed } = await client()
       const netuid = netuidOf(ctx)
       const uids = u16List(ctx, 'uids')
       const values = u16List(ctx, 'values')
@@ -192,7 +188,7 @@ function weightsCommand (action: 'set' | 'commit' | 'reveal'): CommandDef {
       if (!Number.isSafeInteger(versionKey) || versionKey < 0) throw new UsageError('--version-key must be a non-negative integer')
       const salt = str(ctx, 'salt')
       if (action === 'reveal' && salt == null) throw new UsageError('--salt <hex> is required (printed by weights commit)')
-      const r = await withChain(ctx, async api => postJson<{ hash: string, block?: number, hotkey: string, salt?: string, commit?: string }>(api, '/api/v0/chain/weights', { wait: !flag(ctx, 'no-wait') }, { action, netuid, uids, values, versionKey, salt }))
+      const r = await (await agora()).withClient(ctx, async c => c.chain.weights({ action, netuid, uids, values, versionKey, salt }, !flag(ctx, 'no-wait')))
       if (flag(ctx, 'json')) return outJson(ctx, { ...r, netuid })
       out(ctx, `weights ${action === 'set' ? 'set' : action === 'commit' ? 'committed' : 'revealed'} by ${r.hotkey} on subnet ${netuid} ${landed(r)}`)
       if (action === 'commit') out(ctx, `salt ${r.salt ?? ''} (keep it: agora weights reveal --salt ${r.salt ?? ''} …)`)

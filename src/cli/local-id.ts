@@ -7,7 +7,7 @@
  * an Ed25519 key as 64 bytes, seed then public key (what `@libp2p/crypto`'s
  * `privateKeyToProtobuf` writes for `generateKeyPair('Ed25519')`). Anything else (a daemon's
  * `api.json`, a repo that is not initialised, another key type or length) returns `undefined`
- * and the caller takes the full path (`withTarget`), which gives the same answer or the same
+ * and the caller takes the full path (`withClient`), which gives the same answer or the same
  * error as before. The public key is taken from the file as `@libp2p/crypto` takes it (it does
  * not re-derive it from the seed either). test/cli/local-id.spec.ts checks the result against
  * `@libp2p/crypto` + `@libp2p/peer-id` and these file names against the store's `REPO_FILES`.

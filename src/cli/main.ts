@@ -5,7 +5,8 @@ import { commands } from './commands/index.ts'
 import { UsageError } from './errors.ts'
 import { renderError } from './render-error.ts'
 import { safeIo } from './safe-text.ts'
-import type { CliIo, CommandContext, CommandDef, OptionDef } from './command.ts'
+import type { CommandContext, CommandDef, OptionDef } from './command.ts'
+import type { CliIo } from './io.ts'
 
 // Startup: this module and commands/index.ts are read for every command, so they hold only
 // definitions (names, options, help text); each command imports its implementation, and with

@@ -5,20 +5,16 @@
  * not deliver in time, the same coldkey takes the refund.
  */
 import { join, resolve } from 'node:path'
-import { ApiError } from '../api/index.ts'
 import { assertSafeName, entryKind, OutputExistsError } from '../store/index.ts'
 import { flag, out, outJson, str } from './command.ts'
-import { withDaemon } from './content-session.ts'
+import { withClient } from './connect.ts'
 import { UsageError } from './errors.ts'
 import { coldkey, signAndSubmit } from './ledger-client.ts'
 import { formatTao } from './market-format.ts'
 import { formatBytes, progressBar } from './progress.ts'
-import type { ApiClient } from './client.ts'
+import type { AgoraClient } from './agora-client.ts'
+import type { ReceivedWire } from '../api/index.ts'
 import type { CommandContext } from './command.ts'
-import type { ListingView } from '../market/view.ts'
-
-interface QuoteJson { listing: ListingView, owned: boolean, seller: string, recipient: string, chainId: string, amount: string }
-interface DoneJson { source: 'delivery' | 'receipt', escrow: string, files: Array<{ path: string, size: number, sha256: string }> }
 
 /** Where `buy` writes: `-o` as given, else a new directory named after the listing. */
 interface Destination { path: string, into: boolean }
@@ -52,21 +48,13 @@ async function assertFree (dest: Destination, files: Array<{ path: string }>): P
   }
 }
 
-async function receive (ctx: CommandContext, api: ApiClient, id: string, escrow: string | undefined, dest: Destination, total: number): Promise<DoneJson> {
+async function receive (ctx: CommandContext, c: AgoraClient, id: string, escrow: string | undefined, dest: Destination, total: number): Promise<ReceivedWire> {
   const bar = progressBar(ctx.io, 'fetching', !flag(ctx, 'json'))
   try {
-    for await (const line of api.lines('POST', '/api/v0/market/receive', { arg: id, escrow, out: dest.path, into: dest.into, force: flag(ctx, 'force') })) {
-      if (line.type === 'progress') bar.update(Number(line.bytes), total)
-      if (line.type === 'done') return line as unknown as DoneJson
-    }
+    return await c.market.receive({ id, escrow, out: dest.path, into: dest.into, force: flag(ctx, 'force'), onProgress: (bytes) => { bar.update(bytes, total) } })
   } finally {
     bar.done()
   }
-  throw new ApiError('PurchaseError', 'the daemon ended the purchase without an answer', 500)
-}
-
-async function refund (ctx: CommandContext, api: ApiClient, key: Awaited<ReturnType<typeof coldkey>>, escrow: string): Promise<{ hash: string, block?: number }> {
-  return signAndSubmit(ctx, api, key, { kind: 'refund', escrow })
 }
 
 /**
@@ -78,8 +66,8 @@ export async function buy (ctx: CommandContext): Promise<number> {
   const windowText = str(ctx, 'window') ?? '20'
   const window = Number(windowText)
   if (!Number.isSafeInteger(window) || window < 1 || window > 100_800) throw new UsageError(`--window must be 1 to 100800 blocks, got ${windowText}`)
-  return withDaemon(ctx, async (api) => {
-    const q = await api.json<QuoteJson>('GET', '/api/v0/market/quote', { arg: id })
+  return withClient(ctx, async (c) => {
+    const q = await c.market.quote(id)
     const files = q.listing.files
     const dest = destination(ctx, q.listing.name)
     if (!q.owned && !flag(ctx, 'force')) await assertFree(dest, files)
@@ -88,18 +76,18 @@ export async function buy (ctx: CommandContext): Promise<number> {
     if (!q.owned) {
       key = await coldkey(ctx)
       if (!flag(ctx, 'json')) ctx.io.stderr.write(`paying ${formatTao(q.amount)} into escrow for ${q.listing.name} (seller ${q.seller})\n`)
-      const paid = await signAndSubmit(ctx, api, key, { kind: 'escrow', seller: q.seller, recipient: new Uint8Array(Buffer.from(q.recipient, 'hex')), amount: BigInt(q.amount), listing: id, timeout: window })
+      const paid = await signAndSubmit(ctx, c, key, { kind: 'escrow', seller: q.seller, recipient: new Uint8Array(Buffer.from(q.recipient, 'hex')), amount: BigInt(q.amount), listing: id, timeout: window })
       escrow = paid.hash
       if (!flag(ctx, 'json')) ctx.io.stderr.write(`escrow ${escrow} in block ${paid.block ?? '?'}; waiting for the seller to deliver the key\n`)
     } else if (!flag(ctx, 'json')) {
       ctx.io.stderr.write('already bought: using the receipt (nothing is paid again)\n')
     }
-    let done: DoneJson
+    let done: ReceivedWire
     try {
-      done = await receive(ctx, api, id, escrow, dest, q.listing.size)
+      done = await receive(ctx, c, id, escrow, dest, q.listing.size)
     } catch (err) {
       if ((err as Error).name !== 'DeliveryTimeoutError' || escrow == null || key == null) throw err
-      const r = await refund(ctx, api, key, escrow)
+      const r = await signAndSubmit(ctx, c, key, { kind: 'refund', escrow })
       if (flag(ctx, 'json')) outJson(ctx, { refunded: true, escrow, refund: r.hash, block: r.block })
       else out(ctx, `the seller did not deliver in time: refunded ${formatTao(q.amount)} (escrow ${escrow}, refund tx ${r.hash})`)
       return 2

@@ -5,7 +5,7 @@ import { formatTao as formatTaoAmount, parseTao as parseTaoAmount } from '../led
 import { formatBytes } from './progress.ts'
 import { UsageError } from './errors.ts'
 import { safeText } from './safe-text.ts'
-import type { ListingView } from '../market/view.ts'
+import type { ListingView } from '../market/index.ts'
 
 /** "5" or "0.25" TAO → rao, exactly: the ledger's `parseTao`. */
 export function parseTao (s: string): bigint {

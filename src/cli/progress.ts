@@ -2,7 +2,7 @@
  * A progress bar in bytes with rate and ETA, on stderr, only when stderr is a terminal.
  */
 import { safeText, writeControl } from './safe-text.ts'
-import type { CliIo } from './command.ts'
+import type { CliIo } from './io.ts'
 
 /** Human-readable bytes (binary units). */
 export function formatBytes (n: number): string {

@@ -6,7 +6,7 @@
  * reorder what is shown so `exe.txt` reads as `txt.exe`. This module turns those characters
  * into visible escapes (`\x1b`, `\u009b`, `\u202e`) before any output reaches a terminal.
  */
-import type { CliIo } from './command.ts'
+import type { CliIo } from './io.ts'
 
 /**
  * Whether a terminal obeys this code point: C0 controls (U+0000–U+001F, newline and tab

@@ -16,7 +16,7 @@ import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { fromAddress } from '../ledger/index.ts'
 import { encryptedSize } from '../market/index.ts'
 // trusted decoding of our own index's listings: not part of the market's public surface
-import { decodeListingUnsafe } from '../market/listing.ts'
+import { decodeListingUnsafe } from '../market/index.ts'
 import type { EligibleEntry } from './tasks.ts'
 import type { ChainView, EligibleSource, NeuronView, SubnetWeightParams, WeightSubmitter } from './validator-types.ts'
 import type { Ledger, LedgerService, TxBody, UnsignedTx } from '../ledger/index.ts'

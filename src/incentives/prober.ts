@@ -18,10 +18,10 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { byteStream } from '@libp2p/utils'
 import { CID } from 'multiformats/cid'
-import { verifyBlock } from '../dht/blocks.ts'
-import { DEFAULT_MAX_BLOCK_SIZE, FETCH_PROTOCOL } from '../dht/constants.ts'
-import { send } from '../dht/fetch-server.ts'
-import { BLOCK, decodeResponse, encodeWant, FrameReader } from '../dht/wire.ts'
+import { verifyBlock } from '../dht/index.ts'
+import { DEFAULT_MAX_BLOCK_SIZE, FETCH_PROTOCOL } from '../dht/index.ts'
+import { sendFrame } from '../dht/index.ts'
+import { BLOCK, decodeResponse, encodeWant, FrameReader } from '../dht/index.ts'
 import { DEFAULT_PROBE_LIMITS, probeDeadlines, ResultCode, transferThroughput } from './probe-result.ts'
 import { rangeStep } from './range-walk.ts'
 import type { ProbeLimits, ProbeResult, ProbeResultCode } from './probe-result.ts'
@@ -257,7 +257,7 @@ export class NetworkProber implements Prober {
       const next: RangeBlock[] = []
       for (let i = 0; i < level.length; i += window) {
         const batch = level.slice(i, i + window)
-        await send(stream, encodeWant(batch.map(b => b.cid)), noProgressMs)
+        await sendFrame(stream, encodeWant(batch.map(b => b.cid)), noProgressMs)
         for (const want of batch) {
           const body = await reader.next(noProgressMs, { signal })
           if (body == null) throw new ProbeEnd(ResultCode.REFUSED, 'the miner closed the stream before answering')

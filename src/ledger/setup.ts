@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomic } from '../store/atomic.ts'
+import { writeFileAtomic } from '../store/index.ts'
 import { toAddress } from './address.ts'
 import { GenesisMismatchError, MalformedError } from './errors.ts'
 import { devGenesis, genesisHash, genesisToJson, parseGenesis } from './genesis.ts'

@@ -8,7 +8,7 @@ import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
-import { verify } from '../ledger/keys.ts'
+import { verifySignature } from '../ledger/index.ts'
 
 // @noble/ed25519 needs a synchronous SHA-512 for its sync API; every user sets the same one.
 if (ed.hashes.sha512 == null) ed.hashes.sha512 = sha512
@@ -70,7 +70,7 @@ export function signBytes (message: Uint8Array, secretKey: Uint8Array): Uint8Arr
 export function verifyBytes (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   assertBytes(signature, 64, 'signature')
   assertBytes(publicKey, 32, 'public key')
-  return verify(signature, message, publicKey)
+  return verifySignature(signature, message, publicKey)
 }
 
 const peerIds = new Map<string, string>()

@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, chmod } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomic } from '../store/atomic.ts'
+import { writeFileAtomic } from '../store/index.ts'
 import { commitContentKey } from './key-seal.ts'
 import { ContentKeyMissingError, KeyCommitmentMismatchError } from './errors.ts'
 import { assertBytes } from './keys.ts'

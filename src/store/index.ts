@@ -26,7 +26,7 @@ export { initRepo, openRepo, readConfig, readApiToken, resolveRepoPath, isRepoIn
 export { blockFile } from './maintenance.ts'
 export { writeChunksTo, writeFileFromChunks } from './write-out.ts'
 export { assertReplaceable, assertSafeName, entryKind, makeDir, NameSet, outputRoot, syncDirs } from './safe-out.ts'
-export { OutputExistsError, UnsafePathError } from './errors.ts'
+export * from './errors.ts'
 export type { Repo, InitRepoOptions } from './repo.ts'
 export type { AddProgress, AddResult, BlockReader, CatOptions, GcResult, GetOptions, GetResult, Lent, LsEntry, Pin, RepoStat, VerifyResult }
 export type { CorruptBlock } from './maintenance.ts'
@@ -167,3 +167,5 @@ export class ContentStore {
     return { path: this.repo.path, ...await repoStat(this.repo.blockstore, this.pins, options) }
   }
 }
+export { writeFileAtomic } from './atomic.ts'
+export { CODECS, getBlock, links } from './dag.ts'

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { decodeEd25519Identity, LOCAL_ID_FILES, localId, localRepoPath } from '../../src/cli/local-id.ts'
 import { main } from '../../src/cli/main.ts'
 import { initRepo, REPO_FILES, resolveRepoPath } from '../../src/store/index.ts'
-import type { CliIo, CommandContext } from '../../src/cli/command.ts'
+import type { CommandContext } from '../../src/cli/command.ts'
+import type { CliIo } from '../../src/cli/io.ts'
 
 // The quick offline `agora id` decodes the identity file itself; the independent tool it is
 // checked against is @libp2p/crypto + @libp2p/peer-id, what the node uses.

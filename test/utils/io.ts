@@ -1,4 +1,4 @@
-import type { CliIo } from '../../src/cli/command.ts'
+import type { CliIo } from '../../src/cli/io.ts'
 
 /** An in-memory io that records what the CLI prints. */
 export function memoryIo (env: Record<string, string | undefined> = {}): CliIo & { stdoutText: () => string, stderrText: () => string } {

@@ -3,7 +3,7 @@
  * they arrive, never from the sizes a DAG claims), a lazy block reader that fetches only the
  * blocks a read touches, and a whole-DAG fetch that stops at the budget.
  */
-import { CODECS, getBlock, links } from '../../store/dag.ts'
+import { CODECS, getBlock, links } from '../../store/index.ts'
 import { FetchLimitExceededError, NotHeldLocallyError } from '../errors.ts'
 import type { AgoraNode, ProviderHint } from '../../node.ts'
 import type { BlockReader } from '../../store/index.ts'

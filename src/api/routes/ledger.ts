@@ -9,7 +9,7 @@ import { InvalidParametersError } from '../../errors.ts'
 import { commitHash, isAddress, MAX_TX_BYTES } from '../../ledger/index.ts'
 // Unverified decoding of the txs of a stored block (verified when the block was applied):
 // not part of the ledger's public surface.
-import { decodeTxUnsafe } from '../../ledger/tx/codec.ts'
+import { decodeTxUnsafe } from '../../ledger/index.ts'
 import { plain, readBody } from '../body.ts'
 import { query, sendJson } from '../server.ts'
 import type { LedgerService, TxBody } from '../../ledger/index.ts'

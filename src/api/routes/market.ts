@@ -6,7 +6,7 @@ import { isAbsolute } from 'node:path'
 import { InvalidParametersError } from '../../errors.ts'
 import { ListingNotFoundError } from '../../market/index.ts'
 // the JSON view of a listing: a wire type the CLI shares, not part of the market's public surface
-import { listingView } from '../../market/view.ts'
+import { listingView } from '../../market/index.ts'
 import { ndjson, query, sendJson } from '../server.ts'
 import type { RequestContext, Route } from '../server.ts'
 import type { MarketService, PublishParameters, PublishResult } from '../../market/index.ts'

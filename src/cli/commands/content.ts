@@ -3,14 +3,12 @@ import { IMPORT_PROFILES, assertProfile } from '../../config.ts'
 import { defineCommand, flag, list, out, outJson, str } from '../command.ts'
 import { networkCommands } from '../content-network.ts'
 import { formatBytes, parseDuration, progressBar } from '../progress.ts'
-import type { ApiClient } from '../client.ts'
+import type { AgoraClient, FetchOptions } from '../agora-client.ts'
 import type { CommandContext, CommandDef, OptionDef } from '../command.ts'
-import type { ImportProfile } from '../../config.ts'
 
-// Lazy loading: this file is read for every command, `--help` included, so the store, the node
-// and the daemon client load only inside `run` (`agora --help` must not pay for libp2p).
-const session = async () => import('../content-session.ts')
-const store = async () => import('../../store/index.ts')
+// Lazy loading: this file is read for every command, `--help` included, so the client (and
+// through it the store, the node or the daemon's API) loads only inside `run`.
+const client = async () => import('../connect.ts')
 
 const quiet: OptionDef = { type: 'boolean', short: 'q', description: 'print only the CID / nothing but the data' }
 const provider: OptionDef = { type: 'string', multiple: true, description: 'also fetch from this peer (multiaddr with /p2p/; repeatable)', valueName: '<multiaddr>' }
@@ -21,19 +19,10 @@ function timeoutMs (ctx: CommandContext): number | undefined {
   return t == null ? undefined : parseDuration(t)
 }
 
-/** Fetch through the daemon with a progress bar; returns the size and fetch summary. */
-async function daemonFetch (ctx: CommandContext, api: ApiClient, arg: string, label: string): Promise<Record<string, unknown>> {
+/** `--timeout`, `--provider` and a progress bar (none with --json or --quiet, or off a terminal). */
+function fetchOptions (ctx: CommandContext, label: string): FetchOptions & { bar: ReturnType<typeof progressBar> } {
   const bar = progressBar(ctx.io, label, !flag(ctx, 'json') && !flag(ctx, 'quiet'))
-  let done: Record<string, unknown> = {}
-  try {
-    for await (const line of api.lines('POST', '/api/v0/fetch', { arg, timeout: timeoutMs(ctx), provider: list(ctx, 'provider') })) {
-      if (line.type === 'progress') bar.update(line.bytes as number, line.total as number)
-      if (line.type === 'done') { done = line; bar.update(Number(line.dagSize), Number(line.dagSize), true) }
-    }
-  } finally {
-    bar.done()
-  }
-  return done
+  return { timeoutMs: timeoutMs(ctx), providers: list(ctx, 'provider'), onProgress: (b, t) => { bar.update(b, t) }, bar }
 }
 
 const add = defineCommand({
@@ -50,24 +39,14 @@ const add = defineCommand({
     const profile = str(ctx, 'profile')
     if (profile != null) assertProfile(profile)
     const pin = !flag(ctx, 'no-pin')
-    const { withTarget } = await session()
     const bar = progressBar(ctx.io, 'adding', !flag(ctx, 'json') && !flag(ctx, 'quiet'))
-    const r = await withTarget(ctx, async (t) => {
-      if (t.kind === 'local') {
-        const a = await t.node.add(path, { profile: profile as ImportProfile | undefined, pin, onProgress: p => { bar.update(p.bytes, p.total) } })
-        return { cid: a.cid.toString(), size: a.size, name: a.name, profile: a.profile, pinned: pin, providedTo: 0, daemon: false }
-      }
-      let done: Record<string, unknown> = {}
-      for await (const line of t.api.lines('POST', '/api/v0/add', { path, profile, pin })) {
-        if (line.type === 'progress') bar.update(line.bytes as number, line.total as number)
-        if (line.type === 'done') done = line
-      }
-      const { type: _type, ...rest } = done
-      return { ...rest, daemon: true }
-    }).finally(() => { bar.done() })
+    const r = await (await client()).withClient(ctx, async c => ({
+      ...await c.add(path, { profile, pin, onProgress: (b, t) => { bar.update(b, t) } }),
+      daemon: c.kind === 'daemon'
+    })).finally(() => { bar.done() })
     if (flag(ctx, 'json')) outJson(ctx, r)
-    else if (flag(ctx, 'quiet')) out(ctx, String(r.cid))
-    else out(ctx, `added ${String(r.cid)} ${String(r.name)} (${formatBytes(Number(r.size))}, ${String(r.profile)})`)
+    else if (flag(ctx, 'quiet')) out(ctx, r.cid)
+    else out(ctx, `added ${r.cid} ${r.name} (${formatBytes(r.size)}, ${r.profile})`)
   }
 })
 
@@ -83,19 +62,17 @@ const cat = defineCommand({
     quiet
   },
   run: async (ctx) => {
-    const { withTarget, writeOut } = await session()
-    const { cid, path } = (await store()).parseCidPath(ctx.positionals[0])
+    const { withClient, writeOut } = await client()
     const offset = str(ctx, 'offset') != null ? Number(str(ctx, 'offset')) : undefined
     const length = str(ctx, 'length') != null ? Number(str(ctx, 'length')) : undefined
-    await withTarget(ctx, async (t) => {
-      if (t.kind === 'local') {
-        for await (const c of t.node.store.cat(cid, path, { offset, length, signal: ctx.io.signal })) await writeOut(ctx, c)
-        return
+    const { bar, ...o } = fetchOptions(ctx, 'fetching')
+    await withClient(ctx, async (c) => {
+      let first = true
+      for await (const chunk of c.cat(ctx.positionals[0], { ...o, offset, length, signal: ctx.io.signal })) {
+        if (first) { bar.done(); first = false }
+        await writeOut(ctx, chunk)
       }
-      await daemonFetch(ctx, t.api, ctx.positionals[0], 'fetching')
-      const res = await t.api.request('GET', '/api/v0/cat', { arg: ctx.positionals[0], offset, length, timeout: timeoutMs(ctx), provider: list(ctx, 'provider') })
-      if (res.body != null) for await (const c of res.body) await writeOut(ctx, c)
-    })
+    }).finally(() => { bar.done() })
   }
 })
 
@@ -111,29 +88,14 @@ const get = defineCommand({
     quiet
   },
   run: async (ctx) => {
-    const { withTarget } = await session()
-    const { cid, path } = (await store()).parseCidPath(ctx.positionals[0])
+    const { withClient } = await client()
+    const arg = ctx.positionals[0]
+    const { cid } = (await import('../../store/index.ts')).parseCidPath(arg)
     const output = resolve(ctx.io.cwd, str(ctx, 'output') ?? cid.toString())
-    const force = flag(ctx, 'force')
-    const r = await withTarget(ctx, async (t): Promise<{ path: string, files: number, bytes: number, fetch?: Record<string, unknown> }> => {
-      if (t.kind === 'local') {
-        const total = (await t.node.store.stat(cid, path)).size
-        const bar = progressBar(ctx.io, 'writing', !flag(ctx, 'json') && !flag(ctx, 'quiet'))
-        try {
-          const written = await t.node.store.get(cid, path, output, { signal: ctx.io.signal, force, onProgress: p => { bar.update(p.bytes, total) } })
-          bar.update(written.bytes, total, true)
-          return written
-        } finally {
-          bar.done()
-        }
-      }
-      const fetched = await daemonFetch(ctx, t.api, ctx.positionals[0], 'fetching')
-      const written = await t.api.json<{ path: string, files: number, bytes: number }>('POST', '/api/v0/get', { arg: ctx.positionals[0], output, force, timeout: timeoutMs(ctx), provider: list(ctx, 'provider') })
-      const { type: _t, ...fetch } = fetched
-      return { ...written, fetch }
-    })
+    const { bar, ...o } = fetchOptions(ctx, 'fetching')
+    const r = await withClient(ctx, async c => c.get(arg, output, { ...o, force: flag(ctx, 'force') })).finally(() => { bar.done() })
     if (flag(ctx, 'json')) outJson(ctx, r)
-    else if (!flag(ctx, 'quiet')) out(ctx, `saved ${String(r.path)} (${String(r.files)} file${r.files === 1 ? '' : 's'}, ${formatBytes(Number(r.bytes))})`)
+    else if (!flag(ctx, 'quiet')) out(ctx, `saved ${r.path} (${r.files} file${r.files === 1 ? '' : 's'}, ${formatBytes(r.bytes)})`)
   }
 })
 
@@ -143,18 +105,16 @@ const ls = defineCommand({
   positionals: [{ name: 'cid', description: 'CID, optionally with a /path', required: true }],
   options: { timeout },
   run: async (ctx) => {
-    const { withTarget } = await session()
-    const { cid, path } = (await store()).parseCidPath(ctx.positionals[0])
-    const entries = await withTarget(ctx, async (t) => {
-      if (t.kind === 'daemon') return (await t.api.json<{ entries: Array<{ name: string, cid: string, size: number, type: string }> }>('GET', '/api/v0/ls', { arg: ctx.positionals[0], timeout: timeoutMs(ctx) })).entries
-      const list = []
-      for await (const e of t.node.store.ls(cid, path, { signal: ctx.io.signal })) list.push({ name: e.name, cid: e.cid.toString(), size: e.size, type: e.type })
-      return list
-    })
+    const entries = await (await client()).withClient(ctx, async c => c.ls(ctx.positionals[0], { timeoutMs: timeoutMs(ctx) }))
     if (flag(ctx, 'json')) { outJson(ctx, { entries }); return }
     for (const e of entries) out(ctx, `${e.cid} ${String(e.size).padStart(12)} ${e.name}${e.type === 'directory' ? '/' : ''}`)
   }
 })
+
+/** A root CID argument, checked and in its canonical text before the client opens. */
+async function rootCid (ctx: CommandContext): Promise<string> {
+  return (await import('../../store/index.ts')).parseCid(ctx.positionals[0]).toString()
+}
 
 const pin = defineCommand({
   name: 'pin',
@@ -166,14 +126,10 @@ const pin = defineCommand({
       positionals: [{ name: 'cid', description: 'root CID', required: true }],
       options: { timeout },
       run: async (ctx) => {
-        const { withTarget } = await session()
-        const cid = (await store()).parseCid(ctx.positionals[0])
-        await withTarget(ctx, async (t) => {
-          if (t.kind === 'daemon') await t.api.json('POST', '/api/v0/pin/add', { arg: cid.toString(), timeout: timeoutMs(ctx) })
-          else await t.node.pin(cid)
-        })
-        if (flag(ctx, 'json')) outJson(ctx, { pinned: cid.toString() })
-        else out(ctx, `pinned ${cid.toString()}`)
+        const cid = await rootCid(ctx)
+        await (await client()).withClient(ctx, async c => c.pin(cid, { timeoutMs: timeoutMs(ctx) }))
+        if (flag(ctx, 'json')) outJson(ctx, { pinned: cid })
+        else out(ctx, `pinned ${cid}`)
       }
     }),
     defineCommand({
@@ -181,27 +137,17 @@ const pin = defineCommand({
       description: 'remove a pin (gc can then remove the blocks)',
       positionals: [{ name: 'cid', description: 'root CID', required: true }],
       run: async (ctx) => {
-        const { withTarget } = await session()
-        const cid = (await store()).parseCid(ctx.positionals[0])
-        await withTarget(ctx, async (t) => {
-          if (t.kind === 'daemon') await t.api.json('POST', '/api/v0/pin/rm', { arg: cid.toString() })
-          else await t.node.unpin(cid)
-        })
-        if (flag(ctx, 'json')) outJson(ctx, { unpinned: cid.toString() })
-        else out(ctx, `unpinned ${cid.toString()}`)
+        const cid = await rootCid(ctx)
+        await (await client()).withClient(ctx, async c => c.unpin(cid))
+        if (flag(ctx, 'json')) outJson(ctx, { unpinned: cid })
+        else out(ctx, `unpinned ${cid}`)
       }
     }),
     defineCommand({
       name: 'ls',
       description: 'list pins',
       run: async (ctx) => {
-        const { withTarget } = await session()
-        const pins = await withTarget(ctx, async (t) => {
-          if (t.kind === 'daemon') return (await t.api.json<{ pins: Array<{ cid: string, type: string }> }>('GET', '/api/v0/pin/ls')).pins
-          const list = []
-          for await (const p of t.node.store.pins.ls()) list.push({ cid: p.cid.toString(), type: p.type, created: p.created })
-          return list
-        })
+        const pins = await (await client()).withClient(ctx, async c => c.pins())
         if (flag(ctx, 'json')) outJson(ctx, { pins })
         else for (const p of pins) out(ctx, `${p.cid} ${p.type}`)
       }
@@ -209,17 +155,12 @@ const pin = defineCommand({
   ]
 })
 
-function repoSub (name: 'stat' | 'gc' | 'verify', description: string, render: (ctx: CommandContext, r: Record<string, unknown>) => number | undefined): CommandDef {
+function repoSub<T> (name: string, description: string, call: (c: AgoraClient) => Promise<T>, render: (ctx: CommandContext, r: T) => number): CommandDef {
   return defineCommand({
     name,
     description,
     run: async (ctx) => {
-      const { withTarget } = await session()
-      const r = await withTarget(ctx, async (t) => {
-        if (t.kind === 'daemon') return t.api.json<Record<string, unknown>>(name === 'stat' ? 'GET' : 'POST', `/api/v0/repo/${name}`)
-        const s = t.node.store
-        return (name === 'stat' ? await s.repoStat() : name === 'gc' ? await s.gc() : await s.verify()) as unknown as Record<string, unknown>
-      })
+      const r = await (await client()).withClient(ctx, call)
       if (flag(ctx, 'json')) outJson(ctx, r)
       return render(ctx, r)
     }
@@ -230,19 +171,19 @@ const repo = defineCommand({
   name: 'repo',
   description: 'repo upkeep',
   subCommands: [
-    repoSub('stat', 'blocks, bytes and pins in the repo', (ctx, r) => {
-      if (!flag(ctx, 'json')) out(ctx, `path    ${String(r.path)}\nblocks  ${String(r.blocks)}\nsize    ${formatBytes(Number(r.size))}\npins    ${String(r.pins)}`)
+    repoSub('stat', 'blocks, bytes and pins in the repo', async c => c.repoStat(), (ctx, r) => {
+      if (!flag(ctx, 'json')) out(ctx, `path    ${r.path}\nblocks  ${r.blocks}\nsize    ${formatBytes(r.size)}\npins    ${r.pins}`)
       return 0
     }),
-    repoSub('gc', 'remove every block no pin reaches', (ctx, r) => {
-      if (!flag(ctx, 'json')) out(ctx, `removed ${String(r.removed)} blocks (${formatBytes(Number(r.freed))}), kept ${String(r.kept)}`)
+    repoSub('gc', 'remove every block no pin reaches', async c => c.gc(), (ctx, r) => {
+      if (!flag(ctx, 'json')) out(ctx, `removed ${r.removed} blocks (${formatBytes(r.freed)}), kept ${r.kept}`)
       return 0
     }),
-    repoSub('verify', 're-hash every block; exit code 1 if any is corrupt', (ctx, r) => {
-      const corrupt = r.corrupt as Array<{ cid: string, file: string, reason: string }>
+    repoSub('verify', 're-hash every block; exit code 1 if any is corrupt', async c => c.verify(), (ctx, r) => {
+      const corrupt = r.corrupt
       if (!flag(ctx, 'json')) {
         for (const c of corrupt) out(ctx, `corrupt ${c.cid} ${c.reason} ${c.file}`)
-        out(ctx, `checked ${String(r.checked)} blocks, ${corrupt.length} corrupt`)
+        out(ctx, `checked ${r.checked} blocks, ${corrupt.length} corrupt`)
       }
       return corrupt.length > 0 ? 1 : 0
     })
@@ -256,10 +197,10 @@ const init = defineCommand({
     profile: { type: 'string', description: 'default CID profile for add', valueName: '<profile>' }
   },
   run: async (ctx) => {
-    const path = (await session()).repoPath(ctx)
+    const path = (await client()).repoPath(ctx)
     const profile = str(ctx, 'profile')
     if (profile != null) assertProfile(profile)
-    const { initRepo, readConfig } = await store()
+    const { initRepo, readConfig } = await import('../../store/index.ts')
     const r = await initRepo(path, { config: profile != null ? { import: { profile } } : {} })
     const cfg = await readConfig(path)
     if (flag(ctx, 'json')) outJson(ctx, { path, created: r.created, config: cfg })

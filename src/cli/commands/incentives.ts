@@ -6,26 +6,14 @@
 import { resolve } from 'node:path'
 import { defineCommand, flag, out, outJson, str } from '../command.ts'
 import { signals } from '../signals.ts'
-import type { IncentivesStatus, MinerFigures } from '../../incentives/service.ts'
-import type { PublishedBatch } from '../../incentives/report-archive.ts'
+import type { MinerFigures } from '../../incentives/index.ts'
 import { UsageError } from '../errors.ts'
 import type { CommandContext, CommandDef } from '../command.ts'
 
 // Lazy loading: the daemon client, the ledger and the devnet load inside `run` (not for `--help`).
 const ledgerClient = async () => import('../ledger-client.ts')
 
-/** The daemon's incentives routes; a daemon without a role has none, which is said plainly. */
-async function incentivesApi<T> (ctx: CommandContext, path: string): Promise<T> {
-  try {
-    const { withDaemon } = await import('../content-session.ts')
-    return await withDaemon(ctx, async api => api.json<T>('GET', path))
-  } catch (err) {
-    if ((err as Error).name === 'RouteNotFoundError') throw new UsageError('this daemon runs no miner or validator role (start it with --role miner|validator and --dev or --genesis <file>)', { cause: err })
-    throw err
-  }
-}
-
-type Json<T> = { [K in keyof T]: T[K] extends bigint ? string : T[K] }
+const agora = async () => import('../connect.ts')
 
 const u16 = (x: number): string => (x / 65535).toFixed(4)
 
@@ -33,7 +21,7 @@ const status = defineCommand({
   name: 'status',
   description: 'this peer\'s role, UID, stake, balance and last rewards on its subnet (needs the daemon with --role)',
   run: async (ctx) => {
-    const s = await incentivesApi<Json<IncentivesStatus>>(ctx, '/api/v0/incentives/status')
+    const s = await (await agora()).withClient(ctx, async c => c.incentives.status())
     if (flag(ctx, 'json')) { outJson(ctx, s); return }
     const { raoToTao } = await ledgerClient()
     out(ctx, `role          ${s.roles.join(', ')} on subnet ${s.netuid}`)
@@ -61,7 +49,7 @@ const validator = defineCommand({
       name: 'report',
       description: 'per-miner figures: score, success rate, latency, throughput, integrity, online, result codes',
       run: async (ctx) => {
-        const r = await incentivesApi<{ netuid: number, miners: MinerFigures[], batches: PublishedBatch[] }>(ctx, '/api/v0/incentives/report')
+        const r = await (await agora()).withClient(ctx, async c => c.incentives.report())
         if (flag(ctx, 'json')) { outJson(ctx, r); return }
         if (r.miners.length === 0) { out(ctx, `no miner probed yet on subnet ${r.netuid}`); return }
         printMiners(ctx, r.miners)

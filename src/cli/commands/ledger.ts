@@ -18,6 +18,7 @@ export { PASSWORD_ENV } from '../ledger-options.ts'
 // these definitions cost nothing to `--help` or to commands that never touch the ledger.
 const ledger = async () => import('../../ledger/index.ts')
 const client = async () => import('../ledger-client.ts')
+const agora = async () => import('../connect.ts')
 
 const walletCreate = defineCommand({
   name: 'create',
@@ -107,9 +108,9 @@ const walletBalance = defineCommand({
   description: 'free balance and stake of a coldkey',
   options: { ...WALLET_OPTION, address: { type: 'string', description: 'any address (instead of a wallet)', valueName: '<address>' } },
   async run (ctx) {
-    const { addressOf, amountJson, raoToTao, withChain } = await client()
+    const { addressOf, amountJson, raoToTao } = await client()
     const address = await addressOf(ctx)
-    const a = await withChain(ctx, async api => api.json<{ balance: string, nonce: number, stakes: Array<{ hotkey: string, stake: string }> }>('GET', '/api/v0/chain/account', { address }))
+    const a = await (await agora()).withClient(ctx, async c => c.chain.account(address))
     const staked = a.stakes.reduce((s, x) => s + BigInt(x.stake), 0n)
     if (flag(ctx, 'json')) return outJson(ctx, { address, free: amountJson(a.balance), staked: amountJson(staked), total: amountJson(BigInt(a.balance) + staked), nonce: a.nonce })
     out(ctx, `${address}\n  free    ${raoToTao(a.balance)} TAO\n  staked  ${raoToTao(staked)} TAO\n  total   ${raoToTao(BigInt(a.balance) + staked)} TAO`)
@@ -126,27 +127,25 @@ const walletTransfer = defineCommand({
   },
   async run (ctx) {
     const { isAddress } = await ledger()
-    const { amountJson, coldkey, landed, raoToTao, signAndSubmit, taoToRao, withChain } = await client()
+    const { amountJson, coldkey, landed, raoToTao, signAndSubmit, taoToRao } = await client()
     const dest = str(ctx, 'dest')
     if (dest == null || !isAddress(dest)) throw new UsageError('--dest <address> is required (an SS58 address)')
     const amountText = str(ctx, 'amount')
     if (amountText == null) throw new UsageError('--amount <TAO> is required')
     const amount = taoToRao(amountText)
     const key = await coldkey(ctx)
-    const r = await withChain(ctx, async api => signAndSubmit(ctx, api, key, { kind: 'transfer', to: dest, amount }))
+    const r = await (await agora()).withClient(ctx, async c => signAndSubmit(ctx, c, key, { kind: 'transfer', to: dest, amount }))
     if (flag(ctx, 'json')) return outJson(ctx, { ...r, from: key.address, to: dest, amount: amountJson(amount) })
     out(ctx, `sent ${raoToTao(amount)} TAO to ${dest} ${landed(r)}`)
   }
 })
 
-interface StatusJson { chainId: string, height: number, hash: string, stateRoot: string, authority: string, isAuthority: boolean, hotkey: string, genesisHash: string, pending: number, timestamp: number, blockTimeMs: number, globals: { issuance: string, blockEmission: string, netuids: number[] } }
-
 const chainStatus = defineCommand({
   name: 'status',
   description: 'the chain head as this daemon sees it',
   async run (ctx) {
-    const { amountJson, raoToTao, withChain } = await client()
-    const s = await withChain(ctx, async api => api.json<StatusJson>('GET', '/api/v0/chain/status'))
+    const { amountJson, raoToTao } = await client()
+    const s = await (await agora()).withClient(ctx, async c => c.chain.status())
     if (flag(ctx, 'json')) return outJson(ctx, { ...s, globals: { ...s.globals, issuance: amountJson(s.globals.issuance), blockEmission: amountJson(s.globals.blockEmission) } })
     out(ctx, `chain       ${s.chainId} (genesis ${s.genesisHash.slice(0, 16)}…)`)
     out(ctx, `height      ${s.height}  ${s.hash}`)
@@ -163,10 +162,9 @@ const chainBlock = defineCommand({
   description: 'one block: header and transactions',
   positionals: [{ name: 'n', description: 'block height', required: true }],
   async run (ctx) {
-    const { withChain } = await client()
     const n = ctx.positionals[0]
     if (!/^\d{1,15}$/.test(n)) throw new UsageError(`not a block height: ${n}`)
-    const b = await withChain(ctx, async api => api.json<{ height: number, hash: string, header: { parent: string, stateRoot: string, txRoot: string, timestamp: number, txCount: number }, txs: Array<{ hash: string, signer: string, nonce: number, body: { kind: string } }> }>('GET', `/api/v0/chain/block/${n}`))
+    const b = await (await agora()).withClient(ctx, async c => c.chain.block(Number(n)))
     if (flag(ctx, 'json')) return outJson(ctx, b)
     out(ctx, `block ${b.height}  ${b.hash}`)
     out(ctx, `parent      ${b.header.parent}\nstate root  ${b.header.stateRoot}\ntime        ${new Date(b.header.timestamp).toISOString()}\ntxs         ${b.header.txCount}`)

@@ -1,17 +1,18 @@
 /**
  * Market commands: `publish`, `market status|search|show|ls|update|revoke` and `buy`. Each is a
- * thin client of the daemon's `/api/v0/market/…` routes: the daemon signs with its hotkey.
+ * thin caller of the client's `market` (the daemon's `/api/v0/market/…` routes): the daemon signs
+ * with its hotkey.
  */
 import { resolve } from 'node:path'
 import { defineCommand, flag, list, out, outJson, str } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { WALLET_OPTION } from '../ledger-options.ts'
 import type { CommandContext, CommandDef, OptionDef } from '../command.ts'
-import type { ListingView } from '../../market/view.ts'
+import type { PublishedWire } from '../../api/index.ts'
 
 // Lazy loading: the daemon client and the formatting (which reads TAO amounts with the ledger's
 // codec) load inside `run`, so these definitions cost nothing to `--help`.
-const session = async () => import('../content-session.ts')
+const client = async () => import('../connect.ts')
 const format = async () => import('../market-format.ts')
 
 const listingOptions: Record<string, OptionDef> = {
@@ -45,9 +46,7 @@ async function listingQuery (ctx: CommandContext): Promise<Record<string, string
   }
 }
 
-interface Published { listing: ListingView, gossip: number, dht: number, providedTo: number }
-
-async function reportPublished (ctx: CommandContext, verb: string, r: Published): Promise<void> {
+async function reportPublished (ctx: CommandContext, verb: string, r: PublishedWire): Promise<void> {
   if (flag(ctx, 'json')) { outJson(ctx, r); return }
   const { listingLine } = await format()
   out(ctx, `${verb} ${r.listing.id}`)
@@ -70,9 +69,8 @@ const publish = defineCommand({
     if (kind !== 'model' && kind !== 'dataset') throw new UsageError('--kind model or --kind dataset is required')
     if (name == null) throw new UsageError('--name is required')
     if (str(ctx, 'license') == null) throw new UsageError('--license is required (an SPDX id such as apache-2.0, or "unspecified")')
-    const r = await (await session()).withDaemon(ctx, async api => api.json<Published>('POST', '/api/v0/market/publish', {
-      path: resolve(ctx.io.cwd, ctx.positionals[0]), kind, name, ...await listingQuery(ctx)
-    }))
+    const fields = await listingQuery(ctx)
+    const r = await (await client()).withClient(ctx, async c => c.market.publish(resolve(ctx.io.cwd, ctx.positionals[0]), kind, name, fields))
     await reportPublished(ctx, 'published', r)
   }
 })
@@ -93,16 +91,17 @@ const search = defineCommand({
   run: async (ctx) => {
     const max = str(ctx, 'max-price')
     const { listingLine, parseTao } = await format()
-    const r = await (await session()).withDaemon(ctx, async api => api.json<{ state: string, hits: Array<{ score: number, listing: ListingView }> }>('GET', '/api/v0/market/search', {
+    const q = {
       q: ctx.positionals.join(' '),
       kind: str(ctx, 'kind'),
       tag: str(ctx, 'tag')?.toLowerCase(),
       license: str(ctx, 'license'),
       task: str(ctx, 'task'),
-      'max-price': max == null ? undefined : parseTao(max).toString(),
+      maxPrice: max == null ? undefined : parseTao(max).toString(),
       publisher: str(ctx, 'publisher'),
       limit: str(ctx, 'limit')
-    }))
+    }
+    const r = await (await client()).withClient(ctx, async c => c.market.search(q))
     if (flag(ctx, 'json')) { outJson(ctx, r); return }
     if (r.state !== 'ready') out(ctx, 'indexing… the listing index is still loading; try again in a moment')
     for (const h of r.hits) out(ctx, listingLine(h.listing))
@@ -116,7 +115,7 @@ const show = defineCommand({
   description: 'show a listing: licence, price, files, providers, root CID',
   positionals: [{ name: 'id', description: 'listing id', required: true }],
   run: async (ctx) => {
-    const r = await (await session()).withDaemon(ctx, async api => api.json<{ listing: ListingView, providers: number }>('GET', '/api/v0/market/show', { arg: ctx.positionals[0] }))
+    const r = await (await client()).withClient(ctx, async c => c.market.show(ctx.positionals[0]))
     if (flag(ctx, 'json')) { outJson(ctx, r); return }
     for (const line of (await format()).listingDetails(r.listing, r.providers)) out(ctx, line)
   }
@@ -127,13 +126,9 @@ const ls = defineCommand({
   description: 'list listings: --mine for your own',
   options: { mine: { type: 'boolean', description: 'only the listings this peer published' } },
   run: async (ctx) => {
-    const { withDaemon } = await session()
-    const r = flag(ctx, 'mine')
-      ? await withDaemon(ctx, async api => api.json<{ listings: ListingView[] }>('GET', '/api/v0/market/mine'))
-      : await withDaemon(ctx, async api => {
-        const s = await api.json<{ hits: Array<{ listing: ListingView }> }>('GET', '/api/v0/market/search', { q: '', limit: 1000 })
-        return { listings: s.hits.map(h => h.listing) }
-      })
+    const r = await (await client()).withClient(ctx, async c => flag(ctx, 'mine')
+      ? c.market.mine()
+      : { listings: (await c.market.search({ q: '', limit: 1000 })).hits.map(h => h.listing) })
     if (flag(ctx, 'json')) { outJson(ctx, r); return }
     const { listingLine } = await format()
     for (const l of r.listings) out(ctx, listingLine(l))
@@ -144,7 +139,7 @@ const status = defineCommand({
   name: 'status',
   description: 'state of the local listing index (indexing… or ready) and catalogue pulls',
   run: async (ctx) => {
-    const r = await (await session()).withDaemon(ctx, async api => api.json<{ state: string, listings: number | null, catalogue: Record<string, number> }>('GET', '/api/v0/market/status'))
+    const r = await (await client()).withClient(ctx, async c => c.market.status())
     if (flag(ctx, 'json')) { outJson(ctx, r); return }
     out(ctx, r.state === 'ready' ? `index ready: ${r.listings ?? 0} listings` : 'indexing… (the listing index is loading)')
     out(ctx, `catalogue pulls: ${r.catalogue.peers} peers, ${r.catalogue.accepted} listings taken, ${r.catalogue.refused} refused, ${r.catalogue.failed} failed`)
@@ -158,9 +153,8 @@ const update = defineCommand({
   options: { path: { type: 'string', description: 'new content (file or directory)', valueName: '<path>' }, ...listingOptions },
   run: async (ctx) => {
     const path = str(ctx, 'path')
-    const r = await (await session()).withDaemon(ctx, async api => api.json<Published>('POST', '/api/v0/market/update', {
-      arg: ctx.positionals[0], path: path == null ? undefined : resolve(ctx.io.cwd, path), ...await listingQuery(ctx)
-    }))
+    const fields = await listingQuery(ctx)
+    const r = await (await client()).withClient(ctx, async c => c.market.update(ctx.positionals[0], path == null ? undefined : resolve(ctx.io.cwd, path), fields))
     await reportPublished(ctx, 'updated', r)
   }
 })
@@ -170,7 +164,7 @@ const revoke = defineCommand({
   description: 'withdraw one of your listings (a signed revocation replaces every version)',
   positionals: [{ name: 'id', description: 'listing id', required: true }],
   run: async (ctx) => {
-    const r = await (await session()).withDaemon(ctx, async api => api.json<Published>('POST', '/api/v0/market/revoke', { arg: ctx.positionals[0] }))
+    const r = await (await client()).withClient(ctx, async c => c.market.revoke(ctx.positionals[0]))
     await reportPublished(ctx, 'revoked', r)
   }
 })
