@@ -22,7 +22,7 @@ import type { HttpServer, Route } from './server.ts'
 import type { AgoraConfig } from '../config.ts'
 import type { AgoraNode, NodeInit } from '../node.ts'
 
-export { ApiError, BodyTooLargeError, ERROR_STATUS, FetchLimitExceededError, MethodNotAllowedError, NotHeldLocallyError, RangeNotSatisfiableError, RouteNotFoundError, statusOf, UnauthorizedError } from './errors.ts'
+export { ApiError, FetchLimitExceededError, MethodNotAllowedError, NotHeldLocallyError, RangeNotSatisfiableError, RouteNotFoundError, statusOf, UnauthorizedError } from './errors.ts'
 export type { HttpServer } from './server.ts'
 export type * from './wire.ts'
 

@@ -22,16 +22,6 @@ export interface ReproviderRun {
   duration: number
 }
 
-/** Events of a `Reprovider` (an EventTarget of `CustomEvent`s). */
-export interface ReproviderEvents {
-  /** A run finished. */
-  run: CustomEvent<ReproviderRun>
-  /** A run took longer than the interval: the CID list outgrows the reprovide rate. */
-  behind: CustomEvent<ReproviderRun & { interval: number }>
-  /** Listing the CIDs failed. */
-  error: CustomEvent<Error>
-}
-
 export interface ReproviderInit {
   /** Lists the CIDs to reprovide (DAG roots only). */
   list(options: AbortOptions): AsyncIterable<CID> | Iterable<CID>

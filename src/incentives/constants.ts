@@ -15,9 +15,6 @@ export const TASK_RANGE_DOMAIN = DOMAINS.taskRange.domain
 /** Domain of the hash that gives a validator its point in the task keyspace (tasks.ts). */
 export const TASK_POINT_DOMAIN = DOMAINS.taskPoint.domain
 
-/** Domain of the hashes that draw a round's eligible listings from its seed (draw.ts). */
-export const ELIGIBLE_DRAW_DOMAIN = DOMAINS.eligibleDraw.domain
-
 /** Domain of a validator's signature over its round record. */
 export const ROUND_RECORD_DOMAIN = DOMAINS.roundRecord.domain
 

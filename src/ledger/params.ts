@@ -9,8 +9,6 @@ export const TOTAL_SUPPLY = 21_000_000_000_000_000n
 export const DEFAULT_BLOCK_EMISSION = 1_000_000_000n
 /** One TAO in rao. */
 export const RAO_PER_TAO = 1_000_000_000n
-/** Largest u16. */
-export const U16_MAX = 65_535
 /** u64::MAX, the denominator of u64 proportions (adjustment alpha). */
 export const U64_MAX = (1n << 64n) - 1n
 

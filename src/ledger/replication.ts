@@ -376,8 +376,3 @@ export class LedgerReplication implements Startable {
     }
   }
 }
-
-/** Factory in the libp2p style. */
-export function ledgerReplication (init: LedgerReplicationInit = {}): (components: LedgerReplicationComponents) => LedgerReplication {
-  return components => new LedgerReplication(components, init)
-}

@@ -139,10 +139,3 @@ export class StateStore {
     return this.rootCache
   }
 }
-
-/** Recompute a state root from scratch over any set of entries (an independent check). */
-export function computeRootFromScratch (entries: Iterable<[string, Value]>): Uint8Array {
-  const s = new StateStore()
-  s.commit(entries)
-  return s.root()
-}

@@ -1,6 +1,6 @@
 /**
  * The market's DHT records, in the shape `@libp2p/kad-dht` takes at construction:
- * `kadDHT({ validators: { [DHT_NAMESPACE]: validateListingRecord }, selectors: { [DHT_NAMESPACE]: selectListingRecord } })`.
+ * `kadDHT({ validators: { [DHT_NAMESPACE]: listingValidator() }, selectors: { [DHT_NAMESPACE]: selectListingRecord } })`.
  *
  * Key: `/agora-market/<publisher peer id>/<kind>/<name>`. One key per item (publisher, kind,
  * name), not per version, so a new version or a revocation replaces the older ones at the same
@@ -59,9 +59,6 @@ export function listingValidator (init: ListingValidatorInit = {}): (key: Uint8A
     }
   }
 }
-
-/** The validator with the system clock and no knowledge of sequences. */
-export const validateListingRecord = listingValidator()
 
 /** Synchronous core of the validator; returns the verified listing. */
 export function validateListingValue (key: Uint8Array, value: Uint8Array, now: number): Listing {

@@ -27,9 +27,6 @@ import type { Datastore } from 'interface-datastore'
 
 const log = logger('agora:market:trade')
 
-/** Blocks a seller has to deliver, unless the buyer says otherwise. */
-export const DEFAULT_ESCROW_TIMEOUT = 20
-
 /** What a buyer needs to pay for a listing. */
 export interface Quote {
   listing: Listing

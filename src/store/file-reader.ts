@@ -21,7 +21,7 @@ import type { BlockSource, Lent } from './block-read.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
-export type { BlockFiles, BlockSource, Lent } from './block-read.ts'
+export type { BlockSource, Lent } from './block-read.ts'
 
 /** Options for {@link readFile}. */
 export interface ReadFileOptions extends AbortOptions {

@@ -29,8 +29,6 @@ import type { BlockReader, Lent, LsEntry } from '../../store/index.ts'
 import type { RequestContext, Route } from '../server.ts'
 import type { CID } from 'multiformats/cid'
 
-export { escapeHtml } from './gateway-html.ts'
-
 /** What the gateway needs. */
 export interface GatewayRouteDeps {
   node: AgoraNode

@@ -12,8 +12,6 @@ import { TX_OPTIONS, WALLET_OPTION } from '../ledger-options.ts'
 import { subnetCommands } from '../ledger-subnet.ts'
 import type { CommandDef } from '../command.ts'
 
-export { PASSWORD_ENV } from '../ledger-options.ts'
-
 // Lazy loading: the ledger (keys, codecs, wallets) and the daemon client load inside `run`, so
 // these definitions cost nothing to `--help` or to commands that never touch the ledger.
 const ledger = async () => import('../../ledger/index.ts')
