@@ -23,6 +23,8 @@ describe('exports', () => {
       // listings and their DHT records
       'createListing', 'decodeListing', 'encodeListing', 'listingKey', 'listingValidator', 'revokeListing', 'selectListingRecord',
       'updateListing', 'verifyListing', 'publicKeyOf',
+      // a listing already verified once (read back from the index), and its JSON view (api/wire.ts)
+      'decodeListingUnsafe', 'listingView',
       // paid goods
       'checkContentKey', 'commitContentKey', 'decryptBytes', 'decryptRange', 'decryptStream', 'encryptBytes', 'encryptStream',
       'encryptedSize', 'generateContentKey', 'readHeader',

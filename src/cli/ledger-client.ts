@@ -18,7 +18,7 @@ export function taoToRao (s: string): bigint {
   try {
     return parseTao(s.trim())
   } catch (err) {
-    if ((err as Error).name === 'InvalidAmountError') throw new UsageError((err as Error).message, { cause: err })
+    if ((err as Error).name === 'InvalidAmountError') throw new UsageError(`${(err as Error).message} (e.g. 5 or 0.25)`, { cause: err })
     throw err
   }
 }

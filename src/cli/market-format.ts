@@ -1,21 +1,11 @@
 /**
  * Formatting and parsing for the market commands: TAO amounts, expiries, listing summaries.
  */
-import { formatTao as formatTaoAmount, parseTao as parseTaoAmount } from '../ledger/index.ts'
+import { formatTao as formatTaoAmount } from '../ledger/index.ts'
 import { formatBytes } from './progress.ts'
 import { UsageError } from './errors.ts'
 import { safeText } from './safe-text.ts'
 import type { ListingView } from '../market/index.ts'
-
-/** "5" or "0.25" TAO → rao, exactly: the ledger's `parseTao`. */
-export function parseTao (s: string): bigint {
-  try {
-    return parseTaoAmount(s.trim())
-  } catch (err) {
-    if ((err as Error).name === 'InvalidAmountError') throw new UsageError(`${(err as Error).message} (e.g. 5 or 0.25)`, { cause: err })
-    throw err
-  }
-}
 
 /** Rao → "5 TAO", "0.25 TAO" (the ledger's `formatTao`). */
 export function formatTao (rao: bigint | string): string {

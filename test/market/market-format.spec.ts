@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { formatTao, parseExpiry, parseTao } from '../../src/cli/market-format.ts'
+import { formatTao, parseExpiry } from '../../src/cli/market-format.ts'
+import { taoToRao as parseTao } from '../../src/cli/ledger-client.ts'
 
 describe('market CLI amounts and expiries', () => {
   it('default: TAO amounts are exact in rao (10^9 rao per TAO) both ways', () => {

@@ -29,14 +29,15 @@ const listingOptions: Record<string, OptionDef> = {
 
 /** The listing fields of publish/update as API query parameters. */
 async function listingQuery (ctx: CommandContext): Promise<Record<string, string | string[] | undefined>> {
-  const { parseExpiry, parseTao } = await format()
+  const { parseExpiry } = await format()
+  const { taoToRao } = await import('../ledger-client.ts')
   const price = str(ctx, 'price')
   const expires = str(ctx, 'expires')
   const card = str(ctx, 'card')
   return {
     license: str(ctx, 'license'),
     version: str(ctx, 'version'),
-    price: price == null ? undefined : parseTao(price).toString(),
+    price: price == null ? undefined : taoToRao(price).toString(),
     unit: str(ctx, 'unit'),
     tag: list(ctx, 'tag').length > 0 ? list(ctx, 'tag').map(t => t.toLowerCase()) : undefined,
     task: str(ctx, 'task'),
@@ -90,14 +91,15 @@ const search = defineCommand({
   },
   run: async (ctx) => {
     const max = str(ctx, 'max-price')
-    const { listingLine, parseTao } = await format()
+    const { listingLine } = await format()
+    const { taoToRao } = await import('../ledger-client.ts')
     const q = {
       q: ctx.positionals.join(' '),
       kind: str(ctx, 'kind'),
       tag: str(ctx, 'tag')?.toLowerCase(),
       license: str(ctx, 'license'),
       task: str(ctx, 'task'),
-      maxPrice: max == null ? undefined : parseTao(max).toString(),
+      maxPrice: max == null ? undefined : taoToRao(max).toString(),
       publisher: str(ctx, 'publisher'),
       limit: str(ctx, 'limit')
     }
