@@ -24,18 +24,19 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = Object.freeze
   yuma: [],
   errors: [],
   signing: [],
+  strings: [],
   config: ['errors'],
   store: ['errors', 'config'],
   dht: ['errors', 'config', 'store'],
   service: ['errors', 'config', 'store', 'dht'],
-  ledger: ['signing', 'errors', 'config', 'store', 'dht', 'service', 'yuma'],
-  market: ['signing', 'errors', 'config', 'store', 'dht', 'service', 'ledger'],
-  incentives: ['signing', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market'],
+  ledger: ['signing', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'yuma'],
+  market: ['signing', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger'],
+  incentives: ['signing', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market'],
   announcer: ['errors', 'dht'],
   node: ['errors', 'config', 'store', 'dht', 'service', 'announcer'],
-  api: ['signing', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'yuma'],
-  index: ['signing', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'api', 'yuma'],
-  cli: ['signing', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'api', 'yuma']
+  api: ['signing', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'yuma'],
+  index: ['signing', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'api', 'yuma'],
+  cli: ['signing', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'api', 'yuma']
 })
 
 /** `src/<part>/…` or `src/<part>.ts` → the part's name; undefined outside `src/`. */

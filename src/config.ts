@@ -76,6 +76,24 @@ export interface AgoraConfig {
      */
     maxBufferedBytes: number
   }
+  market: {
+    /** Most listings the index keeps, all publishers together. @default 500_000 */
+    maxListings: number
+    /** Most envelope bytes the index keeps. @default 2_147_483_648 (2 GiB) */
+    maxListingBytes: number
+    /** Most listings of publishers without stake or a registered neuron, together. @default 200_000 */
+    maxUnstakedListings: number
+    /** Most envelope bytes of those publishers. @default 536_870_912 (512 MiB) */
+    maxUnstakedBytes: number
+    /** Most listings of unstaked publishers that one peer (or the DHT, as one source) may bring. @default 20_000 */
+    perPeerListings: number
+    /** Most envelope bytes of those. @default 134_217_728 (128 MiB) */
+    perPeerBytes: number
+    /** Listings of unstaked publishers taken from one peer per second once its burst is spent. @default 500 */
+    perPeerRate: number
+    /** That peer's burst (an honest catalogue pull runs at full speed within it). @default 20_000 */
+    perPeerBurst: number
+  }
   gateway: {
     /** Serve only content already in the repo; the gateway never fetches from the network. @default false */
     localOnly: boolean
@@ -106,6 +124,16 @@ export function defaultConfig (): AgoraConfig {
     import: { profile: DEFAULT_PROFILE },
     fetch: { timeoutMs: 60_000, maxLinksPerBlock: 16_384, maxBlocks: 4_194_304 },
     serve: { maxBufferedBytes: 64 * 1024 * 1024 },
+    market: {
+      maxListings: 500_000,
+      maxListingBytes: 2 * 1024 ** 3,
+      maxUnstakedListings: 200_000,
+      maxUnstakedBytes: 512 * 1024 ** 2,
+      perPeerListings: 20_000,
+      perPeerBytes: 128 * 1024 ** 2,
+      perPeerRate: 500,
+      perPeerBurst: 20_000
+    },
     gateway: { localOnly: false, maxFetchBytes: 1024 * 1024 * 1024 }
   }
 }
@@ -119,6 +147,7 @@ export interface ConfigOverrides {
   import?: Partial<AgoraConfig['import']>
   fetch?: Partial<AgoraConfig['fetch']>
   serve?: Partial<AgoraConfig['serve']>
+  market?: Partial<AgoraConfig['market']>
   gateway?: Partial<AgoraConfig['gateway']>
 }
 
@@ -133,6 +162,7 @@ export function mergeConfig (base: AgoraConfig, o: ConfigOverrides): AgoraConfig
     import: { ...base.import, ...o.import },
     fetch: { ...base.fetch, ...o.fetch },
     serve: { ...base.serve, ...o.serve },
+    market: { ...base.market, ...o.market },
     gateway: { ...base.gateway, ...o.gateway }
   }
 }
@@ -171,14 +201,15 @@ export function validateConfig (raw: unknown): AgoraConfig {
     throw new InvalidParametersError(`config swarm.network must be one of ${NETWORK_SCOPES.join(', ')}`)
   }
   if (typeof cfg.gateway.localOnly !== 'boolean') throw new InvalidParametersError('config gateway.localOnly must be true or false')
-  const positive = [
+  const positive: Array<[string, unknown]> = [
     ['reprovide.intervalMs', cfg.reprovide.intervalMs], ['fetch.timeoutMs', cfg.fetch.timeoutMs],
     ['fetch.maxLinksPerBlock', cfg.fetch.maxLinksPerBlock], ['fetch.maxBlocks', cfg.fetch.maxBlocks],
     ['serve.maxBufferedBytes', cfg.serve.maxBufferedBytes], ['gateway.maxFetchBytes', cfg.gateway.maxFetchBytes],
     ['swarm.inboundConnectionThreshold', cfg.swarm.inboundConnectionThreshold], ['swarm.maxConnections', cfg.swarm.maxConnections]
-  ] as const
+  ]
+  for (const [k, v] of Object.entries(cfg.market)) positive.push([`market.${k}`, v])
   for (const [k, v] of positive) {
-    if (!Number.isSafeInteger(v) || v <= 0) throw new InvalidParametersError(`config ${k} must be a positive integer`)
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new InvalidParametersError(`config ${k} must be a positive integer`)
   }
   return cfg
 }

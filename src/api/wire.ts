@@ -89,7 +89,14 @@ export interface WeightsRequestWire { action: 'set' | 'commit' | 'reveal', netui
 export interface WeightsWire { hash: string, block?: number, hotkey: string, salt?: string, commit?: string }
 
 /** `GET /api/v0/market/status`. */
-export interface MarketStatusWire { state: string, listings: number | null, catalogue: Record<string, number>, hotkey: string }
+export interface MarketStatusWire {
+  state: string
+  listings: number | null
+  /** Stored listings and envelope bytes, in all and of publishers without stake (config `market`). */
+  usage: { total: { listings: number, bytes: number }, unstaked: { listings: number, bytes: number } } | null
+  catalogue: Record<string, number>
+  hotkey: string
+}
 
 /** `POST /api/v0/market/{publish,update,revoke}`. */
 export interface PublishedWire { listing: ListingView, gossip: number, dht: number, providedTo: number }

@@ -8,6 +8,7 @@
 import { blake2b } from '@noble/hashes/blake2.js'
 import { base58btc } from 'multiformats/bases/base58'
 import { MalformedError } from './errors.ts'
+import { flatString } from '../strings.ts'
 
 /** The SS58 network prefix agora uses (42, generic Substrate). */
 export const SS58_PREFIX = 42
@@ -34,8 +35,9 @@ export function toAddress (publicKey: Uint8Array): string {
   const out = new Uint8Array(35)
   out.set(body)
   out.set(checksum(body), 33)
-  const address = base58btc.baseEncode(out)
-  if (encoded.size > 100_000) encoded.clear()
+  const address = flatString(base58btc.baseEncode(out))
+  // bounded: about 150 bytes an entry (both strings flat), so at most ~10 MB
+  if (encoded.size >= 65_536) encoded.clear()
   encoded.set(id, address)
   return address
 }

@@ -39,6 +39,8 @@ export interface LedgerService extends NodeService {
   readonly name: 'ledger'
   /** Queries (balance, stake, subnet, metagraph, neuron, uidOf, escrow, escrowsFor, getBlock, status, nextNonce); `events` fires `block`. */
   readonly ledger: Ledger
+  /** Whether the chain has started (`ledger` throws `LedgerNotRunningError` until then). */
+  isRunning: () => boolean
   readonly replication: LedgerReplication
   /** Submit a signed tx (wire bytes): locally on the authority, forwarded to it elsewhere. Resolves with the tx hash once accepted into the pool. */
   submit: (tx: Uint8Array, options?: AbortOptions) => Promise<{ hash: string }>
@@ -101,6 +103,8 @@ class NodeLedger implements LedgerService {
   }
 
   get ledger (): Ledger { return this.#running().ledger }
+  /** Whether the chain has started (`ledger` throws `LedgerNotRunningError` until then). */
+  isRunning (): boolean { return this.#chain != null }
   get replication (): LedgerReplication { return this.#running().replication }
 
   #running (): LedgerNode {

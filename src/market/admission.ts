@@ -105,11 +105,28 @@ export class Admission<T extends Admitted> {
   }
 
   /**
+   * Charges a listing's source for it before its signature is checked (rule 1), so a flood costs
+   * a decode per listing, not a signature check: the source's rate, and whether it has already
+   * filled its budget (rule 3). Listings of staked publishers and without a source pass. Then
+   * {@link admit} with `charged` does not take from the rate a second time.
+   *
+   * @throws ListingAdmissionError
+   */
+  charge (c: { source?: string, staked: boolean }): void {
+    if (c.source == null || c.staked) return
+    this.take(c.source)
+    const src = this.sources.get(c.source)?.tally
+    if (src != null && !src.fits(this.limits.perSource, 1, 0)) {
+      throw new ListingAdmissionError(`peer ${c.source} has used its budget of listings from publishers without stake`)
+    }
+  }
+
+  /**
    * Decides on a new listing (or a new version of a held one). Returns the held listings to evict
    * before storing it, or throws `ListingAdmissionError` naming the rule that refused it.
    */
-  admit (c: Candidate): T[] {
-    if (c.source != null && !c.staked) this.take(c.source)
+  admit (c: Candidate, charged = false): T[] {
+    if (c.source != null && !c.staked && !charged) this.take(c.source)
     const old = c.replaces
     const n = old == null ? 1 : 0
     const grow = c.size - (old?.size ?? 0)

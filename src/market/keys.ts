@@ -9,6 +9,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { verifySignature } from '../ledger/index.ts'
+import { flatString } from '../strings.ts'
 
 // @noble/ed25519 needs a synchronous SHA-512 for its sync API; every user sets the same one.
 if (ed.hashes.sha512 == null) ed.hashes.sha512 = sha512
@@ -81,7 +82,7 @@ export function peerIdOf (publicKey: Uint8Array): string {
   const hex = Buffer.from(publicKey).toString('hex')
   let id = peerIds.get(hex)
   if (id == null) {
-    id = peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString()
+    id = flatString(peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString())
     // a bounded memo: an index holds a few thousand publishers, a flood of new keys just resets it
     if (peerIds.size >= 65_536) peerIds.clear()
     peerIds.set(hex, id)

@@ -26,6 +26,11 @@ export interface ListingIndexInit {
    * first and never evicted for others. Without it every publisher counts as unstaked.
    */
   isStaked?: (publisher: Uint8Array) => boolean
+  /**
+   * Called with an item's key string (its DHT key, `listingKeyString`) when the item is deleted
+   * from the index (evicted for room, or pruned), so what else holds it can drop it too.
+   */
+  onDrop?: (item: string) => void
   /** How often expired and superseded items are pruned, ms; 0 = never. @default 600_000 */
   pruneIntervalMs?: number
 }
@@ -34,6 +39,8 @@ export interface ListingIndexInit {
 export interface AddOptions extends AbortOptions {
   /** The peer that handed us the listing (its peer id string), for admission control. */
   from?: string
+  /** {@link ListingIndex.charge} took this listing from its source's rate already. */
+  charged?: boolean
 }
 
 /** Filters and paging of {@link ListingIndex.search}. */

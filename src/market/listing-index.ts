@@ -22,13 +22,18 @@ import { assertCurrent, decodeListingUnsafe, verifyListing } from './listing.ts'
 import type { Listing } from './listing.ts'
 import type { ListingKind, ListingRecord } from './listing-schema.ts'
 import { listingKeyString, selectListingRecord } from './record.ts'
+import { ByteCache } from './byte-cache.ts'
 import { TextIndex, tokenize } from './text-index.ts'
+import { flatString } from '../strings.ts'
 import { TopK } from './top-k.ts'
 
 export type { AddOptions, AddResult, ListingIndexComponents, ListingIndexInit, SearchHit, SearchOptions } from './listing-index-types.ts'
 
 interface Doc {
+  /** Its position in this run's catalogue order (the cursor counts these). */
   num: number
+  /** Its slot in the text index while it is shown; -1 once hidden (the slot is used again). */
+  slot: number
   id: string
   /** The envelope's size in bytes (the bytes themselves are in the datastore). */
   size: number
@@ -62,41 +67,6 @@ interface Doc {
  */
 const ENVELOPE_CACHE_BYTES = 16 * 1024 * 1024
 
-/** A least-recently-used map of byte arrays within a total size. */
-class ByteCache {
-  private readonly map = new Map<string, Uint8Array>()
-  private bytes = 0
-  private readonly capacity: number
-  constructor (capacity: number) { this.capacity = capacity }
-
-  get (key: string): Uint8Array | undefined {
-    const v = this.map.get(key)
-    if (v == null) return undefined
-    this.map.delete(key)
-    this.map.set(key, v)
-    return v
-  }
-
-  set (key: string, value: Uint8Array): void {
-    this.delete(key)
-    if (value.byteLength > this.capacity) return
-    this.map.set(key, value)
-    this.bytes += value.byteLength
-    for (const [k, v] of this.map) {
-      if (this.bytes <= this.capacity) break
-      this.map.delete(k)
-      this.bytes -= v.byteLength
-    }
-  }
-
-  delete (key: string): void {
-    const v = this.map.get(key)
-    if (v == null) return
-    this.map.delete(key)
-    this.bytes -= v.byteLength
-  }
-}
-
 /** The local listing index (a libp2p-style `Startable` service). */
 export class ListingIndex implements Startable {
   private readonly datastore: Datastore
@@ -106,7 +76,11 @@ export class ListingIndex implements Startable {
   private started = false
   private heads = new Map<string, Doc>()
   private byId = new Map<string, Doc>()
-  private docs: Doc[] = []
+  /** The current version of each item, by `num` (ascending: the catalogue order). */
+  private docs = new Map<number, Doc>()
+  private nextNum = 0
+  /** Shown docs by text index slot. */
+  private bySlot: Array<Doc | undefined> = []
   private instance = newInstance()
   private text = new TextIndex()
   /** Visible docs per publisher peer id and per tag: candidate sets for searches without words. */
@@ -196,6 +170,16 @@ export class ListingIndex implements Startable {
   }
 
   /**
+   * Charges the source of a listing not yet verified (its publisher read from the decoded,
+   * unverified record) against admission control's rate and budget, so what a flood brings
+   * beyond them is refused before its signature is checked. Pass `charged: true` to the add that
+   * follows. Throws `ListingAdmissionError`.
+   */
+  charge (publisher: Uint8Array, from: string | undefined): void {
+    this.admission.charge({ source: from, staked: this.init.isStaked?.(publisher) === true })
+  }
+
+  /**
    * Adds a listing whose bytes the caller has just verified with `verifyListing` (the gossip or
    * DHT validator did), so the signature is not checked twice. Expiry and sequence still are.
    */
@@ -248,8 +232,8 @@ export class ListingIndex implements Startable {
     const best = new TopK<Doc>(offset + limit, (a, sa, b, sb) =>
       sa !== sb ? sa > sb : a.ranked !== b.ranked ? a.ranked > b.ranked : a.id < b.id)
     if (tokenize(text).length > 0) {
-      const docs = this.docs
-      this.text.search(text, (num, score) => { if (filter(docs[num])) best.push(docs[num], score) })
+      const bySlot = this.bySlot
+      this.text.search(text, (slot, score) => { const d = bySlot[slot]; if (d != null && filter(d)) best.push(d, score) })
     } else {
       // the pool is sorted in the result order already: stop once the page is full
       const want = offset + limit
@@ -286,7 +270,7 @@ export class ListingIndex implements Startable {
    * position is meaningful only with the instance it came from.
    */
   get cursor (): { instance: Uint8Array, position: number } {
-    return { instance: this.instance, position: this.docs.length }
+    return { instance: this.instance, position: this.nextNum }
   }
 
   /**
@@ -296,10 +280,10 @@ export class ListingIndex implements Startable {
   async * since (position: number, options?: AbortOptions): AsyncGenerator<Uint8Array> {
     this.assertStarted()
     const now = this.now()
-    const docs = this.docs
-    for (let k = Math.max(0, position); k < docs.length; k++) {
+    // a Map iterates in insertion order (ascending num) and visits entries added meanwhile
+    for (const doc of this.docs.values()) {
       options?.signal?.throwIfAborted()
-      const doc = docs[k]
+      if (doc.num < position) continue
       if (this.heads.get(doc.item) === doc && doc.expires > now) {
         const bytes = await this.currentBytes(doc, options)
         if (bytes != null) yield bytes
@@ -318,13 +302,15 @@ export class ListingIndex implements Startable {
       const now = this.now()
       let n = 0
       for (const doc of [...this.heads.values()]) {
-        if (this.text.has(doc.num) && !this.visible(doc)) { this.hide(doc); n++ }
+        if (doc.slot >= 0 && !this.visible(doc)) { this.hide(doc); n++ }
         // Policy: keep a superseding head (revoked or expired) until no older version can be valid.
         if (now >= doc.expires && now >= doc.created + MAX_VALIDITY_MS) {
           await this.datastore.delete(this.keyOf(doc.item), options)
           this.cache.delete(doc.item)
           this.heads.delete(doc.item)
+          this.docs.delete(doc.num)
           this.admission.removed(doc)
+          this.init.onDrop?.(doc.item)
           n++
         }
       }
@@ -347,12 +333,13 @@ export class ListingIndex implements Startable {
     }
     const publisher = peerIdOf(listing.record.publisher)
     const staked = this.isStaked(listing)
-    const evict = this.admission.admit({ publisher, size: listing.bytes.byteLength, staked, source: options?.from, replaces: old })
+    const evict = this.admission.admit({ publisher, size: listing.bytes.byteLength, staked, source: options?.from, replaces: old }, options?.charged === true)
     for (const doc of evict) await this.evict(doc, options)
     await this.datastore.put(this.keyOf(item), listing.bytes, options)
     this.cache.set(item, listing.bytes)
     if (old != null) {
-      this.hide(old) // superseded: only the search index's tombstone remains
+      if (old.slot >= 0) this.hide(old) // superseded: dropped, its text postings until the next compaction
+      this.docs.delete(old.num)
       this.admission.removed(old)
     }
     this.admission.added(this.insert(listing, item, options?.from, staked))
@@ -365,9 +352,11 @@ export class ListingIndex implements Startable {
   private async evict (doc: Doc, options?: AbortOptions): Promise<void> {
     await this.datastore.delete(this.keyOf(doc.item), options)
     this.cache.delete(doc.item)
-    if (this.text.has(doc.num)) this.hide(doc)
+    if (doc.slot >= 0) this.hide(doc)
     this.heads.delete(doc.item)
+    this.docs.delete(doc.num)
     this.admission.removed(doc)
+    this.init.onDrop?.(doc.item)
     this.log('evicted %s from %s (%d bytes) for room', doc.id, doc.source, doc.size)
   }
 
@@ -375,11 +364,13 @@ export class ListingIndex implements Startable {
     return this.init.isStaked?.(listing.record.publisher) === true
   }
 
-  private insert (listing: Listing, item: string, source: string | undefined, staked: boolean): Doc {
+  private insert (listing: Listing, key: string, source: string | undefined, staked: boolean): Doc {
     const r = listing.record
+    const item = flatString(key)
     const doc: Doc = {
-      num: this.docs.length,
-      id: listing.id.toString(),
+      num: this.nextNum++,
+      slot: -1,
+      id: flatString(listing.id.toString()),
       size: listing.bytes.byteLength,
       staked,
       source,
@@ -397,13 +388,15 @@ export class ListingIndex implements Startable {
       state: r.state
     }
     this.heads.set(item, doc)
-    this.docs.push(doc)
+    this.docs.set(doc.num, doc)
     if (!this.visible(doc)) return doc
+    doc.slot = this.text.allocate()
+    this.bySlot[doc.slot] = doc
     this.byId.set(doc.id, doc)
     addTo(this.byPublisher, doc.publisher, doc)
     for (const t of doc.tags) addTo(this.byTag, t, doc)
     this.invalidate(doc)
-    this.text.add(doc.num, { name: r.name, tags: r.tags.join(' '), task: r.task ?? '', description: r.description })
+    this.text.add(doc.slot, { name: r.name, tags: r.tags.join(' '), task: r.task ?? '', description: r.description })
     return doc
   }
 
@@ -414,7 +407,7 @@ export class ListingIndex implements Startable {
     let pool = this.sortedPools.get(key)
     if (pool == null) {
       const set = publisher != null ? this.byPublisher.get(publisher) : o.tag != null ? this.byTag.get(o.tag) : null
-      pool = set != null ? [...set] : set === undefined ? [] : this.docs.filter(d => this.text.has(d.num))
+      pool = set != null ? [...set] : set === undefined ? [] : [...this.docs.values()].filter(d => d.slot >= 0)
       pool.sort((a, b) => b.ranked - a.ranked || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       this.sortedPools.set(key, pool)
     }
@@ -432,7 +425,9 @@ export class ListingIndex implements Startable {
     this.byPublisher.get(doc.publisher)?.delete(doc)
     for (const t of doc.tags) this.byTag.get(t)?.delete(doc)
     this.invalidate(doc)
-    this.text.remove(doc.num)
+    this.text.remove(doc.slot)
+    this.bySlot[doc.slot] = undefined
+    doc.slot = -1
     this.byId.delete(doc.id)
   }
 
@@ -444,7 +439,7 @@ export class ListingIndex implements Startable {
     const publisher = o.publisher instanceof Uint8Array ? peerIdOf(o.publisher) : o.publisher
     const license = o.license?.toLowerCase()
     const now = this.now()
-    return d => this.text.has(d.num) && d.expires > now &&
+    return d => d.slot >= 0 && d.expires > now &&
       (o.kind == null || d.kind === o.kind) &&
       (o.tag == null || d.tags.includes(o.tag)) &&
       (o.task == null || d.task === o.task) &&
@@ -490,7 +485,9 @@ export class ListingIndex implements Startable {
     this.byPublisher = new Map()
     this.byTag = new Map()
     this.sortedPools = new Map()
-    this.docs = []
+    this.docs = new Map()
+    this.nextNum = 0
+    this.bySlot = []
     this.instance = newInstance()
     this.text = new TextIndex()
     this.admission = new Admission(this.init.admission, this.now)

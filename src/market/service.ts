@@ -6,7 +6,9 @@
  * `/api/v0/market/*` routes over it.
  */
 import { logger } from '@libp2p/logger'
-import { LEDGER } from '../ledger/index.ts'
+import { dhtRecordKey } from '../dht/index.ts'
+import { LEDGER, toAddress } from '../ledger/index.ts'
+import { DEFAULT_ADMISSION_LIMITS } from './admission.ts'
 import { serviceKey } from '../service.ts'
 import { CATALOGUE_PROTOCOL, DEFAULT_CATALOGUE_LIMITS, catalogueHandler, pullCatalogue } from './catalogue.ts'
 import { DHT_NAMESPACE, MAX_LISTING_BYTES } from './constants.ts'
@@ -24,6 +26,8 @@ import type { CatalogueAnswer, CatalogueCursor, CatalogueLimits, PullResult } fr
 import type { IngestStatus } from './gossip.ts'
 import type { Listing } from './listing.ts'
 import type { AnnounceResult } from './publisher.ts'
+import type { AdmissionLimits } from './admission.ts'
+import type { AgoraConfig } from '../config.ts'
 import type { NodeComponents, NodeService, NodeServiceFactory, ServiceLookup } from '../service.ts'
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 
@@ -36,6 +40,7 @@ export const MARKET = serviceKey<MarketService>('market')
 
 /** Listings received while the index loads, kept to be indexed once it is ready. */
 const MAX_PENDING = 10_000
+const utf8Bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
 
 /** How to build the market service. */
 export interface MarketServiceInit {
@@ -53,7 +58,7 @@ export interface MarketServiceInit {
 }
 
 /** The components the market uses. */
-export type MarketComponents = Pick<NodeComponents, 'privateKey' | 'libp2p' | 'datastore' | 'repoPath' | 'content' | 'onWarning'>
+export type MarketComponents = Pick<NodeComponents, 'privateKey' | 'libp2p' | 'datastore' | 'repoPath' | 'content' | 'onWarning' | 'config'>
 
 /** The market service (see the module comment). */
 export class MarketService implements NodeService {
@@ -70,7 +75,7 @@ export class MarketService implements NodeService {
   readonly #init: MarketServiceInit
   readonly #limits: CatalogueLimits
   readonly #stopping = new AbortController()
-  #pending: Listing[] = []
+  #pending: Array<{ listing: Listing, from: string | undefined }> = []
   #loading?: Promise<void>
   #timer?: ReturnType<typeof setInterval>
   #syncTimer?: ReturnType<typeof setInterval>
@@ -90,7 +95,17 @@ export class MarketService implements NodeService {
     this.#init = init
     this.#limits = { ...DEFAULT_CATALOGUE_LIMITS, ...init.catalogue }
     this.#secret = components.privateKey.raw.subarray(0, 32)
-    this.index = new ListingIndex({ datastore: components.datastore })
+    // Policy: "staked" is a hotkey the chain knows (it has stake or a registered neuron); without
+    // a running ledger every publisher counts as unstaked.
+    const ledger = services?.get(LEDGER)
+    this.index = new ListingIndex({ datastore: components.datastore }, {
+      admission: admissionLimits(components.config.market),
+      isStaked: publisher => ledger?.isRunning() === true && ledger.ledger.hotkey(toAddress(publisher)) != null,
+      // an item the index let go of is not kept by the DHT either (kad-dht keeps records until overwritten)
+      onDrop: item => {
+        Promise.resolve(components.datastore.delete(dhtRecordKey(utf8Bytes(item)))).catch(err => { log('deleting the DHT record of %s failed - %e', item, err) })
+      }
+    })
     this.keys = new ContentKeyStore(components.repoPath)
     this.receipts = new ReceiptBook({ datastore: components.datastore })
     const own = { index: this.index, keys: this.keys, content: components.content, hotkey: this.hotkey, secret: this.#secret, ready: async (o?: AbortOptions) => this.ready(o) }
@@ -144,7 +159,7 @@ export class MarketService implements NodeService {
     }
     const pending = this.#pending
     this.#pending = []
-    for (const l of pending) await this.index.addUnsafe(l).catch(err => { log('queued listing refused - %e', err) })
+    for (const { listing: l, from } of pending) await this.index.addUnsafe(l, { from }).catch(err => { log('queued listing refused - %e', err) })
     log('listing index ready: %d listings (%d received while loading)', this.index.size, pending.length)
     for (const p of this.#components.libp2p.getPeers()) this.#pullFrom(p)
     // escrows opened to us while we were down
@@ -164,17 +179,28 @@ export class MarketService implements NodeService {
    * Listing bytes from the network: size, then signature, schema and expiry, then the index
    * (which refuses older sequences). Throws the verification errors.
    */
-  async ingest (bytes: Uint8Array, from = 'local'): Promise<IngestStatus> {
+  async ingest (bytes: Uint8Array, from?: string, options: { charged?: boolean } = {}): Promise<IngestStatus> {
     if (bytes.length > MAX_LISTING_BYTES) throw new RecordTooLargeError(`listing of ${bytes.length} bytes, the limit is ${MAX_LISTING_BYTES}`)
+    // Policy: the source is charged before the signature is checked (admission.ts, rule 1).
+    if (options.charged !== true) this.charge(bytes, from)
     const listing = verifyListing(bytes)
     if (!this.index.isStarted()) {
       if (this.#pending.length >= MAX_PENDING) return 'unchanged'
-      this.#pending.push(listing)
+      this.#pending.push({ listing, from })
       return 'queued'
     }
-    const r = await this.index.addUnsafe(listing)
-    if (r.status !== 'unchanged') log('%s %s/%s seq %d from %s', r.status, listing.record.kind, listing.record.name, listing.record.seq, from)
+    // `from` (a peer id, or 'dht' for records put to us) is what admission control budgets.
+    const r = await this.index.addUnsafe(listing, { from, charged: from != null })
+    if (r.status !== 'unchanged') log('%s %s/%s seq %d from %s', r.status, listing.record.kind, listing.record.name, listing.record.seq, from ?? 'us')
     return r.status
+  }
+
+  /**
+   * Charges the source of listing bytes not yet verified against admission control's rate and
+   * budget (a decode, no signature check). Throws `ListingAdmissionError`, or the decoding error.
+   */
+  charge (bytes: Uint8Array, from: string | undefined): void {
+    if (from != null && this.index.isStarted()) this.index.charge(decodeListingUnsafe(bytes).record.publisher, from)
   }
 
   /** What the catalogue protocol sends: our listings since `from` (all of them if it is not ours). */
@@ -267,6 +293,17 @@ export class MarketService implements NodeService {
   }
 }
 
+/** Admission control's limits from the daemon's `market` config. */
+export function admissionLimits (c: AgoraConfig['market']): AdmissionLimits {
+  return {
+    total: { listings: c.maxListings, bytes: c.maxListingBytes },
+    unstaked: { listings: c.maxUnstakedListings, bytes: c.maxUnstakedBytes },
+    perSource: { listings: c.perPeerListings, bytes: c.perPeerBytes, ratePerSecond: c.perPeerRate, burst: c.perPeerBurst },
+    unstakedPublisher: DEFAULT_ADMISSION_LIMITS.unstakedPublisher,
+    stakedPublisher: DEFAULT_ADMISSION_LIMITS.stakedPublisher
+  }
+}
+
 /** The market's node service factory (every daemon runs it; it uses the ledger when given first). */
 export function marketService (init: MarketServiceInit = {}): NodeServiceFactory<MarketService> {
   let svc: MarketService | undefined
@@ -277,9 +314,14 @@ export function marketService (init: MarketServiceInit = {}): NodeServiceFactory
     optional: [LEDGER],
     dhtValidators: {
       [DHT_NAMESPACE]: async (key, value) => {
+        // Policy: the DHT stores a record only if the index admits it, so what kad-dht keeps of
+        // the market namespace is within admission control's budgets too (the DHT counts as
+        // one source); rate and budget are charged before the signature is checked.
+        if (value.length > MAX_LISTING_BYTES) throw new RecordTooLargeError(`listing of ${value.length} bytes, the limit is ${MAX_LISTING_BYTES}`)
+        svc?.charge(value, 'dht')
         await validate(key, value)
-        // a valid record put to us or read by us also goes into the index
-        svc?.ingest(value, 'dht').catch(err => { log('DHT record not indexed - %e', err) })
+        // a valid record put to us or read by us also goes into the index; refused, it is not stored
+        await svc?.ingest(value, 'dht', { charged: true })
       }
     },
     dhtSelectors: { [DHT_NAMESPACE]: selectListingRecord },

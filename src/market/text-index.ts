@@ -1,7 +1,9 @@
 /**
  * An in-memory inverted index with BM25 ranking over weighted fields, rebuilt from the
- * datastore when the listing index opens. Documents are small integers; removed documents are
- * marked dead and skipped, and the postings are compacted once dead ones dominate.
+ * datastore when the listing index opens. Documents are small integers (slots, from
+ * {@link TextIndex.allocate}); removed documents are marked dead and skipped, the postings are
+ * compacted once dead ones dominate, and the slots of the compacted ones are used again, so the
+ * index's memory follows the live documents, not how many ever came and went.
  */
 
 /** Field weights: a word in the name counts more than one in the description. */
@@ -36,6 +38,11 @@ export class TextIndex {
   private readonly alive: boolean[] = []
   private liveCount = 0
   private deadInPostings = 0
+  /** Slots removed since the last compaction (their postings remain until it). */
+  private dead: number[] = []
+  /** Slots free for {@link allocate}. */
+  private free: number[] = []
+  private next = 0
   private generation = 0
   private marks = new Uint32Array(0)
   private hits = new Uint16Array(0)
@@ -47,8 +54,14 @@ export class TextIndex {
     return this.liveCount
   }
 
-  /** Indexes document `doc` (a new, never used number). */
+  /** A slot for a new document: one freed by a compaction, else the next never used. */
+  allocate (): number {
+    return this.free.pop() ?? this.next++
+  }
+
+  /** Indexes document `doc` (a slot from {@link allocate}, or a number never used before). */
   add (doc: number, fields: TextFields): void {
+    if (doc >= this.next) this.next = doc + 1
     const weights = new Map<string, number>()
     let length = 0
     for (const field of Object.keys(FIELD_WEIGHTS) as Array<keyof TextFields>) {
@@ -75,6 +88,8 @@ export class TextIndex {
     this.liveCount--
     this.deadInPostings++
     this.totalLength -= this.lengths[doc]
+    this.dead.push(doc)
+    this.compactIfNeeded()
   }
 
   /** Whether `doc` is live. */
@@ -140,6 +155,8 @@ export class TextIndex {
   compactIfNeeded (): void {
     if (this.deadInPostings < 1024 || this.deadInPostings < this.liveCount) return
     this.deadInPostings = 0
+    for (const d of this.dead) this.free.push(d)
+    this.dead = []
     for (const [t, p] of this.postings) {
       const docs: number[] = []
       const weights: number[] = []

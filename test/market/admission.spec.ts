@@ -38,6 +38,19 @@ describe('listing admission', () => {
     expect(() => a.admit(doc('q3', 'peer'))).toThrow(expect.objectContaining({ name: 'ListingAdmissionError' }))
   })
 
+  it('behavior: charge takes from the source\'s rate once, refuses a source whose budget is full, and passes staked publishers', () => {
+    const a = new Admission(limits({ perSource: { listings: 2, bytes: 1e9, ratePerSecond: 0, burst: 3 } }), () => 0)
+    // charge then admit(…, charged) spend one token per listing: three listings for a burst of three
+    for (const p of ['p0', 'p1']) { a.charge({ source: 'peer', staked: false }); const d = doc(p, 'peer'); expect(a.admit(d, true)).toEqual([]); a.added(d) }
+    // the source holds its budget of two: refused before anything else is looked at
+    expect(() => { a.charge({ source: 'peer', staked: false }) }).toThrow(expect.objectContaining({ name: 'ListingAdmissionError', message: expect.stringContaining('budget') }))
+    // that refusal still spent the third token: the rate is now what refuses
+    expect(() => { a.charge({ source: 'peer', staked: false }) }).toThrow(expect.objectContaining({ message: expect.stringContaining('faster than') }))
+    // staked publishers and listings without a source are not charged
+    a.charge({ source: 'peer', staked: true })
+    a.charge({ staked: false })
+  })
+
   it('behavior: budgets per unstaked publisher and per source count unstaked listings only', () => {
     const a = new Admission(limits({ unstakedPublisher: { listings: 2, bytes: 1e9 }, perSource: { listings: 3, bytes: 1e9, ratePerSecond: 1e9, burst: 1e9 } }))
     const add = (d: Admitted): void => { expect(a.admit(d)).toEqual([]); a.added(d) }

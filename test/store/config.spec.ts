@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { defaultConfig, mergeConfig, parseHostPort, validateConfig } from '../../src/config.ts'
+import { DEFAULT_ADMISSION_LIMITS } from '../../src/market/admission.ts'
+import { admissionLimits } from '../../src/market/service.ts'
 
 describe('config', () => {
   it('default: defaults are Kubo-like ports, no bootstrap peers, libp2p connection limits, the unixfs-v1-2025 profile', () => {
@@ -15,8 +17,24 @@ describe('config', () => {
       // 16,384 links: 16x the 1024 of a balanced v1-2025 node; 4 Mi blocks: 4x a 1 TB model of 1 MiB leaves
       fetch: { timeoutMs: 60_000, maxLinksPerBlock: 16_384, maxBlocks: 4_194_304 },
       serve: { maxBufferedBytes: 64 * 1024 * 1024 },
+      // a real market: half a million listings (2 GiB of envelopes at ~4 KiB), of which 200,000
+      // from publishers without stake; one peer may bring 20,000 of those at once, then 500/s
+      market: {
+        maxListings: 500_000,
+        maxListingBytes: 2 * 1024 ** 3,
+        maxUnstakedListings: 200_000,
+        maxUnstakedBytes: 512 * 1024 ** 2,
+        perPeerListings: 20_000,
+        perPeerBytes: 128 * 1024 ** 2,
+        perPeerRate: 500,
+        perPeerBurst: 20_000
+      },
       gateway: { localOnly: false, maxFetchBytes: 1024 * 1024 * 1024 }
     })
+  })
+
+  it('default: the market section gives the listing index the admission defaults it has as a library', () => {
+    expect(admissionLimits(defaultConfig().market)).toEqual(DEFAULT_ADMISSION_LIMITS)
   })
 
   it('behavior: overrides merge per section and missing sections get defaults', () => {
@@ -42,7 +60,9 @@ describe('config', () => {
       { version: 1, fetch: { maxBlocks: 2 ** 60 } },
       { version: 1, serve: { maxBufferedBytes: 'a lot' } },
       { version: 1, gateway: { localOnly: 'yes' } },
-      { version: 1, gateway: { maxFetchBytes: -5 } }
+      { version: 1, gateway: { maxFetchBytes: -5 } },
+      { version: 1, market: { perPeerRate: 0 } },
+      { version: 1, market: { maxListings: 'many' } }
     ]
     for (const b of bad) expect(() => validateConfig(b)).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
   })

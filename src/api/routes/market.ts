@@ -91,7 +91,7 @@ export function marketRoutes ({ market: svc, node }: MarketRouteDeps): Route[] {
       path: '/api/v0/market/status',
       handler: async (ctx) => {
         const ready = svc.state === 'ready'
-        sendJson(ctx.res, { state: svc.state, listings: ready ? svc.index.size : null, catalogue: svc.pulls, hotkey: Buffer.from(svc.hotkey).toString('hex') })
+        sendJson(ctx.res, { state: svc.state, listings: ready ? svc.index.size : null, usage: ready ? svc.index.usage : null, catalogue: svc.pulls, hotkey: Buffer.from(svc.hotkey).toString('hex') })
       }
     },
     {

@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { defineCommand, flag, list, out, outJson, str } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { WALLET_OPTION } from '../ledger-options.ts'
+import { formatBytes } from '../progress.ts'
 import type { CommandContext, CommandDef, OptionDef } from '../command.ts'
 import type { PublishedWire } from '../../api/index.ts'
 
@@ -144,6 +145,7 @@ const status = defineCommand({
     const r = await (await client()).withClient(ctx, async c => c.market.status())
     if (flag(ctx, 'json')) { outJson(ctx, r); return }
     out(ctx, r.state === 'ready' ? `index ready: ${r.listings ?? 0} listings` : 'indexing… (the listing index is loading)')
+    if (r.usage != null) out(ctx, `stored: ${r.usage.total.listings} listings, ${formatBytes(r.usage.total.bytes)}; of publishers without stake ${r.usage.unstaked.listings}, ${formatBytes(r.usage.unstaked.bytes)}`)
     out(ctx, `catalogue pulls: ${r.catalogue.peers} peers, ${r.catalogue.accepted} listings taken, ${r.catalogue.refused} refused, ${r.catalogue.failed} failed`)
   }
 })
