@@ -17,10 +17,12 @@ import { fromAddress } from '../ledger/index.ts'
 import { encryptedSize } from '../market/index.ts'
 // trusted decoding of our own index's listings: not part of the market's public surface
 import { decodeListingUnsafe } from '../market/index.ts'
+import { drawEligible } from './draw.ts'
+import type { DrawLimits, DrawListing } from './draw.ts'
 import type { EligibleEntry } from './tasks.ts'
 import type { ChainView, EligibleSource, NeuronView, SubnetWeightParams, WeightSubmitter } from './validator-types.ts'
 import type { Ledger, LedgerService, TxBody, UnsignedTx } from '../ledger/index.ts'
-import type { ListingIndex } from '../market/index.ts'
+import type { Listing, ListingIndex } from '../market/index.ts'
 import type { AbortOptions, PeerInfo } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 
@@ -116,12 +118,12 @@ export interface MarketEligibleComponents {
   findProviders: (cid: CID, options?: AbortOptions) => AsyncIterable<PeerInfo>
   /** Our own hotkey: never a miner of our own rounds. */
   selfHotkey: Uint8Array
+  /** Whether the chain knows a publisher's hotkey (registered or staked): its listings are drawn first. */
+  isKnown?: (publisher: Uint8Array) => boolean
 }
 
 /** Bounds of the eligible set lookup. */
-export interface MarketEligibleInit {
-  /** Files looked up per round (the most recent listings' files first). @default 64 */
-  maxFiles?: number
+export interface MarketEligibleInit extends DrawLimits {
   /** Time limit of one provider lookup, ms. @default 5000 */
   lookupTimeoutMs?: number
 }
@@ -162,28 +164,30 @@ export function marketEligibleSource (c: MarketEligibleComponents, init: MarketE
         if (id !== self) miners.set(id, n.hotkey)
       }
       if (miners.size === 0) return []
-      const listings = []
+      const listings: Array<DrawListing<{ cid: string, size: number }> & { listing: Listing }> = []
       for await (const bytes of index.current(options)) {
         try {
           const l = decodeListingUnsafe(bytes, { trusted: true })
-          if (l.record.state === 'active') listings.push(l)
+          if (l.record.state !== 'active') continue
+          const files = l.record.files.filter(f => f.size > 0).map(f => ({ cid: f.cid.toString(), size: f.size }))
+          listings.push({ id: l.id.toString(), publisher: l.record.publisher, known: c.isKnown?.(l.record.publisher) === true, files, listing: l })
         } catch (err) {
           log('skipping an undecodable listing - %e', err)
         }
       }
-      listings.sort((a, b) => b.record.created - a.record.created)
+      const byId = new Map(listings.map(l => [l.id, l.listing]))
+      const drawn = drawEligible(listings, options.seed, init)
       const out: EligibleEntry[] = []
-      let files = 0
-      for (const l of listings) {
-        if (files >= (init.maxFiles ?? 64)) break
-        const wanted = l.record.files.filter(f => f.size > 0)
-        if (wanted.length === 0) continue
-        files += wanted.length
-        // Only DAG roots are announced: the listing root's providers hold its files.
-        for (const id of await providersOf(l.record.root, options)) {
-          const hotkey = miners.get(id)
+      // Only DAG roots are announced: the listing root's providers hold its files.
+      // the drawn listings' lookups run together (at most maxFiles of them)
+      const providers = new Map<string, Promise<string[]>>()
+      for (const { listing: id } of drawn) if (!providers.has(id)) providers.set(id, providersOf((byId.get(id) as Listing).record.root, options))
+      for (const { listing: id, file } of drawn) {
+        const l = byId.get(id) as Listing
+        for (const miner of await providers.get(id) as string[]) {
+          const hotkey = miners.get(miner)
           if (hotkey == null) continue
-          for (const f of wanted) out.push({ listingCid: l.id.toString(), fileCid: f.cid.toString(), fileSize: storedSize(l.record.encryption, f.size), minerPeerId: id, minerHotkey: hotkey })
+          out.push({ listingCid: id, fileCid: file.cid, fileSize: storedSize(l.record.encryption, file.size), minerPeerId: miner, minerHotkey: hotkey })
         }
       }
       return out

@@ -21,6 +21,9 @@ export const ROUND_RECORD_DOMAIN = DOMAINS.roundRecord.domain
 /** Domain of the commitment to a round's secret nonce. */
 export const NONCE_COMMITMENT_DOMAIN = DOMAINS.nonceCommitment.domain
 
+/** Domain of the keys that draw a round's eligible listings from its seed (draw.ts). */
+export const ELIGIBLE_DRAW_DOMAIN = DOMAINS.eligibleDraw.domain
+
 /** Version of the probe report encoding (field `v`). */
 export const PROBE_REPORT_VERSION = 1
 

@@ -14,7 +14,7 @@
  * the market runs (`services.get(MARKET)`). The API builds the `/api/v0/incentives/*` routes.
  */
 import { logger } from '@libp2p/logger'
-import { fromAddress, hotkeySeed, LEDGER } from '../ledger/index.ts'
+import { fromAddress, hotkeySeed, LEDGER, toAddress } from '../ledger/index.ts'
 import { MARKET } from '../market/index.ts'
 import { serviceKey } from '../service.ts'
 import { HotkeyTxQueue, ledgerChainView, ledgerWeightSubmitter, marketEligibleSource, peerIdOfHotkey } from './adapters.ts'
@@ -225,7 +225,8 @@ export class IncentivesService implements NodeService {
         chain,
         index: () => this.#services.get(MARKET)?.index,
         findProviders,
-        selfHotkey: this.#chain.hotkey.publicKey
+        selfHotkey: this.#chain.hotkey.publicKey,
+        isKnown: publisher => l.hotkey(toAddress(publisher)) != null
       }, this.#init.eligible),
       prober: new NetworkProber({ libp2p: c.libp2p, findProviders }, this.#init.prober),
       weights: ledgerWeightSubmitter(this.#txs)

@@ -55,7 +55,8 @@ export interface WeightSubmitter {
  * bound to a peer id and that advertise the file in the DHT.
  */
 export interface EligibleSource {
-  eligible: (netuid: number, options?: AbortOptions) => Promise<EligibleEntry[]>
+  /** The eligible set of a round; `seed` (the round's block hash) draws which listings take part. */
+  eligible: (netuid: number, options: AbortOptions & { seed: Uint8Array }) => Promise<EligibleEntry[]>
 }
 
 /**

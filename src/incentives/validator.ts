@@ -146,11 +146,11 @@ export class Validator implements Startable {
     const block = await this.#c.chain.head(options)
     const round = Math.floor(block / roundBlocks) * roundBlocks
     if (round <= this.#loop.lastRound) return null
-    const [params, neurons, seed, eligible] = await Promise.all([
+    const seed = await this.#c.chain.blockHash(round, options)
+    const [params, neurons, eligible] = await Promise.all([
       this.#c.chain.subnet(netuid, options),
       this.#c.chain.metagraph(netuid, options),
-      this.#c.chain.blockHash(round, options),
-      this.#c.eligible.eligible(netuid, options)
+      this.#c.eligible.eligible(netuid, { ...options, seed })
     ])
     const self = neurons.find(n => equalBytes(n.hotkey, this.hotkey))
     // Policy: a hotkey without a uid and a validator permit cannot set weights that count, so

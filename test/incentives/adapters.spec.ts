@@ -70,7 +70,7 @@ describe('incentives: adapters', () => {
         selfHotkey: publicKeyOf(SELLER_SECRET)
       })
       const sizes = new Map<string, number[]>()
-      for (const e of await source.eligible(1)) {
+      for (const e of await source.eligible(1, { seed: new Uint8Array(32) })) {
         expect(e.minerPeerId).toBe(minerId)
         const name = (await index.get(e.listingCid))?.record.name ?? ''
         sizes.set(name, [...(sizes.get(name) ?? []), e.fileSize].sort((a, b) => a - b))
