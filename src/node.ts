@@ -174,6 +174,7 @@ export class AgoraNode implements Startable {
         unpin: async (cid, options) => this.unpin(cid, options),
         provide: async (cid, options) => network.provide(cid, options),
         findProviders: (cid, options) => network.findProviders(cid, options),
+        createProbePeer: async () => network.createProbePeer(),
         local: {
           add: async (path, options) => store.add(path, options),
           stat: async (cid, path, options) => store.stat(cid, path, options),

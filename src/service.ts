@@ -119,6 +119,8 @@ export interface NodeContent {
   provide: (cid: CID, options?: AbortOptions) => Promise<ProvideResult>
   /** Providers of `cid` on the DHT (ourselves excluded). */
   findProviders: (cid: CID, options?: AbortOptions) => AsyncIterable<PeerInfo>
+  /** A dial-only libp2p peer with a fresh key (`Network.createProbePeer`); the caller stops it. */
+  createProbePeer: () => Promise<Libp2p>
   /** The local store, no network: import without announcing, stat and read files. */
   local: Pick<ContentStore, 'add' | 'stat' | 'cat'>
 }

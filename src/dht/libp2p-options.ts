@@ -72,3 +72,23 @@ export function libp2pOptions (init: NetworkInit, scope: AddressScope): Libp2pOp
     start: false
   }
 }
+
+/**
+ * Options of a probe peer (see `Network.createProbePeer`): a fresh key, the same transports,
+ * encryption, muxer and address policy as the node, identify and ping, no listener, no DHT, no
+ * gossip. To a miner it is one more peer that dials in and asks for blocks, as a buyer's
+ * command-line peer or a DHT client behind NAT does.
+ */
+export function probePeerOptions (privateKey: Libp2pOptions['privateKey'], scope: AddressScope): Libp2pOptions<any> {
+  return {
+    privateKey,
+    addresses: { listen: [] },
+    connectionGater: { denyDialMultiaddr: scope.denyDialMultiaddr },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux({ streamOptions: { maxReadBufferLength: 64 * MiB } })],
+    peerDiscovery: [],
+    services: { identify: identify(), ping: ping() },
+    start: false
+  }
+}

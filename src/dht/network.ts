@@ -14,7 +14,8 @@ import { NotFoundError } from '../errors.ts'
 import { NetworkNotStartedError } from './errors.ts'
 import { runFetch } from './fetcher.ts'
 import { fetchHandler, readBlock } from './fetch-server.ts'
-import { libp2pOptions } from './libp2p-options.ts'
+import { libp2pOptions, probePeerOptions } from './libp2p-options.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { DEFAULT_MAX_BUFFERED_BYTES, ServeBudget } from './serve-budget.ts'
 import type { FetchContext } from './fetcher.ts'
 import type { FetchOptions, FetchResult, Network, NetworkInit, NetworkServices, PeerSummary, ProvideResult } from './types.ts'
@@ -57,6 +58,12 @@ class AgoraNetwork implements Network {
 
   isStarted (): boolean {
     return this.started
+  }
+
+  async createProbePeer (): Promise<Libp2p> {
+    const node = await createLibp2p(probePeerOptions(await generateKeyPair('Ed25519'), this.scope))
+    await node.start()
+    return node
   }
 
   async start (): Promise<void> {

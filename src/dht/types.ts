@@ -176,4 +176,10 @@ export interface Network extends Startable {
   peers(): PeerSummary[]
   /** Our listen addresses with /p2p/<id>. */
   addresses(): string[]
+  /**
+   * A started libp2p peer with a fresh ed25519 key that only dials (same transports and address
+   * policy as this network): validators probe miners from such peers, so a probe cannot be told
+   * from a buyer's request by its peer id. The caller stops it.
+   */
+  createProbePeer(): Promise<Libp2p>
 }

@@ -33,10 +33,17 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 const log = logger('agora:incentives:probe')
 
-/** What the prober needs from the network (`Network` from src/dht has both). */
+/** What the prober needs from the network (`Network` from src/dht has all three). */
 export interface NetworkProberComponents {
+  /** The node's own peer: provider lookups, known addresses, and dials when there is no probe peer. */
   libp2p: Libp2p
   findProviders: (cid: CID, options?: AbortOptions) => AsyncIterable<PeerInfo>
+  /**
+   * A dial-only peer with a fresh key (`Network.createProbePeer`). Given, every round's probes
+   * go out from a new one, so a miner sees them come from a peer id it has never seen, as a
+   * buyer's would, never from the validator's hotkey (public in the metagraph).
+   */
+  createProbePeer?: () => Promise<Libp2p>
 }
 
 /** Options of the prober. */
@@ -71,6 +78,8 @@ export class NetworkProber implements Prober {
   readonly #c: NetworkProberComponents
   readonly #init: NetworkProberInit
   readonly #sets = new Map<string, { at: number, set: Promise<Map<string, Multiaddr[]>> }>()
+  /** This round's probe peer. */
+  #peer?: { round: number, node: Promise<Libp2p> }
 
   constructor (components: NetworkProberComponents, init: NetworkProberInit = {}) {
     this.#c = components
@@ -188,13 +197,54 @@ export class NetworkProber implements Prober {
     return { others }
   }
 
+  /** Stops this round's probe peer. */
+  async stop (): Promise<void> {
+    const peer = this.#peer
+    this.#peer = undefined
+    await peer?.node.then(async n => n.stop(), () => {})
+  }
+
+  /**
+   * The peer this round's probes dial from: a fresh probe peer per round (the last round's is
+   * stopped; rounds run one after another), or our own without `createProbePeer`.
+   */
+  async #dialer (round: number): Promise<Libp2p> {
+    if (this.#c.createProbePeer == null) return this.#c.libp2p
+    if (this.#peer?.round !== round) {
+      const old = this.#peer
+      const node = this.#c.createProbePeer()
+      this.#peer = { round, node }
+      node.catch(err => {
+        log.error('no probe peer for round %d - %e', round, err)
+        if (this.#peer?.node === node) this.#peer = undefined
+      })
+      old?.node.then(async n => n.stop(), () => {}).catch(err => { log('stopping a probe peer failed - %e', err) })
+    }
+    return this.#peer.node
+  }
+
+  /** How `dialer` reaches `peer`: by id from our own peer; from a probe peer, at the addresses we know. */
+  async #dialTarget (dialer: Libp2p, peer: PeerId, options?: AbortOptions): Promise<PeerId | Multiaddr[]> {
+    if (dialer === this.#c.libp2p || dialer.getConnections(peer).length > 0) return peer
+    let addrs = (await this.#c.libp2p.peerStore.get(peer).catch(() => undefined))?.addresses.map(a => a.multiaddr) ?? []
+    if (addrs.length === 0) addrs = (await this.#c.libp2p.peerRouting.findPeer(peer, { signal: withTimeout(this.#init.lookupTimeoutMs ?? 5000, options) }).catch(() => undefined))?.multiaddrs ?? []
+    return addrs.map(a => a.getComponents().some(c => c.name === 'p2p') ? a : a.encapsulate(`/p2p/${peer.toString()}`))
+  }
+
   async #transfer (p: Draft, root: CID, peer: PeerId, options?: AbortOptions): Promise<ProbeResult> {
-    const libp2p = this.#c.libp2p
+    let libp2p: Libp2p
+    try {
+      libp2p = await this.#dialer(p.round)
+    } catch {
+      return done(p, ResultCode.VALIDATOR_SIDE_ERROR)
+    }
     const connected = libp2p.getConnections(peer).length > 0
     const t0 = performance.now()
     let stream: Stream
     try {
-      const conn = await libp2p.dial(peer, { signal: withTimeout(this.#init.dialTimeoutMs ?? 10_000, options) })
+      const target = await this.#dialTarget(libp2p, peer, options)
+      if (Array.isArray(target) && target.length === 0) throw new Error(`no address known for ${peer.toString()}`)
+      const conn = await libp2p.dial(target, { signal: withTimeout(this.#init.dialTimeoutMs ?? 10_000, options) })
       p.dialMs = connected ? 0 : Math.round(performance.now() - t0)
       p.relayed = conn.limits != null || conn.remoteAddr.toString().includes('/p2p-circuit')
       try {

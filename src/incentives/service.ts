@@ -228,7 +228,7 @@ export class IncentivesService implements NodeService {
         selfHotkey: this.#chain.hotkey.publicKey,
         isKnown: publisher => l.hotkey(toAddress(publisher)) != null
       }, this.#init.eligible),
-      prober: new NetworkProber({ libp2p: c.libp2p, findProviders }, this.#init.prober),
+      prober: new NetworkProber({ libp2p: c.libp2p, findProviders, createProbePeer: c.content.createProbePeer }, this.#init.prober),
       weights: ledgerWeightSubmitter(this.#txs)
     }, { ...this.#init.validator, netuid: this.#init.netuid, roundBlocks: this.#roundBlocks, secretKey: hotkeySeed(c.privateKey) })
     await v.start()

@@ -66,4 +66,6 @@ export interface EligibleSource {
  */
 export interface Prober {
   probe: (task: ProbeTask, ctx: { round: number, validatorHotkey: Uint8Array }, options?: AbortOptions) => Promise<ProbeResult>
+  /** Lets go of what the prober holds (its probe peer). */
+  stop?: () => Promise<void>
 }

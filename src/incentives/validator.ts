@@ -124,6 +124,7 @@ export class Validator implements Startable {
 
   async stop (): Promise<void> {
     await this.scoreboard.stop()
+    await this.#c.prober.stop?.()
     this.#started = false
   }
 

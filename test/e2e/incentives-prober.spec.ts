@@ -60,14 +60,27 @@ beforeAll(async () => {
   }, { timeout: 30_000, interval: 500 })
 })
 
+// every prober made here, stopped at the end (each holds a probe peer of its last round)
+const probers: NetworkProber[] = []
+function newProber (...args: ConstructorParameters<typeof NetworkProber>): NetworkProber {
+  const p = new NetworkProber(...args)
+  probers.push(p)
+  return p
+}
+
+async function peersOf (d: TestDaemon): Promise<string[]> {
+  return (JSON.parse((await d.cli(['swarm', 'peers', '--json'])).stdout) as { peers: Array<{ peerId: string }> }).peers.map(p => p.peerId)
+}
+
 afterAll(async () => {
+  await Promise.all(probers.map(async p => p.stop()))
   await validator?.stop()
   await stopAll()
 })
 
 describe('e2e: network prober', () => {
   it('default: an honest miner serves a 1 MiB range across two leaves, verified, with its timings', async () => {
-    const prober = new NetworkProber(validator.network)
+    const prober = newProber(validator.network)
     // Range [1.5 MiB, 2.5 MiB) spans the second and third leaves; every byte of it must arrive.
     const r = await prober.probe(task(honest, 1.5 * MiB, MiB), { round: 120, validatorHotkey })
     assertProbeResult(r)
@@ -81,22 +94,42 @@ describe('e2e: network prober', () => {
   })
 
   it('behavior: a miner serving a flipped byte fails content verification', async () => {
-    const r = await new NetworkProber(validator.network).probe(task(corrupt, 0, MiB), { round: 120, validatorHotkey })
+    const r = await newProber(validator.network).probe(task(corrupt, 0, MiB), { round: 120, validatorHotkey })
     assertProbeResult(r)
     expect(r).toMatchObject({ resultCode: ResultCode.CONTENT_VERIFICATION_FAILED, verify: false, minerInProviderSet: true })
   })
 
   it('behavior: a miner that does not hold the file is not advertised, and asked anyway it cannot serve the range', async () => {
-    const withLookup = await new NetworkProber(validator.network).probe(task(empty, 0, MiB), { round: 120, validatorHotkey })
+    const withLookup = await newProber(validator.network).probe(task(empty, 0, MiB), { round: 120, validatorHotkey })
     expect(withLookup).toMatchObject({ resultCode: ResultCode.NOT_ADVERTISED, minerInProviderSet: false, dialMs: null })
-    const direct = await new NetworkProber(validator.network, { checkProviders: false }).probe(task(empty, 0, MiB), { round: 120, validatorHotkey })
+    const direct = await newProber(validator.network, { checkProviders: false }).probe(task(empty, 0, MiB), { round: 120, validatorHotkey })
     assertProbeResult(direct)
     expect(direct).toMatchObject({ resultCode: ResultCode.RANGE_UNSATISFIABLE, bytes: 0, minerInProviderSet: null })
   })
 
+  it('security: each round probes from a peer id the miner has not seen, never the validator\'s own', async () => {
+    const p = newProber(validator.network)
+    const seen: string[] = []
+    for (const round of [240, 360, 480]) {
+      const before = new Set(await peersOf(honest))
+      const r = await p.probe(task(honest, 0, 1000), { round, validatorHotkey })
+      expect(r).toMatchObject({ resultCode: ResultCode.OK, bytes: 1000 })
+      // the probe's connection is the one new peer at the miner
+      const fresh = (await peersOf(honest)).filter(id => !before.has(id))
+      expect(fresh).toHaveLength(1)
+      seen.push(fresh[0])
+    }
+    expect(new Set(seen).size).toBe(3)
+    expect(seen).not.toContain(validator.network.peerId.toString())
+    // a second probe in the same round goes out from that round's peer again
+    const before = new Set(await peersOf(honest))
+    await p.probe(task(honest, 1000, 1000), { round: 480, validatorHotkey })
+    expect((await peersOf(honest)).filter(id => !before.has(id))).toEqual([])
+  })
+
   it('behavior: a miner that is down cannot be dialled; the validator\'s own network down is its own failure', async () => {
     await empty.stop()
-    const prober = new NetworkProber(validator.network, { checkProviders: false, dialTimeoutMs: 3000 })
+    const prober = newProber(validator.network, { checkProviders: false, dialTimeoutMs: 3000 })
     const down = await prober.probe(task(empty, 0, MiB), { round: 120, validatorHotkey })
     expect(down.resultCode).toBe(ResultCode.DIAL_FAILED)
     const network = validator.network
