@@ -175,19 +175,17 @@ export function marketEligibleSource (c: MarketEligibleComponents, init: MarketE
           log('skipping an undecodable listing - %e', err)
         }
       }
-      const byId = new Map(listings.map(l => [l.id, l.listing]))
       const drawn = drawEligible(listings, options.seed, init)
       const out: EligibleEntry[] = []
-      // Only DAG roots are announced: the listing root's providers hold its files.
-      // the drawn listings' lookups run together (at most maxFiles of them)
+      // Only DAG roots are announced: the listing root's providers hold its files. The drawn
+      // listings' lookups run together (at most maxFiles of them).
       const providers = new Map<string, Promise<string[]>>()
-      for (const { listing: id } of drawn) if (!providers.has(id)) providers.set(id, providersOf((byId.get(id) as Listing).record.root, options))
-      for (const { listing: id, file } of drawn) {
-        const l = byId.get(id) as Listing
-        for (const miner of await providers.get(id) as string[]) {
+      for (const { listing: d } of drawn) if (!providers.has(d.id)) providers.set(d.id, providersOf(d.listing.record.root, options))
+      for (const { listing: d, file } of drawn) {
+        for (const miner of await providers.get(d.id) as string[]) {
           const hotkey = miners.get(miner)
           if (hotkey == null) continue
-          out.push({ listingCid: id, fileCid: file.cid, fileSize: storedSize(l.record.encryption, file.size), minerPeerId: miner, minerHotkey: hotkey })
+          out.push({ listingCid: d.id, fileCid: file.cid, fileSize: storedSize(d.listing.record.encryption, file.size), minerPeerId: miner, minerHotkey: hotkey })
         }
       }
       return out

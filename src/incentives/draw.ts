@@ -52,8 +52,8 @@ export interface DrawLimits {
 }
 
 /** A drawn file with the listing it came from. */
-export interface Drawn<F> {
-  listing: string
+export interface Drawn<L, F> {
+  listing: L
   file: F
 }
 
@@ -62,7 +62,8 @@ export interface Drawn<F> {
  *
  * @throws InvalidTaskInputError for a seed or publisher key that is not 32 bytes, or a malformed CID
  */
-export function drawEligible<F extends { cid: string }> (listings: ReadonlyArray<DrawListing<F>>, seed: Uint8Array, limits: DrawLimits = {}): Array<Drawn<F>> {
+export function drawEligible<L extends DrawListing> (listings: readonly L[], seed: Uint8Array, limits: DrawLimits = {}): Array<Drawn<L, L['files'][number]>> {
+  type F = L['files'][number]
   if (!(seed instanceof Uint8Array) || seed.length !== 32) throw new InvalidTaskInputError('seed must be 32 bytes')
   const maxFiles = limits.maxFiles ?? 64
   const perListing = limits.perListing ?? 8
@@ -72,10 +73,10 @@ export function drawEligible<F extends { cid: string }> (listings: ReadonlyArray
     try { return CID.parse(s).bytes } catch { throw new InvalidTaskInputError(`not a CID: ${s}`) }
   }
 
-  const byPublisher = new Map<string, { key: Uint8Array, known: boolean, listings: Array<{ key: Uint8Array, id: string, files: F[] }> }>()
+  const byPublisher = new Map<string, { key: Uint8Array, known: boolean, listings: Array<{ key: Uint8Array, listing: L, files: F[] }> }>()
   for (const l of listings) {
     if (!(l.publisher instanceof Uint8Array) || l.publisher.length !== 32) throw new InvalidTaskInputError('publisher must be 32 bytes')
-    const files = l.files
+    const files = [...l.files]
       .map(f => ({ f, k: key(cidBytes(f.cid)) }))
       .sort((a, b) => compareBytes(a.k, b.k))
       .slice(0, perListing)
@@ -85,7 +86,7 @@ export function drawEligible<F extends { cid: string }> (listings: ReadonlyArray
     let entry = byPublisher.get(p)
     if (entry == null) { entry = { key: key(l.publisher), known: l.known, listings: [] }; byPublisher.set(p, entry) }
     entry.known ||= l.known
-    entry.listings.push({ key: key(cidBytes(l.id)), id: l.id, files })
+    entry.listings.push({ key: key(cidBytes(l.id)), listing: l, files })
   }
 
   // each publisher's own sequence of files: its listings in key order, taking turns
@@ -93,11 +94,11 @@ export function drawEligible<F extends { cid: string }> (listings: ReadonlyArray
     .sort((a, b) => a.known !== b.known ? (a.known ? -1 : 1) : compareBytes(a.key, b.key))
     .map(p => {
       const ls = p.listings.sort((a, b) => compareBytes(a.key, b.key))
-      const out: Array<Drawn<F>> = []
+      const out: Array<Drawn<L, F>> = []
       for (let i = 0; out.length < perPublisher; i++) {
         let any = false
         for (const l of ls) {
-          if (i < l.files.length && out.length < perPublisher) { out.push({ listing: l.id, file: l.files[i] }); any = true }
+          if (i < l.files.length && out.length < perPublisher) { out.push({ listing: l.listing, file: l.files[i] }); any = true }
         }
         if (!any) break
       }
@@ -105,7 +106,7 @@ export function drawEligible<F extends { cid: string }> (listings: ReadonlyArray
     })
 
   // known publishers' turns first, then the rest; one file per publisher per pass
-  const drawn: Array<Drawn<F>> = []
+  const drawn: Array<Drawn<L, F>> = []
   for (const tier of [queues.filter(q => q.known), queues.filter(q => !q.known)]) {
     for (let pass = 0; drawn.length < maxFiles; pass++) {
       let any = false

@@ -14,7 +14,7 @@
  * the market runs (`services.get(MARKET)`). The API builds the `/api/v0/incentives/*` routes.
  */
 import { logger } from '@libp2p/logger'
-import { fromAddress, hotkeySeed, LEDGER, toAddress } from '../ledger/index.ts'
+import { fromAddress, hotkeySeed, LEDGER } from '../ledger/index.ts'
 import { MARKET } from '../market/index.ts'
 import { serviceKey } from '../service.ts'
 import { HotkeyTxQueue, ledgerChainView, ledgerWeightSubmitter, marketEligibleSource, peerIdOfHotkey } from './adapters.ts'
@@ -226,7 +226,7 @@ export class IncentivesService implements NodeService {
         index: () => this.#services.get(MARKET)?.index,
         findProviders,
         selfHotkey: this.#chain.hotkey.publicKey,
-        isKnown: publisher => l.hotkey(toAddress(publisher)) != null
+        isKnown: publisher => l.knowsHotkey(publisher)
       }, this.#init.eligible),
       prober: new NetworkProber({ libp2p: c.libp2p, findProviders, createProbePeer: c.content.createProbePeer }, this.#init.prober),
       weights: ledgerWeightSubmitter(this.#txs)

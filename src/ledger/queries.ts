@@ -1,4 +1,5 @@
 /** Read-only queries over the committed state (what the CLI and the API show). */
+import { toAddress } from './address.ts'
 import { Records } from './records.ts'
 import { currentLockCost } from './tx/subnets.ts'
 import type { ChainParams } from './params.ts'
@@ -51,6 +52,9 @@ export class LedgerQueries {
   stake (hotkey: string, coldkey: string): bigint { return this.r.stake(hotkey, coldkey) }
   /** A hotkey's owner, take and nominators. */
   hotkey (hotkey: string): Hotkey | undefined { return this.r.hotkey(hotkey) }
+
+  /** Whether the chain knows the hotkey of a 32-byte public key (registered somewhere, or staked). */
+  knowsHotkey (publicKey: Uint8Array): boolean { return this.r.hotkey(toAddress(publicKey)) != null }
   /** Every (hotkey, stake) a coldkey holds. */
   stakesOf (coldkey: string): Array<{ hotkey: string, stake: bigint }> {
     const out: Array<{ hotkey: string, stake: bigint }> = []

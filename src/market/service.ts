@@ -7,7 +7,7 @@
  */
 import { logger } from '@libp2p/logger'
 import { dhtRecordKey } from '../dht/index.ts'
-import { LEDGER, toAddress } from '../ledger/index.ts'
+import { LEDGER } from '../ledger/index.ts'
 import { DEFAULT_ADMISSION_LIMITS } from './admission.ts'
 import { serviceKey } from '../service.ts'
 import { CATALOGUE_PROTOCOL, DEFAULT_CATALOGUE_LIMITS, catalogueHandler, pullCatalogue } from './catalogue.ts'
@@ -40,7 +40,7 @@ export const MARKET = serviceKey<MarketService>('market')
 
 /** Listings received while the index loads, kept to be indexed once it is ready. */
 const MAX_PENDING = 10_000
-const utf8Bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
+const utf8 = new TextEncoder()
 
 /** How to build the market service. */
 export interface MarketServiceInit {
@@ -100,10 +100,10 @@ export class MarketService implements NodeService {
     const ledger = services?.get(LEDGER)
     this.index = new ListingIndex({ datastore: components.datastore }, {
       admission: admissionLimits(components.config.market),
-      isStaked: publisher => ledger?.isRunning() === true && ledger.ledger.hotkey(toAddress(publisher)) != null,
+      isStaked: publisher => ledger?.isRunning() === true && ledger.ledger.knowsHotkey(publisher),
       // an item the index let go of is not kept by the DHT either (kad-dht keeps records until overwritten)
       onDrop: item => {
-        Promise.resolve(components.datastore.delete(dhtRecordKey(utf8Bytes(item)))).catch(err => { log('deleting the DHT record of %s failed - %e', item, err) })
+        Promise.resolve(components.datastore.delete(dhtRecordKey(utf8.encode(item)))).catch(err => { log('deleting the DHT record of %s failed - %e', item, err) })
       }
     })
     this.keys = new ContentKeyStore(components.repoPath)

@@ -34,23 +34,23 @@ describe('eligible draw', () => {
       listing('mid', 'mid', 3)
     ]
     const drawn = drawEligible(ls, seedOf(0), { maxFiles: 64, perListing: 2, perPublisher: 5 })
-    const count = (p: string): number => drawn.filter(d => ls.find(l => l.id === d.listing)!.publisher.every((b, i) => b === key(p)[i])).length
+    const count = (p: string): number => drawn.filter(d => d.listing.publisher.every((b, i) => b === key(p)[i])).length
     // big: capped at 5 files (of 100), at most 2 from any listing; mid: 2 of 3 (per listing); small: 1
     expect([count('big'), count('mid'), count('small')]).toEqual([5, 2, 1])
-    for (const l of ls) expect(drawn.filter(d => d.listing === l.id).length).toBeLessThanOrEqual(2)
+    for (const l of ls) expect(drawn.filter(d => d.listing.id === l.id).length).toBeLessThanOrEqual(2)
     // with room for 3, each publisher gets one file: one turn each in the first pass
     const three = drawEligible(ls, seedOf(0), { maxFiles: 3 })
-    expect(new Set(three.map(d => Buffer.from(ls.find(l => l.id === d.listing)!.publisher).toString('hex'))).size).toBe(3)
+    expect(new Set(three.map(d => Buffer.from(d.listing.publisher).toString('hex'))).size).toBe(3)
     // the same set in another order draws the same files
     expect(drawEligible([...ls].reverse(), seedOf(0), { maxFiles: 64, perListing: 2, perPublisher: 5 })).toEqual(drawn)
     // another seed, another order of turns
-    const firsts = new Set(Array.from({ length: 20 }, (_, i) => drawEligible(ls, seedOf(i), { maxFiles: 1 })[0].listing))
+    const firsts = new Set(Array.from({ length: 20 }, (_, i) => drawEligible(ls, seedOf(i), { maxFiles: 1 })[0].listing.id))
     expect(firsts.size).toBeGreaterThan(1)
   })
 
   it('behavior: publishers the chain knows take their turns before the others', () => {
     const ls = [...Array.from({ length: 50 }, (_, i) => listing(`flood ${i}`, `fresh ${i}`, 1)), listing('registered', 'registered', 1, true)]
-    for (let i = 0; i < 20; i++) expect(drawEligible(ls, seedOf(i), { maxFiles: 1 })[0].listing).toBe(rawCid('registered').toString())
+    for (let i = 0; i < 20; i++) expect(drawEligible(ls, seedOf(i), { maxFiles: 1 })[0].listing.id).toBe(rawCid('registered').toString())
   })
 
   it('security: a listing dated 4 minutes ahead does not change the honest miners\' share of the drawn tasks, over 200 rounds', async () => {
