@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { projectLockfiles, startLocalRegistry } from './fixtures/local-registry.ts'
+import type { LocalRegistry } from './fixtures/local-registry.ts'
 
 const run = promisify(execFile)
 const root = resolve(import.meta.dirname, '../..')
@@ -15,21 +17,26 @@ const userPath = (process.env.PATH ?? '').split(delimiter).filter(p => !p.includ
 
 let dir: string
 let agora: string
+let registry: LocalRegistry | undefined
 const env = (): NodeJS.ProcessEnv => ({ ...process.env, PATH: userPath, AGORA_REPO: join(dir, 'repo') })
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'agora-global-'))
-  // `npm pack` as a publisher would (prepack → shrinkwrap, prepare → dist/), then a global
-  // install of the tarball into a prefix of our own. --offline: every dependency comes from the
-  // npm cache that `npm ci` filled, so the test contacts nothing.
+  // `npm pack` as a publisher would (prepack → shrinkwrap, prepare → dist/), then
+  // `npm install -g agora` from a registry on 127.0.0.1 that serves that tarball as the public
+  // registry would after `npm publish` (see fixtures/local-registry.ts), into a prefix of our
+  // own. --prefer-offline: tarballs come from the npm cache that `npm ci` filled.
   await run('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: root, env: { ...process.env } })
   const tgz = (await readdir(dir)).find(f => f.endsWith('.tgz'))
   if (tgz == null) throw new Error('npm pack wrote no tarball')
-  await run('npm', ['install', '-g', '--offline', '--no-audit', '--no-fund', '--prefix', join(dir, 'global'), join(dir, tgz)], { cwd: dir, env: env() })
+  const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { name: string, version: string }
+  registry = await startLocalRegistry({ name: pkg.name, version: pkg.version, tarball: join(dir, tgz), lockfiles: projectLockfiles(root), manifest: pkg })
+  await run('npm', ['install', '-g', '--prefer-offline', '--no-audit', '--no-fund', '--registry', registry.url, '--replace-registry-host=never', '--prefix', join(dir, 'global'), `${pkg.name}@${pkg.version}`], { cwd: dir, env: env() })
   agora = join(dir, 'global', 'bin', 'agora')
 }, 240_000)
 
 afterAll(async () => {
+  await registry?.close()
   await rm(dir, { recursive: true, force: true })
 })
 
