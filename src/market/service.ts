@@ -6,7 +6,7 @@
  * `/api/v0/market/*` routes over it.
  */
 import { logger } from '@libp2p/logger'
-import { dhtRecordKey } from '../dht/index.ts'
+import { dhtRecordKey, guardTopic } from '../dht/index.ts'
 import { LEDGER } from '../ledger/index.ts'
 import { DEFAULT_ADMISSION_LIMITS } from './admission.ts'
 import { serviceKey } from '../service.ts'
@@ -78,6 +78,7 @@ export class MarketService implements NodeService {
   #pending: Array<{ listing: Listing, from: string | undefined }> = []
   #loading?: Promise<void>
   #timer?: ReturnType<typeof setInterval>
+  #unguard: () => void = () => {}
   #syncTimer?: ReturnType<typeof setInterval>
   readonly #pulling = new Set<string>()
   /** Per peer, where its catalogue stood at our last pull (the most recent peers only). */
@@ -122,7 +123,8 @@ export class MarketService implements NodeService {
   async start (): Promise<void> {
     const libp2p = this.#components.libp2p
     const pubsub = libp2p.services.pubsub
-    pubsub.topicValidators.set(MARKET_TOPIC, listingTopicValidator(async (b, from) => this.ingest(b, from)))
+    // a rejected listing costs its sender score (topic-guard.ts), as the ledger's topics do
+    this.#unguard = guardTopic(pubsub, MARKET_TOPIC, listingTopicValidator(async (b, from) => this.ingest(b, from)))
     pubsub.subscribe(MARKET_TOPIC)
     await libp2p.handle(CATALOGUE_PROTOCOL, catalogueHandler((from, o) => this.#catalogue(from, o), this.#limits), { maxInboundStreams: 4 })
     libp2p.addEventListener('peer:connect', this.#onConnect)
@@ -144,7 +146,7 @@ export class MarketService implements NodeService {
     const libp2p = this.#components.libp2p
     libp2p.removeEventListener('peer:connect', this.#onConnect)
     libp2p.services.pubsub.unsubscribe(MARKET_TOPIC)
-    libp2p.services.pubsub.topicValidators.delete(MARKET_TOPIC)
+    this.#unguard()
     await libp2p.unhandle(CATALOGUE_PROTOCOL)
     await this.#loading
     await this.index.stop()
