@@ -1,8 +1,9 @@
 /**
- * The whole loop in separate processes: a devnet of 1 authority, 3 validators and 5 miners
- * (3 honest, 1 serving corrupt bytes, 1 offline half of the time) with a short tempo. After
- * three epochs with weights, the honest miners have the highest incentive and the corrupt one
- * none; then, with every peer stopped, the authority's chain is opened and every rao accounted
+ * The whole loop in separate processes: a devnet of 1 authority, 3 validators and 6 miners
+ * (3 honest, 1 serving corrupt bytes, 1 offline half of the time, 1 serving only peers whose id
+ * is in the metagraph) with a short tempo. After three epochs with weights, the honest miners
+ * have the highest incentive, the corrupt one none, and the selective one far less than the
+ * honest (validators probe from fresh peer ids, so it refuses every probe); then, with every peer stopped, the authority's chain is opened and every rao accounted
  * (issuance = free balances + stake + locks, and the ledger's own audit; the last epoch paid
  * as the emission rule says).
  */
@@ -16,7 +17,7 @@ import { parseGenesis } from '../../src/ledger/genesis.ts'
 import { Ledger } from '../../src/ledger/ledger.ts'
 import { yumaEpoch } from '../../src/ledger/yuma-adapter.ts'
 import { openRepo } from '../../src/store/index.ts'
-import { runCli, stopAll, tempDir } from '../utils/daemon.ts'
+import { runCli, spawnDaemon, stopAll, tempDir } from '../utils/daemon.ts'
 import type { Devnet } from '../../src/cli/devnet.ts'
 
 let net: Devnet | undefined
@@ -52,9 +53,9 @@ async function flipEveryBlock (repo: string): Promise<number> {
 }
 
 describe('e2e: incentives', () => {
-  it('behavior: honest miners earn the most, a corrupt miner nothing, an offline-half-the-time miner less; every rao is accounted', async () => {
+  it('behavior: honest miners earn the most, a corrupt miner nothing, an offline-half-the-time or validators-only miner less; every rao is accounted', async () => {
     const tempo = 9
-    net = await startDevnet({ peers: 5, validators: 3, tempo, blockTimeMs: 500, dir: join(await tempDir(), 'devnet') })
+    net = await startDevnet({ peers: 6, validators: 3, tempo, blockTimeMs: 500, dir: join(await tempDir(), 'devnet') })
     const peer = (name: string): Devnet['peers'][number] => net!.peers.find(p => p.name === name)!
     const authority = peer('authority')
     const subnet = async (): Promise<SubnetJson> => api(authority.repo, authority.api, '/api/v0/chain/subnet', { netuid: String(net!.netuid) })
@@ -73,12 +74,23 @@ describe('e2e: incentives', () => {
       }
     })()
     const hotkeys = Object.fromEntries(net.peers.map(p => [p.name, p.hotkey]))
+    // miner-6 restarts with the same repo and flags as the devnet gave it, with the fetch protocol
+    // served only to the metagraph's peer ids (fixtures/selective-miner.ts)
+    const metagraphIds = (await subnet()).metagraph.map(r => net!.peers.find(p => p.hotkey === r.hotkey)?.peerId).filter(id => id != null)
+    expect(metagraphIds).toHaveLength(9)
+    await net.stopPeer('miner-6')
+    const selective = await spawnDaemon({
+      repo: peer('miner-6').repo,
+      args: ['--genesis', net.genesis, '--bootstrap', authority.addresses[0], '--netuid', String(net.netuid), '--role', 'miner'],
+      env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${join(import.meta.dirname, 'fixtures', 'selective-miner.ts')}`, AGORA_SELECTIVE_ALLOW: metagraphIds.join(',') }
+    })
+    expect(selective.info.peerId).toBe(peer('miner-6').peerId)
     const validators = ['validator-1', 'validator-2', 'validator-3'].map(n => hotkeys[n])
     // Start counting once all 8 neurons are registered and every validator has set weights.
     let start = -1
     await vi.waitFor(async () => {
       const s = await subnet()
-      expect(s.metagraph).toHaveLength(8)
+      expect(s.metagraph).toHaveLength(9)
       for (const v of validators) {
         const row = s.metagraph.find(r => r.hotkey === v)!
         expect(row.lastUpdate).toBeGreaterThan(row.registeredAt)
@@ -97,6 +109,10 @@ describe('e2e: incentives', () => {
     expect(incentive('miner-4')).toBe(0)
     expect(Math.min(...honest)).toBeGreaterThan(incentive('miner-5'))
     for (const v of validators) expect(last!.metagraph.find(r => r.hotkey === v)!.incentive).toBeLessThan(Math.min(...honest))
+    // every probe of miner-6 comes from a peer id outside the metagraph and is refused, so it is
+    // scored as a miner that is never reachable: "clearly less" is taken as under half the
+    // least honest miner's incentive (it would equal theirs if probes came from the hotkeys)
+    expect(incentive('miner-6')).toBeLessThan(Math.min(...honest) / 2)
 
     // The emission rule, on the snapshot of the third epoch (one API answer, one state): the
     // epoch block pays out what accrued over tempo + 1 blocks at the subnet's emission value
@@ -121,6 +137,10 @@ describe('e2e: incentives', () => {
     expect(corrupt.codeCounts.CONTENT_VERIFICATION_FAILED).toBeGreaterThan(0)
     expect(corrupt.integrityReputation).toBeLessThan(0.96)
     expect(report.miners.find(m => m.uid === uidOf('miner-1'))!.codeCounts.OK).toBeGreaterThan(0)
+    const selectiveReport = report.miners.find(m => m.uid === uidOf('miner-6'))!
+    // its probes were refused at the stream (the fixture resets them), none answered
+    expect(selectiveReport.codeCounts.REFUSED).toBeGreaterThan(0)
+    expect(selectiveReport.codeCounts.OK ?? 0).toBe(0)
     // The evidence is public: another peer's gateway fetches validator-1's last report batch by
     // CID over the network (DHT lookup of its provider), and every report in it opens and verifies.
     const batches = report.batches
