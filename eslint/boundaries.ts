@@ -25,18 +25,19 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = Object.freeze
   errors: [],
   signing: [],
   strings: [],
+  seal: ['signing'],
   config: ['errors'],
   store: ['errors', 'config'],
   dht: ['errors', 'config', 'store'],
   service: ['errors', 'config', 'store', 'dht'],
-  ledger: ['signing', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'yuma'],
-  market: ['signing', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger'],
-  incentives: ['signing', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market'],
+  ledger: ['signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'yuma'],
+  market: ['signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger'],
+  incentives: ['signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market'],
   announcer: ['errors', 'dht'],
   node: ['errors', 'config', 'store', 'dht', 'service', 'announcer'],
-  api: ['signing', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'yuma'],
-  index: ['signing', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'api', 'yuma'],
-  cli: ['signing', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'api', 'yuma']
+  api: ['signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'yuma'],
+  index: ['signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'api', 'yuma'],
+  cli: ['signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'api', 'yuma']
 })
 
 /** `src/<part>/…` or `src/<part>.ts` → the part's name; undefined outside `src/`. */

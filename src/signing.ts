@@ -79,10 +79,10 @@ export const DOMAINS = Object.freeze({
   receipt: entry('agora-receipt', 'signature', 'prefixed'),
   /** A buyer's request to have a content key sealed to it again (src/market/receipt.ts). */
   reissue: entry('agora-key-reissue', 'signature', 'prefixed'),
-  /** The hash commitment to a content key that a paid listing carries (src/market/key-seal.ts). */
+  /** The hash commitment to a content key that a paid listing carries (src/seal.ts). */
   keyCommitment: entry('agora-content-key-commitment', 'hash', 'prefixed'),
   /** The HKDF `info` of the key that seals a content key to a buyer. */
-  keySeal: entry('agora-content-key-seal/1', 'kdf', 'src/market/key-seal.ts'),
+  keySeal: entry('agora-content-key-seal/1', 'kdf', 'src/seal.ts'),
   /** A validator's signature over one probe report (src/incentives/probe-report.ts). */
   probeReport: entry('agora-probe-report', 'signature', 'prefixed'),
   /** A validator's signature over its round record (src/incentives/round-record.ts). */

@@ -137,6 +137,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   CatalogueLimitError: 502,
   PurchaseError: 400,
   DeliveryTimeoutError: 504,
+  DeliveryDisputedError: 502,
   LedgerUnavailableError: 503,
   // the incentives (`/api/v0/incentives/…`)
   IncentivesSetupError: 400

@@ -108,7 +108,7 @@ export interface SearchWire { state: string, hits: Array<{ score: number, listin
 export interface ShowWire { listing: ListingView, providers: number }
 
 /** `GET /api/v0/market/quote`. */
-export interface QuoteWire { listing: ListingView, owned: boolean, seller: string, recipient: string, chainId: string, amount: string }
+export interface QuoteWire { listing: ListingView, owned: boolean, pending?: string, seller: string, agent: string, recipient: string, commitment: string, chainId: string, amount: string }
 
 /** The `done` line of `POST /api/v0/market/receive`. */
 export interface ReceivedWire { source: 'delivery' | 'receipt', escrow: string, files: Array<{ path: string, size: number, sha256: string }> }

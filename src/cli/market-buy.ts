@@ -1,8 +1,10 @@
 /**
- * `agora buy <id>`: the buyer's coldkey pays the listing's price into escrow (recipient: this
- * daemon's hotkey), the daemon waits for the seller's delivery, checks the key, fetches and
- * decrypts; with a receipt from an earlier purchase nothing is paid again. When the seller does
- * not deliver in time, the same coldkey takes the refund.
+ * `agora buy <id>`: the buyer's coldkey pays the listing's price into escrow (recipient: a
+ * one-time key the daemon made for this purchase; agent: the daemon's hotkey), the daemon waits
+ * for the seller's delivery, checks the key and accepts it (the seller is paid) or disputes it
+ * (the chain refunds), fetches and decrypts. Run again, it pays nothing for a listing already
+ * bought or an escrow of ours still under way. When the seller does not deliver in time, the
+ * same coldkey takes the refund.
  */
 import { join, resolve } from 'node:path'
 import { assertSafeName, entryKind, OutputExistsError } from '../store/index.ts'
@@ -73,10 +75,15 @@ export async function buy (ctx: CommandContext): Promise<number> {
     if (!q.owned && !flag(ctx, 'force')) await assertFree(dest, files)
     let escrow: string | undefined
     let key: Awaited<ReturnType<typeof coldkey>> | undefined
-    if (!q.owned) {
+    if (q.pending != null) {
+      escrow = q.pending
+      if (!flag(ctx, 'json')) ctx.io.stderr.write(`carrying on with escrow ${escrow} (nothing is paid again)\n`)
+      key = await coldkey(ctx)
+    } else if (!q.owned) {
       key = await coldkey(ctx)
       if (!flag(ctx, 'json')) ctx.io.stderr.write(`paying ${formatTao(q.amount)} into escrow for ${q.listing.name} (seller ${q.seller})\n`)
-      const paid = await signAndSubmit(ctx, c, key, { kind: 'escrow', seller: q.seller, recipient: new Uint8Array(Buffer.from(q.recipient, 'hex')), amount: BigInt(q.amount), listing: id, timeout: window })
+      const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'))
+      const paid = await signAndSubmit(ctx, c, key, { kind: 'escrow', seller: q.seller, agent: q.agent, recipient: fromHex(q.recipient), commitment: fromHex(q.commitment), amount: BigInt(q.amount), listing: q.listing.id, timeout: window })
       escrow = paid.hash
       if (!flag(ctx, 'json')) ctx.io.stderr.write(`escrow ${escrow} in block ${paid.block ?? '?'}; waiting for the seller to deliver the key\n`)
     } else if (!flag(ctx, 'json')) {

@@ -75,6 +75,18 @@ export class EscrowNotFoundError extends Error {
   override name = 'EscrowNotFoundError'
 }
 
+/** The escrow is not in a state that allows this transaction (e.g. delivered twice). */
+export class EscrowStateError extends Error {
+  static override name = 'EscrowStateError'
+  override name = 'EscrowStateError'
+}
+
+/** A dispute of a delivery whose key opens and matches the commitment: the seller keeps the payment. */
+export class DisputeRefusedError extends Error {
+  static override name = 'DisputeRefusedError'
+  override name = 'DisputeRefusedError'
+}
+
 /** The hotkey is not registered (on the subnet, or anywhere). */
 export class NotRegisteredError extends Error {
   static override name = 'NotRegisteredError'
@@ -182,5 +194,6 @@ export const TX_ERROR_NAMES: ReadonlySet<string> = new Set([
   'InvalidTransactionError', 'MalformedError', 'BadSignatureError', 'WrongChainError', 'BadNonceError',
   'InsufficientBalanceError', 'InsufficientStakeError', 'RateLimitedError', 'InvalidAmountError',
   'NotOwnerError', 'SubnetNotFoundError', 'NotRegisteredError', 'AlreadyRegisteredError',
-  'RegistrationClosedError', 'InvalidWeightsError', 'EscrowNotFoundError'
+  'RegistrationClosedError', 'InvalidWeightsError', 'EscrowNotFoundError', 'EscrowStateError',
+  'DisputeRefusedError'
 ])

@@ -77,6 +77,11 @@ export type ChainParams = {
   maxTxsPerSignerPerBlock: number
   /** Policy: anti-flood, at most this many transactions per block. */
   maxTxsPerBlock: number
+  /**
+   * Blocks after a market delivery during which the buyer may dispute it; the seller is paid
+   * when the buyer accepts, or when the window ends undisputed.
+   */
+  disputeWindow: number
   /** Parameters a newly registered subnet starts with. */
   newSubnet: SubnetParams
 }
@@ -127,5 +132,7 @@ export const DEFAULT_CHAIN_PARAMS: ChainParams = {
   emissionSplit: 'root',
   maxTxsPerSignerPerBlock: 64,
   maxTxsPerBlock: 20_000,
+  // Policy: 300 blocks, one hour at 12 s: a buyer's daemon checks a key within seconds.
+  disputeWindow: 300,
   newSubnet: DEFAULT_SUBNET_PARAMS
 }

@@ -164,23 +164,44 @@ export class Records {
   }
 }
 
-/** An escrow (market purchase), keyed by the hash of the transaction that opened it. */
+/**
+ * An escrow (market purchase), keyed by the hash of the transaction that opened it.
+ *
+ * States: `open` → `delivered` (the money is held for the dispute window) → `accepted` (the
+ * buyer's word, seller paid), `paid` (window over, seller paid) or `failed` (a dispute showed
+ * the delivered key does not open or does not match, buyer refunded); `open` → `refunded`
+ * (not delivered by the deadline).
+ */
 export type Escrow = {
   buyer: string
   seller: string
-  /** The 32-byte ed25519 public key the seller seals the content key to (the buyer daemon's hotkey). */
+  /** May accept or dispute for the buyer (the buyer itself may too). */
+  agent: string
+  /** The one-time ed25519 public key of this purchase, to which the key is sealed. */
   recipient: Uint8Array
+  /** The listing's key commitment the delivered key must match. */
+  commitment: Uint8Array
   amount: bigint
-  /** The listing bought (its id, e.g. a CID string). */
+  /** The listing bought (its id, a CID string). */
   listing: string
   openedAt: number
   /** Last block at which the seller may deliver; after it the buyer may refund. */
   deadline: number
-  state: 'open' | 'delivered' | 'refunded'
-  /** What the seller delivered (the sealed content key), empty until then. */
-  payload: Uint8Array
+  state: EscrowState
+  /** The sealed content key, empty until delivered. */
+  key: Uint8Array
+  /** The seller's receipt (opaque to the chain), empty until delivered. */
+  receipt: Uint8Array
+  /** Block of the delivery (0 before); the dispute window runs from it. */
+  deliveredAt: number
   closedAt: number
 }
+
+/** Where an escrow stands (see {@link Escrow}). */
+export type EscrowState = 'open' | 'delivered' | 'accepted' | 'paid' | 'refunded' | 'failed'
+
+/** Whether an escrow in `state` still holds its money (counted by the issuance invariant). */
+export const escrowHolds = (state: EscrowState): boolean => state === 'open' || state === 'delivered'
 
 /** A new, empty neuron record. */
 export function newNeuron (hotkey: string, block: number): Neuron {
@@ -209,7 +230,7 @@ export function moneyIn (key: string, value: Value | undefined): bigint {
     case 'a': return (value as unknown as Account).balance
     case 'h': return (value as unknown as Hotkey).stakes.reduce((s, [, x]) => s + x, 0n)
     case 'n': return key[1] === '/' ? (value as unknown as Subnet).lock : 0n
-    case 'e': return (value as unknown as Escrow).state === 'open' ? (value as unknown as Escrow).amount : 0n
+    case 'e': return escrowHolds((value as unknown as Escrow).state) ? (value as unknown as Escrow).amount : 0n
     default: return 0n
   }
 }

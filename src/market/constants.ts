@@ -19,12 +19,6 @@ export const RECEIPT_DOMAIN = DOMAINS.receipt.domain
 /** Signature domain of a buyer's request to have a content key sealed to it again. */
 export const REISSUE_DOMAIN = DOMAINS.reissue.domain
 
-/** Domain of the hash commitment to a content key that a paid listing carries. */
-export const KEY_COMMITMENT_DOMAIN = DOMAINS.keyCommitment.domain
-
-/** HKDF `info` of the key that seals a content key to a buyer. */
-export const KEY_SEAL_INFO = DOMAINS.keySeal.domain
-
 /** First path segment of our DHT records: `/agora-market/<peer id>/<kind>/<name>`. */
 export const DHT_NAMESPACE = 'agora-market'
 

@@ -1,6 +1,7 @@
 /**
  * Named errors of the market. Callers tell them apart by `err.name`.
  */
+export { KeyCommitmentMismatchError, SealedKeyError } from '../seal.ts'
 
 /** An encoded record is larger than the limit; it was refused before decoding. */
 export class RecordTooLargeError extends Error {
@@ -62,18 +63,6 @@ export class DecryptionError extends Error {
   override name = 'DecryptionError'
 }
 
-/** A content key that does not match the commitment in its listing. */
-export class KeyCommitmentMismatchError extends Error {
-  static override name = 'KeyCommitmentMismatchError'
-  override name = 'KeyCommitmentMismatchError'
-}
-
-/** A sealed content key that cannot be opened by this recipient. */
-export class SealedKeyError extends Error {
-  static override name = 'SealedKeyError'
-  override name = 'SealedKeyError'
-}
-
 /** A receipt or reissue request that is malformed or does not match what it claims. */
 export class InvalidReceiptError extends Error {
   static override name = 'InvalidReceiptError'
@@ -120,6 +109,12 @@ export class ListingAdmissionError extends Error {
 export class CatalogueLimitError extends Error {
   static override name = 'CatalogueLimitError'
   override name = 'CatalogueLimitError'
+}
+
+/** The seller's delivery did not open to the committed key: the buyer's daemon disputed it and the chain refunds. */
+export class DeliveryDisputedError extends Error {
+  static override name = 'DeliveryDisputedError'
+  override name = 'DeliveryDisputedError'
 }
 
 /** A purchase cannot go on (no chain, not paid, refunded, not bought yet…). */

@@ -32,7 +32,7 @@ export { DHT_NAMESPACE, MAX_LISTING_BYTES, MAX_RECEIPT_BYTES } from './constants
 // The errors, told apart by `err.name`: record and signature checks, paid goods, purchases, the service.
 export {
   AlreadyPurchasedError, CatalogueLimitError, CiphertextFormatError, ContentIntegrityError, ContentKeyMissingError, DecryptionError,
-  DeliveryTimeoutError, InvalidListingError, InvalidReceiptError, InvalidSignatureError, KeyCommitmentMismatchError,
+  DeliveryDisputedError, DeliveryTimeoutError, InvalidListingError, InvalidReceiptError, InvalidSignatureError, KeyCommitmentMismatchError,
   LedgerUnavailableError, ListingNotFoundError, MalformedRecordError, PublishError, PurchaseError, ReceiptReplayError,
   RecordExpiredError, RecordKeyMismatchError, RecordTooLargeError, SealedKeyError, StaleListingError, UnknownLicenseError
 } from './errors.ts'
@@ -55,7 +55,7 @@ export { decryptBytes, decryptStream, encryptBytes, encryptedSize, encryptStream
 export type { CipherHeader, EncryptOptions } from './chunk-cipher.ts'
 export { decryptRange, readHeader } from './chunk-range.ts'
 export type { CiphertextReader } from './chunk-range.ts'
-export { checkContentKey, commitContentKey } from './key-seal.ts'
+export { checkContentKey, commitContentKey } from '../seal.ts'
 
 // Receipts: the price of a listing, create and verify a receipt, ask for and answer a key reissue.
 export { amountDue, createReceipt, createReissueRequest, verifyReceipt, verifyReissueRequest } from './receipt.ts'

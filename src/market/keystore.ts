@@ -5,7 +5,7 @@
 import { mkdir, readFile, chmod } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from '../store/index.ts'
-import { commitContentKey } from './key-seal.ts'
+import { commitContentKey } from '../seal.ts'
 import { ContentKeyMissingError, KeyCommitmentMismatchError } from './errors.ts'
 import { assertBytes } from './keys.ts'
 

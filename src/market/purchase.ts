@@ -12,7 +12,7 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import type { AbortOptions } from '@libp2p/interface'
 import { InvalidListingError, InvalidReceiptError, MalformedRecordError, RecordTooLargeError } from './errors.ts'
-import { checkContentKey, openSealedKey, sealContentKey } from './key-seal.ts'
+import { checkContentKey, openSealedKey, sealContentKey } from '../seal.ts'
 import { publicKeyOf } from './keys.ts'
 import type { Listing } from './listing.ts'
 import type { ReceiptBook } from './receipt-book.ts'

@@ -1,26 +1,35 @@
 /**
- * Purchases on the ledger. Seller side: on every block, escrows opened to our hotkey are
- * delivered (the content key sealed to the escrow's recipient plus a signed receipt, in a
- * `deliver` transaction signed with our hotkey). Buyer side: a quote (price, seller, our hotkey
- * as recipient, or "already bought"), then waiting for the delivery of an escrow, checking the
- * key against the listing's commitment, fetching the ciphertext and decrypting it; later
- * downloads reuse the receipt and the stored delivery without paying again.
+ * Purchases on the ledger (the chain's rules are in src/ledger/tx/escrow.ts).
+ *
+ * Seller side, on every block: escrows opened to our hotkey for a current paid listing of ours
+ * with its commitment are delivered once (the content key sealed to the escrow's one-time
+ * recipient, and a signed receipt); an escrow we refuse is never retried; a delivery whose
+ * dispute window ended unanswered is claimed.
+ *
+ * Buyer side: a quote makes a one-time key for the purchase (kept in the datastore before the
+ * buyer pays, so a crash loses nothing) and names our hotkey as the escrow's agent. Once the
+ * seller delivers, we open the key and check it against the commitment: a good key is accepted
+ * at once (the seller is paid), a bad one is disputed by revealing the one-time secret (the
+ * chain refunds the buyer). An unfinished purchase of ours is found again by the next quote, so
+ * `agora buy` run twice pays once; later downloads reuse the stored delivery.
  */
 import { logger } from '@libp2p/logger'
 import { Key } from 'interface-datastore'
 import { toAddress } from '../ledger/index.ts'
 import { decryptListing } from './decrypt-out.ts'
-import { DeliveryTimeoutError, LedgerUnavailableError, ListingNotFoundError, PurchaseError } from './errors.ts'
-import { openSealedKey, sealContentKey } from './key-seal.ts'
-import { acceptDelivery, decodeDelivery, encodeDelivery, prepareDelivery } from './purchase.ts'
-import { amountDue } from './receipt.ts'
+import { randomBytes } from '@noble/hashes/utils.js'
+import { DeliveryDisputedError, DeliveryTimeoutError, LedgerUnavailableError, ListingNotFoundError, PurchaseError } from './errors.ts'
+import { openSealedKey, sealContentKey, sealPublicKeyOf } from '../seal.ts'
+import { decodeDelivery, encodeDelivery, prepareDelivery } from './purchase.ts'
+import { amountDue, verifyReceipt } from './receipt.ts'
 import type { DecryptOptions, WrittenFile } from './decrypt-out.ts'
 import type { ContentKeyStore } from './keystore.ts'
 import type { Listing } from './listing.ts'
+import type { Receipt } from './receipt.ts'
 import type { ListingIndex } from './listing-index.ts'
 import type { ReceiptBook } from './receipt-book.ts'
 import type { FetchOptions } from '../dht/index.ts'
-import type { LedgerService } from '../ledger/index.ts'
+import type { LedgerService, TxBody } from '../ledger/index.ts'
 import type { NodeContent } from '../service.ts'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Datastore } from 'interface-datastore'
@@ -30,12 +39,18 @@ const log = logger('agora:market:trade')
 /** What a buyer needs to pay for a listing. */
 export interface Quote {
   listing: Listing
-  /** A receipt is held: download again without paying. */
+  /** This listing was bought and delivered: download again without paying. */
   owned: boolean
+  /** An escrow of ours for this listing that is not finished: carry on with it, do not pay again. */
+  pending?: string
   /** The seller's account (the publisher hotkey's address). */
   seller: string
-  /** Our daemon's hotkey (hex): the escrow's recipient, to which the key is sealed. */
+  /** Our daemon's hotkey address: the escrow's agent, which accepts or disputes the delivery. */
+  agent: string
+  /** The one-time public key of this purchase (hex): the escrow's recipient. */
   recipient: string
+  /** The listing's key commitment (hex). */
+  commitment: string
   chainId: string
   /** Rao. */
   amount: bigint
@@ -56,11 +71,11 @@ export interface TradeComponents {
   keys: ContentKeyStore
   receipts: ReceiptBook
   content: NodeContent
-  /** Where a buyer keeps the deliveries it accepted. */
+  /** Where a buyer keeps its one-time keys and the deliveries it accepted. */
   datastore: Datastore
-  /** Our hotkey's public key: the seller of our listings, the recipient of our escrows. */
+  /** Our hotkey's public key: the seller of our listings, the agent of our escrows. */
   hotkey: Uint8Array
-  /** Our hotkey's 32-byte seed: receipts are signed and sealed keys opened with it. */
+  /** Our hotkey's 32-byte seed: receipts are signed with it. */
   secret: Uint8Array
   /** Resolves once the listing index is loaded. */
   ready: (options?: AbortOptions) => Promise<void>
@@ -68,12 +83,19 @@ export interface TradeComponents {
   ledger?: LedgerService
 }
 
+type ChainEscrow = NonNullable<ReturnType<LedgerService['ledger']['escrow']>>
+
 /** Seller and buyer ends of purchases (see the module comment). */
 export class Trade {
   readonly #svc: TradeComponents
   readonly #secret: Uint8Array
-  readonly #inflight = new Set<string>()
-  readonly #onBlock = (): void => { this.deliverDue().catch(err => { log.error('delivering failed - %e', err) }) }
+  /** Escrows being delivered, delivered or refused by us (never tried twice while running). */
+  readonly #handled = new Set<string>()
+  readonly #claiming = new Set<string>()
+  readonly #onBlock = (): void => {
+    this.deliverDue().catch(err => { log.error('delivering failed - %e', err) })
+    this.claimDue().catch(err => { log.error('claiming failed - %e', err) })
+  }
 
   constructor (components: TradeComponents) {
     this.#svc = components
@@ -99,58 +121,101 @@ export class Trade {
     return l
   }
 
-  /** Seller: delivers every open escrow addressed to us that is not being delivered yet. */
+  async #submit (chain: LedgerService, body: TxBody): Promise<number> {
+    const tx = { chainId: chain.ledger.genesis.chainId, signer: chain.hotkey.address, nonce: chain.ledger.nextNonce(chain.hotkey.address), body }
+    const { hash } = await chain.submit(chain.hotkey.sign(tx))
+    return (await chain.waitForTx(hash)).block
+  }
+
+  /** Seller: delivers every open escrow addressed to us that was not handled yet. */
   async deliverDue (): Promise<number> {
     const chain = this.ledger
     if (chain == null || !this.#svc.index.isStarted()) return 0
     let n = 0
     for (const e of chain.ledger.escrowsFor(chain.hotkey.address, 'open')) {
-      if (this.#inflight.has(e.id)) continue
-      this.#inflight.add(e.id)
+      if (this.#handled.has(e.id)) continue
+      this.#handled.add(e.id)
       n++
       this.#deliver(chain, e).catch(err => {
         log.error('delivery of escrow %s failed - %e', e.id, err)
-        this.#inflight.delete(e.id) // retried on the next block while the window is open
+        this.#handled.delete(e.id) // retried on the next block while the window is open
       })
     }
     return n
   }
 
-  async #deliver (chain: LedgerService, e: { id: string, listing: string, recipient: Uint8Array, amount: bigint, deadline: number }): Promise<void> {
+  /** Seller: claims every delivery of ours whose dispute window has ended. */
+  async claimDue (): Promise<number> {
+    const chain = this.ledger
+    if (chain == null) return 0
+    const height = chain.ledger.status().height
+    const window = chain.ledger.genesis.params.disputeWindow
+    let n = 0
+    for (const e of chain.ledger.escrowsFor(chain.hotkey.address, 'delivered')) {
+      if (height <= e.deliveredAt + window || this.#claiming.has(e.id)) continue
+      this.#claiming.add(e.id)
+      n++
+      this.#submit(chain, { kind: 'claim', escrow: e.id })
+        .then(block => { log('claimed escrow %s in block %d', e.id, block) })
+        .catch(err => { log.error('claiming escrow %s failed - %e', e.id, err) })
+        .finally(() => { this.#claiming.delete(e.id) })
+    }
+    return n
+  }
+
+  async #deliver (chain: LedgerService, e: ChainEscrow & { id: string }): Promise<void> {
     const svc = this.#svc
-    // Policy: only current listings of ours are delivered; for anything else the buyer's escrow
-    // runs out and refunds.
+    // Policy: only current paid listings of ours, with the commitment the escrow names, are
+    // delivered; anything else is refused once and its escrow runs out and refunds.
     const listing = await svc.index.get(e.listing)
-    if (listing == null || listing.record.access !== 'paid' || listing.record.keyCommitment == null) {
-      log('escrow %s is for %s, not a current paid listing of ours: left to refund', e.id, e.listing)
+    const commitment = listing?.record.keyCommitment
+    if (listing == null || listing.record.access !== 'paid' || commitment == null || Buffer.compare(Buffer.from(commitment), Buffer.from(e.commitment)) !== 0) {
+      log('escrow %s is for %s, not a current paid listing of ours with that commitment: refused', e.id, e.listing)
       return
     }
-    const contentKey = await svc.keys.get(listing.record.keyCommitment)
-    let payload: Uint8Array
+    const contentKey = await svc.keys.get(commitment)
+    let receipt
     try {
-      const d = await prepareDelivery({ listing, contentKey, buyer: e.recipient, escrow: e.id, amount: e.amount, sellerSecret: this.#secret, book: svc.receipts })
-      payload = encodeDelivery(d)
+      receipt = (await prepareDelivery({ listing, contentKey, buyer: e.recipient, escrow: e.id, amount: e.amount, sellerSecret: this.#secret, book: svc.receipts })).receipt
     } catch (err) {
       if ((err as Error).name !== 'ReceiptReplayError') throw err
       // a receipt was recorded before a crash or a dropped tx: deliver that same receipt again
-      const receipt = await svc.receipts.get(e.recipient, listing.id)
+      receipt = await svc.receipts.get(e.recipient, listing.id)
       if (receipt == null || receipt.record.escrow !== e.id) throw err
-      payload = encodeDelivery({ sealedKey: sealContentKey({ contentKey, recipient: e.recipient, listingId: listing.id }), receipt })
     }
-    const tx = { chainId: chain.ledger.genesis.chainId, signer: chain.hotkey.address, nonce: chain.ledger.nextNonce(chain.hotkey.address), body: { kind: 'deliver' as const, escrow: e.id, payload } }
-    const { hash } = await chain.submit(chain.hotkey.sign(tx))
-    const { block } = await chain.waitForTx(hash)
+    const key = sealContentKey({ contentKey, recipient: e.recipient, listingId: listing.id })
+    const block = await this.#submit(chain, { kind: 'deliver', escrow: e.id, key, receipt: receipt.bytes })
     log('delivered escrow %s (%s) in block %d', e.id, listing.id, block)
   }
 
-  /** Buyer: what to pay for `id`, or that we own it already. */
+  /**
+   * Buyer: what to pay for `id`, with a fresh one-time key for the escrow; or that we own it
+   * already; or the escrow of ours still under way for it.
+   */
   async quote (id: string, options: AbortOptions = {}): Promise<Quote> {
     const chain = this.#chain()
     const listing = await this.#listing(id, options)
-    if (listing.record.access !== 'paid') throw new PurchaseError(`${id} is free: fetch it with agora get ${listing.record.root.toString()}`)
-    const me = this.#svc.hotkey
-    const owned = await this.#svc.receipts.get(me, listing.id, options) != null
-    return { listing, owned, seller: toAddress(listing.record.publisher), recipient: Buffer.from(me).toString('hex'), chainId: chain.ledger.genesis.chainId, amount: amountDue(listing.record) }
+    const commitment = listing.record.keyCommitment
+    if (listing.record.access !== 'paid' || commitment == null) throw new PurchaseError(`${id} is free: fetch it with agora get ${listing.record.root.toString()}`)
+    const owned = await this.#svc.datastore.has(ownedKey(listing.id.toString()), options)
+    const seller = toAddress(listing.record.publisher)
+    const pending = owned ? undefined : await this.#pending(chain, seller, listing.id.toString(), options)
+    const seed = randomBytes(32)
+    const recipient = sealPublicKeyOf(seed)
+    // the secret is on disk before anyone can pay to its public key
+    await this.#svc.datastore.put(purchaseKeyKey(recipient), seed, options)
+    return { listing, owned, pending, seller, agent: chain.hotkey.address, recipient: hex(recipient), commitment: hex(commitment), chainId: chain.ledger.genesis.chainId, amount: amountDue(listing.record) }
+  }
+
+  /** An escrow for `listing` with us as agent and a one-time key we hold, not refunded or failed. */
+  async #pending (chain: LedgerService, seller: string, listing: string, options: AbortOptions): Promise<string | undefined> {
+    for (const state of ['delivered', 'accepted', 'paid', 'open'] as const) {
+      for (const e of chain.ledger.escrowsFor(seller, state)) {
+        if (e.listing !== listing || e.agent !== chain.hotkey.address) continue
+        if (await this.#svc.datastore.has(purchaseKeyKey(e.recipient), options)) return e.id
+      }
+    }
+    return undefined
   }
 
   async #listing (id: string, options: AbortOptions): Promise<Listing> {
@@ -162,9 +227,9 @@ export class Trade {
 
   /**
    * Buyer: with `escrow`, waits for its delivery (`DeliveryTimeoutError` once its deadline has
-   * passed undelivered: the buyer then takes a refund), accepts it (receipt, key commitment) and
-   * records it; without, uses the receipt of an earlier purchase. Then fetches the ciphertext and
-   * decrypts it to `out`.
+   * passed undelivered: the buyer then takes a refund), judges the key (accept, or dispute and
+   * `DeliveryDisputedError`) and records the delivery; without, uses the delivery of an earlier
+   * purchase. Then fetches the ciphertext and decrypts it to `out`.
    */
   async receive (id: string, escrow: string | undefined, out: string, options: DecryptOptions & { onProgress?: FetchOptions['onProgress'] } = {}): Promise<Received> {
     const chain = this.#chain()
@@ -173,25 +238,59 @@ export class Trade {
     if (commitment == null) throw new PurchaseError(`${id} is not a paid listing`)
     let key: Uint8Array
     let source: Received['source'] = 'receipt'
-    const me = this.#svc.hotkey
-    const held = await this.#svc.receipts.get(me, listing.id, options)
+    let held: string | undefined
+    try { held = new TextDecoder().decode(await this.#svc.datastore.get(ownedKey(listing.id.toString()), options)) } catch {}
     if (held != null) {
-      escrow = held.record.escrow
+      escrow = held
       const { sealedKey } = decodeDelivery(await this.#payload(chain, escrow, options))
-      key = openSealedKey({ sealed: sealedKey, recipientSecret: this.#secret, listingId: listing.id, commitment })
+      const e = chain.ledger.escrow(escrow)
+      if (e == null) throw new PurchaseError(`escrow ${escrow} is not on this chain`)
+      key = openSealedKey({ sealed: sealedKey, recipientSecret: await this.#seed(e.recipient, options), listingId: listing.id, commitment })
     } else {
-      if (escrow == null) throw new PurchaseError(`no receipt for ${id}: buy it first (agora buy ${id})`)
-      const payload = await this.#waitDelivered(chain, escrow, listing, options)
-      const d = decodeDelivery(payload)
-      const r = await acceptDelivery({ listing, sealedKey: d.sealedKey, receipt: d.receipt, buyerSecret: this.#secret, book: this.#svc.receipts }, options)
-      if (r.receipt.record.escrow !== escrow) throw new PurchaseError('the receipt names another escrow')
-      await this.#svc.datastore.put(purchaseKey(escrow), payload, options)
-      key = r.contentKey
+      if (escrow == null) throw new PurchaseError(`no purchase of ${id} here: buy it first (agora buy ${id})`)
+      key = await this.#judge(chain, escrow, listing, commitment, options)
       source = 'delivery'
     }
     await this.#svc.content.fetch(listing.record.root, { signal: options.signal, onProgress: options.onProgress })
     const files = await decryptListing({ store: this.#svc.content.local }, listing, key, out, options)
     return { source, escrow, files }
+  }
+
+  /** Waits for the delivery of `escrow`, accepts a good key or disputes a bad one, records it. */
+  async #judge (chain: LedgerService, escrow: string, listing: Listing, commitment: Uint8Array, options: AbortOptions): Promise<Uint8Array> {
+    const e = await this.#waitDelivered(chain, escrow, listing, options)
+    const seed = await this.#seed(e.recipient, options)
+    let key: Uint8Array
+    try {
+      key = openSealedKey({ sealed: e.key, recipientSecret: seed, listingId: listing.id, commitment })
+    } catch (err) {
+      const name = (err as Error).name
+      if (name !== 'SealedKeyError' && name !== 'KeyCommitmentMismatchError') throw err
+      if (e.state !== 'delivered') throw err
+      const block = await this.#submit(chain, { kind: 'dispute', escrow, secret: seed })
+      throw new DeliveryDisputedError(`the seller delivered a key that does not open the listing (${(err as Error).message}): disputed in block ${block}, the escrow is refunded`, { cause: err })
+    }
+    if (e.state === 'delivered') {
+      const block = await this.#submit(chain, { kind: 'accept', escrow })
+      log('accepted escrow %s in block %d', escrow, block)
+    }
+    // the receipt lets us prove the purchase to the seller later; a bad one costs us nothing now
+    try {
+      await this.#svc.receipts.add(verifyReceipt(e.receipt, { listing, buyer: e.recipient }), options)
+    } catch (err) {
+      log('the receipt of escrow %s was not kept - %e', escrow, err)
+    }
+    await this.#svc.datastore.put(purchaseKey(escrow), encodeDelivery({ sealedKey: e.key, receipt: { bytes: e.receipt } as Receipt }), options)
+    await this.#svc.datastore.put(ownedKey(listing.id.toString()), new TextEncoder().encode(escrow), options)
+    return key
+  }
+
+  async #seed (recipient: Uint8Array, options: AbortOptions): Promise<Uint8Array> {
+    try {
+      return await this.#svc.datastore.get(purchaseKeyKey(recipient), options)
+    } catch (err) {
+      throw new PurchaseError(`the one-time key ${hex(recipient)} of this purchase is not held by this daemon`, { cause: err })
+    }
   }
 
   /** The delivery payload of an escrow: stored locally, else read from the ledger. */
@@ -200,20 +299,21 @@ export class Trade {
       return await this.#svc.datastore.get(purchaseKey(escrow), options)
     } catch {
       const e = chain.ledger.escrow(escrow)
-      if (e?.state !== 'delivered') throw new PurchaseError(`escrow ${escrow} has no delivery`)
-      return e.payload
+      if (e == null || e.key.length === 0) throw new PurchaseError(`escrow ${escrow} has no delivery`)
+      return encodeDelivery({ sealedKey: e.key, receipt: { bytes: e.receipt } as Receipt })
     }
   }
 
-  async #waitDelivered (chain: LedgerService, id: string, listing: Listing, options: AbortOptions): Promise<Uint8Array> {
+  async #waitDelivered (chain: LedgerService, id: string, listing: Listing, options: AbortOptions): Promise<ChainEscrow> {
     while (true) {
       options.signal?.throwIfAborted()
       const e = chain.ledger.escrow(id)
       if (e != null) {
         if (e.listing !== listing.id.toString()) throw new PurchaseError(`escrow ${id} is for ${e.listing}, not ${listing.id.toString()}`)
-        if (e.recipient == null || Buffer.compare(Buffer.from(e.recipient), Buffer.from(this.#svc.hotkey)) !== 0) throw new PurchaseError(`escrow ${id} is not addressed to this daemon's hotkey`)
-        if (e.state === 'delivered') return e.payload
+        if (e.agent !== chain.hotkey.address) throw new PurchaseError(`escrow ${id} names another agent than this daemon's hotkey`)
+        if (e.state === 'delivered' || e.state === 'accepted' || e.state === 'paid') return e
         if (e.state === 'refunded') throw new PurchaseError(`escrow ${id} was refunded`)
+        if (e.state === 'failed') throw new DeliveryDisputedError(`escrow ${id} was disputed and refunded`)
         if (chain.ledger.status().height > e.deadline) throw new DeliveryTimeoutError(`the seller did not deliver escrow ${id} by block ${e.deadline}: take a refund`)
       }
       await nextBlock(chain, options)
@@ -221,8 +321,18 @@ export class Trade {
   }
 }
 
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
 function purchaseKey (escrow: string): Key {
   return new Key(`/market/purchases/${escrow}`)
+}
+
+function purchaseKeyKey (recipient: Uint8Array): Key {
+  return new Key(`/market/purchase-keys/${hex(recipient)}`)
+}
+
+function ownedKey (listing: string): Key {
+  return new Key(`/market/owned/${listing}`)
 }
 
 async function nextBlock (chain: LedgerService, options: AbortOptions): Promise<void> {

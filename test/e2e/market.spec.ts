@@ -4,13 +4,17 @@
  * only. S publishes a priced model; B finds it by search, pays into escrow, gets the key from S's
  * daemon and decrypts the content byte-identical, then downloads again on its receipt without
  * paying; T fetches the ciphertext and cannot read it. Against a seller that stopped, B is
- * refunded. A peer that gossips, puts and serves tampered listings has them refused everywhere.
+ * refunded. Against a seller delivering a bad key, B's daemon disputes and the chain refunds. A peer that gossips, puts and serves tampered listings has them refused everywhere.
  */
 import { createReadStream } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { CID } from 'multiformats'
+import { hotkeyAddress, hotkeySeed, signTx } from '../../src/ledger/index.ts'
 import { createListing, decryptBytes, generateContentKey, listingKey } from '../../src/market/index.ts'
+import { sealContentKey } from '../../src/seal.ts'
+import { openRepo } from '../../src/store/index.ts'
 import { sha256Hex, writeDeterministicFile } from '../utils/data.ts'
 import { runCli, spawnDaemon, stopAll, tempDir } from '../utils/daemon.ts'
 import { rawCid } from '../market/helpers.ts'
@@ -38,6 +42,13 @@ async function json<T> (d: TestDaemon, args: string[]): Promise<T> {
 async function searchIds (d: TestDaemon, text: string): Promise<string[]> {
   const r = await d.cli(['market', 'search', text, '--json'])
   return (JSON.parse(r.stdout) as { hits: Array<{ listing: { id: string } }> }).hits.map(h => h.listing.id)
+}
+
+async function api<T = unknown> (d: TestDaemon, method: 'GET' | 'POST', path: string, params: Record<string, string> = {}, body?: Uint8Array): Promise<T> {
+  const token = (await readFile(join(d.repo, 'api.token'), 'utf8')).trim()
+  const res = await fetch(`${d.info.api}${path}?${new URLSearchParams(params).toString()}`, { method, headers: { authorization: `Bearer ${token}` }, body })
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`)
+  return await res.json() as T
 }
 
 async function freeRao (d: TestDaemon, address: string): Promise<bigint> {
@@ -132,6 +143,47 @@ describe('e2e: market', { timeout: 180_000 }, () => {
     expect(r.code).toBe(2)
     expect(JSON.parse(r.stdout)).toMatchObject({ refunded: true })
     await vi.waitFor(async () => { expect(await freeRao(m, buyer)).toBe(before) }, wait)
+  })
+
+  it('security: a seller delivering a box that does not open, then a key that is not the committed one, is disputed by the buyer\'s daemon: refunded, the seller unpaid', async () => {
+    // S2 publishes and stops (its daemon would deliver honestly); the test then plays S2 as an
+    // attacker with S2's hotkey, answering B's escrows with bad deliveries through M's API
+    const s2 = await spawnDaemon({ args: ['--genesis', join(m.repo, 'genesis.json'), '--bootstrap', m.info.addresses[0]] })
+    const file = join(dir, 'cheat.bin')
+    await writeDeterministicFile(file, 'market-e2e-cheat', 150_000)
+    const { listing } = await json<{ listing: { id: string, root: string } }>(s2, ['publish', file, '--kind', 'dataset', '--name', 'cheatset', '--license', 'CC-BY-4.0', '--price', '1'])
+    await vi.waitFor(async () => { expect(await searchIds(t, 'cheatset')).toEqual([listing.id]) }, wait)
+    expect((await t.cli(['pin', 'add', listing.root])).code).toBe(0)
+    await s2.stop({ keepRepo: true })
+    const repo = await openRepo(s2.repo)
+    const [sellerSeed, seller] = [hotkeySeed(repo.privateKey), hotkeyAddress(repo.privateKey)]
+    await repo.close()
+    await vi.waitFor(async () => { expect(await searchIds(b, 'cheatset')).toEqual([listing.id]) }, wait)
+    const buyer = (await json<Array<{ address: string }>>(b, ['wallet', 'list']))[0].address
+    const { chainId } = await api<{ chainId: string }>(m, 'GET', '/api/v0/chain/status')
+    const cheats: Record<string, (recipient: Uint8Array) => Uint8Array> = {
+      'a box that does not open': () => new Uint8Array(105).fill(7),
+      'another key, sealed to the buyer': recipient => sealContentKey({ contentKey: generateContentKey(), recipient, listingId: CID.parse(listing.id) })
+    }
+    for (const [what, cheat] of Object.entries(cheats)) {
+      const before = await freeRao(m, buyer)
+      const buying = b.cli(['buy', listing.id, '-o', join(dir, `cheated-${what.length}.bin`), '--name', 'dev', '--window', '40', '--json'], { env: PASSWORD })
+      let e: { id: string, recipient: string } | undefined
+      await vi.waitFor(async () => {
+        e = (await api<{ escrows: Array<{ id: string, recipient: string }> }>(m, 'GET', '/api/v0/chain/escrows', { seller })).escrows[0]
+        expect(e, what).toBeDefined()
+      }, wait)
+      const { nonce } = await api<{ nonce: number }>(m, 'GET', '/api/v0/chain/account', { address: seller })
+      const body = { kind: 'deliver' as const, escrow: e!.id, key: cheat(new Uint8Array(Buffer.from(e!.recipient, 'hex'))), receipt: new Uint8Array(0) }
+      await api(m, 'POST', '/api/v0/chain/submit', { wait: 'true' }, signTx({ chainId, signer: seller, nonce, body }, sellerSeed).bytes)
+      const r = await buying
+      expect(r.code, what).not.toBe(0)
+      expect(r.stdout + r.stderr, what).toContain('DeliveryDisputedError')
+      // the chain opened the box with the revealed one-time key and refunded the buyer
+      await vi.waitFor(async () => { expect(await freeRao(m, buyer), what).toBe(before) }, wait)
+      expect((await api<{ state: string }>(m, 'GET', '/api/v0/chain/escrow', { id: e!.id })).state, what).toBe('failed')
+      expect(await freeRao(m, seller), what).toBe(0n)
+    }
   })
 
   it('behavior: tampered listings gossiped, put on the DHT or served by the catalogue are refused by every peer, while honest ones from the same peer spread', async () => {

@@ -38,7 +38,7 @@ const LISTING = 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
 
 const bodies: TxBody[] = [
   { kind: 'transfer', to: bob.address, amount: 2n * TAO },
-  { kind: 'escrow', seller: bob.address, recipient: bob.publicKey, amount: 3n, listing: LISTING, timeout: 5 },
+  { kind: 'escrow', seller: bob.address, agent: alice.address, recipient: bob.publicKey, commitment: new Uint8Array(32).fill(9), amount: 3n, listing: LISTING, timeout: 5 },
   { kind: 'setWeights', netuid: 1, uids: [0, 1, 2], values: [10, 0, 65535], versionKey: 0 }
 ]
 const txs = bodies.map((body, nonce) => signTx({ chainId: CHAIN, signer: alice.address, nonce, body }, alice.secretKey))

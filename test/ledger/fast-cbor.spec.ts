@@ -105,7 +105,7 @@ describe('fast dag-cbor subset decoder', () => {
       { kind: 'registerNetwork' },
       { kind: 'burnedRegister', netuid: 3, hotkey: to.address },
       { kind: 'setWeights', netuid: 1, uids: [0, 1, 2, 300], values: [1, 65535, 0, 7], versionKey: 0 },
-      { kind: 'escrow', seller: to.address, recipient: to.publicKey, amount: 10n, listing: 'listing-1', timeout: 5 }
+      { kind: 'escrow', seller: to.address, agent: k.address, recipient: to.publicKey, commitment: new Uint8Array(32).fill(3), amount: 10n, listing: 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', timeout: 5 }
     ]
     const wire = bodies.map((body, n) => signTx({ chainId: 'agora-test', signer: k.address, nonce: n * 1000, body }, k.secretKey).bytes)
     for (const w of wire) {

@@ -13,6 +13,10 @@ import type { Block, TxBody } from '../../src/ledger/index.ts'
 
 const COLD = ['c0', 'c1', 'c2', 'c3'].map(testKey)
 const HOT = ['h0', 'h1', 'h2', 'h3'].map(testKey)
+// each buyer's one-time purchase key (its seed is revealed by a dispute), and a listing CID
+const ONE_TIME = ['o0', 'o1', 'o2', 'o3'].map(testKey)
+const LISTING = 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
+const COMMITMENT = new Uint8Array(32).fill(7)
 
 const amount = fc.oneof(fc.bigInt({ min: 0n, max: 2000n }), fc.bigInt({ min: 0n, max: 60n * TAO }), fc.constant(1n << 63n))
 const who = fc.nat({ max: 3 })
@@ -26,8 +30,8 @@ const body: fc.Arbitrary<{ signer: 'cold' | 'hot', i: number, body: TxBody }> = 
   fc.record({ i: who, h: who, netuid: fc.nat({ max: 3 }) }).map(x => ({ signer: 'cold' as const, i: x.i, body: { kind: 'burnedRegister', netuid: x.netuid, hotkey: HOT[x.h].address } as TxBody })),
   fc.record({ i: who, netuid: fc.nat({ max: 2 }) }).map(x => ({ signer: 'cold' as const, i: x.i, body: { kind: 'burnedRegister', netuid: x.netuid, hotkey: HOT[x.i].address } as TxBody })),
   fc.record({ i: who, h: who }).map(x => ({ signer: 'cold' as const, i: x.i, body: { kind: 'rootRegister', hotkey: HOT[x.h].address } as TxBody })),
-  fc.record({ i: who, to: who, amount, timeout: fc.integer({ min: 1, max: 6 }) }).map(x => ({
-    signer: 'cold' as const, i: x.i, body: { kind: 'escrow', seller: COLD[x.to].address, recipient: COLD[x.to].publicKey, amount: x.amount, listing: 'listing-1', timeout: x.timeout } as TxBody
+  fc.record({ i: who, to: who, amount: fc.oneof(amount, fc.bigInt({ min: 500n, max: 5n * TAO })), timeout: fc.integer({ min: 1, max: 6 }) }).map(x => ({
+    signer: 'cold' as const, i: x.i, body: { kind: 'escrow', seller: COLD[x.to].address, agent: HOT[x.i].address, recipient: ONE_TIME[x.i].publicKey, commitment: COMMITMENT, amount: x.amount, listing: LISTING, timeout: x.timeout } as TxBody
   })),
   fc.record({ h: who, netuid: fc.nat({ max: 2 }), uids: fc.uniqueArray(fc.nat({ max: 3 }), { minLength: 1, maxLength: 3 }) }).map(x => ({
     signer: 'hot' as const, i: x.h, body: { kind: 'setWeights', netuid: x.netuid, uids: x.uids, values: x.uids.map((_, k) => 100 + k), versionKey: 0 } as TxBody
@@ -41,7 +45,7 @@ const body: fc.Arbitrary<{ signer: 'cold' | 'hot', i: number, body: TxBody }> = 
 const defect = fc.constantFrom('none', 'none', 'none', 'none', 'nonce', 'chain', 'signature', 'signer')
 const step = fc.oneof(
   { weight: 6, arbitrary: fc.record({ t: fc.constant('tx' as const), body, defect }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('settle' as const), i: who, k: fc.nat(), deliver: fc.boolean() }) },
+  { weight: 5, arbitrary: fc.record({ t: fc.constant('settle' as const), i: who, k: fc.nat(), act: fc.constantFrom('deliver', 'deliver', 'accept', 'dispute', 'dispute', 'claim', 'refund') }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('block' as const), n: fc.integer({ min: 1, max: 8 }) }) }
 )
 
@@ -58,6 +62,7 @@ describe('ledger properties', () => {
         networkMinLockCost: '10000000000',
         networkLockReductionInterval: 5,
         initialBurn: '1000',
+        disputeWindow: 4,
         newSubnet: { tempo: 4, weightsSetRateLimit: 1, immunityPeriod: 3, maxAllowedUids: 3, maxRegistrationsPerBlock: 2, targetRegistrationsPerInterval: 2, adjustmentInterval: 3, minAllowedWeights: 1 }
       })
       const ledger = await testLedger(genesis)
@@ -82,12 +87,21 @@ describe('ledger properties', () => {
           continue
         }
         if (s.t === 'settle') {
-          // deliver (as seller i) or refund (as buyer i) one of the escrows opened so far
+          // act on one of the escrows opened so far: the seller delivers (a box that never opens)
+          // or claims, the buyer accepts, disputes (revealing its one-time seed) or refunds
           const e = escrows.length === 0 ? { id: 'ab'.repeat(32), buyer: s.i, seller: s.i } : escrows[s.k % escrows.length]
           const id = e.id
+          const bySeller = s.act === 'deliver' || s.act === 'claim'
           // mostly the right party, sometimes anyone
-          const signer = s.k % 5 === 0 ? s.i : (s.deliver ? e.seller : e.buyer)
-          s = { t: 'tx', defect: 'none', body: { signer: 'cold', i: signer, body: s.deliver ? { kind: 'deliver', escrow: id, payload: Uint8Array.of(s.k % 256) } : { kind: 'refund', escrow: id } } }
+          const signer = s.k % 5 === 0 ? s.i : (bySeller ? e.seller : e.buyer)
+          const bodies: Record<typeof s.act, TxBody> = {
+            deliver: { kind: 'deliver', escrow: id, key: new Uint8Array(105).fill(s.k % 256), receipt: Uint8Array.of(s.k % 256) },
+            accept: { kind: 'accept', escrow: id },
+            dispute: { kind: 'dispute', escrow: id, secret: ONE_TIME[e.buyer].secretKey },
+            claim: { kind: 'claim', escrow: id },
+            refund: { kind: 'refund', escrow: id }
+          }
+          s = { t: 'tx', defect: 'none', body: { signer: 'cold', i: signer, body: bodies[s.act] } }
         }
         const key = s.body.signer === 'cold' ? COLD[s.body.i] : HOT[s.body.i]
         const signer = s.defect === 'signer' ? COLD[(s.body.i + 1) % 4] : key
@@ -123,7 +137,7 @@ describe('ledger properties', () => {
     // The generator must exercise both sides: accepted kinds of every sort, refusals, and epochs that mint.
     expect(stats.refused).toBeGreaterThan(0)
     expect(stats.minted).toBeGreaterThan(0)
-    for (const k of ['transfer', 'addStake', 'registerNetwork', 'burnedRegister', 'setWeights', 'escrow', 'deliver', 'refund']) expect(stats.accepted.get(k) ?? 0, k).toBeGreaterThan(0)
+    for (const k of ['transfer', 'addStake', 'registerNetwork', 'burnedRegister', 'setWeights', 'escrow', 'deliver', 'accept', 'dispute', 'claim', 'refund']) expect(stats.accepted.get(k) ?? 0, k).toBeGreaterThan(0)
   })
 })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { commitContentKey, checkContentKey, openSealedKey, sealContentKey, SEALED_KEY_SIZE } from '../../src/market/key-seal.ts'
+import { commitContentKey, checkContentKey, openSealedKey, sealContentKey, SEALED_KEY_SIZE } from '../../src/seal.ts'
 import { publicKeyOf } from '../../src/market/keys.ts'
 import { BUYER_SECRET, OTHER_SECRET, rawCid } from './helpers.ts'
 import { sha256 } from '@noble/hashes/sha2.js'

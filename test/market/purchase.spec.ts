@@ -1,7 +1,7 @@
 import { MemoryDatastore } from 'datastore-core'
 import { describe, expect, it } from 'vitest'
 import { decryptBytes, encryptBytes, generateContentKey } from '../../src/market/chunk-cipher.ts'
-import { commitContentKey, openSealedKey, sealContentKey } from '../../src/market/key-seal.ts'
+import { commitContentKey, openSealedKey, sealContentKey } from '../../src/seal.ts'
 import { publicKeyOf } from '../../src/market/keys.ts'
 import { createListing } from '../../src/market/listing.ts'
 import type { Listing } from '../../src/market/listing.ts'

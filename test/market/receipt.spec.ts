@@ -1,6 +1,6 @@
 import { MemoryDatastore } from 'datastore-core'
 import { describe, expect, it } from 'vitest'
-import { commitContentKey } from '../../src/market/key-seal.ts'
+import { commitContentKey } from '../../src/seal.ts'
 import { publicKeyOf } from '../../src/market/keys.ts'
 import { createListing } from '../../src/market/listing.ts'
 import type { Listing } from '../../src/market/listing.ts'

@@ -154,7 +154,7 @@ export function marketRoutes ({ market: svc, node }: MarketRouteDeps): Route[] {
       path: '/api/v0/market/quote',
       handler: async (ctx) => {
         const q = await svc.trade.quote(arg(ctx), { signal: signal(ctx, 60_000) })
-        sendJson(ctx.res, { listing: listingView(q.listing), owned: q.owned, seller: q.seller, recipient: q.recipient, chainId: q.chainId, amount: q.amount })
+        sendJson(ctx.res, { listing: listingView(q.listing), owned: q.owned, pending: q.pending, seller: q.seller, agent: q.agent, recipient: q.recipient, commitment: q.commitment, chainId: q.chainId, amount: q.amount })
       }
     },
     {

@@ -1,6 +1,6 @@
 /** The registry of transaction kinds (the tagged union's dispatch table). */
 import { addStake, becomeDelegate, removeStake, transfer } from './balances.ts'
-import { deliver, escrow, refund } from './escrow.ts'
+import { accept, claim, deliver, dispute, escrow, refund } from './escrow.ts'
 import { burnedRegister, rootRegister } from './register.ts'
 import { registerNetwork, setSubnetParams } from './subnets.ts'
 import { commitWeights, revealWeights, setWeights } from './weights.ts'
@@ -21,6 +21,9 @@ export const KINDS: Record<TxKind, TxKindDef<any>> = {
   revealWeights,
   escrow,
   deliver,
+  accept,
+  dispute,
+  claim,
   refund
 }
 

@@ -31,19 +31,27 @@ export type RevealWeightsTx = { kind: 'revealWeights', netuid: number, uids: num
 
 /**
  * A buyer places `amount` in escrow for `seller` (a market purchase); the escrow id is this tx's
- * hash. `recipient` is the 32-byte ed25519 public key (the buyer daemon's hotkey) to which the
- * seller seals the content key.
+ * hash. `recipient` is the one-time ed25519 public key of this purchase, to which the seller
+ * seals the content key; `commitment` is the listing's key commitment the key must match;
+ * `agent` (an address, e.g. the buyer daemon's hotkey) may accept or dispute the delivery for
+ * the buyer, whose account alone is ever refunded.
  */
-export type EscrowTx = { kind: 'escrow', seller: string, recipient: Uint8Array, amount: bigint, listing: string, timeout: number }
-/** The seller delivers (e.g. the content key sealed to the buyer) and is paid the escrow. */
-export type DeliverTx = { kind: 'deliver', escrow: string, payload: Uint8Array }
+export type EscrowTx = { kind: 'escrow', seller: string, agent: string, recipient: Uint8Array, commitment: Uint8Array, amount: bigint, listing: string, timeout: number }
+/** The seller delivers the content key sealed to the escrow's recipient (and its receipt); the payment is held. */
+export type DeliverTx = { kind: 'deliver', escrow: string, key: Uint8Array, receipt: Uint8Array }
+/** The buyer (or its agent) found the key good: the seller is paid at once. */
+export type AcceptTx = { kind: 'accept', escrow: string }
+/** The buyer (or its agent) reveals the one-time secret: the chain opens the seal and judges. */
+export type DisputeTx = { kind: 'dispute', escrow: string, secret: Uint8Array }
+/** The seller takes the payment of a delivery whose dispute window has ended. */
+export type ClaimTx = { kind: 'claim', escrow: string }
 /** The buyer takes back an escrow that was not delivered before its deadline. */
 export type RefundTx = { kind: 'refund', escrow: string }
 
 /** Every transaction body. */
 export type TxBody = TransferTx | AddStakeTx | RemoveStakeTx | BecomeDelegateTx | RegisterNetworkTx |
 SetSubnetParamsTx | BurnedRegisterTx | RootRegisterTx | SetWeightsTx | CommitWeightsTx | RevealWeightsTx |
-EscrowTx | DeliverTx | RefundTx
+EscrowTx | DeliverTx | AcceptTx | DisputeTx | ClaimTx | RefundTx
 
 /** The kind names. */
 export type TxKind = TxBody['kind']

@@ -1,6 +1,7 @@
 /**
  * Content keys of paid goods: the commitment a listing carries, and the sealed box that hands
- * the key to one buyer.
+ * the key to one buyer. A root module because both the market (which seals and opens) and the
+ * ledger (which judges a disputed delivery by opening it with the revealed one-time key) use it.
  *
  * Commitment: `sha256(varint(len(d)) ‖ d ‖ key)` with d = `agora-content-key-commitment` (src/signing.ts).
  *
@@ -15,12 +16,46 @@ import { x25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { DOMAINS, domainPrefixed } from './signing.ts'
 import type { CID } from 'multiformats'
-import { KEY_COMMITMENT_DOMAIN, KEY_SEAL_INFO } from './constants.ts'
-import { equalBytes } from './envelope.ts'
-import { KeyCommitmentMismatchError, SealedKeyError } from './errors.ts'
-import { assertBytes, publicKeyOf, x25519PublicOf, x25519SecretOf } from './keys.ts'
-import { domainPrefixed } from '../signing.ts'
+
+const KEY_COMMITMENT_DOMAIN = DOMAINS.keyCommitment.domain
+const KEY_SEAL_INFO = DOMAINS.keySeal.domain
+
+/** A content key that does not match the commitment it is checked against. */
+export class KeyCommitmentMismatchError extends Error {
+  static override name = 'KeyCommitmentMismatchError'
+  override name = 'KeyCommitmentMismatchError'
+}
+
+/** A sealed content key that cannot be opened by this recipient. */
+export class SealedKeyError extends Error {
+  static override name = 'SealedKeyError'
+  override name = 'SealedKeyError'
+}
+
+function assertBytes (value: unknown, length: number | undefined, what: string): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${what} must be a Uint8Array`)
+  if (length != null && value.length !== length) throw new RangeError(`${what} must be ${length} bytes, got ${value.length}`)
+}
+
+function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let d = 0
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i]
+  return d === 0
+}
+
+/** The ed25519 public key (32 bytes) of a 32-byte secret seed. */
+export function sealPublicKeyOf (seed: Uint8Array): Uint8Array {
+  assertBytes(seed, 32, 'secret key')
+  return ed25519.getPublicKey(seed)
+}
+
+const x25519PublicOf = (edPublicKey: Uint8Array): Uint8Array => { assertBytes(edPublicKey, 32, 'public key'); return ed25519.utils.toMontgomery(edPublicKey) }
+const x25519SecretOf = (edSecretKey: Uint8Array): Uint8Array => { assertBytes(edSecretKey, 32, 'secret key'); return ed25519.utils.toMontgomerySecret(edSecretKey) }
+const publicKeyOf = sealPublicKeyOf
 
 /** Bytes of a sealed content key. */
 export const SEALED_KEY_SIZE = 1 + 32 + 24 + 32 + 16
