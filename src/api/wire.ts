@@ -5,7 +5,7 @@
  */
 import type { IncentivesStatus, MinerFigures } from '../incentives/index.ts'
 import type { PublishedBatch } from '../incentives/index.ts'
-import type { ListingView } from '../market/index.ts'
+import type { ListingView, Purchase } from '../market/index.ts'
 
 /** A record with every bigint field as its decimal string. */
 export type Json<T> = { [K in keyof T]: T[K] extends bigint ? string : T[K] }
@@ -109,6 +109,9 @@ export interface ShowWire { listing: ListingView, providers: number }
 
 /** `GET /api/v0/market/quote`. */
 export interface QuoteWire { listing: ListingView, owned: boolean, pending?: string, seller: string, agent: string, recipient: string, commitment: string, chainId: string, amount: string }
+
+/** `GET /api/v0/market/purchases` (amounts in rao). */
+export interface PurchasesWire { purchases: Array<Omit<Purchase, 'amount'> & { amount: string }> }
 
 /** The `done` line of `POST /api/v0/market/receive`. */
 export interface ReceivedWire { source: 'delivery' | 'receipt', escrow: string, files: Array<{ path: string, size: number, sha256: string }> }

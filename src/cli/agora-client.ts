@@ -11,7 +11,7 @@
  */
 import type {
   AccountWire, AddWire, BlockWire, ChainStatusWire, FetchWire, GcWire, GetWire, IdWire, IncentivesReportWire,
-  IncentivesStatusWire, LsEntryWire, MarketStatusWire, PeerWire, PinWire, PublishedWire, QuoteWire, ReceivedWire,
+  IncentivesStatusWire, LsEntryWire, MarketStatusWire, PeerWire, PinWire, PublishedWire, PurchasesWire, QuoteWire, ReceivedWire,
   RepoStatWire, SearchWire, ShowWire, SubmittedWire, SubnetDetailWire, SubnetsWire, VerifyWire, WeightsRequestWire, WeightsWire
 } from '../api/index.ts'
 
@@ -69,6 +69,8 @@ export interface MarketClient {
   mine: () => Promise<{ listings: PublishedWire['listing'][] }>
   quote: (id: string) => Promise<QuoteWire>
   receive: (req: ReceiveRequest) => Promise<ReceivedWire>
+  /** Purchases made through the daemon, of one coldkey when `buyer` is given. */
+  purchases: (buyer?: string) => Promise<PurchasesWire>
 }
 
 /** The miner/validator roles of the daemon. */

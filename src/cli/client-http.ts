@@ -71,6 +71,7 @@ export class HttpClient implements AgoraClient {
       })),
       show: async (id) => market(api.json('GET', '/api/v0/market/show', { arg: id })),
       mine: async () => market(api.json('GET', '/api/v0/market/mine')),
+      purchases: async (buyer) => market(api.json('GET', '/api/v0/market/purchases', { buyer })),
       quote: async (id) => market(api.json('GET', '/api/v0/market/quote', { arg: id })),
       receive: async (r) => {
         const got = await market(done<ReceivedWire>(api.lines('POST', '/api/v0/market/receive', { arg: r.id, escrow: r.escrow, out: r.out, into: r.into, force: r.force }), r.onProgress))

@@ -36,7 +36,7 @@ export class LocalClient implements AgoraClient {
     this.repo = repo
     this.signal = signal
     this.chain = daemonOnly<ChainClient>(repo, 'the chain', ['status', 'account', 'block', 'subnets', 'subnet', 'submit', 'weights'])
-    this.market = daemonOnly<MarketClient>(repo, 'the market', ['status', 'publish', 'update', 'revoke', 'search', 'show', 'mine', 'quote', 'receive'])
+    this.market = daemonOnly<MarketClient>(repo, 'the market', ['status', 'publish', 'update', 'revoke', 'search', 'show', 'mine', 'quote', 'receive', 'purchases'])
     this.incentives = daemonOnly<IncentivesClient>(repo, 'the miner and validator roles', ['status', 'report'])
   }
 

@@ -33,6 +33,8 @@ export interface DaemonFlags {
 export const DEV_BLOCK_ENV = 'AGORA_DEV_BLOCK_MS'
 /** Dev chains: tempo of new subnets, in blocks. */
 export const DEV_TEMPO_ENV = 'AGORA_DEV_TEMPO'
+/** Dev chains: the dispute window of market purchases, in blocks. */
+export const DEV_DISPUTE_WINDOW_ENV = 'AGORA_DEV_DISPUTE_WINDOW'
 
 function envInt (flags: DaemonFlags, name: string, min: number): number | undefined {
   const s = flags.io.env[name]
@@ -57,7 +59,8 @@ export async function ledgerFromFlags (flags: DaemonFlags): Promise<NodeServiceF
     dev: flags.dev,
     genesisFile: flags.genesis == null ? undefined : resolve(flags.io.cwd, flags.genesis),
     devBlockTimeMs: envInt(flags, DEV_BLOCK_ENV, 10),
-    devTempo: envInt(flags, DEV_TEMPO_ENV, 1)
+    devTempo: envInt(flags, DEV_TEMPO_ENV, 1),
+    devDisputeWindow: envInt(flags, DEV_DISPUTE_WINDOW_ENV, 1)
   })
   if (chain == null) return undefined
   const err = flags.io.stderr

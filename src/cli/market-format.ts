@@ -6,6 +6,7 @@ import { formatBytes } from './progress.ts'
 import { UsageError } from './errors.ts'
 import { safeText } from './safe-text.ts'
 import type { ListingView } from '../market/index.ts'
+import type { PurchasesWire } from '../api/index.ts'
 
 /** Rao → "5 TAO", "0.25 TAO" (the ledger's `formatTao`). */
 export function formatTao (rao: bigint | string): string {
@@ -56,4 +57,28 @@ export function listingDetails (l: ListingView, providers?: number): string[] {
   lines.push('', 'files:')
   for (const f of l.files) lines.push(`  ${field(f.path)}  ${formatBytes(f.size)}  ${field(f.cid)}${f.sha256 != null ? `  sha256:${field(f.sha256)}` : ''}`)
   return lines
+}
+
+/** What each escrow state means to the buyer. */
+const PURCHASE_STATE: Record<string, string> = {
+  open: 'paid into escrow, waiting for the seller',
+  delivered: 'key delivered, being checked (run agora buy again if it stopped)',
+  accepted: 'key checked and accepted: the seller is paid',
+  paid: 'the dispute window ended: the seller is paid',
+  refunded: 'not delivered in time: refunded',
+  failed: 'the delivered key did not open the listing: disputed and refunded'
+}
+
+/** One purchase of `agora market purchases`, as lines. */
+export function purchaseLines (p: PurchasesWire['purchases'][number]): string[] {
+  const name = p.name == null ? p.listing : `${safeText(p.name)} (${p.listing})`
+  const blocks = [`opened in block ${p.openedAt}`]
+  if (p.state === 'open') blocks.push(`deliver by block ${p.deadline}`)
+  if (p.deliveredAt > 0) blocks.push(`delivered in block ${p.deliveredAt}`)
+  if (p.closedAt > 0) blocks.push(`closed in block ${p.closedAt}`)
+  return [
+    `${p.state.padEnd(9)} ${formatTao(p.amount)}  ${name}`,
+    `          escrow ${p.escrow}; ${blocks.join(', ')}`,
+    `          ${PURCHASE_STATE[p.state] ?? p.state}${p.received ? '; the key is kept here (agora buy downloads again for free)' : ''}`
+  ]
 }

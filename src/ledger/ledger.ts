@@ -22,6 +22,7 @@ import type { UncheckedTx } from './tx/codec.ts'
 import { VerifyPool } from './verify-pool.ts'
 import { signRefusal } from './refusal.ts'
 import type { Block } from './block.ts'
+import type { Escrow } from './records.ts'
 import type { Value } from './codec.ts'
 import type { EpochRunner } from './epoch-types.ts'
 import type { Genesis } from './genesis.ts'
@@ -284,6 +285,19 @@ export class Ledger extends LedgerQueries {
    */
   nextNonce (address: string): number {
     return this.open == null ? this.nonce(address) : new Records(this.open.overlay).account(address).nonce
+  }
+
+  /**
+   * Escrows opened by the transactions accepted into the block being built (not committed yet):
+   * a buyer's daemon checks these too before paying again for a purchase it may have just paid.
+   */
+  openingEscrows (): Array<Escrow & { id: string }> {
+    if (this.open == null) return []
+    const out: Array<Escrow & { id: string }> = []
+    for (const [k, v] of this.open.overlay.entries()) {
+      if (k.startsWith('e/') && v != null && this.store.get(k) == null) out.push({ ...(v as unknown as Escrow), id: k.slice(2) })
+    }
+    return out
   }
 
   /** Authority: a signed notice that the transaction `hash` was refused with `err` (see refusal.ts). */

@@ -105,11 +105,20 @@ export class LedgerQueries {
    * events), open ones only unless `state` says otherwise; oldest first.
    */
   escrowsFor (seller: string, state: Escrow['state'] | 'any' = 'open'): Array<Escrow & { id: string }> {
+    return this.#escrows(e => e.seller === seller, state)
+  }
+
+  /** Escrows whose agent is `agent` (a buyer's daemon lists its purchases), in any state unless `state` says; oldest first. */
+  escrowsByAgent (agent: string, state: Escrow['state'] | 'any' = 'any'): Array<Escrow & { id: string }> {
+    return this.#escrows(e => e.agent === agent, state)
+  }
+
+  #escrows (match: (e: Escrow) => boolean, state: Escrow['state'] | 'any'): Array<Escrow & { id: string }> {
     const out: Array<Escrow & { id: string }> = []
     for (const [k, v] of this.store.entries()) {
       if (!k.startsWith('e/')) continue
       const e = v as unknown as Escrow
-      if (e.seller === seller && (state === 'any' || e.state === state)) out.push({ ...e, id: k.slice(2) })
+      if (match(e) && (state === 'any' || e.state === state)) out.push({ ...e, id: k.slice(2) })
     }
     return out.sort((a, b) => a.openedAt - b.openedAt || (a.id < b.id ? -1 : 1))
   }

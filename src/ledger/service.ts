@@ -37,7 +37,7 @@ export type UnsignedTx = Tx
 /** The ledger of a running node. */
 export interface LedgerService extends NodeService {
   readonly name: 'ledger'
-  /** Queries (balance, stake, subnet, metagraph, neuron, uidOf, escrow, escrowsFor, getBlock, status, nextNonce); `events` fires `block`. */
+  /** Queries (balance, stake, subnet, metagraph, neuron, uidOf, escrow, escrowsFor, escrowsByAgent, getBlock, status, nextNonce); `events` fires `block`. */
   readonly ledger: Ledger
   /** Whether the chain has started (`ledger` throws `LedgerNotRunningError` until then). */
   isRunning: () => boolean

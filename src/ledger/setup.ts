@@ -43,6 +43,8 @@ export interface ChainChoice {
   devBlockTimeMs?: number
   /** Dev chains only: tempo of new subnets. @default the chain default */
   devTempo?: number
+  /** Dev chains only: the dispute window of purchases, in blocks. @default the chain default */
+  devDisputeWindow?: number
 }
 
 /** The chain a repo runs, and whether this peer is its authority. */
@@ -87,6 +89,7 @@ export async function chainForRepo (c: ChainChoice): Promise<RepoChain | undefin
   } else if (genesis == null && c.dev === true) {
     const params: Record<string, unknown> = {}
     if (c.devTempo != null) params.newSubnet = { tempo: c.devTempo }
+    if (c.devDisputeWindow != null) params.disputeWindow = c.devDisputeWindow
     const json = devGenesis(c.hotkey, devAccount().address, c.devBlockTimeMs ?? 12_000)
     genesis = parseGenesis({ ...json, params: { ...json.params, ...params } })
   }

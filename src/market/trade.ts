@@ -56,6 +56,29 @@ export interface Quote {
   amount: bigint
 }
 
+/** A purchase made through this daemon ({@link Trade.purchases}). */
+export interface Purchase {
+  escrow: string
+  /** The listing id (a CID string). */
+  listing: string
+  /** The listing's name, when it is still in the local index. */
+  name?: string
+  seller: string
+  /** The coldkey that paid. */
+  buyer: string
+  /** Rao. */
+  amount: bigint
+  state: ChainEscrow['state']
+  openedAt: number
+  deadline: number
+  /** 0 until delivered. */
+  deliveredAt: number
+  /** 0 while held. */
+  closedAt: number
+  /** The delivered key was checked and kept here: the listing downloads again without paying. */
+  received: boolean
+}
+
 /** What {@link Trade.receive} did. */
 export interface Received {
   /** `delivery`: from the escrow just paid; `receipt`: a purchase made earlier. */
@@ -209,13 +232,43 @@ export class Trade {
 
   /** An escrow for `listing` with us as agent and a one-time key we hold, not refunded or failed. */
   async #pending (chain: LedgerService, seller: string, listing: string, options: AbortOptions): Promise<string | undefined> {
-    for (const state of ['delivered', 'accepted', 'paid', 'open'] as const) {
-      for (const e of chain.ledger.escrowsFor(seller, state)) {
-        if (e.listing !== listing || e.agent !== chain.hotkey.address) continue
-        if (await this.#svc.datastore.has(purchaseKeyKey(e.recipient), options)) return e.id
-      }
+    // committed escrows, then one in the block being built (paid a moment ago, before a kill)
+    const ours = [...chain.ledger.escrowsByAgent(chain.hotkey.address), ...chain.ledger.openingEscrows().filter(e => e.agent === chain.hotkey.address)]
+    for (const e of ours) {
+      if (e.listing !== listing || e.seller !== seller || !UNFINISHED.has(e.state)) continue
+      if (await this.#svc.datastore.has(purchaseKeyKey(e.recipient), options)) return e.id
     }
     return undefined
+  }
+
+  /**
+   * Buyer: the purchases made through this daemon (escrows naming our hotkey as agent whose
+   * one-time key we hold), oldest first, with their state on the chain and whether the key was
+   * received and checked here; `buyer` keeps those paid by one coldkey.
+   */
+  async purchases (options: AbortOptions & { buyer?: string } = {}): Promise<Purchase[]> {
+    const chain = this.#chain()
+    const out: Purchase[] = []
+    for (const e of chain.ledger.escrowsByAgent(chain.hotkey.address)) {
+      if (options.buyer != null && e.buyer !== options.buyer) continue
+      if (!await this.#svc.datastore.has(purchaseKeyKey(e.recipient), options)) continue
+      const listing = await this.#svc.index.get(e.listing, options).catch(() => undefined)
+      out.push({
+        escrow: e.id,
+        listing: e.listing,
+        name: listing?.record.name,
+        seller: e.seller,
+        buyer: e.buyer,
+        amount: e.amount,
+        state: e.state,
+        openedAt: e.openedAt,
+        deadline: e.deadline,
+        deliveredAt: e.deliveredAt,
+        closedAt: e.closedAt,
+        received: await this.#svc.datastore.has(purchaseKey(e.id), options)
+      })
+    }
+    return out
   }
 
   async #listing (id: string, options: AbortOptions): Promise<Listing> {
@@ -320,6 +373,9 @@ export class Trade {
     }
   }
 }
+
+/** States in which an escrow is still a purchase under way (or done), not one to pay again. */
+const UNFINISHED = new Set<string>(['open', 'delivered', 'accepted', 'paid'])
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 

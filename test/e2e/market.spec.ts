@@ -4,16 +4,21 @@
  * only. S publishes a priced model; B finds it by search, pays into escrow, gets the key from S's
  * daemon and decrypts the content byte-identical, then downloads again on its receipt without
  * paying; T fetches the ciphertext and cannot read it. Against a seller that stopped, B is
- * refunded. Against a seller delivering a bad key, B's daemon disputes and the chain refunds. A peer that gossips, puts and serves tampered listings has them refused everywhere.
+ * refunded. Against a seller delivering a bad key, B's daemon disputes and the chain refunds. A
+ * buy killed after paying carries on when run again and pays once. A rewritten transaction is
+ * refused; a dispute of a good key is refused and the seller paid after the window. A peer that
+ * gossips, puts and serves tampered listings has them refused everywhere.
  */
+import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats'
-import { hotkeyAddress, hotkeySeed, signTx } from '../../src/ledger/index.ts'
+import { devAccount, hotkeyAddress, hotkeySeed, signTx } from '../../src/ledger/index.ts'
 import { createListing, decryptBytes, generateContentKey, listingKey } from '../../src/market/index.ts'
-import { sealContentKey } from '../../src/seal.ts'
+import { sealContentKey, sealPublicKeyOf } from '../../src/seal.ts'
 import { openRepo } from '../../src/store/index.ts'
 import { sha256Hex, writeDeterministicFile } from '../utils/data.ts'
 import { runCli, spawnDaemon, stopAll, tempDir } from '../utils/daemon.ts'
@@ -24,6 +29,7 @@ import type { RoguePeer } from '../market/rogue-peer.ts'
 
 const PASSWORD = { AGORA_WALLET_PASSWORD: 'e2e-password' }
 const wait = { timeout: 30_000, interval: 200 }
+const WINDOW = 20
 let m: TestDaemon, s: TestDaemon, b: TestDaemon, t: TestDaemon
 let rogue: RoguePeer | undefined
 let dir: string
@@ -57,7 +63,9 @@ async function freeRao (d: TestDaemon, address: string): Promise<bigint> {
 
 beforeAll(async () => {
   dir = await tempDir()
-  m = await spawnDaemon({ args: ['--dev'], env: { AGORA_DEV_BLOCK_MS: '500' } })
+  // a dispute window of 20 blocks (10 s): long enough for a buyer's daemon on loaded cores, short
+  // enough to see a seller paid when it ends
+  m = await spawnDaemon({ args: ['--dev'], env: { AGORA_DEV_BLOCK_MS: '500', AGORA_DEV_DISPUTE_WINDOW: String(WINDOW) } })
   const genesis = join(m.repo, 'genesis.json')
   const join1 = ['--genesis', genesis, '--bootstrap', m.info.addresses[0]]
   ;[s, b, t] = await Promise.all([spawnDaemon({ args: join1 }), spawnDaemon({ args: join1 }), spawnDaemon({ args: join1 })])
@@ -84,6 +92,8 @@ describe('e2e: market', { timeout: 180_000 }, () => {
     const bought = await json<{ source: string, escrow: string }>(b, ['buy', id, '-o', out, '--name', 'dev'])
     expect(bought.source).toBe('delivery')
     expect(await sha256Hex(createReadStream(out))).toBe(await sha256Hex(createReadStream(file)))
+    // the buyer's daemon checked the key and accepted it: the seller is paid at once, not after the window
+    expect((await api<{ state: string }>(m, 'GET', '/api/v0/chain/escrow', { id: bought.escrow })).state).toBe('accepted')
     await vi.waitFor(async () => {
       expect(await freeRao(m, seller)).toBe(sellerBefore + 2_000_000_000n)
       expect(await freeRao(m, buyer)).toBe(buyerBefore - 2_000_000_000n)
@@ -184,6 +194,105 @@ describe('e2e: market', { timeout: 180_000 }, () => {
       expect((await api<{ state: string }>(m, 'GET', '/api/v0/chain/escrow', { id: e!.id })).state, what).toBe('failed')
       expect(await freeRao(m, seller), what).toBe(0n)
     }
+  })
+
+  it('behavior: agora buy killed after paying, while the seller is away, then run again: it carries on with its escrow, pays once and decrypts the file; agora market purchases shows every purchase with its state', async () => {
+    const s3 = await spawnDaemon({ args: ['--genesis', join(m.repo, 'genesis.json'), '--bootstrap', m.info.addresses[0]] })
+    const file = join(dir, 'resume.bin')
+    await writeDeterministicFile(file, 'market-e2e-resume', 300_000)
+    const { listing } = await json<{ listing: { id: string, root: string } }>(s3, ['publish', file, '--kind', 'dataset', '--name', 'resumable', '--license', 'CC-BY-4.0', '--price', '3'])
+    const seller = (await json<{ hotkey: string }>(s3, ['chain', 'status'])).hotkey
+    await vi.waitFor(async () => { expect(await searchIds(t, 'resumable')).toEqual([listing.id]) }, wait)
+    expect((await t.cli(['pin', 'add', listing.root])).code).toBe(0)
+    await s3.stop({ keepRepo: true })
+    await vi.waitFor(async () => { expect(await searchIds(b, 'resumable')).toEqual([listing.id]) }, wait)
+    const buyer = (await json<Array<{ address: string }>>(b, ['wallet', 'list']))[0].address
+    const before = await freeRao(m, buyer)
+    const out = join(dir, 'resumed.bin')
+
+    // the first run pays and waits for a seller that is not there; it is killed once its escrow is on the chain
+    const killer = new AbortController()
+    const first = runCli(['buy', listing.id, '-o', out, '--name', 'dev', '--window', '200'], { repo: b.repo, env: PASSWORD, signal: killer.signal, killSignal: 'SIGKILL' })
+    let escrow = ''
+    await vi.waitFor(async () => {
+      const open = (await api<{ escrows: Array<{ id: string }> }>(m, 'GET', '/api/v0/chain/escrows', { seller })).escrows
+      expect(open).toHaveLength(1)
+      escrow = open[0].id
+    }, wait)
+    killer.abort()
+    expect((await first).signal).toBe('SIGKILL')
+    // 3 TAO at 10^9 rao each left the buyer once
+    expect(await freeRao(m, buyer)).toBe(before - 3_000_000_000n)
+
+    // the seller comes back and delivers on its own; the second run finds the escrow and does not pay again
+    const back = await spawnDaemon({ repo: s3.repo, args: ['--genesis', join(m.repo, 'genesis.json'), '--bootstrap', m.info.addresses[0]] })
+    await vi.waitFor(async () => { expect((await api<{ state: string }>(m, 'GET', '/api/v0/chain/escrow', { id: escrow })).state).toBe('delivered') }, wait)
+    const second = await runCli(['buy', listing.id, '-o', out, '--name', 'dev'], { repo: b.repo, env: PASSWORD })
+    expect(second.code, second.stderr).toBe(0)
+    expect(second.stderr).toContain(`carrying on with escrow ${escrow}`)
+    expect(await sha256Hex(createReadStream(out))).toBe(await sha256Hex(createReadStream(file)))
+    expect(await freeRao(m, buyer)).toBe(before - 3_000_000_000n)
+    expect((await api<{ state: string }>(m, 'GET', '/api/v0/chain/escrow', { id: escrow })).state).toBe('accepted')
+    await vi.waitFor(async () => { expect(await freeRao(m, seller)).toBe(3_000_000_000n) }, wait)
+
+    // every purchase made through B's daemon, oldest first: the three earlier tests' and this one
+    const { purchases } = await json<{ purchases: Array<{ escrow: string, state: string, name?: string, amount: string, received: boolean }> }>(b, ['market', 'purchases'])
+    expect(purchases.map(p => [p.name, p.state])).toEqual([
+      ['tinyllm', 'accepted'], ['dotfiles', 'accepted'], ['vanishing', 'refunded'], ['cheatset', 'failed'], ['cheatset', 'failed'], ['resumable', 'accepted']
+    ])
+    expect(purchases.at(-1)).toMatchObject({ escrow, amount: '3000000000', received: true })
+    const text = await b.cli(['market', 'purchases'])
+    expect(text.stdout).toContain(`escrow ${escrow}`)
+    expect(text.stdout).toContain('the delivered key did not open the listing: disputed and refunded')
+    await back.stop()
+  })
+
+  it('security: a relay that rewrites a signed escrow is refused as non-canonical and the escrow keeps its id; a buyer disputing a correct delivery is refused and the seller is paid when the window ends', async () => {
+    const s4 = await spawnDaemon({ args: ['--genesis', join(m.repo, 'genesis.json'), '--bootstrap', m.info.addresses[0]] })
+    const file = join(dir, 'honest.bin')
+    await writeDeterministicFile(file, 'market-e2e-honest', 100_000)
+    const { listing } = await json<{ listing: { id: string, keyCommitment: string } }>(s4, ['publish', file, '--kind', 'dataset', '--name', 'honestset', '--license', 'CC-BY-4.0', '--price', '1'])
+    const seller = (await json<{ hotkey: string }>(s4, ['chain', 'status'])).hotkey
+    await vi.waitFor(async () => { expect(await searchIds(m, 'honestset')).toEqual([listing.id]) }, wait)
+    // the test is the buyer (the dev account, acting as its own agent) with its own one-time key
+    const dev = devAccount()
+    const seed = new Uint8Array(32).fill(42)
+    const { chainId } = await api<{ chainId: string }>(m, 'GET', '/api/v0/chain/status')
+    const nonceOf = async (a: string): Promise<number> => (await api<{ nonce: number }>(m, 'GET', '/api/v0/chain/account', { address: a })).nonce
+    const stx = signTx({
+      chainId,
+      signer: dev.address,
+      nonce: await nonceOf(dev.address),
+      body: { kind: 'escrow', seller, agent: dev.address, recipient: sealPublicKeyOf(seed), commitment: new Uint8Array(Buffer.from(listing.keyCommitment, 'hex')), amount: 1_000_000_000n, listing: listing.id, timeout: 100 }
+    }, dev.secretKey)
+    const [buyerBefore, sellerBefore] = [await freeRao(m, dev.address), await freeRao(m, seller)]
+
+    // a relay re-wraps the same signed transaction with an extra key: another hash, refused
+    const rewritten = dagCbor.encode({ t: stx.unsigned, g: stx.signature, x: new Uint8Array(1000) })
+    const token = (await readFile(join(m.repo, 'api.token'), 'utf8')).trim()
+    const res = await fetch(`${m.info.api}/api/v0/chain/submit?wait=true`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: rewritten })
+    expect(res.status).toBe(400)
+    expect(await res.text()).toContain('MalformedError')
+    const landed = await api<{ hash: string }>(m, 'POST', '/api/v0/chain/submit', { wait: 'true' }, stx.bytes)
+    // the escrow's id is the sha256 of the canonical wire bytes the buyer signed
+    expect(landed.hash).toBe(createHash('sha256').update(stx.bytes).digest('hex'))
+
+    // S4's daemon delivers the committed key; a dispute revealing the one-time secret is refused
+    await vi.waitFor(async () => { expect((await api<{ state: string }>(m, 'GET', '/api/v0/chain/escrow', { id: landed.hash })).state).toBe('delivered') }, wait)
+    const dispute = signTx({ chainId, signer: dev.address, nonce: await nonceOf(dev.address), body: { kind: 'dispute', escrow: landed.hash, secret: seed } }, dev.secretKey)
+    await expect(api(m, 'POST', '/api/v0/chain/submit', { wait: 'true' }, dispute.bytes)).rejects.toThrow('DisputeRefusedError')
+    const delivered = await api<{ state: string, deliveredAt: number }>(m, 'GET', '/api/v0/chain/escrow', { id: landed.hash })
+    expect(delivered.state).toBe('delivered')
+    // held, not yet paid, until the window has passed; then S4 claims it
+    expect(await freeRao(m, seller)).toBe(sellerBefore)
+    await vi.waitFor(async () => {
+      const e = await api<{ state: string, closedAt: number }>(m, 'GET', '/api/v0/chain/escrow', { id: landed.hash })
+      expect(e.state).toBe('paid')
+      expect(e.closedAt).toBeGreaterThan(delivered.deliveredAt + WINDOW)
+    }, { ...wait, timeout: 60_000 })
+    expect(await freeRao(m, seller)).toBe(sellerBefore + 1_000_000_000n)
+    expect(await freeRao(m, dev.address)).toBe(buyerBefore - 1_000_000_000n)
+    await s4.stop()
   })
 
   it('behavior: tampered listings gossiped, put on the DHT or served by the catalogue are refused by every peer, while honest ones from the same peer spread', async () => {

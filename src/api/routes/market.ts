@@ -1,9 +1,10 @@
 /**
  * Market routes of the API (`/api/v0/market/…`): status, publish, update, revoke, search, show,
- * quote, receive, mine. Built by the API when the node runs the market service.
+ * quote, receive, purchases, mine. Built by the API when the node runs the market service.
  */
 import { isAbsolute } from 'node:path'
 import { InvalidParametersError } from '../../errors.ts'
+import { isAddress } from '../../ledger/index.ts'
 import { ListingNotFoundError } from '../../market/index.ts'
 // the JSON view of a listing: a wire type the CLI shares, not part of the market's public surface
 import { listingView } from '../../market/index.ts'
@@ -183,6 +184,16 @@ export function marketRoutes ({ market: svc, node }: MarketRouteDeps): Route[] {
           await write({ type: 'error', error: { name: (err as Error).name, message: (err as Error).message } })
         }
         ctx.res.end()
+      }
+    },
+    {
+      method: 'GET',
+      path: '/api/v0/market/purchases',
+      handler: async (ctx) => {
+        const buyer = query(ctx, 'buyer')
+        if (buyer != null && !isAddress(buyer)) throw new InvalidParametersError('buyer must be an SS58 address')
+        const list = await svc.trade.purchases({ buyer, signal: signal(ctx, 60_000) })
+        sendJson(ctx.res, { purchases: list.map(p => ({ ...p, amount: p.amount.toString() })) })
       }
     },
     {

@@ -1,5 +1,5 @@
 /**
- * Market commands: `publish`, `market status|search|show|ls|update|revoke` and `buy`. Each is a
+ * Market commands: `publish`, `market status|search|show|ls|update|revoke|purchases` and `buy`. Each is a
  * thin caller of the client's `market` (the daemon's `/api/v0/market/…` routes): the daemon signs
  * with its hotkey.
  */
@@ -173,10 +173,23 @@ const revoke = defineCommand({
   }
 })
 
+const purchases = defineCommand({
+  name: 'purchases',
+  description: 'your purchases made through this daemon, with where each escrow stands on the chain',
+  options: { buyer: { type: 'string', description: 'only those paid by this coldkey address', valueName: '<address>' } },
+  run: async (ctx) => {
+    const r = await (await client()).withClient(ctx, async c => c.market.purchases(str(ctx, 'buyer')))
+    if (flag(ctx, 'json')) { outJson(ctx, r); return }
+    if (r.purchases.length === 0) { out(ctx, 'no purchases through this daemon'); return }
+    const { purchaseLines } = await format()
+    for (const p of r.purchases) for (const line of purchaseLines(p)) out(ctx, line)
+  }
+})
+
 const market = defineCommand({
   name: 'market',
-  description: 'find, inspect and manage listings (needs the daemon)',
-  subCommands: [search, show, ls, status, update, revoke]
+  description: 'find, inspect and manage listings, list your purchases (needs the daemon)',
+  subCommands: [search, show, ls, status, update, revoke, purchases]
 })
 
 /** `agora buy` (the purchase itself is market-buy.ts). */
