@@ -175,6 +175,15 @@ export class AgoraNode implements Startable {
         provide: async (cid, options) => network.provide(cid, options),
         findProviders: (cid, options) => network.findProviders(cid, options),
         createProbePeer: async () => network.createProbePeer(),
+        readRange: async (root, cid, offset, length, options) => {
+          const out = new Uint8Array(length)
+          let n = 0
+          for await (const piece of store.cat(cid, '', { offset, length, signal: options?.signal, blocks: this.blocks({ root, signal: options?.signal }) })) {
+            out.set(piece.subarray(0, length - n), n)
+            n += Math.min(piece.length, length - n)
+          }
+          return out.subarray(0, n)
+        },
         local: {
           add: async (path, options) => store.add(path, options),
           stat: async (cid, path, options) => store.stat(cid, path, options),

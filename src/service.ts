@@ -121,6 +121,11 @@ export interface NodeContent {
   findProviders: (cid: CID, options?: AbortOptions) => AsyncIterable<PeerInfo>
   /** A dial-only libp2p peer with a fresh key (`Network.createProbePeer`); the caller stops it. */
   createProbePeer: () => Promise<Libp2p>
+  /**
+   * Read `length` bytes at `offset` of the file `cid` under the DAG `root`, fetching (verified)
+   * only the blocks that hold them from the root's providers; stored blocks are read locally.
+   */
+  readRange: (root: CID, cid: CID, offset: number, length: number, options?: AbortOptions) => Promise<Uint8Array>
   /** The local store, no network: import without announcing, stat and read files. */
   local: Pick<ContentStore, 'add' | 'stat' | 'cat'>
 }

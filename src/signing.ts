@@ -79,6 +79,8 @@ export const DOMAINS = Object.freeze({
   receipt: entry('agora-receipt', 'signature', 'prefixed'),
   /** A buyer's request to have a content key sealed to it again (src/market/receipt.ts). */
   reissue: entry('agora-key-reissue', 'signature', 'prefixed'),
+  /** A buyer's report that a listing's committed key does not decrypt its content (src/market/fraud.ts). */
+  fraudReport: entry('agora-fraud-report', 'signature', 'prefixed'),
   /** The hash commitment to a content key that a paid listing carries (src/seal.ts). */
   keyCommitment: entry('agora-content-key-commitment', 'hash', 'prefixed'),
   /** The HKDF `info` of the key that seals a content key to a buyer. */

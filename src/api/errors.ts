@@ -138,6 +138,8 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   PurchaseError: 400,
   DeliveryTimeoutError: 504,
   DeliveryDisputedError: 502,
+  // the seller's key does not open the listing (or a verified report says so): not the buyer's request
+  ListingFraudError: 409,
   LedgerUnavailableError: 503,
   // the incentives (`/api/v0/incentives/…`)
   IncentivesSetupError: 400

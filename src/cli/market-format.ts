@@ -32,7 +32,12 @@ const field = (s: string): string => safeText(s)
 /** One line of a search result. */
 export function listingLine (l: ListingView): string {
   const price = l.access === 'paid' ? formatTao(l.price) : 'free'
-  return `${field(l.id)}  ${field(l.kind).padEnd(7)} ${field(l.name)}@${field(l.version)}  ${field(l.license)}  ${price}  ${formatBytes(l.size)}${l.tags.length > 0 ? '  [' + l.tags.map(field).join(', ') + ']' : ''}`
+  return `${field(l.id)}  ${field(l.kind).padEnd(7)} ${field(l.name)}@${field(l.version)}  ${field(l.license)}  ${price}  ${formatBytes(l.size)}${l.tags.length > 0 ? '  [' + l.tags.map(field).join(', ') + ']' : ''}${fraudNote(l) === '' ? '' : `  ${fraudNote(l)}`}`
+}
+
+/** `FRAUD REPORTED` for a listing named by a verified fraud report, `SELLER REPORTED` for another of its publisher's. */
+function fraudNote (l: ListingView): string {
+  return l.fraud.listing ? 'FRAUD REPORTED' : l.fraud.publisher ? 'SELLER REPORTED' : ''
 }
 
 /** The full description of a listing. */
@@ -42,10 +47,11 @@ export function listingDetails (l: ListingView, providers?: number): string[] {
     `${field(l.kind).padEnd(13)}${field(l.name)} version ${field(l.version)}${l.state === 'revoked' ? ' (REVOKED)' : ''}`,
     `licence      ${field(l.license)}${l.license === 'unspecified' ? '' : `  https://spdx.org/licenses/${encodeURIComponent(l.license)}.html`}`,
     `price        ${l.access === 'paid' ? `${formatTao(l.price)} per ${l.unit} (${l.price} rao), encrypted` : 'free (open)'}`,
-    `publisher    ${field(l.publisherPeerId)}`,
+    `publisher    ${field(l.publisherPeerId)}${l.fraud.publisher ? ' (a verified fraud report names this seller)' : ''}`,
     `root CID     ${field(l.root)}`,
     `size         ${formatBytes(l.size)} in ${l.files.length} file${l.files.length === 1 ? '' : 's'}`
   ]
+  if (l.fraud.listing) lines.push('FRAUD        a verified report shows the key this listing committed to does not decrypt it: do not buy')
   if (providers != null) lines.push(`providers    ${providers}`)
   if (l.task != null) lines.push(`task         ${field(l.task)}`)
   if (l.tags.length > 0) lines.push(`tags         ${l.tags.map(field).join(', ')}`)

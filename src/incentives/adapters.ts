@@ -120,6 +120,8 @@ export interface MarketEligibleComponents {
   selfHotkey: Uint8Array
   /** Whether the chain knows a publisher's hotkey (registered or staked): its listings are drawn first. */
   isKnown?: (publisher: Uint8Array) => boolean
+  /** Whether a verified fraud report names the listing (the market's `fraud`): it is never drawn. */
+  isReported?: (listing: Listing) => boolean
 }
 
 /** Bounds of the eligible set lookup. */
@@ -128,19 +130,21 @@ export interface MarketEligibleInit extends DrawLimits {
   lookupTimeoutMs?: number
 }
 
+/** The size of what miners store for a listed file: the plaintext, or its chunked ciphertext. */
+function storedSize (encryption: { chunkSize: number } | null, plaintextSize: number): number {
+  return encryption == null ? plaintextSize : encryptedSize(plaintextSize, encryption.chunkSize)
+}
+
 /**
  * The eligible set: files of active listings × registered miners (bound by hotkey = peer key)
  * that advertise the file in the DHT.
  *
  * Policy: paid listings are probed like open ones. Their file CIDs name the ciphertext miners
  * store and buyers fetch, so validators check it without holding the key (data-ignorance); its
- * size follows from the plaintext size and the listing's chunk size (`encryptedSize`).
+ * size follows from the plaintext size and the listing's chunk size (`encryptedSize`). A listing
+ * with a verified fraud report (its committed key does not open it) is not drawn: serving it earns
+ * nothing.
  */
-/** The size of what miners store for a listed file: the plaintext, or its chunked ciphertext. */
-function storedSize (encryption: { chunkSize: number } | null, plaintextSize: number): number {
-  return encryption == null ? plaintextSize : encryptedSize(plaintextSize, encryption.chunkSize)
-}
-
 export function marketEligibleSource (c: MarketEligibleComponents, init: MarketEligibleInit = {}): EligibleSource {
   const providersOf = async (root: CID, options?: AbortOptions): Promise<string[]> => {
     const signal = AbortSignal.any([AbortSignal.timeout(init.lookupTimeoutMs ?? 5000), ...(options?.signal != null ? [options.signal] : [])])
@@ -168,7 +172,7 @@ export function marketEligibleSource (c: MarketEligibleComponents, init: MarketE
       for await (const bytes of index.current(options)) {
         try {
           const l = decodeListingUnsafe(bytes, { trusted: true })
-          if (l.record.state !== 'active') continue
+          if (l.record.state !== 'active' || c.isReported?.(l) === true) continue
           const files = l.record.files.filter(f => f.size > 0).map(f => ({ cid: f.cid.toString(), size: f.size }))
           listings.push({ id: l.id.toString(), publisher: l.record.publisher, known: c.isKnown?.(l.record.publisher) === true, files, listing: l })
         } catch (err) {

@@ -226,7 +226,8 @@ export class IncentivesService implements NodeService {
         index: () => this.#services.get(MARKET)?.index,
         findProviders,
         selfHotkey: this.#chain.hotkey.publicKey,
-        isKnown: publisher => l.knowsHotkey(publisher)
+        isKnown: publisher => l.knowsHotkey(publisher),
+        isReported: listing => this.#services.get(MARKET)?.fraud.has(listing.id) === true
       }, this.#init.eligible),
       prober: new NetworkProber({ libp2p: c.libp2p, findProviders, createProbePeer: c.content.createProbePeer }, this.#init.prober),
       weights: ledgerWeightSubmitter(this.#txs)

@@ -120,11 +120,11 @@ export function encryptChunk (key: Uint8Array, header: CipherHeader, index: numb
 export function decryptChunk (key: Uint8Array, header: CipherHeader, index: number, ciphertext: Uint8Array): Uint8Array {
   assertBytes(key, 32, 'content key')
   const expected = chunkPlainLength(header, index) + TAG_SIZE
-  if (ciphertext.length !== expected) throw new CiphertextFormatError(`chunk ${index} is ${ciphertext.length} bytes, expected ${expected}`)
+  if (ciphertext.length !== expected) throw new CiphertextFormatError(`chunk ${index} is ${ciphertext.length} bytes, expected ${expected}`, { chunk: index })
   try {
     return xchacha20poly1305(key, nonceOf(header, index), header.bytes).decrypt(ciphertext)
   } catch (err) {
-    throw new DecryptionError(`chunk ${index} failed authentication (wrong key or altered bytes)`, { cause: err })
+    throw new DecryptionError(`chunk ${index} failed authentication (wrong key or altered bytes)`, { cause: err, chunk: index })
   }
 }
 
@@ -172,14 +172,14 @@ export async function * decryptStream (key: Uint8Array, source: AsyncIterable<Ui
       n = chunkCount(header.plaintextLength, header.chunkSize)
       continue
     }
-    if (index >= n) throw new CiphertextFormatError('ciphertext has bytes after its last chunk')
+    if (index >= n) throw new CiphertextFormatError('ciphertext has bytes after its last chunk', { chunk: n - 1 })
     const expected = chunkPlainLength(header, index) + TAG_SIZE
-    if (piece.length > expected) throw new CiphertextFormatError('ciphertext has bytes after its last chunk')
-    if (piece.length < expected) throw new CiphertextFormatError(`ciphertext ends inside chunk ${index} (truncated)`)
+    if (piece.length > expected) throw new CiphertextFormatError('ciphertext has bytes after its last chunk', { chunk: index })
+    if (piece.length < expected) throw new CiphertextFormatError(`ciphertext ends inside chunk ${index} (truncated)`, { chunk: index })
     yield decryptChunk(key, header, index++, piece)
   }
-  if (header == null) throw new CiphertextFormatError('ciphertext is shorter than its header')
-  if (index !== n) throw new CiphertextFormatError(`ciphertext ends after ${index} of ${n} chunks (truncated)`)
+  if (header == null) throw new CiphertextFormatError('ciphertext is shorter than its header', { chunk: 0 })
+  if (index !== n) throw new CiphertextFormatError(`ciphertext ends after ${index} of ${n} chunks (truncated)`, { chunk: index })
 }
 
 /** Encrypts bytes in memory (small content, tests). */

@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { assertReplaceable, entryKind, makeDir, NameSet, outputRoot, syncDirs, writeFileFromChunks } from '../store/index.ts'
 import { decryptStream } from './chunk-cipher.ts'
-import { ContentIntegrityError } from './errors.ts'
+import { CiphertextFormatError, ContentIntegrityError, DecryptionError } from './errors.ts'
 import type { Listing } from './listing.ts'
 import type { ContentStore, Lent } from '../store/index.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -51,7 +51,8 @@ export function listingSegments (listing: Listing): string[][] {
 /**
  * Decrypts every file of `listing` (its ciphertext must be in the node's store) with `key`: a
  * one-file listing to `out` itself, else (or with `intoDirectory`) each file under the directory
- * `out`. Throws `DecryptionError` for a chunk that does not authenticate and
+ * `out`. Throws `DecryptionError` for a chunk that does not authenticate (`CiphertextFormatError`
+ * for a bad layout; both name the `file` index and `chunk`) and
  * `ContentIntegrityError` when the plaintext hash differs from the listing; nothing is left at
  * the destination in either case. An existing file with the listed SHA-256 is kept; any other
  * existing entry is replaced only with `force` (`OutputExistsError`), and never followed.
@@ -71,7 +72,13 @@ export async function decryptListing (node: { store: Pick<ContentStore, 'cat'> }
       continue
     }
     await assertReplaceable(dest, options.force === true)
-    written.push(await decryptTo(dest, f, node.store.cat(f.cid, '', options), key, options))
+    try {
+      written.push(await decryptTo(dest, f, node.store.cat(f.cid, '', options), key, options))
+    } catch (err) {
+      // which file failed: a buyer's fraud report names it (fraud.ts)
+      if (err instanceof DecryptionError || err instanceof CiphertextFormatError) err.file = i
+      throw err
+    }
     touched.add(dirname(dest))
   }
   await syncDirs(touched)

@@ -51,16 +51,60 @@ export class StaleListingError extends Error {
   override name = 'StaleListingError'
 }
 
+/** Where in a listing's ciphertext a decryption failed. */
+export interface CipherPlace {
+  /** The chunk (0 for the header). */
+  chunk?: number
+  /** The file's index in the listing (set by the listing decryptor). */
+  file?: number
+}
+
 /** Ciphertext whose header or layout is wrong (bad magic, sizes, missing or extra bytes). */
 export class CiphertextFormatError extends Error {
   static override name = 'CiphertextFormatError'
   override name = 'CiphertextFormatError'
+  chunk?: number
+  file?: number
+  constructor (message: string, options: ErrorOptions & CipherPlace = {}) {
+    super(message, options)
+    this.chunk = options.chunk
+    this.file = options.file
+  }
 }
 
 /** A chunk that fails authentication: wrong key, tampered, reordered, dropped or truncated. */
 export class DecryptionError extends Error {
   static override name = 'DecryptionError'
   override name = 'DecryptionError'
+  chunk?: number
+  file?: number
+  constructor (message: string, options: ErrorOptions & CipherPlace = {}) {
+    super(message, options)
+    this.chunk = options.chunk
+    this.file = options.file
+  }
+}
+
+/** A fraud report that is malformed, not about the listing it names, or false (its chunk decrypts). */
+export class FraudReportError extends Error {
+  static override name = 'FraudReportError'
+  override name = 'FraudReportError'
+}
+
+/** A fraud report was not checked now: this peer is checking as many as it allows (it is ignored, not refused). */
+export class FraudCheckBusyError extends Error {
+  static override name = 'FraudCheckBusyError'
+  override name = 'FraudCheckBusyError'
+}
+
+/**
+ * The listing's committed key does not decrypt its content (the chain cannot judge this: the
+ * key matched the commitment). A signed fraud report was published; or the listing was reported
+ * before and is not bought.
+ */
+export class ListingFraudError extends Error {
+  static override name = 'ListingFraudError'
+  override name = 'ListingFraudError'
 }
 
 /** A receipt or reissue request that is malformed or does not match what it claims. */

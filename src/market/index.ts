@@ -32,8 +32,8 @@ export { DHT_NAMESPACE, MAX_LISTING_BYTES, MAX_RECEIPT_BYTES } from './constants
 // The errors, told apart by `err.name`: record and signature checks, paid goods, purchases, the service.
 export {
   AlreadyPurchasedError, CatalogueLimitError, CiphertextFormatError, ContentIntegrityError, ContentKeyMissingError, DecryptionError,
-  DeliveryDisputedError, DeliveryTimeoutError, InvalidListingError, InvalidReceiptError, InvalidSignatureError, KeyCommitmentMismatchError,
-  LedgerUnavailableError, ListingNotFoundError, MalformedRecordError, PublishError, PurchaseError, ReceiptReplayError,
+  DeliveryDisputedError, DeliveryTimeoutError, FraudCheckBusyError, FraudReportError, InvalidListingError, InvalidReceiptError, InvalidSignatureError, KeyCommitmentMismatchError,
+  LedgerUnavailableError, ListingFraudError, ListingNotFoundError, MalformedRecordError, PublishError, PurchaseError, ReceiptReplayError,
   RecordExpiredError, RecordKeyMismatchError, RecordTooLargeError, SealedKeyError, StaleListingError, UnknownLicenseError
 } from './errors.ts'
 
@@ -75,5 +75,9 @@ export { MARKET, marketService } from './service.ts'
 export type { AnnounceResult, MarketComponents, MarketService, MarketServiceInit } from './service.ts'
 export type { PublishParameters, PublishResult, PublisherComponents, UpdateParameters } from './publisher.ts'
 export type { Purchase, Quote, Received, TradeComponents } from './trade.ts'
+
+// Fraud reports: a listing whose committed key does not decrypt it, reported and verified.
+export { checkFraudClaim, createFraudReport, decodeFraudReport, FraudBook } from './fraud.ts'
+export type { FileRangeReader, FraudMarks, FraudRecord, FraudReport } from './fraud.ts'
 export { listingView } from './view.ts'
 export { decodeListingUnsafe } from './listing.ts'

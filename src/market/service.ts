@@ -13,8 +13,9 @@ import { serviceKey } from '../service.ts'
 import { CATALOGUE_PROTOCOL, DEFAULT_CATALOGUE_LIMITS, catalogueHandler, pullCatalogue } from './catalogue.ts'
 import { DHT_NAMESPACE, MAX_LISTING_BYTES } from './constants.ts'
 import { equalBytes } from './envelope.ts'
-import { RecordTooLargeError } from './errors.ts'
-import { MARKET_TOPIC, listingTopicValidator } from './gossip.ts'
+import { FraudCheckBusyError, ListingNotFoundError, RecordTooLargeError } from './errors.ts'
+import { checkFraudClaim, decodeFraudReport, FraudBook, MAX_FRAUD_REPORT_BYTES } from './fraud.ts'
+import { FRAUD_TOPIC, fraudTopicValidator, MARKET_TOPIC, listingTopicValidator } from './gossip.ts'
 import { ContentKeyStore } from './keystore.ts'
 import { decodeListingUnsafe, verifyListing } from './listing.ts'
 import { ListingIndex } from './listing-index.ts'
@@ -22,8 +23,11 @@ import { Publisher } from './publisher.ts'
 import { ReceiptBook } from './receipt-book.ts'
 import { listingKey, listingValidator, selectListingRecord } from './record.ts'
 import { Trade } from './trade.ts'
+import { listingView } from './view.ts'
 import type { CatalogueAnswer, CatalogueCursor, CatalogueLimits, PullResult } from './catalogue.ts'
-import type { IngestStatus } from './gossip.ts'
+import type { FraudMarks, FraudReport } from './fraud.ts'
+import type { IngestStatus, ReportStatus } from './gossip.ts'
+import type { ListingView } from './view.ts'
 import type { Listing } from './listing.ts'
 import type { AnnounceResult } from './publisher.ts'
 import type { AdmissionLimits } from './admission.ts'
@@ -40,6 +44,10 @@ export const MARKET = serviceKey<MarketService>('market')
 
 /** Listings received while the index loads, kept to be indexed once it is ready. */
 const MAX_PENDING = 10_000
+/** Policy: fraud reports checked at once (each reads one chunk, at most 16 MiB), one per sending peer. */
+const MAX_FRAUD_CHECKS = 4
+/** Policy: time to fetch what one fraud report names. */
+const FRAUD_CHECK_TIMEOUT_MS = 60_000
 const utf8 = new TextEncoder()
 
 /** How to build the market service. */
@@ -66,6 +74,8 @@ export class MarketService implements NodeService {
   readonly index: ListingIndex
   readonly keys: ContentKeyStore
   readonly receipts: ReceiptBook
+  /** Verified fraud reports: the marks of listings and publishers. */
+  readonly fraud: FraudBook
   readonly publisher: Publisher
   /** Purchases (needs the ledger service). */
   readonly trade: Trade
@@ -79,6 +89,9 @@ export class MarketService implements NodeService {
   #loading?: Promise<void>
   #timer?: ReturnType<typeof setInterval>
   #unguard: () => void = () => {}
+  #unguardFraud: () => void = () => {}
+  /** Peers whose fraud report is being checked. */
+  readonly #checking = new Set<string>()
   #syncTimer?: ReturnType<typeof setInterval>
   readonly #pulling = new Set<string>()
   /** Per peer, where its catalogue stood at our last pull (the most recent peers only). */
@@ -109,9 +122,10 @@ export class MarketService implements NodeService {
     })
     this.keys = new ContentKeyStore(components.repoPath)
     this.receipts = new ReceiptBook({ datastore: components.datastore })
+    this.fraud = new FraudBook({ datastore: components.datastore })
     const own = { index: this.index, keys: this.keys, content: components.content, hotkey: this.hotkey, secret: this.#secret, ready: async (o?: AbortOptions) => this.ready(o) }
     this.publisher = new Publisher({ ...own, repoPath: components.repoPath, announce: async (l, o) => this.announce(l, o) })
-    this.trade = new Trade({ ...own, receipts: this.receipts, datastore: components.datastore, ledger: services?.get(LEDGER) })
+    this.trade = new Trade({ ...own, receipts: this.receipts, datastore: components.datastore, ledger: services?.get(LEDGER), fraud: this.fraud, report: async (r, o) => { await this.reportFraud(r, o) } })
   }
 
   /** Our hotkey (the publisher key of our listings). */
@@ -126,6 +140,8 @@ export class MarketService implements NodeService {
     // a rejected listing costs its sender score (topic-guard.ts), as the ledger's topics do
     this.#unguard = guardTopic(pubsub, MARKET_TOPIC, listingTopicValidator(async (b, from) => this.ingest(b, from)))
     pubsub.subscribe(MARKET_TOPIC)
+    this.#unguardFraud = guardTopic(pubsub, FRAUD_TOPIC, fraudTopicValidator(async (b, from) => this.receiveReport(b, from)))
+    pubsub.subscribe(FRAUD_TOPIC)
     await libp2p.handle(CATALOGUE_PROTOCOL, catalogueHandler((from, o) => this.#catalogue(from, o), this.#limits), { maxInboundStreams: 4 })
     libp2p.addEventListener('peer:connect', this.#onConnect)
     // Policy: the index loads in the background (≈16 s at 100k listings) so the daemon serves
@@ -146,7 +162,9 @@ export class MarketService implements NodeService {
     const libp2p = this.#components.libp2p
     libp2p.removeEventListener('peer:connect', this.#onConnect)
     libp2p.services.pubsub.unsubscribe(MARKET_TOPIC)
+    libp2p.services.pubsub.unsubscribe(FRAUD_TOPIC)
     this.#unguard()
+    this.#unguardFraud()
     await libp2p.unhandle(CATALOGUE_PROTOCOL)
     await this.#loading
     await this.index.stop()
@@ -154,6 +172,7 @@ export class MarketService implements NodeService {
 
   async #load (): Promise<void> {
     try {
+      await this.fraud.start({ signal: this.#stopping.signal })
       await this.index.start({ signal: this.#stopping.signal })
     } catch (err) {
       if (!this.#stopping.signal.aborted) { log.error('loading the listing index failed - %e', err); this.#components.onWarning(`the listing index failed to load: ${(err as Error).message}`) }
@@ -166,6 +185,68 @@ export class MarketService implements NodeService {
     for (const p of this.#components.libp2p.getPeers()) this.#pullFrom(p)
     // escrows opened to us while we were down
     await this.trade.deliverDue().catch(err => { log.error('delivering failed - %e', err) })
+  }
+
+  /** The JSON view of a listing, with its fraud marks. */
+  view (listing: Listing): ListingView {
+    return listingView(listing, this.marks(listing))
+  }
+
+  /** The fraud marks of a listing (see fraud.ts). */
+  marks (listing: Listing): FraudMarks {
+    return this.fraud.marks(listing)
+  }
+
+  /**
+   * A fraud report from the network: size, signature and schema, then the claim, checked
+   * against the listing in our index by reading the chunk it names (at most
+   * `MAX_FRAUD_CHECKS` at once, one per peer). Verified, it is kept and marks the listing and
+   * its publisher. Throws the decoding errors and `FraudReportError` for a false report;
+   * `ListingNotFoundError` or `FraudCheckBusyError` when it cannot be checked now, and the
+   * fetch's errors when the chunk could not be read.
+   */
+  async receiveReport (bytes: Uint8Array, from?: string, options: AbortOptions = {}): Promise<ReportStatus> {
+    if (bytes.length > MAX_FRAUD_REPORT_BYTES) throw new RecordTooLargeError(`fraud report of ${bytes.length} bytes, the limit is ${MAX_FRAUD_REPORT_BYTES}`)
+    const report = decodeFraudReport(bytes)
+    const held = this.fraud.get(report.record.listing)
+    if (held != null) {
+      // the report we hold travels on; another one about the same listing is not checked again
+      if (held.id.equals(report.id)) return 'known'
+      throw new FraudCheckBusyError(`${report.record.listing.toString()} is reported already`)
+    }
+    if (!this.index.isStarted()) throw new FraudCheckBusyError('the listing index is loading')
+    const listing = await this.index.get(report.record.listing.toString(), options)
+    if (listing == null) throw new ListingNotFoundError(`no current listing ${report.record.listing.toString()} here to check the report against`)
+    const who = from ?? 'us'
+    if (this.#checking.has(who) || this.#checking.size >= MAX_FRAUD_CHECKS) throw new FraudCheckBusyError('fraud reports are being checked')
+    this.#checking.add(who)
+    try {
+      const signal = AbortSignal.any([AbortSignal.timeout(FRAUD_CHECK_TIMEOUT_MS), this.#stopping.signal, ...(options.signal != null ? [options.signal] : [])])
+      const content = this.#components.content
+      await checkFraudClaim(report, listing, async (cid, offset, length, o) => content.readRange(listing.record.root, cid, offset, length, o), { signal })
+    } finally {
+      this.#checking.delete(who)
+    }
+    if (await this.fraud.add(report, options)) {
+      log('verified fraud report %s: %s/%s of %s does not decrypt with its committed key', report.id, listing.record.kind, listing.record.name, listing.id)
+      this.#components.onWarning(`fraud report verified: listing ${listing.id.toString()} (${listing.record.name}) does not decrypt with the key it committed to`)
+    }
+    return 'verified'
+  }
+
+  /** Our own report (a purchase that did not decrypt): checked like any other, kept, gossiped. */
+  async reportFraud (report: FraudReport, options: AbortOptions = {}): Promise<{ gossip: number }> {
+    await this.receiveReport(report.bytes, undefined, options)
+    return { gossip: await this.#publishReport(report) }
+  }
+
+  async #publishReport (report: FraudReport): Promise<number> {
+    try {
+      return (await this.#components.libp2p.services.pubsub.publish(FRAUD_TOPIC, report.bytes)).recipients.length
+    } catch (err) {
+      log('gossip of fraud report %s failed - %e', report.id, err)
+      return 0
+    }
   }
 
   /** Resolves once the index is loaded (rejects on abort). */
@@ -281,9 +362,10 @@ export class MarketService implements NodeService {
     return { gossip, dht }
   }
 
-  /** Announces every current listing of ours again (revocations included). */
+  /** Announces every current listing of ours again (revocations included), and the fraud reports we made. */
   async reannounce (options: AbortOptions = {}): Promise<number> {
     if (!this.index.isStarted()) return 0
+    for (const r of this.fraud.all()) if (equalBytes(r.record.reporter, this.hotkey)) await this.#publishReport(r)
     let n = 0
     for await (const bytes of this.index.current(options)) {
       const l = decodeListingUnsafe(bytes, { trusted: true })

@@ -18,11 +18,13 @@ import { Key } from 'interface-datastore'
 import { toAddress } from '../ledger/index.ts'
 import { decryptListing } from './decrypt-out.ts'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { DeliveryDisputedError, DeliveryTimeoutError, LedgerUnavailableError, ListingNotFoundError, PurchaseError } from './errors.ts'
+import { DeliveryDisputedError, DeliveryTimeoutError, LedgerUnavailableError, ListingFraudError, ListingNotFoundError, PurchaseError } from './errors.ts'
+import { createFraudReport } from './fraud.ts'
 import { openSealedKey, sealContentKey, sealPublicKeyOf } from '../seal.ts'
 import { decodeDelivery, encodeDelivery, prepareDelivery } from './purchase.ts'
 import { amountDue, verifyReceipt } from './receipt.ts'
 import type { DecryptOptions, WrittenFile } from './decrypt-out.ts'
+import type { FraudBook, FraudReport } from './fraud.ts'
 import type { ContentKeyStore } from './keystore.ts'
 import type { Listing } from './listing.ts'
 import type { Receipt } from './receipt.ts'
@@ -104,6 +106,10 @@ export interface TradeComponents {
   ready: (options?: AbortOptions) => Promise<void>
   /** The chain, when this daemon runs one. */
   ledger?: LedgerService
+  /** Verified fraud reports: a reported listing is not bought. */
+  fraud: Pick<FraudBook, 'get'>
+  /** Checks, keeps and gossips a report of ours. */
+  report: (report: FraudReport, options?: AbortOptions) => Promise<void>
 }
 
 type ChainEscrow = NonNullable<ReturnType<LedgerService['ledger']['escrow']>>
@@ -223,6 +229,10 @@ export class Trade {
     const owned = await this.#svc.datastore.has(ownedKey(listing.id.toString()), options)
     const seller = toAddress(listing.record.publisher)
     const pending = owned ? undefined : await this.#pending(chain, seller, listing.id.toString(), options)
+    const reported = this.#svc.fraud.get(listing.id)
+    if (reported != null && !owned && pending == null) {
+      throw new ListingFraudError(`${id} was reported: its committed key does not decrypt chunk ${reported.record.chunk} of ${listing.record.files[reported.record.file]?.path ?? 'a file'} (verified fraud report ${reported.id.toString()}); not bought`)
+    }
     const seed = randomBytes(32)
     const recipient = sealPublicKeyOf(seed)
     // the secret is on disk before anyone can pay to its public key
@@ -305,8 +315,34 @@ export class Trade {
       source = 'delivery'
     }
     await this.#svc.content.fetch(listing.record.root, { signal: options.signal, onProgress: options.onProgress })
-    const files = await decryptListing({ store: this.#svc.content.local }, listing, key, out, options)
+    let files: WrittenFile[]
+    try {
+      files = await decryptListing({ store: this.#svc.content.local }, listing, key, out, options)
+    } catch (err) {
+      throw await this.#reportIfFraud(err, listing, key, options)
+    }
     return { source, escrow, files }
+  }
+
+  /**
+   * The key matched the commitment (checked when it was opened) and the ciphertext is the one
+   * the listing names (blocks are verified by CID): a chunk that does not decrypt is the
+   * seller's fraud, which the chain cannot judge. Report it; the error to throw.
+   */
+  async #reportIfFraud (err: unknown, listing: Listing, key: Uint8Array, options: AbortOptions): Promise<unknown> {
+    const e = err as { name?: string, file?: number, chunk?: number, message?: string }
+    if ((e.name !== 'DecryptionError' && e.name !== 'CiphertextFormatError') || e.file == null) return err
+    const held = this.#svc.fraud.get(listing.id)
+    if (held != null) return new ListingFraudError(`the seller's committed key does not decrypt this listing: it was reported (fraud report ${held.id.toString()})`, { cause: err })
+    const report = createFraudReport({ listing, key, file: e.file, chunk: e.chunk ?? 0 }, this.#secret)
+    const path = listing.record.files[e.file]?.path ?? `file ${e.file}`
+    try {
+      await this.#svc.report(report, options)
+    } catch (reportErr) {
+      log.error('the fraud report %s of %s was not published - %e', report.id, listing.id, reportErr)
+      return new ListingFraudError(`the seller's committed key does not decrypt ${path} (${e.message ?? ''}); the fraud report could not be published: ${(reportErr as Error).message}`, { cause: err })
+    }
+    return new ListingFraudError(`the seller's committed key does not decrypt ${path} (${e.message ?? ''}): a signed fraud report (${report.id.toString()}) was published and marks the listing and its seller on every peer; the chain paid the seller, as the key matched the listing's commitment`, { cause: err })
   }
 
   /** Waits for the delivery of `escrow`, accepts a good key or disputes a bad one, records it. */

@@ -1,5 +1,6 @@
 /** Listings as plain JSON values, for the API and the CLI. */
 import { peerIdOf } from './keys.ts'
+import type { FraudMarks } from './fraud.ts'
 import type { Listing } from './listing.ts'
 
 /** A listing as JSON: CIDs as strings, bytes as hex, price in rao as a decimal string. */
@@ -32,12 +33,16 @@ export interface ListingView {
   encryption: { alg: string, chunkSize: number } | null
   /** Total plaintext bytes of the files. */
   size: number
+  /** Verified fraud reports (fraud.ts): about this listing, about its publisher. */
+  fraud: FraudMarks
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
-/** The JSON view of a listing. */
-export function listingView (l: Listing): ListingView {
+const UNREPORTED: FraudMarks = { listing: false, publisher: false }
+
+/** The JSON view of a listing, with its fraud marks (none when not given). */
+export function listingView (l: Listing, fraud: FraudMarks = UNREPORTED): ListingView {
   const r = l.record
   return {
     id: l.id.toString(),
@@ -63,6 +68,7 @@ export function listingView (l: Listing): ListingView {
     state: r.state,
     keyCommitment: r.keyCommitment == null ? null : hex(r.keyCommitment),
     encryption: r.encryption,
-    size: r.files.reduce((a, f) => a + f.size, 0)
+    size: r.files.reduce((a, f) => a + f.size, 0),
+    fraud: { ...fraud }
   }
 }

@@ -7,7 +7,8 @@
  * refunded. Against a seller delivering a bad key, B's daemon disputes and the chain refunds. A
  * buy killed after paying carries on when run again and pays once. A rewritten transaction is
  * refused; a dispute of a good key is refused and the seller paid after the window. A peer that
- * gossips, puts and serves tampered listings has them refused everywhere.
+ * gossips, puts and serves tampered listings has them refused everywhere. A listing whose
+ * committed key does not decrypt it is reported by its buyer's daemon and marked everywhere.
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
@@ -17,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats'
 import { devAccount, hotkeyAddress, hotkeySeed, signTx } from '../../src/ledger/index.ts'
-import { createListing, decryptBytes, generateContentKey, listingKey } from '../../src/market/index.ts'
+import { commitContentKey, createListing, decryptBytes, encryptBytes, generateContentKey, listingKey } from '../../src/market/index.ts'
+import { ContentKeyStore } from '../../src/market/keystore.ts'
 import { sealContentKey, sealPublicKeyOf } from '../../src/seal.ts'
 import { openRepo } from '../../src/store/index.ts'
 import { sha256Hex, writeDeterministicFile } from '../utils/data.ts'
@@ -293,6 +295,67 @@ describe('e2e: market', { timeout: 180_000 }, () => {
     expect(await freeRao(m, seller)).toBe(sellerBefore + 1_000_000_000n)
     expect(await freeRao(m, dev.address)).toBe(buyerBefore - 1_000_000_000n)
     await s4.stop()
+  })
+
+  it('security: a listing whose committed key does not decrypt it: the buyer pays (the chain cannot judge a chunk), its daemon publishes a fraud report, other peers verify it and mark the listing; nobody else buys it', async () => {
+    // S5 is an honest daemon whose keystore holds the committed key; the ciphertext T serves was
+    // encrypted with another key, and the listing (signed with S5's hotkey) is gossiped by a rogue peer
+    const s5 = await spawnDaemon({ args: ['--genesis', join(m.repo, 'genesis.json'), '--bootstrap', m.info.addresses[0]] })
+    await s5.stop({ keepRepo: true })
+    const repo = await openRepo(s5.repo)
+    const [sellerSeed, seller] = [hotkeySeed(repo.privateKey), hotkeyAddress(repo.privateKey)]
+    await repo.close()
+    const committed = generateContentKey()
+    await new ContentKeyStore(s5.repo).put(committed)
+    const liar = await spawnDaemon({ repo: s5.repo, args: ['--genesis', join(m.repo, 'genesis.json'), '--bootstrap', m.info.addresses[0]] })
+    const plain = new Uint8Array(200_000).map((_, i) => i & 0xff)
+    const file = join(dir, 'liar.enc')
+    await writeFile(file, await encryptBytes(generateContentKey(), plain))
+    const { cid } = JSON.parse((await t.cli(['add', '--json', file])).stdout) as { cid: string }
+    const listing = createListing({
+      kind: 'dataset',
+      name: 'liarset',
+      license: 'MIT',
+      root: CID.parse(cid),
+      files: [{ path: 'liar.bin', size: plain.length, cid: CID.parse(cid) }],
+      price: 1_000_000_000n,
+      keyCommitment: commitContentKey(committed),
+      encryption: { alg: 'xchacha20poly1305-chunked/1', chunkSize: 65_536 }
+    }, sellerSeed)
+    const gossiper = await startRoguePeer()
+    try {
+      await gossiper.network.connect(m.info.addresses[0])
+      await vi.waitFor(() => { expect(gossiper.network.libp2p.services.pubsub.getSubscribers('agora/market/listings/1').map(String)).toContain(m.info.peerId) }, wait)
+      await vi.waitFor(async () => {
+        await gossiper.gossip(listing.bytes)
+        for (const d of [b, liar]) expect(await searchIds(d, 'liarset')).toEqual([listing.id.toString()])
+      }, wait)
+    } finally {
+      await gossiper.stop()
+    }
+    const buyer = (await json<Array<{ address: string }>>(b, ['wallet', 'list']))[0].address
+    const before = await freeRao(m, buyer)
+    const r = await b.cli(['buy', listing.id.toString(), '-o', join(dir, 'liar.bin'), '--name', 'dev', '--json'], { env: PASSWORD })
+    expect(r.code).not.toBe(0)
+    expect(r.stdout + r.stderr).toContain('ListingFraudError')
+    expect(r.stdout + r.stderr).toContain('fraud report')
+    // the key matched the commitment: the buyer's daemon accepted it and the seller was paid
+    await vi.waitFor(async () => { expect(await freeRao(m, seller)).toBe(1_000_000_000n) }, wait)
+    expect(await freeRao(m, buyer)).toBe(before - 1_000_000_000n)
+
+    // M never held the content: it checks the report by fetching the chunk from T, and marks the listing
+    for (const d of [m, t, b]) {
+      await vi.waitFor(async () => {
+        const shown = await json<{ listing: { fraud: { listing: boolean, publisher: boolean } } }>(d, ['market', 'show', listing.id.toString()])
+        expect(shown.listing.fraud).toEqual({ listing: true, publisher: true })
+      }, wait)
+    }
+    expect((await m.cli(['market', 'search', 'liarset'])).stdout).toContain('FRAUD REPORTED')
+    // another buyer is refused before paying anything (T's daemon has no wallet: the quote says no first)
+    const second = await t.cli(['buy', listing.id.toString(), '-o', join(dir, 'liar2.bin'), '--name', 'dev'], { env: PASSWORD })
+    expect(second.code).not.toBe(0)
+    expect(second.stderr).toContain('was reported')
+    await liar.stop()
   })
 
   it('behavior: tampered listings gossiped, put on the DHT or served by the catalogue are refused by every peer, while honest ones from the same peer spread', async () => {

@@ -83,4 +83,32 @@ describe('incentives: adapters', () => {
       await index.stop()
     }
   })
+
+  it('behavior: a listing named by a verified fraud report is never drawn; the publisher\'s other listings still are', async () => {
+    const index = new ListingIndex({ datastore: new MemoryDatastore() }, { now: () => T0 + DAY })
+    await index.start()
+    try {
+      const reported = createListing(openModelParams({ name: 'reported' }), SELLER_SECRET)
+      await index.add(reported.bytes)
+      await index.add(createListing(openModelParams({ name: 'other' }), SELLER_SECRET).bytes)
+      const miner = publicKeyOf(OTHER_SECRET)
+      const chain = { metagraph: async () => [{ uid: 1, hotkey: miner, permit: false, lastUpdate: 0 }] } as unknown as ChainView
+      const source = (isReported?: (l: { id: { equals: (c: unknown) => boolean } }) => boolean): ReturnType<typeof marketEligibleSource> => marketEligibleSource({
+        chain,
+        index: () => index,
+        findProviders: async function * () { yield { id: peerIdFromString(peerIdOfHotkey(miner)), multiaddrs: [] } },
+        selfHotkey: publicKeyOf(SELLER_SECRET),
+        isReported
+      })
+      const names = async (s: ReturnType<typeof marketEligibleSource>): Promise<string[]> => {
+        const out = new Set<string>()
+        for (const e of await s.eligible(1, { seed: new Uint8Array(32) })) out.add((await index.get(e.listingCid))?.record.name ?? '')
+        return [...out].sort()
+      }
+      expect(await names(source())).toEqual(['other', 'reported'])
+      expect(await names(source(l => l.id.equals(reported.id)))).toEqual(['other'])
+    } finally {
+      await index.stop()
+    }
+  })
 })

@@ -6,8 +6,6 @@ import { isAbsolute } from 'node:path'
 import { InvalidParametersError } from '../../errors.ts'
 import { isAddress } from '../../ledger/index.ts'
 import { ListingNotFoundError } from '../../market/index.ts'
-// the JSON view of a listing: a wire type the CLI shares, not part of the market's public surface
-import { listingView } from '../../market/index.ts'
 import { ndjson, query, sendJson } from '../server.ts'
 import type { RequestContext, Route } from '../server.ts'
 import type { MarketService, PublishParameters, PublishResult } from '../../market/index.ts'
@@ -75,8 +73,8 @@ function listingParams (ctx: RequestContext): Partial<PublishParameters> {
   }
 }
 
-function published (r: PublishResult): Record<string, unknown> {
-  return { listing: listingView(r.listing), gossip: r.gossip, dht: r.dht, providedTo: r.providedTo }
+function published (svc: MarketService, r: PublishResult): Record<string, unknown> {
+  return { listing: svc.view(r.listing), gossip: r.gossip, dht: r.dht, providedTo: r.providedTo }
 }
 
 /** The market routes over a market service. */
@@ -104,7 +102,7 @@ export function marketRoutes ({ market: svc, node }: MarketRouteDeps): Route[] {
         const name = query(ctx, 'name')
         if (p.path == null || kind == null || name == null || p.license == null) throw new InvalidParametersError('publish needs path, kind, name and license')
         const r = await svc.publisher.publish({ ...p, path: p.path, kind, name, license: p.license }, { signal: signal(ctx, 3_600_000) })
-        sendJson(ctx.res, published(r))
+        sendJson(ctx.res, published(svc, r))
       }
     },
     {
@@ -112,13 +110,13 @@ export function marketRoutes ({ market: svc, node }: MarketRouteDeps): Route[] {
       path: '/api/v0/market/update',
       handler: async (ctx) => {
         const r = await svc.publisher.update(arg(ctx), listingParams(ctx), { signal: signal(ctx, 3_600_000) })
-        sendJson(ctx.res, published(r))
+        sendJson(ctx.res, published(svc, r))
       }
     },
     {
       method: 'POST',
       path: '/api/v0/market/revoke',
-      handler: async (ctx) => { sendJson(ctx.res, published(await svc.publisher.revoke(arg(ctx), { signal: signal(ctx, 60_000) }))) }
+      handler: async (ctx) => { sendJson(ctx.res, published(svc, await svc.publisher.revoke(arg(ctx), { signal: signal(ctx, 60_000) }))) }
     },
     {
       method: 'GET',
@@ -136,7 +134,7 @@ export function marketRoutes ({ market: svc, node }: MarketRouteDeps): Route[] {
           offset: intOf(query(ctx, 'offset'), 'offset'),
           signal: signal(ctx, 10_000)
         })
-        sendJson(ctx.res, { state: svc.state, hits: hits.map(h => ({ score: h.score, listing: listingView(h.listing) })) })
+        sendJson(ctx.res, { state: svc.state, hits: hits.map(h => ({ score: h.score, listing: svc.view(h.listing) })) })
       }
     },
     {
@@ -147,7 +145,7 @@ export function marketRoutes ({ market: svc, node }: MarketRouteDeps): Route[] {
         const l = await svc.index.get(arg(ctx))
         if (l == null) throw new ListingNotFoundError(`no current listing ${arg(ctx)} in the local index (expired, revoked, superseded or not yet seen)`)
         const providers = await countProviders(node, l.record.root, signal(ctx, intOf(query(ctx, 'timeout'), 'timeout') ?? 5000))
-        sendJson(ctx.res, { listing: listingView(l), providers })
+        sendJson(ctx.res, { listing: svc.view(l), providers })
       }
     },
     {
@@ -155,7 +153,7 @@ export function marketRoutes ({ market: svc, node }: MarketRouteDeps): Route[] {
       path: '/api/v0/market/quote',
       handler: async (ctx) => {
         const q = await svc.trade.quote(arg(ctx), { signal: signal(ctx, 60_000) })
-        sendJson(ctx.res, { listing: listingView(q.listing), owned: q.owned, pending: q.pending, seller: q.seller, agent: q.agent, recipient: q.recipient, commitment: q.commitment, chainId: q.chainId, amount: q.amount })
+        sendJson(ctx.res, { listing: svc.view(q.listing), owned: q.owned, pending: q.pending, seller: q.seller, agent: q.agent, recipient: q.recipient, commitment: q.commitment, chainId: q.chainId, amount: q.amount })
       }
     },
     {
@@ -202,7 +200,7 @@ export function marketRoutes ({ market: svc, node }: MarketRouteDeps): Route[] {
       handler: async (ctx) => {
         await svc.ready({ signal: signal(ctx, 60_000) })
         const mine = await svc.index.listMine(svc.hotkey)
-        sendJson(ctx.res, { listings: mine.map(listingView) })
+        sendJson(ctx.res, { listings: mine.map(l => svc.view(l)) })
       }
     }
   ]
