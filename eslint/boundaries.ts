@@ -25,19 +25,20 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = Object.freeze
   errors: [],
   signing: [],
   strings: [],
+  ss58: [],
   seal: ['signing'],
   config: ['errors'],
   store: ['errors', 'config'],
   dht: ['errors', 'config', 'store'],
   service: ['errors', 'config', 'store', 'dht'],
-  ledger: ['signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'yuma'],
+  ledger: ['ss58', 'signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'yuma'],
   market: ['signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger'],
   incentives: ['signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market'],
   announcer: ['errors', 'dht'],
   node: ['errors', 'config', 'store', 'dht', 'service', 'announcer'],
-  api: ['signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'yuma'],
-  index: ['signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'api', 'yuma'],
-  cli: ['signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'api', 'yuma']
+  api: ['ss58', 'signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'yuma'],
+  index: ['ss58', 'signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'api', 'yuma'],
+  cli: ['ss58', 'signing', 'seal', 'strings', 'errors', 'config', 'store', 'dht', 'service', 'ledger', 'market', 'incentives', 'node', 'api', 'yuma']
 })
 
 /** `src/<part>/…` or `src/<part>.ts` → the part's name; undefined outside `src/`. */

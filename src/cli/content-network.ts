@@ -96,13 +96,17 @@ function daemonFlags (ctx: CommandContext, repo: string): DaemonFlags {
 
 const id = defineCommand({
   name: 'id',
-  description: 'show this peer\'s id, public key and addresses',
+  description: 'show this peer\'s id, hotkey address, public key and addresses',
   run: async (ctx) => {
     // The quick path reads the identity file when no daemon can be running (`local-id.ts`);
     // otherwise (a daemon's api.json, an identity it does not decode) the node answers as before.
-    const r = await (await import('./local-id.ts')).localId(ctx) ?? await (await client()).withClient(ctx, async c => c.id())
+    const got = await (await import('./local-id.ts')).localId(ctx) ?? await (await client()).withClient(ctx, async c => c.id())
+    // the same ed25519 key is the peer's hotkey on the chain: its SS58 address (for genesis files, stake, weights)
+    const { ss58Encode } = await import('../ss58.ts')
+    const r = { ...got, hotkey: ss58Encode(Buffer.from(got.publicKey, 'base64')) }
     if (flag(ctx, 'json')) { outJson(ctx, r); return }
     out(ctx, `peer id     ${r.peerId}`)
+    out(ctx, `hotkey      ${r.hotkey} (SS58: the chain address of this peer's key)`)
     out(ctx, `public key  ${r.publicKey} (ed25519, base64)`)
     for (const a of r.addresses) out(ctx, `address     ${a}`)
     if (!r.online) out(ctx, '(offline: no daemon running)')

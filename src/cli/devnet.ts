@@ -27,7 +27,7 @@ const TAO = 1_000_000_000n
 /** Options of {@link startDevnet}. */
 export interface DevnetInit {
   /** Miners. */
-  peers: number
+  miners: number
   validators: number
   /** Directory of the peers' repos (reused when it holds a devnet). @default a new temp dir */
   dir?: string
@@ -169,12 +169,12 @@ function stopProc (proc: ChildProcess): Promise<void> {
 
 /** Starts the devnet (see the module comment). On any failure, every started peer is stopped. */
 export async function startDevnet (init: DevnetInit): Promise<Devnet> {
-  if (!Number.isInteger(init.peers) || init.peers < 1 || init.peers > 32) throw new RangeError('--peers must be 1..32')
+  if (!Number.isInteger(init.miners) || init.miners < 1 || init.miners > 32) throw new RangeError('--miners must be 1..32')
   if (!Number.isInteger(init.validators) || init.validators < 1 || init.validators > 16) throw new RangeError('--validators must be 1..16')
   const log = init.log ?? (() => {})
   const dir = init.dir != null ? resolve(init.dir) : await mkdtemp(join(tmpdir(), 'agora-devnet-'))
   await mkdir(dir, { recursive: true })
-  const names = ['authority', ...Array.from({ length: init.peers }, (_, i) => `miner-${i + 1}`), ...Array.from({ length: init.validators }, (_, i) => `validator-${i + 1}`)]
+  const names = ['authority', ...Array.from({ length: init.miners }, (_, i) => `miner-${i + 1}`), ...Array.from({ length: init.validators }, (_, i) => `validator-${i + 1}`)]
   const keys = await Promise.all(names.map(async n => preparePeer(dir, n)))
   const genesisFile = join(dir, 'genesis.json')
   const dev = devAccount()
@@ -206,7 +206,7 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
       if (BigInt(balance) < 100n * TAO) await sendTx(api, chainId, dev.secretKey, dev.address, { kind: 'transfer', to: k.address, amount: 1000n * TAO })
     }
     log(`funded ${keys.length - 1} hotkeys with 1000 TAO each`)
-    for (let i = 1 + init.peers; i < names.length; i++) {
+    for (let i = 1 + init.miners; i < names.length; i++) {
       const k = keys[i]
       const { metagraph } = await api('GET', '/api/v0/chain/subnet', { netuid: String(netuid) })
       if (!(metagraph as Array<{ hotkey: string }>).some(r => r.hotkey === k.address)) await sendTx(api, chainId, k.seed, k.address, { kind: 'burnedRegister', netuid, hotkey: k.address })

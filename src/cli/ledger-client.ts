@@ -6,12 +6,12 @@ import { join } from 'node:path'
 import { formatTao, listWallets, openWallet, parseTao, signTx } from '../ledger/index.ts'
 import { flag, str } from './command.ts'
 import { repoPath } from './connect.ts'
-import { UsageError } from './errors.ts'
+import { UsageError, WalletNotFoundError } from './errors.ts'
 import { PASSWORD_ENV } from './ledger-options.ts'
 import type { AgoraClient } from './agora-client.ts'
 import type { SubmittedWire } from '../api/index.ts'
 import type { CommandContext } from './command.ts'
-import type { KeyPair, TxBody } from '../ledger/index.ts'
+import type { KeyPair, TxBody, WalletInfo } from '../ledger/index.ts'
 
 /** Parse a TAO amount ("5", "0.25", "0.000000001") into rao, exactly: the ledger's `parseTao`. */
 export function taoToRao (s: string): bigint {
@@ -76,19 +76,38 @@ export async function password (ctx: CommandContext, confirm: boolean): Promise<
   return first
 }
 
-/** Open the coldkey named by `--name` (asks for the password). */
-export async function coldkey (ctx: CommandContext): Promise<KeyPair & { address: string, name: string }> {
-  return openWallet(walletDir(ctx), str(ctx, 'name') ?? 'default', await password(ctx, false))
+/**
+ * The wallet a command uses. Policy (one convention for every command): `--name` when given;
+ * else the wallet named `default`; else the only wallet there is (so `wallet create --dev`,
+ * which names it `dev`, needs no `--name` after it). None, or a name that is not there:
+ * `WalletNotFoundError`; several and none named `default`: a `UsageError` listing them.
+ */
+async function chosenWallet (ctx: CommandContext): Promise<WalletInfo> {
+  const dir = walletDir(ctx)
+  const wallets = await listWallets(dir)
+  const given = str(ctx, 'name')
+  if (given != null) {
+    const w = wallets.find(x => x.name === given)
+    if (w == null) throw new WalletNotFoundError(`no wallet ${given} in ${dir}${wallets.length > 0 ? ` (there: ${wallets.map(x => x.name).join(', ')})` : ''}: create it with agora wallet create --name ${given}`)
+    return w
+  }
+  const w = wallets.find(x => x.name === 'default') ?? (wallets.length === 1 ? wallets[0] : undefined)
+  if (w != null) return w
+  if (wallets.length === 0) throw new WalletNotFoundError(`no wallet in ${dir}: create one with agora wallet create (on a dev chain: agora wallet create --dev)`)
+  throw new UsageError(`${wallets.length} wallets in ${dir} and none is named default: choose one with --name (${wallets.map(x => x.name).join(', ')})`)
 }
 
-/** The address of `--address`, else of the wallet `--name` (no password needed). */
+/** Open the coldkey the command uses ({@link chosenWallet}; asks for the password). */
+export async function coldkey (ctx: CommandContext): Promise<KeyPair & { address: string, name: string }> {
+  const w = await chosenWallet(ctx)
+  return openWallet(walletDir(ctx), w.name, await password(ctx, false))
+}
+
+/** The address of `--address`, else of the wallet the command uses (no password needed). */
 export async function addressOf (ctx: CommandContext): Promise<string> {
   const a = str(ctx, 'address')
   if (a != null) return a
-  const name = str(ctx, 'name') ?? 'default'
-  const w = (await listWallets(walletDir(ctx))).find(x => x.name === name)
-  if (w == null) throw new UsageError(`no wallet ${name} in ${walletDir(ctx)} (agora wallet create --name ${name}, or pass --address)`)
-  return w.address
+  return (await chosenWallet(ctx)).address
 }
 
 /** What a submitted transaction reports. */

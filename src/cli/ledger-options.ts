@@ -9,7 +9,7 @@ export const PASSWORD_ENV = 'AGORA_WALLET_PASSWORD'
 
 /** The `--name` option naming a keystore wallet. */
 export const WALLET_OPTION: Record<string, OptionDef> = {
-  name: { type: 'string', default: 'default', description: 'wallet (coldkey) name', valueName: '<name>' }
+  name: { type: 'string', description: 'wallet (coldkey) name (default: the wallet named default, else the only one there is)', valueName: '<name>' }
 }
 
 /** Options of every command that submits a transaction. */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { isAbsolute } from 'node:path'
 import { parseArgs } from 'node:util'
 import { GLOBAL_OPTIONS } from './command.ts'
 import { commands } from './commands/index.ts'
@@ -26,9 +27,22 @@ export function version (): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 }
 
-/** The process's own streams and environment. */
+/** The process's own streams and environment, with the user's directory ({@link userDir}). */
 export function processIo (): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() }
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: userDir(process.env, process.cwd()) }
+}
+
+/**
+ * The directory relative paths mean. Policy: `npm run agora` and `npm start` run the CLI in this
+ * package's root, and npm names the directory the user typed the command in as `INIT_CWD`; in
+ * those two scripts of this package that directory is used, so `npm run agora -- add ./model`
+ * reads the user's `./model`. Anywhere else (the installed `agora` command, other packages'
+ * scripts, tests) the process's own working directory is.
+ */
+export function userDir (env: NodeJS.ProcessEnv, cwd: string): string {
+  const init = env.INIT_CWD
+  const ours = env.npm_package_name === 'agora' && (env.npm_lifecycle_event === 'agora' || env.npm_lifecycle_event === 'start')
+  return ours && init != null && isAbsolute(init) ? init : cwd
 }
 
 /**

@@ -1,25 +1,13 @@
 /**
- * Addresses: SS58 with network prefix 42 (the generic Substrate prefix that Bittensor keys use),
- * over the 32-byte ed25519 public key. So an agora address looks like a btcli address (`5…`):
- * `base58btc(0x2a ‖ pubkey ‖ blake2b-512("SS58PRE" ‖ 0x2a ‖ pubkey)[0..2])`.
+ * Addresses: SS58 with network prefix 42 over the 32-byte ed25519 public key (src/ss58.ts), with
+ * the ledger's named errors and caches.
  *
  * Policy: addresses carry a 2-byte checksum, so a mistyped address is refused rather than paid.
  */
-import { blake2b } from '@noble/hashes/blake2.js'
 import { base58btc } from 'multiformats/bases/base58'
 import { MalformedError } from './errors.ts'
 import { flatString } from '../strings.ts'
-
-/** The SS58 network prefix agora uses (42, generic Substrate). */
-export const SS58_PREFIX = 42
-const PRE = new TextEncoder().encode('SS58PRE')
-
-function checksum (body: Uint8Array): Uint8Array {
-  const h = new Uint8Array(PRE.length + body.length)
-  h.set(PRE)
-  h.set(body, PRE.length)
-  return blake2b(h, { dkLen: 64 }).subarray(0, 2)
-}
+import { SS58_PREFIX, ss58Checksum, ss58Encode } from '../ss58.ts'
 
 const encoded = new Map<string, string>()
 
@@ -29,13 +17,7 @@ export function toAddress (publicKey: Uint8Array): string {
   const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, 32).toString('latin1')
   const hit = encoded.get(id)
   if (hit != null) return hit
-  const body = new Uint8Array(33)
-  body[0] = SS58_PREFIX
-  body.set(publicKey, 1)
-  const out = new Uint8Array(35)
-  out.set(body)
-  out.set(checksum(body), 33)
-  const address = flatString(base58btc.baseEncode(out))
+  const address = flatString(ss58Encode(publicKey))
   // bounded: about 150 bytes an entry (both strings flat), so at most ~10 MB
   if (encoded.size >= 65_536) encoded.clear()
   encoded.set(id, address)
@@ -56,7 +38,7 @@ export function fromAddress (address: string): Uint8Array {
     throw new MalformedError(`not an address: ${address}`, { cause: err })
   }
   if (raw.length !== 35 || raw[0] !== SS58_PREFIX) throw new MalformedError(`not an SS58 prefix-42 ed25519 address: ${address}`)
-  const sum = checksum(raw.subarray(0, 33))
+  const sum = ss58Checksum(raw.subarray(0, 33))
   if (sum[0] !== raw[33] || sum[1] !== raw[34]) throw new MalformedError(`bad address checksum: ${address}`)
   const pk = raw.slice(1, 33)
   if (cache.size > 100_000) cache.clear()

@@ -30,7 +30,7 @@ describe('e2e: devnet', () => {
     const devnet = await spawnDaemon<DevnetView>({
       command: ['devnet'],
       replaceArgs: true,
-      args: ['--peers', '1', '--validators', '1', '--tempo', '5', '--block-time', '400', '--dir', dir],
+      args: ['--miners', '1', '--validators', '1', '--tempo', '5', '--block-time', '400', '--dir', dir],
       ready: (line) => line.startsWith('DEVNET_READY ') ? JSON.parse(line.slice('DEVNET_READY '.length)) as DevnetView : undefined,
       readyTimeout: 120_000
     })

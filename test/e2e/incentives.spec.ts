@@ -55,7 +55,7 @@ async function flipEveryBlock (repo: string): Promise<number> {
 describe('e2e: incentives', () => {
   it('behavior: honest miners earn the most, a corrupt miner nothing, an offline-half-the-time or validators-only miner less; every rao is accounted', async () => {
     const tempo = 9
-    net = await startDevnet({ peers: 6, validators: 3, tempo, blockTimeMs: 500, dir: join(await tempDir(), 'devnet') })
+    net = await startDevnet({ miners: 6, validators: 3, tempo, blockTimeMs: 500, dir: join(await tempDir(), 'devnet') })
     const peer = (name: string): Devnet['peers'][number] => net!.peers.find(p => p.name === name)!
     const authority = peer('authority')
     const subnet = async (): Promise<SubnetJson> => api(authority.repo, authority.api, '/api/v0/chain/subnet', { netuid: String(net!.netuid) })

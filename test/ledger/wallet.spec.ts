@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.ts'
 import { createWallet, genesisHash, genesisToJson, listWallets, openWallet, parseGenesis, toAddress } from '../../src/ledger/index.ts'
 import { memoryIo, testKey } from './helpers.ts'
+import { addressOf, coldkey } from '../../src/cli/ledger-client.ts'
+import type { CommandContext } from '../../src/cli/command.ts'
 
 let dir = ''
 beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-wallet-')) })
@@ -46,6 +48,25 @@ describe('ledger cli', () => {
     expect(await main(['wallet', 'list', '--json'], io2)).toBe(0)
     expect(JSON.parse(io2.stdoutText())).toEqual([{ name: 'alice', address: created.address, path: join(dir, 'wallets', 'alice.json') }])
     expect((await openWallet(join(dir, 'wallets'), 'alice', 'pw')).address).toBe(created.address)
+  })
+
+  it('behavior: one wallet convention: --name, else "default", else the only wallet; none or an unknown name is WalletNotFoundError, several without a default a usage error naming them', async () => {
+    const wallets = join(dir, 'wallets')
+    const io = memoryIo({ AGORA_REPO: dir })
+    const ctx = (name?: string): CommandContext => ({ args: name == null ? {} : { name }, positionals: [], io, path: ['wallet', 'balance'] })
+    await expect(addressOf(ctx())).rejects.toMatchObject({ name: 'WalletNotFoundError', message: expect.stringContaining('agora wallet create') })
+    // `wallet create --dev` names it dev: as the only wallet it is the one every command uses
+    const dev = await createWallet(wallets, 'dev', 'pw')
+    expect(await addressOf(ctx())).toBe(dev.address)
+    await expect(addressOf(ctx('alice'))).rejects.toMatchObject({ name: 'WalletNotFoundError', message: expect.stringContaining('there: dev') })
+    const alice = await createWallet(wallets, 'alice', 'pw')
+    await expect(addressOf(ctx())).rejects.toMatchObject({ name: 'UsageError', message: expect.stringContaining('alice, dev') })
+    expect(await addressOf(ctx('alice'))).toBe(alice.address)
+    const def = await createWallet(wallets, 'default', 'pw')
+    expect(await addressOf(ctx())).toBe(def.address)
+    // the same rule where the key is opened, with the password from the environment
+    const withPw = memoryIo({ AGORA_REPO: dir, AGORA_WALLET_PASSWORD: 'pw' })
+    expect((await coldkey({ args: {}, positionals: [], io: withPw, path: ['buy'] })).address).toBe(def.address)
   })
 
   it('behavior: without a password and without a terminal, create is a usage error', async () => {

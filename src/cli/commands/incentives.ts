@@ -86,12 +86,22 @@ function intOption (ctx: CommandContext, name: string, fallback: number): number
   return n
 }
 
+/** `--miners`, or its old name `--peers` (both given: they must agree). */
+function minerCount (ctx: CommandContext): number {
+  const miners = intOption(ctx, 'miners', 3)
+  if (str(ctx, 'peers') == null) return miners
+  const peers = intOption(ctx, 'peers', 3)
+  if (str(ctx, 'miners') != null && peers !== miners) throw new UsageError(`--peers is the old name of --miners: give one of them (got --miners ${miners} and --peers ${peers})`)
+  return peers
+}
+
 /** `agora devnet`. */
 const devnetCommand = defineCommand({
   name: 'devnet',
   description: 'start a local network of real peers on 127.0.0.1: dev chain, subnet, miners, validators, free listings (Ctrl-C stops all)',
   options: {
-    peers: { type: 'string', description: 'miners (default 3)', valueName: '<n>' },
+    miners: { type: 'string', description: 'miners (default 3); the devnet also runs the authority and the validators', valueName: '<n>' },
+    peers: { type: 'string', description: 'the old name of --miners (the same number: miners, not all peers)', valueName: '<n>' },
     validators: { type: 'string', description: 'validators (default 1)', valueName: '<n>' },
     dir: { type: 'string', description: 'directory of the peers\' repos (default: a new temp dir; reused when it holds a devnet)', valueName: '<dir>' },
     'block-time': { type: 'string', description: 'ms between blocks (default 500)', valueName: '<ms>' },
@@ -101,7 +111,7 @@ const devnetCommand = defineCommand({
   run: async (ctx) => {
     const { startDevnet } = await import('../devnet.ts')
     const net = await startDevnet({
-      peers: intOption(ctx, 'peers', 3),
+      miners: minerCount(ctx),
       validators: intOption(ctx, 'validators', 1),
       dir: str(ctx, 'dir') == null ? undefined : resolve(ctx.io.cwd, str(ctx, 'dir') ?? ''),
       blockTimeMs: intOption(ctx, 'block-time', 500),
