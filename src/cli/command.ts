@@ -1,6 +1,10 @@
 /**
  * Commands are data: each one declares its options and positionals and a `run` function, so the
  * whole CLI can be driven from tests through `main(rawArgs, io)`.
+ *
+ * Policy (empty results, as Kubo's commands do): a command that lists things and finds none
+ * prints nothing on stdout (`--json`: an empty list) and exits 0; where a next step helps, a
+ * one-line hint goes to stderr. Exit 1 means the command failed, 2 that it was used wrongly.
  */
 import { safeJson } from './safe-text.ts'
 import type { CliIo } from './io.ts'

@@ -116,7 +116,8 @@ const id = defineCommand({
 const peersRun = async (ctx: CommandContext): Promise<void> => {
   const peers = await (await client()).withClient(ctx, async c => c.peers())
   if (flag(ctx, 'json')) { outJson(ctx, { peers }); return }
-  for (const p of peers) for (const a of p.addrs) out(ctx, `${a}/p2p/${p.peerId}`)
+  // one line per address, each naming the peer once (an address may carry /p2p/<id> already)
+  for (const p of peers) for (const a of new Set(p.addrs.map(a => a.endsWith(`/p2p/${p.peerId}`) ? a : `${a}/p2p/${p.peerId}`))) out(ctx, a)
 }
 
 const peers = defineCommand({ name: 'peers', description: 'list connected peers (needs the daemon)', run: peersRun })
@@ -159,7 +160,7 @@ const dht = defineCommand({
           }
         })
         if (flag(ctx, 'json')) outJson(ctx, { providers: found })
-        return found.length === 0 ? 1 : 0
+        else if (found.length === 0) ctx.io.stderr.write('no providers found\n')
       }
     })
   ]

@@ -89,6 +89,9 @@ describe('cli: content (through a daemon)', () => {
     expect((await run(['cat', HELLO_V0])).out).toBe('hello world\n')
     expect(JSON.parse((await run(['id', '--json'])).out)).toMatchObject({ peerId: daemon.info.peerId, online: true })
     expect(JSON.parse((await run(['peers', '--json'])).out)).toEqual({ peers: [] })
+    // empty results (command.ts policy): nothing on stdout, exit 0, a hint on stderr where one helps
+    expect(await run(['peers'])).toMatchObject({ code: 0, out: '' })
+    expect(await run(['dht', 'findprovs', HELLO_V0, '--timeout', '1s'])).toMatchObject({ code: 0, out: '', err: expect.stringContaining('no providers found') })
   })
 })
 

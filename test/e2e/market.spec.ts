@@ -358,6 +358,16 @@ describe('e2e: market', { timeout: 180_000 }, () => {
     await liar.stop()
   })
 
+  it('behavior: agora peers names each connected peer once per address; a search that finds nothing prints nothing and exits 0', async () => {
+    const lines = (await m.cli(['peers'])).stdout.trim().split('\n')
+    expect(lines.length).toBeGreaterThanOrEqual(3)
+    for (const l of lines) expect(l.match(/\/p2p\//g), l).toHaveLength(1)
+    for (const d of [b, t]) expect(lines.some(l => l.endsWith(`/p2p/${d.info.peerId}`))).toBe(true)
+    const none = await m.cli(['market', 'search', 'no-such-listing-anywhere'])
+    expect(none).toMatchObject({ code: 0, stdout: '' })
+    expect(none.stderr).toContain('no listings match')
+  })
+
   it('behavior: tampered listings gossiped, put on the DHT or served by the catalogue are refused by every peer, while honest ones from the same peer spread', async () => {
     const root = rawCid('rogue content')
     const make = (name: string): Uint8Array => createListing({ kind: 'model', name, license: 'MIT', root }, secret).bytes

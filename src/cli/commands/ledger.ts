@@ -44,7 +44,7 @@ const walletList = defineCommand({
     const { walletDir } = await client()
     const wallets = await listWallets(walletDir(ctx))
     if (flag(ctx, 'json')) return outJson(ctx, wallets)
-    if (wallets.length === 0) return out(ctx, `no wallets in ${walletDir(ctx)} (create one with: agora wallet create)`)
+    if (wallets.length === 0) { ctx.io.stderr.write(`no wallets in ${walletDir(ctx)} (create one with: agora wallet create)\n`); return }
     const w = Math.max(...wallets.map(x => x.name.length))
     for (const x of wallets) out(ctx, `${x.name.padEnd(w)}  ${x.address}`)
   }

@@ -108,8 +108,8 @@ const search = defineCommand({
     if (flag(ctx, 'json')) { outJson(ctx, r); return }
     if (r.state !== 'ready') out(ctx, 'indexing… the listing index is still loading; try again in a moment')
     for (const h of r.hits) out(ctx, listingLine(h.listing))
+    // Policy (empty results, command.ts): nothing on stdout, exit 0
     if (r.state === 'ready' && r.hits.length === 0) ctx.io.stderr.write('no listings match\n')
-    return r.hits.length === 0 ? 1 : 0
   }
 })
 
@@ -180,7 +180,7 @@ const purchases = defineCommand({
   run: async (ctx) => {
     const r = await (await client()).withClient(ctx, async c => c.market.purchases(str(ctx, 'buyer')))
     if (flag(ctx, 'json')) { outJson(ctx, r); return }
-    if (r.purchases.length === 0) { out(ctx, 'no purchases through this daemon'); return }
+    if (r.purchases.length === 0) { ctx.io.stderr.write('no purchases through this daemon\n'); return }
     const { purchaseLines } = await format()
     for (const p of r.purchases) for (const line of purchaseLines(p)) out(ctx, line)
   }
