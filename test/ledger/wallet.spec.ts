@@ -2,6 +2,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.ts'
 import { createWallet, genesisHash, genesisToJson, listWallets, openWallet, parseGenesis, toAddress } from '../../src/ledger/index.ts'
@@ -86,5 +88,26 @@ describe('ledger cli', () => {
     expect(genesisHash(parseGenesis(genesisToJson(g)))).toBe(genesisHash(g))
     const bad = memoryIo({})
     expect(await main(['chain', 'genesis', '--authority', 'nope'], bad)).toBe(2)
+  })
+
+  it('behavior: chain genesis takes a peer id for an address, pays subnets without root validators, and does not overwrite its -o file without --force', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const peerId = peerIdFromPrivateKey(key).toString()
+    // the peer's hotkey is its ed25519 key: the address of its 32 public bytes
+    const address = toAddress(key.publicKey.raw)
+    const file = join(dir, 'genesis.json')
+    const io = memoryIo({}, dir)
+    expect(await main(['chain', 'genesis', '--authority', peerId, '--fund', `${peerId}=3`, '-o', 'genesis.json'], io)).toBe(0)
+    const g = parseGenesis(JSON.parse(await readFile(file, 'utf8')))
+    expect(g.authority).toBe(address)
+    expect(g.balances).toEqual([[address, 3_000_000_000n]])
+    expect(g.params.emissionSplit).toBe('even')
+    const again = memoryIo({}, dir)
+    expect(await main(['chain', 'genesis', '--authority', address, '--param', 'emissionSplit=root', '-o', 'genesis.json'], again)).toBe(1)
+    expect(again.stderrText()).toContain('use --force')
+    expect(again.stderrText()).toContain('(OutputExistsError)')
+    expect(parseGenesis(JSON.parse(await readFile(file, 'utf8'))).authority).toBe(address)
+    expect(await main(['chain', 'genesis', '--authority', address, '--param', 'emissionSplit=root', '-o', 'genesis.json', '--force'], memoryIo({}, dir))).toBe(0)
+    expect(parseGenesis(JSON.parse(await readFile(file, 'utf8'))).params.emissionSplit).toBe('root')
   })
 })

@@ -54,29 +54,45 @@ const chainGenesis = defineCommand({
   name: 'genesis',
   description: 'write a genesis file for a multi-peer network',
   options: {
-    authority: { type: 'string', description: 'address of the block producer (required)', valueName: '<address>' },
+    authority: { type: 'string', description: 'the block producer: its hotkey address, or its peer id (agora id shows both) (required)', valueName: '<address|peer id>' },
     'chain-id': { type: 'string', default: 'agora', description: 'chain id', valueName: '<id>' },
-    fund: { type: 'string', multiple: true, description: 'fund an account: <address>=<TAO> (repeatable)', valueName: '<addr=TAO>' },
+    fund: { type: 'string', multiple: true, description: 'fund an account: <address or peer id>=<TAO> (repeatable; without it nobody holds TAO)', valueName: '<addr=TAO>' },
     'block-time': { type: 'string', default: '12000', description: 'milliseconds between blocks', valueName: '<ms>' },
     tempo: { type: 'string', description: 'tempo of new subnets (blocks)', valueName: '<n>' },
     param: { type: 'string', multiple: true, description: 'any chain parameter: <name>=<value>, or newSubnet.<name>=<value> for new subnets (repeatable; see src/ledger/params.ts)', valueName: '<k=v>' },
-    output: { type: 'string', short: 'o', description: 'write to this file instead of stdout', valueName: '<file>' }
+    output: { type: 'string', short: 'o', description: 'write to this file instead of stdout', valueName: '<file>' },
+    force: { type: 'boolean', description: 'replace the -o file if it exists' }
   },
   async run (ctx) {
-    const { isAddress, makeGenesis } = await ledger()
+    const { isAddress, makeGenesis, toAddress } = await ledger()
     const { taoToRao } = await client()
-    const authority = str(ctx, 'authority')
-    if (authority == null || !isAddress(authority)) throw new UsageError('--authority <address> is required (an SS58 address)')
+    // an address, or the peer id of an ed25519 peer key (the same key is its hotkey)
+    const addressArg = async (s: string | undefined): Promise<string | undefined> => {
+      if (s == null || isAddress(s)) return s
+      const { peerIdFromString } = await import('@libp2p/peer-id')
+      try {
+        const key = peerIdFromString(s).publicKey
+        return key?.type === 'Ed25519' ? toAddress(key.raw) : undefined
+      } catch {
+        return undefined
+      }
+    }
+    const authority = await addressArg(str(ctx, 'authority'))
+    if (authority == null) throw new UsageError(str(ctx, 'authority') == null ? '--authority is required: the block producer\'s hotkey address or peer id (agora id on that peer shows both)' : `--authority ${str(ctx, 'authority') ?? ''} is neither an SS58 address nor an ed25519 peer id`)
     const balances: Record<string, bigint> = {}
     for (const f of list(ctx, 'fund')) {
-      const [addr, amount] = f.split('=')
-      if (!isAddress(addr) || amount == null) throw new UsageError(`--fund wants <address>=<TAO>, got ${f}`)
+      const [given, amount] = f.split('=')
+      const addr = await addressArg(given)
+      if (addr == null || amount == null) throw new UsageError(`--fund wants <address or peer id>=<TAO>, got ${f}`)
       balances[addr] = (balances[addr] ?? 0n) + taoToRao(amount)
     }
     const blockTimeMs = Number(str(ctx, 'block-time'))
     if (!Number.isSafeInteger(blockTimeMs) || blockTimeMs < 10) throw new UsageError('--block-time must be an integer number of ms (>= 10)')
     const tempo = str(ctx, 'tempo')
-    const params: Record<string, unknown> = { blockTimeMs }
+    // Policy: subnets share the emission evenly unless a --param says otherwise: the chain's
+    // "root" split pays subnets by root validators' weights, so a new network without root
+    // validators would pay every subnet 0 TAO for ever (--param emissionSplit=root for it)
+    const params: Record<string, unknown> = { blockTimeMs, emissionSplit: 'even' }
     const newSubnet: Record<string, unknown> = {}
     if (tempo != null) newSubnet.tempo = Number(tempo)
     for (const p of list(ctx, 'param')) {
@@ -95,7 +111,13 @@ const chainGenesis = defineCommand({
       return
     }
     const path = resolvePath(ctx.io.cwd, file)
-    await writeFile(path, text, { flag: 'wx' })
+    try {
+      await writeFile(path, text, { flag: flag(ctx, 'force') ? 'w' : 'wx' })
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const { OutputExistsError } = await import('../../store/index.ts')
+      throw new OutputExistsError(`${path} exists: nothing was written (use --force to replace it)`)
+    }
     if (flag(ctx, 'json')) outJson(ctx, { path, chainId: doc.chainId, authority: doc.authority })
     else out(ctx, `wrote genesis of chain ${doc.chainId} to ${path}`)
   }
