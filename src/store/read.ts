@@ -14,6 +14,7 @@ import { readFile } from './file-reader.ts'
 import { assertReplaceable, entryKind, makeDir, NameSet, outputRoot, syncDirs } from './safe-out.ts'
 import { removeStalePartials, sameBytes, writeFileFromChunks } from './write-out.ts'
 import { asDagError, guardedReader } from './unixfs-guard.ts'
+import { getBlock } from './dag.ts'
 import type { BlockSource, Lent } from './block-read.ts'
 import type { BlockReader } from './dag.ts'
 import type { AbortOptions } from '@libp2p/interface'
@@ -174,6 +175,9 @@ export async function getToPath (blocks: BlockReader, cid: CID, path: string, ou
   const w = new TreeWriter(guardedReader(blocks), options)
   try {
     if (base.type === 'directory') await w.tree(base, root)
+    // Policy: a dag-cbor (or other IPLD) node holds no UnixFS file: get writes the block
+    // itself, as `ipfs block get` would, rather than "saving" nothing
+    else if (base.type === 'object') await w.block(base.cid, root)
     else await w.leaf(base, root)
   } catch (err) {
     throw asDagError(err, cid)
@@ -239,6 +243,22 @@ class TreeWriter {
     }
     const names = this.#written.get(dirname(at)) ?? new Set()
     this.#written.set(dirname(at), names.add(basename(at)))
+    this.files++
+  }
+
+  /** Write the bytes of block `cid` as the file `at` (kept when it holds them already). */
+  async block (cid: CID, at: string): Promise<void> {
+    const signal = this.#options.signal
+    const bytes = await getBlock(this.#blocks, cid, { signal })
+    const one = async function * (): AsyncGenerator<Lent> { yield owned(bytes) }
+    if (await entryKind(at) === 'file' && await sameBytes(at, bytes.length, one())) {
+      this.#tick(bytes.length)
+    } else {
+      await assertReplaceable(at, this.#options.force === true)
+      await writeFileFromChunks(at, one(), { signal, onBytes: n => { this.#tick(n) }, syncDir: false })
+      this.#touched.add(dirname(at))
+    }
+    this.#written.set(dirname(at), (this.#written.get(dirname(at)) ?? new Set()).add(basename(at)))
     this.files++
   }
 

@@ -78,6 +78,9 @@ describe('cli: content (no daemon)', () => {
     expect(await run(['add', '--profile', 'nope', 'hello.txt'])).toMatchObject({ code: 1, err: expect.stringContaining('unknown import profile "nope"') })
     expect(await run(['peers'])).toMatchObject({ code: 1, err: expect.stringContaining('(DaemonNotRunningError)') })
     expect(await run(['add'])).toMatchObject({ code: 2, err: expect.stringContaining('missing argument <path>') })
+    // a dag-cbor CID nobody holds may be a listing id: the error says where to look
+    const listingLike = 'bafyreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku'
+    expect(await run(['get', listingLike])).toMatchObject({ code: 1, err: expect.stringContaining(`agora market show ${listingLike}`) })
   })
 })
 

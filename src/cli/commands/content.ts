@@ -76,6 +76,9 @@ const cat = defineCommand({
   }
 })
 
+/** The dag-cbor codec (listing ids, report batches). */
+const DAG_CBOR = 0x71
+
 const get = defineCommand({
   name: 'get',
   description: 'write a file or directory to disk (fetched from peers when the daemon runs)',
@@ -93,7 +96,13 @@ const get = defineCommand({
     const { cid } = (await import('../../store/index.ts')).parseCidPath(arg)
     const output = resolve(ctx.io.cwd, str(ctx, 'output') ?? cid.toString())
     const { bar, ...o } = fetchOptions(ctx, 'fetching')
-    const r = await withClient(ctx, async c => c.get(arg, output, { ...o, force: flag(ctx, 'force') })).finally(() => { bar.done() })
+    const r = await withClient(ctx, async c => c.get(arg, output, { ...o, force: flag(ctx, 'force') })).catch((err: Error & { meta?: unknown }) => {
+      // listing ids are dag-cbor CIDs too, and nobody provides them as content
+      if (cid.code === DAG_CBOR && (err.name === 'NoProvidersError' || err.name === 'BlockNotFoundError' || err.name === 'FetchStalledError')) {
+        err.meta = [...(Array.isArray(err.meta) ? err.meta : []), `if ${cid.toString()} is a market listing: agora market show ${cid.toString()} (and agora buy, or agora get <its root CID>)`]
+      }
+      throw err
+    }).finally(() => { bar.done() })
     if (flag(ctx, 'json')) outJson(ctx, r)
     else if (!flag(ctx, 'quiet')) out(ctx, `saved ${r.path} (${r.files} file${r.files === 1 ? '' : 's'}, ${formatBytes(r.bytes)})`)
   }
