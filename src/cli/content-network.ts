@@ -28,7 +28,8 @@ const daemon = defineCommand({
     api: { type: 'string', description: 'API host:port (overrides config)', valueName: '<host:port>' },
     gateway: { type: 'string', description: 'gateway host:port (overrides config)', valueName: '<host:port>' },
     network: { type: 'string', description: 'public: private, loopback and link-local addresses learnt from peers are never dialled and ours are not announced (--bootstrap, --announce and swarm connect are used as given); lan: every address, for a LAN, a devnet or peers on one machine (overrides config swarm.network, default public)', valueName: '<public|lan>' },
-    dev: { type: 'boolean', description: 'run a single-peer development chain with this peer as authority and a funded dev account' },
+    dev: { type: 'boolean', description: 'run a single-peer development chain with this peer as authority and a funded dev account (1 s blocks, tempo 20, when it is created)' },
+    'block-time': { type: 'string', description: 'with --dev, when the chain is created: ms between blocks (default 1000; 12000 is the main network\'s timing)', valueName: '<ms>' },
     genesis: { type: 'string', description: 'join the chain described by this genesis file (see agora chain genesis)', valueName: '<file>' },
     role: { type: 'string', multiple: true, description: 'miner or validator (repeatable)', valueName: '<role>' },
     netuid: { type: 'string', description: 'subnet the roles act on', valueName: '<n>' }
@@ -91,7 +92,11 @@ function daemonFlags (ctx: CommandContext, repo: string): DaemonFlags {
   const netuidText = str(ctx, 'netuid')
   const netuid = netuidText == null ? undefined : Number(netuidText)
   if (netuid != null && (!Number.isInteger(netuid) || netuid < 1 || netuid > 65_535)) throw new UsageError(`--netuid must be a subnet number from 1 to 65535, got ${netuidText ?? ''}`)
-  return { repo, dev: flag(ctx, 'dev'), genesis: str(ctx, 'genesis'), roles, netuid, io: ctx.io }
+  const blockText = str(ctx, 'block-time')
+  const blockTimeMs = blockText == null ? undefined : Number(blockText)
+  if (blockTimeMs != null && (!Number.isSafeInteger(blockTimeMs) || blockTimeMs < 10)) throw new UsageError(`--block-time must be a whole number of ms (at least 10), got ${blockText ?? ''}`)
+  if (blockTimeMs != null && !flag(ctx, 'dev')) throw new UsageError('--block-time applies to a dev chain (--dev); a network\'s block time is in its genesis (agora chain genesis --block-time)')
+  return { repo, dev: flag(ctx, 'dev'), genesis: str(ctx, 'genesis'), roles, netuid, blockTimeMs, io: ctx.io }
 }
 
 const id = defineCommand({

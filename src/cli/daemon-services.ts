@@ -26,6 +26,8 @@ export interface DaemonFlags {
   roles: string[]
   /** `--netuid <n>`: the subnet the roles act on. */
   netuid?: number
+  /** `--block-time <ms>` with `--dev`: the dev chain's block time when it is created. */
+  blockTimeMs?: number
   io: CliIo
 }
 
@@ -58,8 +60,9 @@ export async function ledgerFromFlags (flags: DaemonFlags): Promise<NodeServiceF
     hotkey,
     dev: flags.dev,
     genesisFile: flags.genesis == null ? undefined : resolve(flags.io.cwd, flags.genesis),
-    devBlockTimeMs: envInt(flags, DEV_BLOCK_ENV, 10),
-    devTempo: envInt(flags, DEV_TEMPO_ENV, 1),
+    // Policy: a dev chain is quick to follow: 1 s blocks and tempo 20 unless told otherwise
+    devBlockTimeMs: flags.blockTimeMs ?? envInt(flags, DEV_BLOCK_ENV, 10) ?? 1000,
+    devTempo: envInt(flags, DEV_TEMPO_ENV, 1) ?? 20,
     devDisputeWindow: envInt(flags, DEV_DISPUTE_WINDOW_ENV, 1)
   })
   if (chain == null) return undefined

@@ -3,7 +3,7 @@
  * the market alone; `--dev` adds the ledger before it; `--role` adds the incentives after both,
  * and without a chain is refused with `IncentivesSetupError` before anything starts.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -35,6 +35,17 @@ describe('daemon services', () => {
     expect(services.map(s => s.key.name)).toEqual(['ledger', 'market', 'incentives'])
     expect(services[2].requires?.map(k => k.name)).toEqual(['ledger'])
     expect(f.err.join('')).toContain('authority (produces blocks)')
+  })
+
+  it('behavior: a new dev chain has 1 s blocks and tempo 20, or the block time --block-time gives; the genesis keeps it', async () => {
+    const quick = await flags({ dev: true })
+    await daemonServices(quick)
+    const g = JSON.parse(await readFile(join(quick.repo, 'genesis.json'), 'utf8')) as { params: { blockTimeMs: number, newSubnet: { tempo: number } } }
+    expect(g.params.blockTimeMs).toBe(1000)
+    expect(g.params.newSubnet.tempo).toBe(20)
+    const main = await flags({ dev: true, blockTimeMs: 12_000 })
+    await daemonServices(main)
+    expect((JSON.parse(await readFile(join(main.repo, 'genesis.json'), 'utf8')) as { params: { blockTimeMs: number } }).params.blockTimeMs).toBe(12_000)
   })
 
   it('behavior: --role without a chain is refused with IncentivesSetupError', async () => {
