@@ -14,7 +14,7 @@
  * the market runs (`services.get(MARKET)`). The API builds the `/api/v0/incentives/*` routes.
  */
 import { logger } from '@libp2p/logger'
-import { fromAddress, hotkeySeed, LEDGER } from '../ledger/index.ts'
+import { formatTao, fromAddress, hotkeySeed, LEDGER } from '../ledger/index.ts'
 import { MARKET } from '../market/index.ts'
 import { serviceKey } from '../service.ts'
 import { HotkeyTxQueue, ledgerChainView, ledgerWeightSubmitter, marketEligibleSource, peerIdOfHotkey } from './adapters.ts'
@@ -78,7 +78,7 @@ export interface MinerFigures extends MinerReport { uid: number, peerId: string 
 export const INCENTIVES = serviceKey<IncentivesService>('incentives')
 
 /** The components the incentives use. */
-export type IncentivesComponents = Pick<NodeComponents, 'peerId' | 'privateKey' | 'libp2p' | 'datastore' | 'blockstore' | 'content'>
+export type IncentivesComponents = Pick<NodeComponents, 'peerId' | 'privateKey' | 'libp2p' | 'datastore' | 'blockstore' | 'content'> & Partial<Pick<NodeComponents, 'onWarning'>>
 
 /** The incentives service (see the module comment). */
 export class IncentivesService implements NodeService {
@@ -193,8 +193,9 @@ export class IncentivesService implements NodeService {
     const l = this.#chain.ledger
     const s = l.subnet(this.#init.netuid)
     const head = l.status().height
-    if (s == null) { this.#registration = 'no subnet'; return }
-    if (l.balance(this.#chain.hotkey.address) < s.burn) { this.#registration = 'waiting for funds'; return }
+    if (s == null) { this.#waiting('no subnet', `subnet ${this.#init.netuid} does not exist on this chain yet: the ${this.#init.roles.join(' and ')} role waits for it (agora subnet create, then --netuid)`); return }
+    const balance = l.balance(this.#chain.hotkey.address)
+    if (balance < s.burn) { this.#waiting('waiting for funds', `registering on subnet ${this.#init.netuid} costs ${formatTao(s.burn)} TAO and hotkey ${this.#chain.hotkey.address} holds ${formatTao(balance)}: waiting for funds (agora wallet transfer --dest ${this.#chain.hotkey.address} --amount <TAO>)`); return }
     if (this.#registering || head < this.#nextRegistration) return
     this.#registration = 'registering'
     this.#registering = true
@@ -207,6 +208,14 @@ export class IncentivesService implements NodeService {
     } finally {
       this.#registering = false
     }
+  }
+
+  /** Enter a waiting state; the operator is told once each time it is entered. */
+  #waiting (state: string, why: string): void {
+    if (this.#registration === state) return
+    this.#registration = state
+    log('%s', why)
+    this.#components.onWarning?.(why)
   }
 
   async #ensureValidator (): Promise<Validator | undefined> {
