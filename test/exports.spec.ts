@@ -14,8 +14,8 @@ describe('exports', () => {
     expect(names).toEqual([
       // errors
       'AlreadyPurchasedError', 'CatalogueLimitError', 'CiphertextFormatError', 'ContentIntegrityError', 'ContentKeyMissingError',
-      'DecryptionError', 'DeliveryTimeoutError', 'InvalidListingError', 'InvalidReceiptError', 'InvalidSignatureError',
-      'KeyCommitmentMismatchError', 'LedgerUnavailableError', 'ListingNotFoundError', 'MalformedRecordError', 'PublishError',
+      'DecryptionError', 'DeliveryDisputedError', 'DeliveryTimeoutError', 'FraudCheckBusyError', 'FraudReportError', 'InvalidListingError', 'InvalidReceiptError', 'InvalidSignatureError',
+      'KeyCommitmentMismatchError', 'LedgerUnavailableError', 'ListingFraudError', 'ListingNotFoundError', 'MalformedRecordError', 'PublishError',
       'PurchaseError', 'ReceiptReplayError', 'RecordExpiredError', 'RecordKeyMismatchError', 'RecordTooLargeError', 'SealedKeyError',
       'StaleListingError', 'UnknownLicenseError',
       // limits, the DHT namespace, the service key
@@ -31,6 +31,8 @@ describe('exports', () => {
       // receipts and purchases
       'acceptDelivery', 'amountDue', 'createReceipt', 'createReissueRequest', 'decodeDelivery', 'encodeDelivery', 'prepareDelivery',
       'reissueKey', 'verifyReceipt', 'verifyReissueRequest',
+      // fraud reports: a listing whose committed key does not decrypt it
+      'checkFraudClaim', 'createFraudReport', 'decodeFraudReport',
       // discovery and the service
       'ListingIndex', 'listingIndex', 'marketService'
     ].sort())

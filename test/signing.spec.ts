@@ -32,7 +32,7 @@ describe('signing domains', () => {
   })
 
   it('behavior: the table holds the domains the ledger, market and incentives sign under', () => {
-    expect(signatureDomains.sort()).toEqual(['agora-block/v1', 'agora-key-reissue', 'agora-listing', 'agora-probe-report', 'agora-probe-round', 'agora-receipt', 'agora-refusal/v1', 'agora-tx/v1'])
+    expect(signatureDomains.sort()).toEqual(['agora-block/v1', 'agora-fraud-report', 'agora-key-reissue', 'agora-listing', 'agora-probe-report', 'agora-probe-round', 'agora-receipt', 'agora-refusal/v1', 'agora-tx/v1'])
   })
 })
 

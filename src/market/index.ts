@@ -77,7 +77,7 @@ export type { PublishParameters, PublishResult, PublisherComponents, UpdateParam
 export type { Purchase, Quote, Received, TradeComponents } from './trade.ts'
 
 // Fraud reports: a listing whose committed key does not decrypt it, reported and verified.
-export { checkFraudClaim, createFraudReport, decodeFraudReport, FraudBook } from './fraud.ts'
+export { checkFraudClaim, createFraudReport, decodeFraudReport } from './fraud.ts'
 export type { FileRangeReader, FraudMarks, FraudRecord, FraudReport } from './fraud.ts'
 export { listingView } from './view.ts'
 export { decodeListingUnsafe } from './listing.ts'
