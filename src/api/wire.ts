@@ -105,10 +105,17 @@ export interface PublishedWire { listing: ListingView, gossip: number, dht: numb
 export interface SearchWire { state: string, hits: Array<{ score: number, listing: ListingView }> }
 
 /** `GET /api/v0/market/show`. */
-export interface ShowWire { listing: ListingView, providers: number }
+export interface ShowWire {
+  listing: ListingView
+  providers: number
+  /** The id asked for, when it names an earlier version: `listing` is the current one. */
+  superseded?: string
+  /** Ids of earlier versions of the item this peer saw replaced, newest first. */
+  formerIds: string[]
+}
 
 /** `GET /api/v0/market/quote`. */
-export interface QuoteWire { listing: ListingView, owned: boolean, pending?: string, seller: string, agent: string, recipient: string, commitment: string, chainId: string, amount: string }
+export interface QuoteWire { listing: ListingView, superseded: boolean, ownedEarlier: string[], owned: boolean, pending?: string, seller: string, agent: string, recipient: string, commitment: string, chainId: string, amount: string }
 
 /** `GET /api/v0/market/purchases` (amounts in rao). */
 export interface PurchasesWire { purchases: Array<Omit<Purchase, 'amount'> & { amount: string }> }

@@ -70,6 +70,10 @@ export async function buy (ctx: CommandContext): Promise<number> {
   if (!Number.isSafeInteger(window) || window < 1 || window > 100_800) throw new UsageError(`--window must be 1 to 100800 blocks, got ${windowText}`)
   return withClient(ctx, async (c) => {
     const q = await c.market.quote(id)
+    if (!flag(ctx, 'json')) {
+      if (q.superseded) ctx.io.stderr.write(`${id} is an earlier version: this buys the current one, version ${q.listing.version} (${q.listing.id})\n`)
+      for (const e of q.ownedEarlier) ctx.io.stderr.write(`you bought an earlier version (${e}; agora buy ${e} downloads it again): a purchase is of one version, so this one is paid for anew\n`)
+    }
     const files = q.listing.files
     const dest = destination(ctx, q.listing.name)
     if (!q.owned && !flag(ctx, 'force')) await assertFree(dest, files)

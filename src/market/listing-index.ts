@@ -26,6 +26,7 @@ import { ByteCache } from './byte-cache.ts'
 import { TextIndex, tokenize } from './text-index.ts'
 import { flatString } from '../strings.ts'
 import { TopK } from './top-k.ts'
+import { FormerIds } from './former-ids.ts'
 
 export type { AddOptions, AddResult, ListingIndexComponents, ListingIndexInit, SearchHit, SearchOptions } from './listing-index-types.ts'
 
@@ -94,6 +95,8 @@ export class ListingIndex implements Startable {
   private pruneTimer: ReturnType<typeof setInterval> | undefined
   /** The envelopes read or stored last, within a byte budget: search results without a datastore read. */
   private cache = new ByteCache(ENVELOPE_CACHE_BYTES)
+  /** Ids of superseded versions, by item (former-ids.ts). */
+  private former: FormerIds
 
   constructor (components: ListingIndexComponents, init: ListingIndexInit = {}) {
     this.datastore = components.datastore
@@ -102,6 +105,7 @@ export class ListingIndex implements Startable {
     this.now = init.now ?? Date.now
     this.init = init
     this.admission = new Admission(init.admission, this.now)
+    this.former = new FormerIds(this.datastore, this.prefix + '-former')
   }
 
   /** Listings and bytes held, in all and from publishers without stake (admission.ts). */
@@ -134,6 +138,7 @@ export class ListingIndex implements Startable {
         this.log.error('skipping unreadable listing entry %s - %e', key.toString(), err)
       }
     }
+    await this.former.load(item => this.heads.has(item), this.log, options)
     this.started = true
     const every = this.init.pruneIntervalMs ?? 10 * 60_000
     if (every > 0) {
@@ -204,6 +209,18 @@ export class ListingIndex implements Startable {
     if (doc == null || !this.visible(doc)) return undefined
     options?.signal?.throwIfAborted()
     return this.load(doc, options)
+  }
+
+  /**
+   * A listing by id, also by the id of a version it superseded: the current visible version of
+   * the item, whether `id` named an earlier one, and the ids of the versions it superseded
+   * (newest first). Undefined when neither is known.
+   */
+  async resolve (id: CID | string, options?: AbortOptions): Promise<{ listing: Listing, superseded: boolean, formerIds: string[] } | undefined> {
+    const doc = this.byId.get(id.toString()) ?? this.heads.get(this.former.itemOf(id.toString()) ?? '')
+    if (doc == null || !this.visible(doc)) return undefined
+    const listing = await this.load(doc, options)
+    return { listing, superseded: doc.id !== id.toString(), formerIds: this.former.of(doc.item) }
   }
 
   /** The stored current version of an item, whatever its state (revoked, expired). */
@@ -305,6 +322,7 @@ export class ListingIndex implements Startable {
         if (doc.slot >= 0 && !this.visible(doc)) { this.hide(doc); n++ }
         // Policy: keep a superseding head (revoked or expired) until no older version can be valid.
         if (now >= doc.expires && now >= doc.created + MAX_VALIDITY_MS) {
+          await this.former.forget(doc.item, options)
           await this.datastore.delete(this.keyOf(doc.item), options)
           this.cache.delete(doc.item)
           this.heads.delete(doc.item)
@@ -338,6 +356,7 @@ export class ListingIndex implements Startable {
     await this.datastore.put(this.keyOf(item), listing.bytes, options)
     this.cache.set(item, listing.bytes)
     if (old != null) {
+      await this.former.replaced(old.id, item, options)
       if (old.slot >= 0) this.hide(old) // superseded: dropped, its text postings until the next compaction
       this.docs.delete(old.num)
       this.admission.removed(old)
@@ -350,6 +369,7 @@ export class ListingIndex implements Startable {
 
   /** Deletes a stored item to make room (admission.ts decides which). */
   private async evict (doc: Doc, options?: AbortOptions): Promise<void> {
+    await this.former.forget(doc.item, options)
     await this.datastore.delete(this.keyOf(doc.item), options)
     this.cache.delete(doc.item)
     if (doc.slot >= 0) this.hide(doc)
@@ -492,6 +512,7 @@ export class ListingIndex implements Startable {
     this.text = new TextIndex()
     this.admission = new Admission(this.init.admission, this.now)
     this.cache = new ByteCache(ENVELOPE_CACHE_BYTES)
+    this.former.clear()
   }
 
   private assertStarted (): void {

@@ -128,7 +128,8 @@ export class Publisher {
 
   async #own (id: string, options: AbortOptions): Promise<Listing> {
     await this.#svc.ready(options)
-    const l = await this.#svc.index.get(id, options)
+    // the id of an earlier version names its item too
+    const l = (await this.#svc.index.resolve(id, options))?.listing
     if (l == null) throw new ListingNotFoundError(`no current listing ${id} (see agora market ls --mine)`)
     if (!equalBytes(l.record.publisher, this.#svc.hotkey)) throw new PublishError(`listing ${id} was published by another peer`)
     return l

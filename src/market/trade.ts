@@ -22,6 +22,7 @@ import { DeliveryDisputedError, DeliveryTimeoutError, LedgerUnavailableError, Li
 import { createFraudReport } from './fraud.ts'
 import { openSealedKey, sealContentKey, sealPublicKeyOf } from '../seal.ts'
 import { decodeDelivery, encodeDelivery, prepareDelivery } from './purchase.ts'
+import { decodeListingUnsafe } from './listing.ts'
 import { amountDue, verifyReceipt } from './receipt.ts'
 import type { DecryptOptions, WrittenFile } from './decrypt-out.ts'
 import type { FraudBook, FraudReport } from './fraud.ts'
@@ -41,6 +42,10 @@ const log = logger('agora:market:trade')
 /** What a buyer needs to pay for a listing. */
 export interface Quote {
   listing: Listing
+  /** The id asked for names an earlier version: `listing` is the current one. */
+  superseded: boolean
+  /** Earlier versions of this item we bought (each downloads on its own id; this one is a new purchase). */
+  ownedEarlier: string[]
   /** This listing was bought and delivered: download again without paying. */
   owned: boolean
   /** An escrow of ours for this listing that is not finished: carry on with it, do not pay again. */
@@ -223,7 +228,7 @@ export class Trade {
    */
   async quote (id: string, options: AbortOptions = {}): Promise<Quote> {
     const chain = this.#chain()
-    const listing = await this.#listing(id, options)
+    const { listing, superseded, formerIds } = await this.#find(id, options)
     const commitment = listing.record.keyCommitment
     if (listing.record.access !== 'paid' || commitment == null) throw new PurchaseError(`${id} is free: fetch it with agora get ${listing.record.root.toString()}`)
     const owned = await this.#svc.datastore.has(ownedKey(listing.id.toString()), options)
@@ -237,7 +242,11 @@ export class Trade {
     const recipient = sealPublicKeyOf(seed)
     // the secret is on disk before anyone can pay to its public key
     await this.#svc.datastore.put(purchaseKeyKey(recipient), seed, options)
-    return { listing, owned, pending, seller, agent: chain.hotkey.address, recipient: hex(recipient), commitment: hex(commitment), chainId: chain.ledger.genesis.chainId, amount: amountDue(listing.record) }
+    // Policy: a purchase is of one version (each version has its own content key): a later
+    // version of something bought is bought anew; the earlier one stays downloadable
+    const ownedEarlier: string[] = []
+    if (!owned) for (const former of formerIds) if (await this.#svc.datastore.has(ownedKey(former), options)) ownedEarlier.push(former)
+    return { listing, superseded, ownedEarlier, owned, pending, seller, agent: chain.hotkey.address, recipient: hex(recipient), commitment: hex(commitment), chainId: chain.ledger.genesis.chainId, amount: amountDue(listing.record) }
   }
 
   /** An escrow for `listing` with us as agent and a one-time key we hold, not refunded or failed. */
@@ -262,7 +271,7 @@ export class Trade {
     for (const e of chain.ledger.escrowsByAgent(chain.hotkey.address)) {
       if (options.buyer != null && e.buyer !== options.buyer) continue
       if (!await this.#svc.datastore.has(purchaseKeyKey(e.recipient), options)) continue
-      const listing = await this.#svc.index.get(e.listing, options).catch(() => undefined)
+      const listing = await this.#find(e.listing, options).then(f => f.listing, () => undefined)
       out.push({
         escrow: e.id,
         listing: e.listing,
@@ -281,11 +290,23 @@ export class Trade {
     return out
   }
 
-  async #listing (id: string, options: AbortOptions): Promise<Listing> {
+  /**
+   * The listing `id` names: the current version of its item (also for the id of a version it
+   * superseded, `superseded: true`), else one we bought and keep (revoked, expired or replaced
+   * since: what was paid for stays downloadable).
+   */
+  async #find (id: string, options: AbortOptions): Promise<{ listing: Listing, superseded: boolean, formerIds: string[] }> {
     await this.#svc.ready(options)
-    const l = await this.#svc.index.get(id, options)
-    if (l == null) throw new ListingNotFoundError(`no current listing ${id} in the local index (see agora market search)`)
-    return l
+    const found = await this.#svc.index.resolve(id, options)
+    if (found != null) return found
+    let bought: Uint8Array | undefined
+    try { bought = await this.#svc.datastore.get(boughtKey(id), options) } catch {}
+    if (bought != null) return { listing: decodeListingUnsafe(bought, { trusted: true }), superseded: false, formerIds: [] }
+    throw new ListingNotFoundError(`no current listing ${id} in the local index (see agora market search)`)
+  }
+
+  async #listing (id: string, options: AbortOptions): Promise<Listing> {
+    return (await this.#find(id, options)).listing
   }
 
   /**
@@ -370,6 +391,7 @@ export class Trade {
       log('the receipt of escrow %s was not kept - %e', escrow, err)
     }
     await this.#svc.datastore.put(purchaseKey(escrow), encodeDelivery({ sealedKey: e.key, receipt: { bytes: e.receipt } as Receipt }), options)
+    await this.#svc.datastore.put(boughtKey(listing.id.toString()), listing.bytes, options)
     await this.#svc.datastore.put(ownedKey(listing.id.toString()), new TextEncoder().encode(escrow), options)
     return key
   }
@@ -421,6 +443,11 @@ function purchaseKey (escrow: string): Key {
 
 function purchaseKeyKey (recipient: Uint8Array): Key {
   return new Key(`/market/purchase-keys/${hex(recipient)}`)
+}
+
+/** The listing envelope a purchase was of (kept: a revoke or an update does not take it away). */
+function boughtKey (listing: string): Key {
+  return new Key(`/market/bought/${listing}`)
 }
 
 function ownedKey (listing: string): Key {

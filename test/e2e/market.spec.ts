@@ -120,6 +120,35 @@ describe('e2e: market', { timeout: 180_000 }, () => {
     await expect(decryptBytes(generateContentKey(), bytes)).rejects.toMatchObject({ name: 'DecryptionError' })
   })
 
+  it('behavior: after an update the old id shows the current version and buys it (saying the earlier purchase stays, this one is new); after a revoke, what was bought still downloads', async () => {
+    const [v1] = await searchIds(b, 'tinyllm')
+    const up = await json<{ listing: { id: string } }>(s, ['market', 'update', v1, '--version', '2', '--description', 'the second version'])
+    const v2 = up.listing.id
+    await vi.waitFor(async () => { expect(await searchIds(b, 'tinyllm')).toEqual([v2]) }, wait)
+    const shown = await json<{ superseded?: string, listing: { id: string, version: string }, formerIds: string[] }>(b, ['market', 'show', v1])
+    expect(shown).toMatchObject({ superseded: v1, listing: { id: v2, version: '2' }, formerIds: [v1] })
+    expect((await b.cli(['market', 'show', v1])).stdout).toContain(`${v1} is an earlier version; the current one is ${v2}`)
+
+    const buyer = (await json<Array<{ address: string }>>(b, ['wallet', 'list']))[0].address
+    const before = await freeRao(m, buyer)
+    const r = await b.cli(['buy', v1, '-o', join(dir, 'v2.bin')], { env: PASSWORD })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toContain(`${v1} is an earlier version: this buys the current one, version 2 (${v2})`)
+    expect(r.stderr).toContain('a purchase is of one version')
+    // the price, 2 TAO, again
+    await vi.waitFor(async () => { expect(await freeRao(m, buyer)).toBe(before - 2_000_000_000n) }, wait)
+
+    // the seller withdraws it: both purchases still download on their receipts, without paying
+    expect((await s.cli(['market', 'revoke', v2])).code).toBe(0)
+    await vi.waitFor(async () => { expect(await searchIds(b, 'tinyllm')).toEqual([]) }, wait)
+    for (const [id, file] of [[v1, 'after-revoke-1.bin'], [v2, 'after-revoke-2.bin']]) {
+      const again = await json<{ source: string }>(b, ['buy', id, '-o', join(dir, file)])
+      expect(again.source, id).toBe('receipt')
+      expect(await sha256Hex(createReadStream(join(dir, file)))).toBe(await sha256Hex(createReadStream(join(dir, 'model.bin'))))
+    }
+    expect(await freeRao(m, buyer)).toBe(before - 2_000_000_000n)
+  })
+
   it('behavior: buying, without -o, a listing whose only file is ".bashrc" leaves the ".bashrc" in the current directory untouched: the file goes into a new directory named after the listing; -o onto it is refused', async () => {
     await mkdir(join(dir, 'seller'))
     await mkdir(join(dir, 'home'))
@@ -240,7 +269,7 @@ describe('e2e: market', { timeout: 180_000 }, () => {
     // every purchase made through B's daemon, oldest first: the three earlier tests' and this one
     const { purchases } = await json<{ purchases: Array<{ escrow: string, state: string, name?: string, amount: string, received: boolean }> }>(b, ['market', 'purchases'])
     expect(purchases.map(p => [p.name, p.state])).toEqual([
-      ['tinyllm', 'accepted'], ['dotfiles', 'accepted'], ['vanishing', 'refunded'], ['cheatset', 'failed'], ['cheatset', 'failed'], ['resumable', 'accepted']
+      ['tinyllm', 'accepted'], ['tinyllm', 'accepted'], ['dotfiles', 'accepted'], ['vanishing', 'refunded'], ['cheatset', 'failed'], ['cheatset', 'failed'], ['resumable', 'accepted']
     ])
     expect(purchases.at(-1)).toMatchObject({ escrow, amount: '3000000000', received: true })
     const text = await b.cli(['market', 'purchases'])
@@ -359,8 +388,9 @@ describe('e2e: market', { timeout: 180_000 }, () => {
   })
 
   it('behavior: agora peers names each connected peer once per address; a search that finds nothing prints nothing and exits 0', async () => {
+    // M's neighbours here: B and T at least (S stopped in an earlier test)
     const lines = (await m.cli(['peers'])).stdout.trim().split('\n')
-    expect(lines.length).toBeGreaterThanOrEqual(3)
+    expect(lines.length).toBeGreaterThanOrEqual(2)
     for (const l of lines) expect(l.match(/\/p2p\//g), l).toHaveLength(1)
     for (const d of [b, t]) expect(lines.some(l => l.endsWith(`/p2p/${d.info.peerId}`))).toBe(true)
     const none = await m.cli(['market', 'search', 'no-such-listing-anywhere'])

@@ -77,6 +77,35 @@ describe('listing index', () => {
     expect(index.size).toBe(1)
   })
 
+  it('behavior: an earlier version\'s id resolves to the current one, also after a restart; a listing naming another item\'s id as its parent does not take it over', async () => {
+    const ds = new MemoryDatastore()
+    let index = await started(ds)
+    const v1 = make({ name: 'bert', description: 'old weights' })
+    const v2 = updateListing(v1, { description: 'v2', created: T0 + 10, expires: T0 + 30 * DAY }, SELLER_SECRET)
+    const v3 = updateListing(v2, { description: 'v3', created: T0 + 20, expires: T0 + 30 * DAY }, SELLER_SECRET)
+    for (const v of [v1, v2, v3]) await index.add(v.bytes)
+    // another publisher's listing claims v1 as its parent: a claim, not something this index saw
+    const squatter = make({ name: 'bert-copy', parent: v1.id }, OTHER_SECRET)
+    await index.add(squatter.bytes)
+    const check = async (): Promise<void> => {
+      for (const old of [v1, v2]) {
+        const r = await index.resolve(old.id)
+        expect(r?.superseded).toBe(true)
+        expect(r?.listing.id.equals(v3.id)).toBe(true)
+      }
+      expect((await index.resolve(v3.id))?.superseded).toBe(false)
+      expect((await index.resolve(v3.id))?.formerIds).toEqual([v2.id.toString(), v1.id.toString()])
+      expect((await index.resolve(squatter.id))?.formerIds).toEqual([])
+    }
+    await check()
+    await index.stop()
+    index = await started(ds)
+    await check()
+    // revoked: neither the current id nor the earlier ones resolve
+    await index.add(revokeListing(v3, SELLER_SECRET, { now: T0 + 30 }).bytes)
+    expect(await index.resolve(v1.id)).toBeUndefined()
+  })
+
   it('behavior: a revocation hides the item and later replays of older versions are refused', async () => {
     const datastore = new MemoryDatastore()
     let index = await started(datastore)

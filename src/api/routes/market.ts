@@ -142,10 +142,11 @@ export function marketRoutes ({ market: svc, node }: MarketRouteDeps): Route[] {
       path: '/api/v0/market/show',
       handler: async (ctx) => {
         await svc.ready({ signal: signal(ctx, 60_000) })
-        const l = await svc.index.get(arg(ctx))
-        if (l == null) throw new ListingNotFoundError(`no current listing ${arg(ctx)} in the local index (expired, revoked, superseded or not yet seen)`)
+        const found = await svc.index.resolve(arg(ctx))
+        if (found == null) throw new ListingNotFoundError(`no current listing ${arg(ctx)} in the local index (expired, revoked or not yet seen)`)
+        const l = found.listing
         const providers = await countProviders(node, l.record.root, signal(ctx, intOf(query(ctx, 'timeout'), 'timeout') ?? 5000))
-        sendJson(ctx.res, { listing: svc.view(l), providers })
+        sendJson(ctx.res, { listing: svc.view(l), providers, ...(found.superseded ? { superseded: arg(ctx) } : {}), formerIds: found.formerIds })
       }
     },
     {
@@ -153,7 +154,7 @@ export function marketRoutes ({ market: svc, node }: MarketRouteDeps): Route[] {
       path: '/api/v0/market/quote',
       handler: async (ctx) => {
         const q = await svc.trade.quote(arg(ctx), { signal: signal(ctx, 60_000) })
-        sendJson(ctx.res, { listing: svc.view(q.listing), owned: q.owned, pending: q.pending, seller: q.seller, agent: q.agent, recipient: q.recipient, commitment: q.commitment, chainId: q.chainId, amount: q.amount })
+        sendJson(ctx.res, { listing: svc.view(q.listing), superseded: q.superseded, ownedEarlier: q.ownedEarlier, owned: q.owned, pending: q.pending, seller: q.seller, agent: q.agent, recipient: q.recipient, commitment: q.commitment, chainId: q.chainId, amount: q.amount })
       }
     },
     {

@@ -28,6 +28,12 @@ const listingOptions: Record<string, OptionDef> = {
   expires: { type: 'string', description: 'expiry: a date or a duration from now (default 30d, at most 400d)', valueName: '<when>' }
 }
 
+/** `update`'s options: the same fields, each unchanged when not given (not publish's defaults). */
+const updateOptions: Record<string, OptionDef> = Object.fromEntries(Object.entries(listingOptions).map(([k, o]) => [k, {
+  ...o,
+  description: `${(o.description ?? '').replace(/ ?\((default|at most)[^)]*\)/g, '').replace(/; default[^;]*$/, '')} (unchanged when not given)`
+}]))
+
 /** The listing fields of publish/update as API query parameters. */
 async function listingQuery (ctx: CommandContext): Promise<Record<string, string | string[] | undefined>> {
   const { parseExpiry } = await format()
@@ -120,7 +126,9 @@ const show = defineCommand({
   run: async (ctx) => {
     const r = await (await client()).withClient(ctx, async c => c.market.show(ctx.positionals[0]))
     if (flag(ctx, 'json')) { outJson(ctx, r); return }
+    if (r.superseded != null) out(ctx, `${r.superseded} is an earlier version; the current one is ${r.listing.id} (version ${r.listing.version}):`)
     for (const line of (await format()).listingDetails(r.listing, r.providers)) out(ctx, line)
+    if (r.formerIds.length > 0) out(ctx, `earlier       ${r.formerIds.join(' ')}`)
   }
 })
 
@@ -154,7 +162,7 @@ const update = defineCommand({
   name: 'update',
   description: 'publish a new version of one of your listings (fields you give change; --path replaces the content)',
   positionals: [{ name: 'id', description: 'listing id', required: true }],
-  options: { path: { type: 'string', description: 'new content (file or directory)', valueName: '<path>' }, ...listingOptions },
+  options: { path: { type: 'string', description: 'new content (file or directory)', valueName: '<path>' }, ...updateOptions },
   run: async (ctx) => {
     const path = str(ctx, 'path')
     const fields = await listingQuery(ctx)
