@@ -71,6 +71,15 @@ describe('ledger cli', () => {
     expect((await coldkey({ args: {}, positionals: [], io: withPw, path: ['buy'] })).address).toBe(def.address)
   })
 
+  it('behavior: wallet transfer names a malformed --dest as malformed, not as missing', async () => {
+    const bad = memoryIo({ AGORA_REPO: dir })
+    expect(await main(['wallet', 'transfer', '--dest', '5bogus', '--amount', '1'], bad)).toBe(2)
+    expect(bad.stderrText()).toContain('--dest 5bogus is not an SS58 address')
+    const missing = memoryIo({ AGORA_REPO: dir })
+    expect(await main(['wallet', 'transfer', '--amount', '1'], missing)).toBe(2)
+    expect(missing.stderrText()).toContain('--dest <address> is required')
+  })
+
   it('behavior: without a password and without a terminal, create is a usage error', async () => {
     const io = memoryIo({ AGORA_REPO: dir })
     expect(await main(['wallet', 'create'], io)).toBe(2)
