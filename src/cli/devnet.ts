@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -185,7 +185,11 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
   const params = { ...g.params, rootTempo: init.tempo ?? 20, newSubnet: { tempo: init.tempo ?? 20, weightsSetRateLimit: 1, maxRegistrationsPerBlock: 64, targetRegistrationsPerInterval: 64, immunityPeriod: 1000, activityCutoff: 10_000, commitReveal: init.commitReveal === true } }
   await writeFile(genesisFile, JSON.stringify({ ...g, params }, null, 2) + '\n', { flag: 'wx' }).catch(err => { if (err.code !== 'EEXIST') throw err })
   const procs: Proc[] = []
-  const stop = async (): Promise<void> => { await Promise.all(procs.map(async p => stopProc(p.proc))) }
+  // Policy: a devnet in a temp dir of its own leaves nothing behind; one in --dir keeps its repos
+  const stop = async (): Promise<void> => {
+    await Promise.all(procs.map(async p => stopProc(p.proc)))
+    if (init.dir == null) await rm(dir, { recursive: true, force: true })
+  }
   try {
     const roleOf = (n: string): DevnetPeer['role'] => n === 'authority' ? 'authority' : n.startsWith('miner') ? 'miner' : 'validator'
     const launch = async (i: number, args: string[]): Promise<Proc> => {
@@ -201,18 +205,29 @@ export async function startDevnet (init: DevnetInit): Promise<Devnet> {
     const api = apiOf(authority.peer)
     const chainId = (await api('GET', '/api/v0/chain/status')).chainId as string
     const netuid = await ensureSubnet(api, chainId, dev, log)
+    // on a reused devnet most of this is done already: log only what is done now
+    let funded = 0
     for (const k of keys.slice(1)) {
       const { balance } = await api('GET', '/api/v0/chain/account', { address: k.address })
-      if (BigInt(balance) < 100n * TAO) await sendTx(api, chainId, dev.secretKey, dev.address, { kind: 'transfer', to: k.address, amount: 1000n * TAO })
+      if (BigInt(balance) >= 100n * TAO) continue
+      await sendTx(api, chainId, dev.secretKey, dev.address, { kind: 'transfer', to: k.address, amount: 1000n * TAO })
+      funded++
     }
-    log(`funded ${keys.length - 1} hotkeys with 1000 TAO each`)
+    if (funded > 0) log(`funded ${funded} hotkey(s) with 1000 TAO each`)
     for (let i = 1 + init.miners; i < names.length; i++) {
       const k = keys[i]
       const { metagraph } = await api('GET', '/api/v0/chain/subnet', { netuid: String(netuid) })
-      if (!(metagraph as Array<{ hotkey: string }>).some(r => r.hotkey === k.address)) await sendTx(api, chainId, k.seed, k.address, { kind: 'burnedRegister', netuid, hotkey: k.address })
+      const done: string[] = []
+      if (!(metagraph as Array<{ hotkey: string }>).some(r => r.hotkey === k.address)) {
+        await sendTx(api, chainId, k.seed, k.address, { kind: 'burnedRegister', netuid, hotkey: k.address })
+        done.push('registered')
+      }
       const { stakes } = await api('GET', '/api/v0/chain/account', { address: k.address })
-      if ((stakes as unknown[]).length === 0) await sendTx(api, chainId, k.seed, k.address, { kind: 'addStake', hotkey: k.address, amount: 500n * TAO })
-      log(`${names[i]} registered and staked 500 TAO`)
+      if ((stakes as unknown[]).length === 0) {
+        await sendTx(api, chainId, k.seed, k.address, { kind: 'addStake', hotkey: k.address, amount: 500n * TAO })
+        done.push('staked 500 TAO')
+      }
+      if (done.length > 0) log(`${names[i]} ${done.join(' and ')}`)
     }
     const boot = ['--bootstrap', authority.peer.addresses[0], '--netuid', String(netuid)]
     const others = await Promise.all(names.slice(1).map(async (n, j) => launch(j + 1, [...boot, '--role', roleOf(n)])))

@@ -56,5 +56,21 @@ describe('e2e: devnet', () => {
     expect(code).toBe(0)
     expect(devnet.stderr()).toContain('received SIGINT, stopping 3 peers')
     for (const p of net.peers) expect(alive(p.pid)).toBe(false)
+    // the first run funded, registered, staked and published
+    for (const did of ['funded 2 hotkey(s)', 'validator-1 registered and staked', 'dev account created subnet', 'published sample-a']) expect(devnet.stderr()).toContain(did)
+
+    // the same --dir again: the peers start, and nothing that is done already is claimed again
+    const again = await spawnDaemon<DevnetView>({
+      command: ['devnet'],
+      replaceArgs: true,
+      args: ['--miners', '1', '--validators', '1', '--tempo', '5', '--block-time', '400', '--dir', dir],
+      ready: (line) => line.startsWith('DEVNET_READY ') ? JSON.parse(line.slice('DEVNET_READY '.length)) as DevnetView : undefined,
+      readyTimeout: 120_000
+    })
+    expect(again.info.content).toEqual(net.content)
+    expect(again.stderr()).toContain('started validator-1')
+    for (const did of ['funded', 'registered', 'staked', 'created subnet', 'published']) expect(again.stderr()).not.toContain(did)
+    again.proc.kill('SIGINT')
+    await new Promise(resolve => { again.proc.once('exit', resolve) })
   })
 })
