@@ -49,7 +49,7 @@ async function startPeer (dir: string, i: number, bootstrap: string[]): Promise<
   return createNode({
     repo: join(dir, `peer-${i}`),
     config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, bootstrap, swarm: { network: 'lan' } },
-    // all peers share 127.0.0.1: lift the per-IP inbound rate limit (libp2p-notes §8.8)
+    // all peers share 127.0.0.1: lift the per-IP inbound rate limit (5 connections/s by default)
     network: { inboundConnectionThreshold: 100_000 },
     services: [marketService()]
   })

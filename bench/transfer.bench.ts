@@ -171,7 +171,7 @@ async function runRole (role: string, args: string[]): Promise<void> {
     report({ ready: true })
     const started = performance.now()
     let bytes = 0
-    // Bitswap can stall under load (libp2p-notes §8.3): give up after 15 minutes rather than hang
+    // Bitswap can stall under load (a lost message is not retried): give up after 15 minutes rather than hang
     for await (const chunk of unixfs(node).cat(CID.parse(args[2]), { signal: AbortSignal.timeout(900_000) })) bytes += chunk.byteLength
     report({ done: true, bytes, ms: performance.now() - started })
     await node.stop()

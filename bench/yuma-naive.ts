@@ -1,8 +1,9 @@
 /**
  * The straightforward float64 Yuma epoch the benchmark compares against: dense n×n matrices of
  * plain JS arrays, Math.exp for the liquid-alpha sigmoid, and the consensus as "sort the column
- * descending, first cumulative stake ≥ κ" (the yuma-simulation's reading of yuma.md §4.6). It is
- * what one writes first from the paper; it is not bit-exact with the chain and not meant to be.
+ * descending, first cumulative stake ≥ κ" (bactensor/yuma-simulation's reading of the κ-median). It
+ * is what one writes first from a description of the epoch; it is not bit-exact with the chain and
+ * not meant to be.
  */
 import type { EpochInput, SparseRowInput } from '../src/yuma/index.ts'
 

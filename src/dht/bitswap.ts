@@ -171,7 +171,7 @@ export async function startBitswap (libp2p: Libp2p, blockstore: Blockstore, init
     blockstore,
     logger: defaultLogger(),
     getHasher,
-    // Policy: Bitswap never queries the DHT itself (it would look up every block, §8.15);
+    // Policy: Bitswap never queries the DHT itself (it would look up every block);
     // our fetcher finds providers of the root and connects to them, and Bitswap asks connected peers
     routing: {
       async * findProviders (): AsyncGenerator<{ id: PeerId, multiaddrs: Multiaddr[] }> {}

@@ -1,5 +1,6 @@
 /**
- * The libp2p configuration of an agora peer, with the fixes of libp2p-notes §8 applied.
+ * The libp2p configuration of an agora peer, with workarounds for js-libp2p's pitfalls applied
+ * (each noted where it is set).
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -29,23 +30,23 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1'])
 export function libp2pOptions (init: NetworkInit, scope: AddressScope): Libp2pOptions<any> {
   const dht = (protocol: string, prefix: string): ReturnType<typeof kadDHT> => kadDHT({
     protocol,
-    // explicit server mode: kad-dht's automatic mode stays a client on loopback and LANs (§8.5)
+    // explicit server mode: kad-dht's automatic mode stays a client on loopback and LANs
     clientMode: false,
     // Policy: in 'public' the DHT keeps, uses and passes on only public addresses and those the
     // user gave (kad-dht's removePrivateAddressesMapper plus the allow-list); in 'lan' every
-    // address, as our peers on loopback and LANs need (libp2p-notes §8.5)
+    // address, as our peers on loopback and LANs need
     peerInfoMapper: scope.peerInfoMapper,
     validators: init.dhtValidators ?? {},
     selectors: init.dhtSelectors ?? {},
     initialQuerySelfInterval: init.initialQuerySelfInterval ?? 1000,
-    // a query with an empty routing table ends at once instead of waiting for the timeout (§8.6);
+    // a query with an empty routing table ends at once instead of waiting for the timeout;
     // callers retry: the fetcher re-asks every second, the reprovider every interval
     allowQueryWithZeroPeers: true,
     ...(prefix === '' ? {} : { datastorePrefix: `/dht-${prefix}`, logPrefix: `libp2p:dht-${prefix}`, metricsPrefix: `libp2p_dht_${prefix}` })
   })
   const services: Record<string, any> = {
     identify: identify(),
-    // two DHTs ping each new contact at once; the default limit of 1 leaves routing tables empty (§8.7)
+    // two DHTs ping each new contact at once; the default limit of 1 leaves routing tables empty
     ping: ping({ maxOutboundStreams: 8, maxInboundStreams: 8 }),
     dht: dht(AGORA_KAD_PROTOCOL, ''),
     pubsub: gossipsub({ allowPublishToZeroTopicPeers: true, emitSelf: false, scoreParams: { IPColocationFactorWhitelist: LOOPBACK_HOSTS } })
@@ -60,9 +61,9 @@ export function libp2pOptions (init: NetworkInit, scope: AddressScope): Libp2pOp
     connectionGater: { denyDialMultiaddr: scope.denyDialMultiaddr },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    // a 4 MiB read buffer overflows under Bitswap's 2 MiB messages on a busy loop (§8.3)
+    // a 4 MiB read buffer overflows under Bitswap's 2 MiB messages on a busy loop
     streamMuxers: [yamux({ streamOptions: { maxReadBufferLength: 64 * MiB } })],
-    // Policy: no discovery of any kind; we dial only the bootstrap peers we are given (§8.12)
+    // Policy: no discovery of any kind; we dial only the bootstrap peers we are given
     peerDiscovery: [],
     connectionManager: {
       ...(init.inboundConnectionThreshold == null ? {} : { inboundConnectionThreshold: init.inboundConnectionThreshold }),

@@ -27,7 +27,10 @@ import type { CID } from 'multiformats/cid'
 
 const log = logger('agora:dht')
 
-/** Delay between libp2p's stop and our return, so the caller may close its stores (§8.11). */
+/**
+ * Delay between libp2p's stop and our return, so the caller may close its stores (libp2p still
+ * writes to the peer store briefly after `stop()` resolves).
+ */
 const STOP_GRACE_MS = 200
 
 class AgoraNetwork implements Network {
@@ -39,7 +42,7 @@ class AgoraNetwork implements Network {
   private bootstrap?: BootstrapKeeper
   private shutdown = new AbortController()
   private started = false
-  /** Fetches in progress; `stop()` lets them abort their streams before libp2p stops (§8.11). */
+  /** Fetches in progress; `stop()` lets them abort their streams before libp2p stops. */
   private readonly running = new Set<Promise<unknown>>()
 
   constructor (init: NetworkInit) {
@@ -250,7 +253,8 @@ class AgoraNetwork implements Network {
  * and, unless `bitswap: false`, Bitswap (`@helia/bitswap`) on the same libp2p and blockstore.
  *
  * The stores must be open; the caller closes them after `stop()` resolves. Install
- * `process.on('unhandledRejection')` in the process (libp2p-notes §8.4).
+ * `process.on('unhandledRejection')` in the process: an aborted Helia fetch can leave rejections
+ * that nobody awaits.
  */
 export async function createNetwork (init: NetworkInit): Promise<Network> {
   const network = new AgoraNetwork(init)

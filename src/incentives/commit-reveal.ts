@@ -80,7 +80,7 @@ export type WeightAction =
   | { action: 'reveal', commitBlock: number }
   | { action: 'wait', until: number, reason: 'already-set-this-epoch' | 'rate-limit' | 'reveal-not-yet-open' }
 
-/** The epoch index of a block, `floor((b + netuid + 1) / (tempo + 1))` (tokenomics.md §3.2): the ledger's. */
+/** The epoch index of a block, `floor((b + netuid + 1) / (tempo + 1))`: the ledger's (src/ledger/tx/weights.ts). */
 export { epochIndex }
 
 /** The first block whose epoch index is `e`. */

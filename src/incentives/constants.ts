@@ -1,8 +1,8 @@
 /**
  * Signature and hash domains, sizes and time units of the validator core. Every signature or
  * hash over structured bytes starts with one of these domain strings, so a value made for one
- * purpose can never be replayed as another (DESIGN.md "Keys"). The domains are entries of the
- * one table, src/signing.ts `DOMAINS`, whose layout is `varint(len(domain)) ‖ domain ‖ bytes`.
+ * purpose can never be replayed as another. The domains are entries of the one table,
+ * src/signing.ts `DOMAINS`, whose layout is `varint(len(domain)) ‖ domain ‖ bytes`.
  */
 import { DOMAINS } from '../signing.ts'
 

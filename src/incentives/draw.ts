@@ -1,6 +1,6 @@
 /**
- * Which listed files a round looks up providers for (validation.md A.3 §1), drawn with the round
- * seed. Pure and deterministic given the active listings and the seed.
+ * Which listed files a round looks up providers for, drawn with the round seed. Pure and
+ * deterministic given the active listings and the seed.
  *
  * Policy: a round can afford a bounded number of DHT lookups (`maxFiles`), so it must choose
  * which listings' files take part, and nothing a publisher sets may decide that. Ranking by

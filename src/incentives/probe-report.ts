@@ -3,8 +3,8 @@
  *
  * A report is the {@link ProbeResult} encoded as canonical dag-cbor (field `v` holds the
  * encoding version). The validator signs, with its hotkey (ed25519),
- * `varint(len(domain)) ‖ domain ‖ payload` with the domain `agora-probe-report` (STYLE.md §9.2
- * item 6), so a report signature can never be replayed as any other record. The signed report
+ * `varint(len(domain)) ‖ domain ‖ payload` with the domain `agora-probe-report` (src/signing.ts
+ * `DOMAINS`), so a report signature can never be replayed as any other record. The signed report
  * travels as the dag-cbor map `{ p: payload, s: signature }`. A batch is the dag-cbor map
  * `{ v, round, validator, reports: [signed report bytes…] }`; its CID (dag-cbor, sha2-256) is
  * what a validator publishes for audit.

@@ -1,5 +1,5 @@
 /**
- * The outcome of one retrieval probe (validation.md A.3 §3): the closed list of result codes,
+ * The outcome of one retrieval probe: the closed list of result codes,
  * the recorded fields, which codes count against the miner, and the probe's hard time limits.
  */
 import { HOTKEY_LENGTH, MiB, second } from './constants.ts'
@@ -90,7 +90,7 @@ export function onlineEvidence (code: ProbeResultCode): boolean | null {
 }
 
 /**
- * Everything a validator records about one retrieval probe (validation.md A.3 §3). Times are
+ * Everything a validator records about one retrieval probe. Times are
  * whole milliseconds; `null` marks a phase the probe never reached.
  */
 export interface ProbeResult {
@@ -150,7 +150,7 @@ export function transferThroughput (bytes: number, ttfbMs: number | null, ttlbMs
 export interface ProbeLimits {
   /**
    * Longest time without receiving a byte before the probe ends as TIMEOUT_NO_PROGRESS.
-   * @default 20_000 (validation.md: 10–30 s; Spark uses 60 s)
+   * @default 20_000 (policy: 10–30 s; Spark uses 60 s)
    */
   noProgressMs: number
   /** Time allowed on top of the size-proportional part of the maximum duration. @default 10_000 */

@@ -1,5 +1,5 @@
 /**
- * Per-miner scoring, pure and deterministic (validation.md A.3 §4–5).
+ * Per-miner scoring, pure and deterministic.
  *
  * For each miner, at the end of each round, the validator folds that round's probe results
  * into the miner's state and computes
@@ -24,7 +24,7 @@ import type { IntegrityPolicy, IntegrityState, OnlinePolicy, OnlineWindow } from
 export interface ScorePolicy {
   /** Wilson bound's z. Policy: 1.96, a 95 % lower bound (FileTAO). @default 1.96 */
   wilsonZ: number
-  /** Integer exponent on the Wilson RSR. Policy: 2 (validation.md §5): reliability dominates. @default 2 */
+  /** Integer exponent on the Wilson RSR. Policy: 2, so reliability dominates. @default 2 */
   rsrExponent: number
   /** TTFB that scores 1 on the latency log scale. @default 100 */
   latencyBestMs: number
@@ -46,7 +46,7 @@ export interface ScorePolicy {
   breadthBeta: number
   /** Rounds (in which the miner was probed) that the per-window metrics look back over. Policy: 3 = one 360-block tempo. @default 3 */
   windowRounds: number
-  /** EMA factor α per round. Policy: 0.2 (validation.md: 0.1–0.3). @default 0.2 */
+  /** EMA factor α per round. Policy: 0.2 (within 0.1–0.3). @default 0.2 */
   emaAlpha: number
   /** Largest change of the smoothed score in one round. Policy: 0.1 (Hippius-style clamp). @default 0.1 */
   maxStep: number

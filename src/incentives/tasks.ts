@@ -1,5 +1,5 @@
 /**
- * Task selection (validation.md A.3 §2), pure and deterministic.
+ * Task selection, pure and deterministic.
  *
  * Exact derivation:
  * 1. The eligible set is the (listing, file, miner) tuples whose miner advertises the file.
@@ -180,7 +180,7 @@ export interface TuneKInput {
   maxTasksPerMiner: number
   /** The number of validators probing this subnet. */
   validators: number
-  /** Rounds per tempo (validation.md: about 3, 120-block rounds in a 360-block tempo). */
+  /** Rounds per tempo (policy: about 3, 120-block rounds in a 360-block tempo). */
   roundsPerTempo: number
   /**
    * The bound on checks per miner per tempo, summed over all validators.

@@ -8,7 +8,7 @@ import type { ProbeResult } from './probe-result.ts'
 import type { EligibleEntry, ProbeTask } from './tasks.ts'
 import type { AbortOptions } from '@libp2p/interface'
 
-/** A subnet's parameters that weight setting depends on (tokenomics.md §7, §10). */
+/** A subnet's parameters that weight setting depends on (the chain's checks: src/ledger/tx/weights.ts). */
 export interface SubnetWeightParams {
   tempo: number
   /** `SubnetworkN`. */
@@ -51,7 +51,7 @@ export interface WeightSubmitter {
 }
 
 /**
- * The eligible set (validation.md A.3 §1): listed files × registered miners whose hotkey is
+ * The eligible set: listed files × registered miners whose hotkey is
  * bound to a peer id and that advertise the file in the DHT.
  */
 export interface EligibleSource {

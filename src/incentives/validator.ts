@@ -50,7 +50,7 @@ export interface ValidatorInit {
   netuid: number
   /** The hotkey's ed25519 secret key (32-byte seed): signs reports and round records. */
   secretKey: Uint8Array
-  /** Blocks per round. Policy: 120 (24 min), 3 rounds per 360-block tempo (validation.md §2). @default 120 */
+  /** Blocks per round. Policy: 120 (24 min), 3 rounds per 360-block tempo. @default 120 */
   roundBlocks?: number
   /** Probes in flight at once. @default 4 */
   probeConcurrency?: number

@@ -2,7 +2,7 @@
  * Scores → a u16 weight row as the chain stores it, pure and deterministic.
  *
  * The chain max-upscales a submitted row so its largest value becomes 65535,
- * `round(v·65535 / max)` with ties away from zero (yuma.md §7, tokenomics.md §7). This module
+ * `round(v·65535 / max)` with ties away from zero (subtensor's `set_weights`). This module
  * quantises scores straight into that form (so the chain's upscale is the identity on it),
  * meets `MaxWeightsLimit` and `MinAllowedWeights`, and does every step after reading the
  * scores in `bigint`.
@@ -33,7 +33,7 @@ export interface WeightRowInput {
   /** The subnet's `MaxWeightsLimit` (u16; 65535 turns the limit off). @default 65535 */
   maxWeightsLimit?: number
   /**
-   * Integer sharpening exponent `p` in `w ∝ s^p` (validation.md §5 step 4).
+   * Integer sharpening exponent `p` in `w ∝ s^p`.
    * Policy: 1; raise to 2 to widen the gap between good and best miners.
    * @default 1
    */

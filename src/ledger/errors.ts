@@ -105,7 +105,7 @@ export class RegistrationClosedError extends Error {
   override name = 'RegistrationClosedError'
 }
 
-/** A weights / commit / reveal call breaks one of the chain's weight rules (tokenomics §7). */
+/** A weights / commit / reveal call breaks one of the chain's weight rules. */
 export class InvalidWeightsError extends Error {
   static override name = 'InvalidWeightsError'
   override name = 'InvalidWeightsError'

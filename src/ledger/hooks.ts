@@ -1,8 +1,8 @@
 /**
- * Block hooks (`on_initialize`, tokenomics §3.3 and §5.3), run at the start of every block
+ * Block hooks (`on_initialize`), run at the start of every block
  * before its transactions:
  *
- * 1. credit the epoch output loaded in the previous block (v1.1.3 "credit next block", §4.3),
+ * 1. credit the epoch output loaded in the previous block (subtensor v1.1.3's "credit next block"),
  *    minting it (TotalIssuance += credited);
  * 2. burn adjustment of every subnet whose interval is due; reset `RegistrationsThisBlock`;
  * 3. root epoch on `(b + 1) % (rootTempo + 1) == 0`: block emission from issuance, EmissionValues;
@@ -15,13 +15,13 @@ import type { EpochRunner } from './epoch-types.ts'
 import type { ChainParams } from './params.ts'
 import type { Records, Subnet } from './records.ts'
 
-/** True when a subnet's epoch runs at block `b` (§3.2). */
+/** True when a subnet's epoch runs at block `b`. */
 export function epochDue (b: number, netuid: number, tempo: number): boolean {
   return tempo !== 0 && (b + netuid + 1) % (tempo + 1) === 0
 }
 
 /**
- * Credit one hotkey's epoch emission as stake (§4.3): miners' part `m` to the owner; a
+ * Credit one hotkey's epoch emission as stake: miners' part `m` to the owner; a
  * delegate's validator part `v` minus the take shared pro rata to nominators (stakes taken
  * before any increment), the take and rounding dust to the owner. Returns the amount minted.
  */

@@ -1,5 +1,5 @@
 /**
- * The ledger: TAO balances, stake, subnets, neurons, emission and epochs (tokenomics.md), as a
+ * The ledger: TAO balances, stake, subnets, neurons, emission and epochs (pre-dTAO subtensor), as a
  * state machine over signed transactions in signed, hash-chained blocks.
  *
  * @example

@@ -1,11 +1,11 @@
 /**
- * The integer arithmetic of the tokenomics (tokenomics.md §1, §2, §3.1, §4, §5.3, §6.1).
+ * The integer arithmetic of the chain's tokenomics.
  * Everything is bigint and deterministic: no floating point, no `Math.exp`.
  */
 import { DEFAULT_BLOCK_EMISSION, TOTAL_SUPPLY, U64_MAX } from './params.ts'
 
 /**
- * Block emission for a total issuance (§1): `floor(B0 / 2^k)` where k is the largest integer
+ * Block emission for a total issuance: `floor(B0 / 2^k)` where k is the largest integer
  * with `2^k · (S − I) ≤ S`; 0 once `I ≥ S`. This is the exact integer form of
  * `k = floor(log2(1 / (1 − I/S)))`.
  */
@@ -17,13 +17,13 @@ export function blockEmission (issuance: bigint): bigint {
   return DEFAULT_BLOCK_EMISSION >> k
 }
 
-/** `floor(amount · p/65535)` with `p/65535` truncated to 32 fractional bits first (I96F32, §2). */
+/** `floor(amount · p/65535)` with `p/65535` truncated to 32 fractional bits first (I96F32). */
 export function u16ProportionI96F32 (amount: bigint, p: number): bigint {
   const q = (BigInt(p) << 32n) / 65_535n
   return (amount * q) >> 32n
 }
 
-/** `floor(amount · p/65535)` with `p/65535` truncated to 64 fractional bits first (I64F64, §4.3). */
+/** `floor(amount · p/65535)` with `p/65535` truncated to 64 fractional bits first (I64F64, as for the delegate take). */
 export function u16ProportionI64F64 (amount: bigint, p: number): bigint {
   const q = (BigInt(p) << 64n) / 65_535n
   return (amount * q) >> 64n
@@ -36,7 +36,7 @@ export function shareI64F64 (part: bigint, whole: bigint, amount: bigint): bigin
 }
 
 /**
- * Subnet lock cost (§6.1): `max(L·mult − floor(L/I_red)·(now − t0), min_lock)` with
+ * Subnet lock cost: `max(L·mult − floor(L/I_red)·(now − t0), min_lock)` with
  * `mult = t0 == 0 ? 1 : 2` and saturating subtraction.
  */
 export function lockCost (lastLock: bigint, lastRegistered: number, now: number, minLock: bigint, reductionInterval: number): bigint {
@@ -51,7 +51,7 @@ export function lockCost (lastLock: bigint, lastRegistered: number, now: number,
 const F18 = 18n
 
 /**
- * The burn / difficulty adjustment (§5.3) in I110F18:
+ * The burn / difficulty adjustment in I110F18:
  * `clamp(α·x + (1−α)·(x·(r+T)/(2T)), min, max)`, α = adjustmentAlpha/(2^64−1).
  */
 export function upgradedBurn (current: bigint, registrations: number, target: number, adjustmentAlpha: bigint, min: bigint, max: bigint): bigint {
@@ -76,7 +76,7 @@ function roundDiv (num: bigint, den: bigint): bigint {
 }
 
 /**
- * Max-upscale to u16 (§2, yuma §7): `round(x_i · 65535 / max(x))`, round half away from zero.
+ * Max-upscale to u16 (as `set_weights` stores a row): `round(x_i · 65535 / max(x))`, round half away from zero.
  * All zeros stay zeros.
  */
 export function maxUpscaleU16 (values: readonly bigint[]): number[] {
@@ -86,7 +86,7 @@ export function maxUpscaleU16 (values: readonly bigint[]): number[] {
   return values.map(v => Number(roundDiv(v * 65_535n, max)))
 }
 
-// ---- deterministic exp for the root sigmoid (§3.1) -------------------------------------------
+// ---- deterministic exp for the root sigmoid ------------------------------------------------
 
 /** Fixed-point scale of the root-epoch arithmetic: 64 fractional bits. */
 export const FX = 64n
@@ -134,7 +134,7 @@ export interface RootEpochInput {
 }
 
 /**
- * The root epoch (§3.1): per netuid `E_j = C_j·R_j` normalised, `C_j = 1/(1+exp(−ρ(T_j−κ)))`,
+ * The root epoch: per netuid `E_j = C_j·R_j` normalised, `C_j = 1/(1+exp(−ρ(T_j−κ)))`,
  * `EmissionValues_j = floor(E_j · blockEmission)`. Returns undefined where the chain bails
  * out (no validators, no networks, zero stake) and the old values must be kept.
  */

@@ -1,6 +1,6 @@
 /**
- * Chain parameters and their defaults (tokenomics.md §10, v1.2.5 values, "New subnet" column
- * for user subnets). Genesis may override any of them (tests use short tempos and intervals).
+ * Chain parameters and their defaults (subtensor v1.2.5 values; user subnets get what
+ * `init_new_network` writes). Genesis may override any of them (tests use short tempos and intervals).
  */
 
 /** Total supply cap, rao (21 M TAO). */
@@ -68,9 +68,9 @@ export type ChainParams = {
   rootKappa: number
   /**
    * How subnets' shares of the block emission are decided: `root` = the root network's weights
-   * (tokenomics §3.1, the chain's rule); `even` = every subnet with registration allowed gets
-   * an equal share, recomputed at each root epoch (a documented simplification for dev chains
-   * with no root validators, tokenomics §12.2).
+   * (the chain's `root_epoch`); `even` = every subnet with registration allowed gets an equal
+   * share, recomputed at each root epoch (a simplification for dev chains with no root
+   * validators, see src/ledger/README.md).
    */
   emissionSplit: 'root' | 'even'
   /** Policy: anti-flood, at most this many transactions per signer per block. */
@@ -86,7 +86,7 @@ export type ChainParams = {
   newSubnet: SubnetParams
 }
 
-/** `init_new_network` values for user subnets (tokenomics §6.2). */
+/** `init_new_network` values for user subnets. */
 export const DEFAULT_SUBNET_PARAMS: SubnetParams = {
   tempo: 360,
   maxAllowedUids: 256,
@@ -112,7 +112,7 @@ export const DEFAULT_SUBNET_PARAMS: SubnetParams = {
   liquidAlpha: false
 }
 
-/** v1.2.5 runtime defaults (tokenomics §10). */
+/** v1.2.5 runtime defaults (`runtime/src/lib.rs`). */
 export const DEFAULT_CHAIN_PARAMS: ChainParams = {
   blockTimeMs: 12_000,
   subnetLimit: 12,

@@ -14,7 +14,7 @@ import type { KV } from './state.ts'
 export type Globals = {
   /** TotalIssuance, rao: minted on credit, reduced by burns; locks are not counted. */
   issuance: bigint
-  /** Current per-block emission, recomputed at each root epoch (§1, §12.1). */
+  /** Current per-block emission, recomputed at each root epoch. */
   blockEmission: bigint
   /** Existing netuids, ascending, root (0) included. */
   netuids: number[]
@@ -39,7 +39,7 @@ export type Hotkey = {
 export type Subnet = {
   netuid: number
   owner: string | null
-  /** Locked registration cost, refunded to the owner when the subnet is removed (§6). */
+  /** Locked registration cost, refunded to the owner when the subnet is removed. */
   lock: bigint
   registeredAt: number
   params: SubnetParams

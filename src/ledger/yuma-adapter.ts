@@ -2,7 +2,7 @@
 import { epoch } from '../yuma/index.ts'
 import type { EpochRunner, SubnetEpochInput, SubnetEpochOutput } from './epoch-types.ts'
 
-/** Run one subnet epoch with Yuma (yuma.md §4). */
+/** Run one subnet epoch with Yuma (`epoch` of src/yuma). */
 export const yumaEpoch: EpochRunner = (x: SubnetEpochInput): SubnetEpochOutput => {
   const out = epoch({
     stake: x.stake,
@@ -14,7 +14,7 @@ export const yumaEpoch: EpochRunner = (x: SubnetEpochInput): SubnetEpochOutput =
     currentBlock: x.currentBlock,
     raoEmission: x.raoEmission,
     lastMechanismStepBlock: x.lastMechanismStepBlock,
-    // Pre-dTAO subnets have no owner hotkey with special rights (tokenomics §4).
+    // Pre-dTAO subnets have no owner hotkey with special rights.
     ownerUid: null,
     commitBlocks: x.commitBlocks,
     tempo: x.tempo,

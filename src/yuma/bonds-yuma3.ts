@@ -1,5 +1,5 @@
 /**
- * Yuma 3 bonds and dividends (yuma.md §4.11b): each stored bond is a proportion u16/65535, the
+ * Yuma 3 bonds and dividends (`Yuma3On`): each stored bond is a proportion u16/65535, the
  * EMA runs with a fixed or a liquid alpha, and one pass over the new bonds E yields what every
  * later step needs: E itself, its column sums, and the u16 values to store. A second pass gives
  * the dividends. Same bits as `mat_ema_alpha_sparse` / `mat_ema_sparse`, `inplace_col_normalize`,
@@ -251,7 +251,7 @@ function compact (wb: FixedMatrix, a: Aligned, alloc: Alloc): { e: FixedMatrix, 
 }
 
 /**
- * Yuma 3 (§4.11b): bonds as proportions u16/65535, EMA with a fixed or liquid alpha;
+ * Yuma 3 (`Yuma3On` on): bonds as proportions u16/65535, EMA with a fixed or liquid alpha;
  * D_i = A_i · Σ_j Ê_ij I_j normalized, Ê the column-normalized E; stored floor(E·65535).
  * `bonds` holds the stored u16 integers after the registration mask. E goes into arrays from
  * `alloc`; the stored values are always fresh.

@@ -1,5 +1,5 @@
 /**
- * Bonds and dividends (yuma.md §4.10–4.11): the EMA of bonds in both variants and the
+ * Bonds and dividends: the EMA of bonds in both variants and the
  * dividends they earn, with the chain's sparse semantics (which entries survive, in which order).
  */
 import { EPS, INV32, ONE, correct, divInv, divP, divisorsInRange, mul, mulP, toU16 } from './fixed.ts'
@@ -187,7 +187,7 @@ export function u16Of (x: number): number {
 }
 
 /**
- * Yuma 2 (§4.11a): stored bonds column-normalized, ΔB = W̃∘A column-normalized, EMA,
+ * Yuma 2 (`Yuma3On` off): stored bonds column-normalized, ΔB = W̃∘A column-normalized, EMA,
  * column-normalized again; D = E·I normalized; stored column max-upscaled.
  * `bonds` holds the stored u16 integers after the registration mask. `deltaSums`, when given, are
  * the column sums of W̃∘A (the ranks, when W̃ is the clipped W̄ itself). E goes into arrays from

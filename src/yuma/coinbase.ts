@@ -1,5 +1,5 @@
 /**
- * The per-block coinbase split of a subnet's alpha emission (yuma.md §6), in U96F32 (bigint bits,
+ * The per-block coinbase split of a subnet's alpha emission (subtensor's `run_coinbase`), in U96F32 (bigint bits,
  * 32 fractional bits): the owner cut, then half of the rest to miners and the other half to
  * validators, of which `rootProportion` goes to root stakers.
  */

@@ -1,5 +1,5 @@
 /**
- * Consensus (yuma.md §4.6) at full subnet size: the same stake-weighted κ-median per column as
+ * Consensus at full subnet size: the same stake-weighted κ-median per column as
  * the chain's `weighted_median_col_sparse` (weighted-median.ts), computed from the sparse rows in
  * a few sequential passes instead of a transposed score table and a partition search per column.
  *

@@ -1,14 +1,14 @@
 /**
- * One subnet epoch (yuma.md §4), in the paper's order. Each stage is one small function; the
- * result carries every intermediate so that a peer can show, and a test can check, each step.
+ * One subnet epoch, stage by stage. Each stage is one small function; the result carries every
+ * intermediate so that a peer can show, and a test can check, each step.
  *
- *   S = normalize(stake ≥ threshold)                       §4.2
- *   A = normalize(S · active · permit)                     §4.4
- *   W = rownorm(mask(weights))                             §4.5
- *   C_j = κ-median_i(W_ij; A)   W̄ = min(W, C)              §4.6–4.7
- *   I = normalize(A·W̄)                                     §4.8
- *   W̃ = W + β(W̄ − W)   B → E (Yuma 2 or 3)   D             §4.9–4.11
- *   emission = floor(share · rao)                          §4.12
+ *   S = normalize(stake ≥ threshold)                       stake
+ *   A = normalize(S · active · permit)                     active stake
+ *   W = rownorm(mask(weights))                             weights
+ *   C_j = κ-median_i(W_ij; A)   W̄ = min(W, C)              consensus, clipping
+ *   I = normalize(A·W̄)                                     ranks, incentive
+ *   W̃ = W + β(W̄ − W)   B → E (Yuma 2 or 3)   D             bonds, dividends
+ *   emission = floor(share · rao)                          emission
  */
 import { checkEpochInput } from './input.ts'
 import { U16_MAX, div, toU16 } from './fixed.ts'
@@ -43,7 +43,7 @@ function listOf<T> (a: Float64Array, f: (v: number) => T): T[] {
 
 const same = (v: number): number => v
 
-/** §4.2: S = normalize(stake with the threshold applied, owner exempt), I64F64 then I32F32. */
+/** Stake: S = normalize(stake with the threshold applied, owner exempt), I64F64 then I32F32. */
 function stakeWeights (x: CheckedInput): Float64Array {
   const filtered = x.stake.map((s, i) => (i !== x.ownerUid && s < x.params.stakeThreshold) ? 0n : s)
   const total = filtered.reduce((a, b) => a + b, 0n)
@@ -51,7 +51,7 @@ function stakeWeights (x: CheckedInput): Float64Array {
   return Float64Array.from(filtered, s => total === 0n ? 0 : Number((s << 32n) / total))
 }
 
-/** §4.10: drop stored bonds on columns (re)registered since the previous epoch. */
+/** Drop stored bonds on columns (re)registered since the previous epoch. */
 function maskRecentlyRegistered (x: CheckedInput): U16Matrix {
   const last = x.lastMechanismStepBlock
   const lastTempo = last === 0 ? Math.max(0, x.currentBlock - x.params.tempo) : last + 1
@@ -59,7 +59,7 @@ function maskRecentlyRegistered (x: CheckedInput): U16Matrix {
   return keepColumns(x.bonds, keep)
 }
 
-/** §4.12: shares of the emission and their rao values. */
+/** Emission: shares of the emission and their rao values. */
 function emission (incentive: Float64Array, dividends: Float64Array, stake: Float64Array, activeStake: Float64Array, rao: bigint): Pick<EpochOutput, 'serverShare' | 'validatorShare' | 'combinedShare' | 'serverEmission' | 'validatorEmission' | 'combinedEmission'> {
   const combined = incentive.map((v, i) => v + dividends[i])
   const total = sum(combined)
@@ -90,7 +90,7 @@ function emission (incentive: Float64Array, dividends: Float64Array, stake: Floa
 
 const NONE = new Uint16Array(0)
 
-/** §4.13: computed rows for new permits, empty rows for lost permits, the input row otherwise. */
+/** The bond rows to store: computed rows for new permits, empty rows for lost permits, the input row otherwise. */
 function storedBonds (x: CheckedInput, store: StoreRows, permits: boolean[], newPermits: boolean[]): U16Row[] {
   const rows: U16Row[] = new Array(x.n)
   // the computed rows are views into fresh arrays (uids < 4096 and u16 values fit exactly); rows
@@ -116,7 +116,7 @@ type Matrices = 'weights' | 'clippedWeights' | 'weightsForBonds' | 'emaBonds'
 const MATRICES: readonly Matrices[] = ['weights', 'clippedWeights', 'weightsForBonds', 'emaBonds']
 
 /**
- * Run one epoch (yuma.md §4) exactly as the chain's sparse `epoch_mechanism` does, in I32F32.
+ * Run one epoch exactly as the chain's sparse `epoch_mechanism` does, in I32F32.
  * Throws `InvalidEpochInputError`, `EpochValueRangeError` or `InvalidYumaParamsError` on bad input.
  *
  * The matrices W, W̄, W̃ and E (megabytes each at full subnet size) are computed in scratch
@@ -172,17 +172,17 @@ function computeHere (x: CheckedInput): ReturnType<typeof compute> {
  */
 function compute (x: CheckedInput, alloc: Alloc): Omit<EpochOutput, 'storedBonds'> & { storedBonds?: SparseU16Row[] } {
   const { n, params, ownerUid } = x
-  // §4.1 activity
+  // activity
   const active = x.lastUpdate.map(u => !(u + params.activityCutoff < x.currentBlock))
-  // §4.2 stake, §4.3 permits (this epoch uses the stored ones; the new ones are for the next)
+  // stake, permits (this epoch uses the stored ones; the new ones are for the next)
   const stake = stakeWeights(x)
   const permits = x.validatorPermits.slice()
   const newPermits = isTopkNonzero(stake, params.maxAllowedValidators)
   if (ownerUid !== null) permits[ownerUid] = newPermits[ownerUid] = true
-  // §4.4 A = normalize(S masked by activity and permit)
+  // A = normalize(S masked by activity and permit)
   const activeStake = maskInPlace(permits.map(p => !p), maskInPlace(active.map(a => !a), stake.slice()))
   normalizeInPlace(activeStake)
-  // §4.5–4.8 weights, consensus, clipping, trust, ranks, incentive
+  // weights, consensus, clipping, trust, ranks, incentive
   const prerank = new Float64Array(n) // matmul(weights, activeStake), summed in the normalizing pass
   const voters = participants(activeStake, div(params.kappa, U16_MAX))
   const { weights, cols } = weightsAndStats(x, permits, activeStake, voters, prerank, alloc)
@@ -190,7 +190,7 @@ function compute (x: CheckedInput, alloc: Alloc): Omit<EpochOutput, 'storedBonds
   const { clipped: clippedWeights, trust: validatorTrust, ranks } = clipTrustRanks(weights, consensus, activeStake, n, alloc)
   const trust = ranks.map((r, j) => div(r, prerank[j]))
   const incentive = normalizeInPlace(ranks.slice())
-  // §4.9–4.11 bonds and dividends
+  // bonds and dividends
   const weightsForBonds = interpolate(weights, clippedWeights, n, div(params.bondsPenalty, U16_MAX), alloc)
   const bonds = maskRecentlyRegistered(x)
   const b = params.yuma3

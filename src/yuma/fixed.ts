@@ -1,5 +1,5 @@
 /**
- * Fixed-point arithmetic of the chain (substrate-fixed v0.6.0, yuma.md §8), bit for bit.
+ * Fixed-point arithmetic of the chain (substrate-fixed v0.6.0), bit for bit.
  *
  * An I32F32 value is carried as its raw bits: the integer `value · 2³²`. The hot path keeps those
  * bits in ordinary JS numbers, which hold every integer below 2⁵³ exactly; each operation below is

@@ -1,9 +1,9 @@
 /**
  * @packageDocumentation
  *
- * Yuma consensus: one subnet epoch, bit-exact with the subtensor chain's fixed-point arithmetic
- * (yuma.md). Pure and deterministic: no I/O, no clock, no randomness, no floating point in the
- * result path. This is the kernel; test vectors, plotting and the helper-thread switch are in
+ * Yuma consensus: one subnet epoch, bit-exact with the subtensor chain's fixed-point arithmetic.
+ * Pure and deterministic: no I/O, no clock, no randomness, no floating point in the result path.
+ * This is the kernel; test vectors, plotting and the helper-thread switch are in
  * `agora/yuma/tools` (at full subnet size the row-wise stages are split with a helper thread; the
  * bits are the same on one thread).
  *

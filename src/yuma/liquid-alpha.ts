@@ -1,5 +1,5 @@
 /**
- * Liquid alpha (yuma.md §4.11b.2): a per-(validator, miner) EMA rate from a sigmoid of how far
+ * Liquid alpha (Yuma 3 with `LiquidAlphaOn`): a per-(validator, miner) EMA rate from a sigmoid of how far
  * the validator's weight is from consensus (buying) or below its bond (selling), as subtensor's
  * `liquid_alpha_sigmoid` computes it in I32F32 with substrate-fixed's `exp`.
  */

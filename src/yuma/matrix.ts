@@ -1,8 +1,8 @@
 /**
  * Sparse matrix primitives (subtensor `epoch/math.rs`, the `*_sparse` functions) over a compact
  * row-major layout. Row i holds the entries `ptr[i] ≤ k < ptr[i+1]`: column `col[k]`, I32F32
- * bits `val[k]`, in the order the chain keeps them. Absent entries are 0 and presence matters
- * (yuma.md §10.5), so each operation keeps, drops or orders entries exactly as the chain's does.
+ * bits `val[k]`, in the order the chain keeps them. Absent entries are 0 and presence matters,
+ * so each operation keeps, drops or orders entries exactly as the chain's does.
  * At full subnet size a matrix holds about a million entries: every operation is one loop over
  * typed arrays, and value-only operations share the structure of their input.
  */
@@ -141,7 +141,7 @@ export function interpolate (a: FixedMatrix, b: FixedMatrix, n: number, ratio: n
 }
 
 /**
- * §4.7–4.8 in one pass: W̄ = `col_clip_sparse(W, C)`, validator trust = `row_sum_sparse(W̄)` and
+ * Clipping, validator trust and ranks in one pass: W̄ = `col_clip_sparse(W, C)`, validator trust = `row_sum_sparse(W̄)` and
  * ranks = `matmul_sparse(W̄, A)`, each value computed exactly as the separate operations do.
  * W̄'s values go into an array from `alloc`.
  */

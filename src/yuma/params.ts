@@ -1,10 +1,10 @@
 /**
- * Hyperparameter defaults (yuma.md §3) and their validation.
+ * Hyperparameter defaults and their validation.
  */
 import { InvalidYumaParamsError } from './errors.ts'
 import type { YumaParams } from './types.ts'
 
-/** The chain's defaults (storage/runtime values; `init_new_network` differs, see yuma.md §3). */
+/** The chain's defaults (storage/runtime values; `init_new_network` sets some differently). */
 export const DEFAULT_PARAMS: Readonly<YumaParams> = Object.freeze({
   tempo: 360,
   activityCutoff: 5000,

@@ -2,7 +2,7 @@
  * @packageDocumentation
  *
  * The tools around the Yuma kernel (`agora/yuma`), kept out of it so the kernel's surface is the
- * epoch and what a caller of it needs: reading and checking test vectors (yuma.md §11), an SVG
+ * epoch and what a caller of it needs: reading and checking test vectors (vectors.ts), an SVG
  * plot of a sequence of epochs, and the switch for the helper thread that splits the row-wise
  * stages of a full-size epoch (the bits are the same on one thread). `agora yuma` is built on
  * these.

@@ -20,7 +20,7 @@ export type SparseRowInput = ReadonlyArray<readonly [number, number]> | U16Row
 /** I32F32 raw bits: the integer `value · 2³²` (1.0 = 4294967296). */
 export type Fixed = number
 
-/** The subnet hyperparameters the epoch reads (yuma.md §3). All are optional in an input. */
+/** The subnet hyperparameters the epoch reads. All are optional in an input. */
 export interface YumaParams {
   /** Blocks per epoch (u16). @default 360 */
   tempo: number
@@ -69,13 +69,13 @@ export interface EpochInput extends Partial<YumaParams> {
   currentBlock: number
   /** Rao to distribute (pending server + validator + root emission, owner cut excluded). */
   raoEmission: bigint
-  /** The block of the previous epoch (`LastMechansimStepBlock`); 0 = unknown (§4.10). @default 0 */
+  /** The block of the previous epoch (`LastMechansimStepBlock`); 0 = unknown (masks bonds of recently registered columns). @default 0 */
   lastMechanismStepBlock?: number
   /** The uid of the subnet owner's hotkey, if registered. @default null */
   ownerUid?: number | null
   /**
    * Commit-reveal: per uid the smallest block among its unexpired commits, or null for none.
-   * Leave undefined when commit-reveal is off (§4.5.4).
+   * Leave undefined when commit-reveal is off.
    */
   commitBlocks?: ReadonlyArray<number | null>
 }
@@ -89,52 +89,52 @@ export interface EpochU16 {
   stakeWeight: number[]
 }
 
-/** Everything one epoch computes, in the paper's order (yuma.md §4). Proportions are {@link Fixed}. */
+/** Everything one epoch computes, stage by stage (see epoch.ts). Proportions are {@link Fixed}. */
 export interface EpochOutput {
   n: number
-  /** §4.1 */
+  /** Activity. */
   active: boolean[]
-  /** §4.2 S: normalized stake after the threshold. */
+  /** S: normalized stake after the threshold. */
   stake: Fixed[]
-  /** §4.3 the permits this epoch used (stored ones, owner forced). */
+  /** The permits this epoch used (stored ones, owner forced). */
   validatorPermits: boolean[]
-  /** §4.3 new permits, to store for the next epoch. */
+  /** New permits, to store for the next epoch. */
   newValidatorPermits: boolean[]
-  /** §4.4 A. */
+  /** A: active stake. */
   activeStake: Fixed[]
-  /** §4.5 W: masked, row-normalized weights. */
+  /** W: masked, row-normalized weights. */
   weights: FixedMatrix
   /** Σ_i A_i W_ij (legacy). */
   prerank: Fixed[]
-  /** §4.6 C. */
+  /** C: consensus. */
   consensus: Fixed[]
-  /** §4.7 W̄. */
+  /** W̄: clipped weights. */
   clippedWeights: FixedMatrix
   validatorTrust: Fixed[]
-  /** §4.8 R before normalization. */
+  /** R: ranks before normalization. */
   ranks: Fixed[]
   /** R / P (legacy server trust). */
   trust: Fixed[]
-  /** §4.8 I. */
+  /** I: incentive. */
   incentive: Fixed[]
-  /** §4.9 W̃. */
+  /** W̃: weights for bonds. */
   weightsForBonds: FixedMatrix
-  /** §4.11 E: the new bonds before storage encoding. */
+  /** E: the new bonds before storage encoding. */
   emaBonds: FixedMatrix
-  /** §4.11 D. */
+  /** D: dividends. */
   dividends: Fixed[]
-  /** §4.12 shares of `raoEmission`. */
+  /** Shares of `raoEmission`. */
   serverShare: Fixed[]
   validatorShare: Fixed[]
   combinedShare: Fixed[]
-  /** §4.12 rao: what miners (incentive) and validators (dividends) earn; combined = `Emission` storage. */
+  /** Rao: what miners (incentive) and validators (dividends) earn; combined = `Emission` storage. */
   serverEmission: bigint[]
   validatorEmission: bigint[]
   combinedEmission: bigint[]
-  /** §4.13 u16 storage values. */
+  /** u16 storage values. */
   u16: EpochU16
   /**
-   * §4.13 the bond rows to store: computed rows for new permits, empty for lost permits, else the
+   * The bond rows to store: computed rows for new permits, empty for lost permits, else the
    * input row; compact form. Feed back as the next epoch's `bonds`.
    */
   bondsU16: U16Row[]

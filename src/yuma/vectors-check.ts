@@ -1,5 +1,5 @@
 /**
- * Checks of a case's `expected` against what {@link runCase} produced (yuma.md §11). In exact
+ * Checks of a case's `expected` against what {@link runCase} produced. In exact
  * mode (the default for `chain:` cases) every u16, rao and stored-bond value must be equal;
  * float checks always use the case's tolerance, since the file states them as decimals.
  */
@@ -49,7 +49,7 @@ export function checkCaseOutput (c: VectorCase, out: CaseOutput, defaults: Recor
 type Expect = (ok: boolean, what: string) => void
 
 /**
- * yuma.md §9: a float reference that feeds its own stored bonds back drifts from the chain, whose
+ * A float reference that feeds its own stored bonds back drifts from the chain, whose
  * truncation loses up to one u16 unit per epoch on a bond column (test_bonds: 12603 → 12602 → …).
  * After k fed-back epochs a stored bond may differ by k more units, and a proportion computed from
  * such bonds by k·2/65535 more (one unit is at most 1/65535 of a normalized column, at most doubled

@@ -1,5 +1,5 @@
 /**
- * The vectors format (yuma.md §11): reading cases from JSON into typed inputs, running them, and
+ * The vectors format (the root README, "Yuma consensus"): reading cases from JSON into typed inputs, running them, and
  * reporting outputs in a JSON-friendly shape. Floats appear only here, at the edge: JSON numbers
  * are read into bigint rao and u16 integers before the epoch, and proportions are turned into
  * decimal numbers (exactly bits/2³², which a double holds) only for the report.
@@ -92,7 +92,7 @@ function sparseRow (row: unknown): unknown {
   return row
 }
 
-/** One epoch's outputs in the shape of yuma.md §11 (bigint rao stays bigint; the CLI prints strings). */
+/** One epoch's outputs in the shape `agora yuma run --json` prints (bigint rao stays bigint; the CLI prints strings). */
 export interface EpochReport {
   n: number
   active: boolean[]

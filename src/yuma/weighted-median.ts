@@ -1,5 +1,5 @@
 /**
- * Stake-weighted κ-median per column (consensus, yuma.md §4.6), as subtensor's
+ * Stake-weighted κ-median per column (consensus), as subtensor's
  * `weighted_median` / `weighted_median_col_sparse` compute it: a deterministic mid-pivot
  * partition search whose inequalities, pivot choice, partition order and iteration limit are the
  * chain's, so ties and knife edges resolve the same way.

@@ -1,6 +1,6 @@
 /**
- * The weights of an epoch (yuma.md §4.5): the stored rows masked and row-normalized, in one pass
- * that also gathers what consensus (§4.6) needs from every participant row: the pre-ranks and
+ * The weights of an epoch: the stored rows masked and row-normalized, in one pass
+ * that also gathers what consensus needs from every participant row: the pre-ranks and
  * the per-column statistics of the positive scores (consensus.ts).
  */
 import { newColumns } from './consensus.ts'
@@ -13,9 +13,9 @@ import type { Columns, Participants } from './consensus.ts'
 import type { FixedMatrix } from './matrix.ts'
 
 /**
- * §4.5: W = the stored weights with steps 1–4 applied (rows without permit dropped, the diagonal
- * except the owner's, outdated and commit-masked entries), each row with a positive sum divided by
- * it (`inplace_row_normalize_sparse`; step 5). Row by row: the kept u16 entries are copied out with
+ * W = the stored weights masked (rows without permit dropped, the diagonal except the owner's,
+ * outdated and commit-masked entries), each row with a positive sum divided by it
+ * (`inplace_row_normalize_sparse`). Row by row: the kept u16 entries are copied out with
  * their sum, then normalized in place while the row is still in cache. The entries are u16
  * integers, so trunc(w·2³²·2³² / (Σw·2³²)) = trunc(w·2³² / Σw) = div(w, Σw), with w ≤ Σw < 2²⁸.
  *

@@ -1,4 +1,4 @@
-/** Transfers and staking (tokenomics §4.3). */
+/** Transfers and staking. */
 import { InsufficientBalanceError, InsufficientStakeError, InvalidAmountError, NotOwnerError, NotRegisteredError } from '../errors.ts'
 import { address, rao, u16 } from './check.ts'
 import type { AddStakeTx, ApplyContext, BecomeDelegateTx, RemoveStakeTx, TransferTx, TxKindDef } from './types.ts'

@@ -1,4 +1,4 @@
-/** Neuron registration: burn registration (§5.2), replacement (§5.4) and root registration (§8). */
+/** Neuron registration: burn registration, replacement and root registration. */
 import { AlreadyRegisteredError, InsufficientBalanceError, InsufficientStakeError, NotOwnerError, RateLimitedError, RegistrationClosedError, SubnetNotFoundError } from '../errors.ts'
 import { newNeuron } from '../records.ts'
 import { address, uint } from './check.ts'
@@ -9,7 +9,7 @@ import type { ApplyContext, BurnedRegisterTx, RootRegisterTx, TxKindDef } from '
 export interface PruneCandidate { uid: number, pruningScore: number, registeredAt: number }
 
 /**
- * `get_neuron_to_prune` (§5.4): the lowest pruning score among non-immune UIDs
+ * `get_neuron_to_prune`: the lowest pruning score among non-immune UIDs
  * (`now − registeredAt < immunityPeriod` is immune); ties → earliest registration, then lowest
  * uid. If every UID is immune, the same rule over all of them.
  */
@@ -41,7 +41,7 @@ function unstakeAll (r: Records, hotkey: string): void {
   r.putHotkey(hotkey, { ...h, stakes: [], total: 0n })
 }
 
-/** Put `hotkey` into `uid` of `netuid` (append or replace, per §5.4 and yuma §7). */
+/** Put `hotkey` into `uid` of `netuid` (append, or replace as `replace_neuron` does). */
 export function placeNeuron (r: Records, netuid: number, hotkey: string, block: number): number {
   const s = r.subnet(netuid)
   if (s == null) throw new SubnetNotFoundError(`no subnet ${netuid}`)
@@ -69,7 +69,7 @@ export function placeNeuron (r: Records, netuid: number, hotkey: string, block: 
   return uid
 }
 
-/** `burnedRegister` (§5.2), checks in the chain's order. */
+/** `burnedRegister`, checks in the chain's order. */
 export const burnedRegister: TxKindDef<BurnedRegisterTx> = {
   kind: 'burnedRegister',
   decode: raw => ({ kind: 'burnedRegister', netuid: uint(raw.netuid, 'netuid', 65_535), hotkey: address(raw.hotkey, 'hotkey') }),
@@ -102,7 +102,7 @@ export const burnedRegister: TxKindDef<BurnedRegisterTx> = {
   }
 }
 
-/** `rootRegister` (§8): join root; when full, replace the lowest-stake member if strictly larger. */
+/** `rootRegister`: join root; when full, replace the lowest-stake member if strictly larger. */
 export const rootRegister: TxKindDef<RootRegisterTx> = {
   kind: 'rootRegister',
   decode: raw => ({ kind: 'rootRegister', hotkey: address(raw.hotkey, 'hotkey') }),

@@ -1,4 +1,4 @@
-/** Subnet registration, pruning and owner parameters (tokenomics §6). */
+/** Subnet registration, pruning and owner parameters. */
 import { InsufficientBalanceError, InvalidAmountError, MalformedError, NotOwnerError, RateLimitedError, RegistrationClosedError, SubnetNotFoundError } from '../errors.ts'
 import { lockCost } from '../math.ts'
 import { uint } from './check.ts'
@@ -36,7 +36,7 @@ export function currentLockCost (r: Records, chain: ChainParams, block: number):
 }
 
 /**
- * `get_subnet_to_prune` (§6.2): among subnets past immunity (`now − registeredAt ≥ period`),
+ * `get_subnet_to_prune`: among subnets past immunity (`now − registeredAt ≥ period`),
  * the lowest `EmissionValues`; ties → oldest; full ties → highest netuid. Undefined if none.
  */
 export function subnetToPrune (subnets: readonly Subnet[], block: number, immunityPeriod: number): number | undefined {

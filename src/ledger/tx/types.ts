@@ -14,15 +14,15 @@ export type AddStakeTx = { kind: 'addStake', hotkey: string, amount: bigint }
 export type RemoveStakeTx = { kind: 'removeStake', hotkey: string, amount: bigint }
 /** Make one's own hotkey a delegate (others may stake to it) with a take (u16). */
 export type BecomeDelegateTx = { kind: 'becomeDelegate', hotkey: string, take: number }
-/** Register a new subnet, locking the current lock cost (§6). */
+/** Register a new subnet, locking the current lock cost. */
 export type RegisterNetworkTx = { kind: 'registerNetwork' }
 /** The subnet owner changes hyperparameters of its subnet. */
 export type SetSubnetParamsTx = { kind: 'setSubnetParams', netuid: number, params: Record<string, number | boolean> }
-/** Burn registration of a hotkey on a subnet, paid by the signer coldkey (§5.2). */
+/** Burn registration of a hotkey on a subnet, paid by the signer coldkey. */
 export type BurnedRegisterTx = { kind: 'burnedRegister', netuid: number, hotkey: string }
-/** Join the root network with a hotkey owned by the signer coldkey (§8). */
+/** Join the root network with a hotkey owned by the signer coldkey. */
 export type RootRegisterTx = { kind: 'rootRegister', hotkey: string }
-/** Set weights, signed by the hotkey (§7). On netuid 0 the uids are netuids. */
+/** Set weights, signed by the hotkey. On netuid 0 the uids are netuids. */
 export type SetWeightsTx = { kind: 'setWeights', netuid: number, uids: number[], values: number[], versionKey: number }
 /** Commit to weights: `hash = commitHash(hotkey, netuid, uids, values, salt, versionKey)`. */
 export type CommitWeightsTx = { kind: 'commitWeights', netuid: number, hash: Uint8Array }

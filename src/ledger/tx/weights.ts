@@ -1,4 +1,4 @@
-/** Weights: `setWeights`, `commitWeights`, `revealWeights` with the chain's checks (§7, yuma §7). */
+/** Weights: `setWeights`, `commitWeights`, `revealWeights` with the chain's checks. */
 import { blake2b } from '@noble/hashes/blake2.js'
 import { encodeValue } from '../codec.ts'
 import { InsufficientStakeError, InvalidWeightsError, NotRegisteredError, RateLimitedError, SubnetNotFoundError } from '../errors.ts'
