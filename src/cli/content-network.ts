@@ -54,7 +54,7 @@ const daemon = defineCommand({
       overrides.swarm = { network: scope }
     }
     for (const a of [overrides.addresses?.api, overrides.addresses?.gateway]) if (a != null) parseHostPort(a)
-    // libp2p-notes §8.4: aborted Helia fetches can reject later with nobody awaiting; log, don't die.
+    // aborted Helia fetches can reject later with nobody awaiting (a known libp2p behaviour): log, don't die
     const onRejection = (err: unknown): void => { ctx.io.stderr.write(`warning: unhandled rejection: ${(err as Error)?.message ?? String(err)}\n`) }
     process.on('unhandledRejection', onRejection)
     // Installed before the node starts, so a signal during start-up is not lost either.

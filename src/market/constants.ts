@@ -1,7 +1,7 @@
 /**
  * Market constants: signature domains, DHT namespace, limits and defaults. Every signed record
  * type has its own domain string, so a signature made for one purpose can never be replayed as
- * another (DESIGN.md "Keys"). The domains are entries of the one table, src/signing.ts `DOMAINS`.
+ * another. The domains are entries of the one table, src/signing.ts `DOMAINS`.
  */
 import { DOMAINS } from '../signing.ts'
 

@@ -16,7 +16,7 @@ if (ed.hashes.sha512 == null) ed.hashes.sha512 = sha512
 
 /**
  * Asserts that `value` is a Uint8Array of `length` bytes (any length when omitted).
- * Throws `TypeError` for a wrong type and `RangeError` for a wrong length (STYLE.md item 9).
+ * Throws `TypeError` for a wrong type and `RangeError` for a wrong length.
  */
 export function assertBytes (value: unknown, length: number | undefined, what: string): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) throw new TypeError(`${what} must be a Uint8Array`)

@@ -349,7 +349,7 @@ export class MarketService implements NodeService {
     } catch (err) {
       log.error('gossip of %s failed - %e', listing.id, err)
     }
-    // libp2p-notes §5: put never throws; the PUT_VALUE responses say how many peers stored it.
+    // kad-dht's put does not throw when peers refuse: the PUT_VALUE responses say how many stored it
     let dht = 0
     const signal = AbortSignal.any([AbortSignal.timeout(this.#init.dhtTimeout ?? 30_000), this.#stopping.signal, ...(options.signal != null ? [options.signal] : [])])
     try {

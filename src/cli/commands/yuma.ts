@@ -3,7 +3,7 @@ import type { CommandDef } from '../command.ts'
 /** `agora yuma run <file.json>`: run cases in the vectors format and print their outputs. */
 const run: CommandDef = {
   name: 'run',
-  description: 'run an epoch, a sequence or a whole vectors file and print the outputs (yuma.md §11)',
+  description: 'run an epoch, a sequence or a whole vectors file and print the outputs (the vectors format: src/yuma/vectors.ts)',
   positionals: [{ name: 'file', description: 'JSON: an epoch input, a {initial, steps} sequence, a case, or a vectors file with cases', required: true }],
   options: {
     case: { type: 'string', valueName: '<name>', description: 'only the case with this name (or whose name contains it)' },
