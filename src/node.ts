@@ -4,6 +4,8 @@
  */
 import { defaultLogger, logger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import { collectDefaultMetrics, Registry } from 'prom-client'
 import { raceSignal } from 'race-signal'
 import { mergeConfig } from './config.ts'
 import { Announcer } from './announcer.ts'
@@ -70,6 +72,11 @@ export interface NodeReadOptions extends AbortOptions {
 export class AgoraNode implements Startable {
   readonly repo: Repo
   readonly config: AgoraConfig
+  /**
+   * This node's Prometheus registry: libp2p's metrics, the process's (CPU, memory, event loop,
+   * prefixed `agora_process_`/`agora_nodejs_`) and the API's gauges of the node and its services.
+   */
+  readonly metrics = new Registry()
   readonly store: ContentStore
   readonly #init: NodeInit
   #network?: Network
@@ -87,6 +94,7 @@ export class AgoraNode implements Startable {
     this.config = config
     this.store = new ContentStore(repo)
     this.#init = init
+    collectDefaultMetrics({ register: this.metrics, prefix: 'agora_' })
   }
 
   /** The network, or throws `NotStartedError` offline / before start. */
@@ -128,7 +136,9 @@ export class AgoraNode implements Startable {
         listen: this.config.addresses.listen,
         announce: this.config.addresses.announce,
         bootstrap: this.config.bootstrap,
-        network: this.config.swarm.network
+        network: this.config.swarm.network,
+        // libp2p's own figures (connections, streams and bytes by protocol, DHT queries) in our registry
+        metrics: prometheusMetrics({ registry: this.metrics, collectDefaultMetrics: false })
       })
       const announcer = this.#announcer = new Announcer(this.#network)
       this.#reprovider = reprovider({

@@ -15,6 +15,7 @@ import { gatewayRoutes } from './routes/gateway.ts'
 import { incentivesRoutes } from './routes/incentives.ts'
 import { ledgerRoutes } from './routes/ledger.ts'
 import { marketRoutes } from './routes/market.ts'
+import { metricsRoutes } from './routes/metrics.ts'
 import { networkRoutes } from './routes/network.ts'
 import { repoRoutes } from './routes/repo.ts'
 import { createHttpServer } from './server.ts'
@@ -56,7 +57,7 @@ export function createApiServer (init: ApiServerInit): HttpServer {
     host: init.host ?? '127.0.0.1',
     port: init.port ?? 5001,
     token: init.token,
-    routes: [...contentRoutes(deps), ...repoRoutes(deps), ...networkRoutes(deps), ...serviceRoutes(init.node)]
+    routes: [...contentRoutes(deps), ...repoRoutes(deps), ...networkRoutes(deps), ...serviceRoutes(init.node), ...metricsRoutes(deps)]
   })
 }
 

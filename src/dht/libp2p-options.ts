@@ -70,6 +70,7 @@ export function libp2pOptions (init: NetworkInit, scope: AddressScope): Libp2pOp
       ...(init.maxConnections == null ? {} : { maxConnections: init.maxConnections })
     },
     services,
+    ...(init.metrics != null ? { metrics: init.metrics } : {}),
     start: false
   }
 }

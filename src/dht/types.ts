@@ -7,6 +7,7 @@ import type { Ping } from '@libp2p/ping'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Blockstore } from 'interface-blockstore'
 import type { Datastore } from 'interface-datastore'
+import type { Libp2pOptions } from 'libp2p'
 import type { CID } from 'multiformats/cid'
 
 /** The libp2p services every agora peer runs. `ipfsDht` is present only with `NetworkInit.ipfsDht`. */
@@ -34,6 +35,8 @@ export interface NetworkInit {
   datastore: Datastore
   /** @default ['/ip4/127.0.0.1/tcp/0'] */
   listen?: string[]
+  /** libp2p's metrics component (e.g. `@libp2p/prometheus-metrics`). @default none */
+  metrics?: Libp2pOptions['metrics']
   /** Addresses announced to peers instead of the listen addresses. @default [] (announce what we listen on) */
   announce?: string[]
   /** Multiaddrs with `/p2p/<id>`: the only peers dialled at start, and redialled whenever not connected. @default [] */
