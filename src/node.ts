@@ -5,7 +5,7 @@
 import { defaultLogger, logger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import { collectDefaultMetrics, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
 import { raceSignal } from 'race-signal'
 import { mergeConfig } from './config.ts'
 import { Announcer } from './announcer.ts'
@@ -77,6 +77,17 @@ export class AgoraNode implements Startable {
    * prefixed `agora_process_`/`agora_nodejs_`) and the API's gauges of the node and its services.
    */
   readonly metrics = new Registry()
+  /** Counters of what this peer serves and fetches (no labels per peer or CID). */
+  readonly #counters = {
+    served: new Counter({ name: 'agora_served_blocks_total', help: 'blocks served to peers', registers: [this.metrics] }),
+    servedBytes: new Counter({ name: 'agora_served_bytes_total', help: 'block bytes served to peers', registers: [this.metrics] }),
+    dontHave: new Counter({ name: 'agora_serve_dont_have_total', help: 'blocks asked for that this peer does not hold', registers: [this.metrics] }),
+    serveErrors: new Counter({ name: 'agora_serve_errors_total', help: 'serving streams that failed', registers: [this.metrics] }),
+    fetches: new Counter({ name: 'agora_fetches_total', help: 'DAG fetches, by outcome', labelNames: ['outcome'], registers: [this.metrics] }),
+    fetchedBytes: new Counter({ name: 'agora_fetched_bytes_total', help: 'block bytes fetched from peers', registers: [this.metrics] }),
+    fetchSeconds: new Histogram({ name: 'agora_fetch_duration_seconds', help: 'time of a DAG fetch', buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60, 300], registers: [this.metrics] })
+  }
+
   readonly store: ContentStore
   readonly #init: NodeInit
   #network?: Network
@@ -128,6 +139,18 @@ export class AgoraNode implements Startable {
         maxBlocks: this.config.fetch.maxBlocks,
         serveMaxBufferedBytes: this.config.serve.maxBufferedBytes,
         ...this.#init.network,
+        onServe: (e) => {
+          const c = this.#counters
+          if (e.type === 'agora:serve:block') {
+            c.served.inc()
+            c.servedBytes.inc(e.bytes)
+          } else if (e.type === 'agora:serve:dont-have') {
+            c.dontHave.inc()
+          } else {
+            c.serveErrors.inc()
+          }
+          this.#init.network?.onServe?.(e)
+        },
         dhtValidators: Object.assign({}, this.#init.network?.dhtValidators, ...factories.map(f => f.dhtValidators)),
         dhtSelectors: Object.assign({}, this.#init.network?.dhtSelectors, ...factories.map(f => f.dhtSelectors)),
         privateKey: this.repo.privateKey,
@@ -287,9 +310,17 @@ export class AgoraNode implements Startable {
       providers: options.providers
     }))
     this.#fetching.set(key, run)
+    const end = this.#counters.fetchSeconds.startTimer()
     try {
-      return await run
+      const r = await run
+      this.#counters.fetches.inc({ outcome: 'ok' })
+      if (r != null) this.#counters.fetchedBytes.inc(r.bytesFetched)
+      return r
+    } catch (err) {
+      this.#counters.fetches.inc({ outcome: (err as Error).name === 'AbortError' ? 'aborted' : 'failed' })
+      throw err
     } finally {
+      end()
       if (this.#fetching.get(key) === run) this.#fetching.delete(key)
     }
   }

@@ -3,7 +3,7 @@
  * behind the API token; the text format with libp2p's metrics, the process's and Agora's gauges,
  * read at scrape time; labels with bounded values only.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
@@ -70,5 +70,30 @@ describe('api: prometheus metrics', () => {
     expect([...types.keys()].some(n => n.startsWith('libp2p_'))).toBe(true)
     // no peer id (12D3Koo…, Qm…) and no CID (bafy…, bafk…) as a label value
     expect(labelValues.filter(v => /^(12D3Koo|Qm[1-9A-HJ-NP-Za-km-z]{44}|baf[ykz])/.test(v))).toEqual([])
+  })
+
+  it('behavior: a fetch between two daemons counts the bytes served on one and fetched on the other', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agora-metrics-'))
+    cleanup.push(async () => rm(dir, { recursive: true, force: true }))
+    const config = { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', gateway: '127.0.0.1:0' }, swarm: { network: 'lan' as const } }
+    const [a, b] = await Promise.all(['a', 'b'].map(async n => startDaemon({ repo: join(dir, n), config })))
+    cleanup.push(async () => { await a.stop(); await b.stop() })
+    // 1,000 bytes: one raw block under the default profile, so the block bytes are the file's
+    await writeFile(join(dir, 'one.bin'), new Uint8Array(1000).fill(9))
+    const { cid } = await a.node.add(join(dir, 'one.bin'))
+    await b.node.connect(a.node.network.libp2p.getMultiaddrs()[0].toString())
+    expect((await b.node.fetch(cid))?.bytesFetched).toBe(1000)
+    const scrape = async (d: typeof a): Promise<Map<string, number>> => {
+      const text = await (await fetch(new URL('/debug/metrics/prometheus', d.info.api), { headers: { authorization: `Bearer ${d.node.repo.apiToken}` } })).text()
+      const out = new Map<string, number>()
+      for (const m of text.matchAll(/^(agora_[a-z_]+(?:\{outcome="[a-z]+"\})?) (\S+)$/gm)) out.set(m[1], Number(m[2]))
+      return out
+    }
+    const served = await scrape(a)
+    expect(served.get('agora_served_blocks_total')).toBe(1)
+    expect(served.get('agora_served_bytes_total')).toBe(1000)
+    const fetched = await scrape(b)
+    expect(fetched.get('agora_fetched_bytes_total')).toBe(1000)
+    expect(fetched.get('agora_fetches_total{outcome="ok"}')).toBe(1)
   })
 })
