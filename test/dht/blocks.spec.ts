@@ -1,6 +1,6 @@
 /**
  * Block verification and link reading, against CIDs computed independently (noble's SHA-256)
- * and the Kubo-compatible vector of libp2p-notes §4 (checked there against Debian's ipfs_cid).
+ * and Kubo's classic (CIDv0) CID of "hello world\n", which Debian's ipfs_cid also gives.
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'

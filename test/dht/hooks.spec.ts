@@ -55,7 +55,7 @@ describe('network hooks', { timeout: 60_000 }, () => {
     for await (const e of a.network.libp2p.services.dht.put(enc('/agoratest/bad'), enc('forged'), { signal: AbortSignal.timeout(5000) })) {
       if (e.name === 'PEER_RESPONSE' || e.name === 'QUERY_ERROR') events.push(e.name === 'PEER_RESPONSE' ? `${e.name}:${e.messageName}` : e.name)
     }
-    // B resets the PUT stream (libp2p-notes §5): an error, never a stored response
+    // B's validator refuses the record and B resets the PUT stream: an error, never a stored response
     expect(events).not.toContain('PEER_RESPONSE:PUT_VALUE')
     expect(events).toContain('QUERY_ERROR')
   })

@@ -11,7 +11,7 @@ import { deterministicBuffer, sha256Hex, writeDeterministicFile } from '../utils
 import { spawnDaemon, stopAll, tempDir } from '../utils/daemon.ts'
 import type { TestDaemon } from '../utils/daemon.ts'
 
-/** A stock Helia node configured for loopback only (libp2p-notes §6). */
+/** A stock Helia node configured for loopback only, as in test/dht/fixtures/helia.ts. */
 type HeliaNode = ReturnType<typeof createHelia>
 
 async function loopbackHelia (): Promise<HeliaNode> {

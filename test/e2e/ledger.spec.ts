@@ -113,7 +113,7 @@ describe('e2e: ledger across three daemons', () => {
     const P = BigInt(TEMPO + 1) * TAO
     const cut = (P * ((11796n << 32n) / 65535n)) >> 32n
     const half = (P - cut) / 2n
-    // An epoch of subnet 1 runs at block E when (E + 1 + 1) % (TEMPO + 1) == 0 (tokenomics §3.2);
+    // An epoch of subnet 1 runs at block E when (E + 1 + 1) % (TEMPO + 1) == 0 (epochDue in src/ledger/hooks.ts);
     // the cut is minted at E, the stake credited at E + 1. Only epochs after the weights' block count.
     const epochs = (from: number, to: number): number => { let k = 0; for (let e = from + 1; e <= to; e++) if ((e + 2) % (TEMPO + 1) === 0 && e > w.block) k++; return k }
     const credits = (from: number, to: number): number => epochs(from - 1, to - 1)

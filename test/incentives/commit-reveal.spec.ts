@@ -41,10 +41,10 @@ describe('commit hash', () => {
 
 describe('weight schedule', () => {
   // netuid 1, tempo 360: epoch index floor((b + 2)/361), so epoch 1 starts at block 359 and
-  // epoch 2 at 720 (tokenomics.md §3.2 lists epochs at 359, 720, 1081 for netuid 1).
+  // epoch 2 at 720: the blocks where the ledger runs netuid 1's epochs (epochDue in src/ledger/hooks.ts).
   const base = { netuid: 1, tempo: 360, rateLimit: 100 }
 
-  it('default: epoch boundaries follow tokenomics.md', () => {
+  it('default: epoch boundaries fall on the ledger\'s epoch blocks (359, 720 for netuid 1)', () => {
     expect(epochIndex(358, 1, 360)).toBe(0)
     expect(epochIndex(359, 1, 360)).toBe(1)
     expect(firstBlockOfEpoch(1, 1, 360)).toBe(359)

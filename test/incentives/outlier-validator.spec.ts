@@ -8,15 +8,15 @@
  * miners as a validator would (3, 4, 5 serve well, 6 serves corrupt bytes: 0, 7 is offline half
  * the time: half weight). Validator 2 gives all its weight to miner 7.
  *
- * What the rules say should happen (yuma.md §4.6–4.11): with κ = ½, the consensus weight of a
- * miner is the stake-weighted median of the validators' weights on it. Two thirds of the stake
- * put the honest weight on miner 7, so its consensus is that weight, and the outlier's weight
- * above it is clipped: validator 2 keeps only C_7 of its row (validator trust < 1), while the
- * honest rows are kept whole (trust 1 up to I32F32 rounding). Bonds follow the clipped weights,
- * and dividends are bonds × incentive: validator 2 holds a bond share only in miner 7's column,
- * a miner with a modest incentive, so it earns less than each honest validator, and less than
- * the third of the dividends it would earn with the honest row (three equal stakes, equal rows).
- * Miner 7 gets no more incentive than an honest, always-online miner.
+ * What subtensor's epoch rules say should happen (consensus, clipping, bonds): with κ = ½, the
+ * consensus weight of a miner is the stake-weighted median of the validators' weights on it. Two
+ * thirds of the stake put the honest weight on miner 7, so its consensus is that weight, and the
+ * outlier's weight above it is clipped: validator 2 keeps only C_7 of its row (validator trust <
+ * 1), while the honest rows are kept whole (trust 1 up to I32F32 rounding). Bonds follow the
+ * clipped weights, and dividends are bonds × incentive: validator 2 holds a bond share only in
+ * miner 7's column, a miner with a modest incentive, so it earns less than each honest validator,
+ * and less than the third of the dividends it would earn with the honest row (three equal stakes,
+ * equal rows). Miner 7 gets no more incentive than an honest, always-online miner.
  */
 import { describe, expect, it } from 'vitest'
 import { runSequence } from '../../src/yuma/index.ts'

@@ -1,7 +1,8 @@
 /**
- * Emission inside the ledger: the halving follows TotalIssuance (§1), nothing is minted at the
- * 21 M cap, registration burns lower the issuance, and a delegate's nominators share the
- * validator part of an epoch pro rata while the miner part goes to the owner (§4.3).
+ * Emission inside the ledger: the halving follows TotalIssuance (blockEmission in
+ * src/ledger/math.ts), nothing is minted at the 21 M cap, registration burns lower the issuance,
+ * and a delegate's nominators share the validator part of an epoch pro rata while the miner part
+ * goes to the owner (emitThroughHotkey in src/ledger/hooks.ts).
  */
 import { describe, expect, it } from 'vitest'
 import { blocks, send, TAO, testGenesis, testKey, testLedger } from './helpers.ts'
@@ -71,7 +72,7 @@ describe('ledger emission', () => {
     const [, m, v] = loaded.find(([h]) => h === vh)!
     await blocks(ledger, 1) // credited now
     const total = before[0] + before[1]
-    // §4.3 with I64F64: take = floor(v · (11796·2^64/65535 truncated) / 2^64), shares floor(stake/total · rest)
+    // subtensor's delegate take and shares in I64F64: take = floor(v · (11796·2^64/65535 truncated) / 2^64), shares floor(stake/total · rest)
     const take = (v * ((11_796n << 64n) / 65_535n)) >> 64n
     const rest = v - take
     const nomShare = ((((before[1] << 64n) / total)) * rest) >> 64n

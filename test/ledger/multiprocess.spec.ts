@@ -103,7 +103,8 @@ describe('ledger across processes', { timeout: 170_000 }, () => {
 
     // the payout of an epoch with weights (P = 10 blocks × 1 TAO, the only subnet's even share):
     // owner cut = floor(P · 773074452 / 2^32) (I96F32 of 11796/65535), R = P − cut,
-    // incentive 1 for the miner and dividends 1 for the validator → each floor(R / 2) (§4.2, §11.16)
+    // incentive 1 for the miner and dividends 1 for the validator → each floor(R / 2), as in the
+    // owner-cut examples of test/ledger/tokenomics-examples.spec.ts
     const P = 10n * TAO
     const R = P - ((P * 773_074_452n) >> 32n)
     const half = R / 2n

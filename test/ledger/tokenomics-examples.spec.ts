@@ -1,6 +1,7 @@
 /**
- * Every worked example of tokenomics.md §11, exact to the rao. The numbers come from
- * test/fixtures/ledger/tokenomics-examples.json (copied from the spec, with line numbers).
+ * Worked examples of subtensor's pre-dTAO emission, registration and payout rules (v1.2.5), exact
+ * to the rao. The numbers are in the JSON fixture read below, where each entry's `from` names the
+ * subtensor unit test it reproduces (T) or the chain function it was derived from (D).
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
@@ -17,18 +18,18 @@ import type { Subnet } from '../../src/ledger/records.ts'
 const X = JSON.parse(readFileSync(new URL('../fixtures/ledger/tokenomics-examples.json', import.meta.url), 'utf8'))
 const big = (s: string): bigint => BigInt(s)
 
-describe('tokenomics §11 examples', () => {
-  it('default: §11.1-4 block emission by issuance', () => {
+describe('subtensor emission, registration and payout examples', () => {
+  it('default: block emission by issuance (root.rs::test_halving)', () => {
     for (const c of X.halving.cases) expect(blockEmission(big(c.issuance)), c.from).toBe(big(c.emission))
   })
 
-  it('behavior: §11.5 issuance converges below 21 M', () => {
+  it('behavior: issuance converges below 21 M (root.rs::test_issuance_bounds)', () => {
     let issuance = 0n
     for (let era = 0; era < X.convergence.eras; era++) issuance += blockEmission(issuance) * BigInt(X.convergence.blocksPerEra)
     expect(issuance).toBe(big(X.convergence.finalIssuance))
   })
 
-  it('behavior: §11.6 lock cost with the mock parameters', () => {
+  it('behavior: lock cost with the mock parameters (root.rs::test_root_subnet_creation_deletion)', () => {
     const L = X.lockCostMock
     const cost = (last: string, blocksLater: number): bigint => lockCost(big(last), 1, 1 + blocksLater, big(L.minLock), L.interval)
     L.afterFirst.blocksLater.forEach((d: number, i: number) => expect(cost(L.afterFirst.lastLock, d)).toBe(big(L.afterFirst.cost[i])))
@@ -37,7 +38,7 @@ describe('tokenomics §11 examples', () => {
     L.decayFrom1350.blocksLater.forEach((d: number, i: number) => expect(cost(L.decayFrom1350.lastLock, d)).toBe(big(L.decayFrom1350.cost[i])))
   })
 
-  it('behavior: §11.6 lock cost through registerNetwork transactions', async () => {
+  it('behavior: mock-parameter lock cost through registerNetwork transactions', async () => {
     const L = X.lockCostMock
     const ledger = await testLedger(testGenesis({ owner: 10_000n * TAO }, { networkMinLockCost: L.minLock, networkLockReductionInterval: L.interval, networkRateLimit: 0 }))
     const owner = testKey('owner')
@@ -53,7 +54,7 @@ describe('tokenomics §11 examples', () => {
     expect(ledger.audit().ok).toBe(true)
   })
 
-  it('behavior: §11.7 lock cost with mainnet defaults', () => {
+  it('behavior: lock cost with mainnet defaults (get_network_lock_cost)', () => {
     const L = X.lockCostMainnet
     for (const row of L.table) {
       expect(lockCost(big(L.lastLock), L.lastRegistered, L.lastRegistered + row.d, big(L.minLock), L.interval)).toBe(big(row.cost))
@@ -63,14 +64,14 @@ describe('tokenomics §11 examples', () => {
     expect(lockCost(big(p.paid), p.block, p.block2, big(L.minLock), L.interval)).toBe(big(p.nextAtBlock2))
   })
 
-  it('behavior: §11.8 which subnet is pruned', () => {
+  it('behavior: which subnet is pruned (root.rs::test_network_prune_results)', () => {
     for (const c of X.subnetPrune.cases) {
       const subnets = c.emission.map((e: number, i: number) => ({ netuid: i + 1, registeredAt: 1 + 3 * i, emissionValue: BigInt(e) }) as Subnet)
       expect(subnetToPrune(subnets, 100_000, 50_400)).toBe(c.prune)
     }
   })
 
-  it('behavior: §11.9 pruning reuses the oldest netuid, refunds its lock and zeroes its root column', async () => {
+  it('behavior: pruning reuses the oldest netuid, refunds its lock and zeroes its root column (root.rs::test_weights_after_network_pruning)', async () => {
     const P = X.pruneWithRootWeights
     const ledger = await testLedger(testGenesis({ a: 5000n * TAO, b: 5000n * TAO, c: 5000n * TAO, v: 10n * TAO }, {
       subnetLimit: 2, networkRateLimit: 0, networkImmunityPeriod: 3, networkMinLockCost: '100000000000', rootTempo: 10_000, newSubnet: { weightsSetRateLimit: 0 }
@@ -95,7 +96,7 @@ describe('tokenomics §11 examples', () => {
     expect(ledger.audit().ok).toBe(true)
   })
 
-  it('behavior: §11.10 root emission values, rho 30 and rho 10', () => {
+  it('behavior: root emission values, rho 30 and rho 10 (root.rs::test_network_pruning)', () => {
     const R = X.rootEmission
     const stakes = Array.from({ length: 10 }, () => 1000n * TAO)
     const weights = Array.from({ length: 10 }, (_, i) => Array.from({ length: 11 }, (_, j) => j < i ? 65_535 : 0))
@@ -103,7 +104,7 @@ describe('tokenomics §11 examples', () => {
     expect(rootEmissionValues({ stakes, weights, rho: 10, kappa: 32_767, blockEmission: TAO })).toEqual(R.rho10.map(big))
   })
 
-  it('behavior: §11.10 the root epoch inside the ledger sets PendingEmission(1)', async () => {
+  it('behavior: the root epoch inside the ledger sets PendingEmission(1) (rho 30)', async () => {
     const names = Array.from({ length: 10 }, (_, i) => `root${i}`)
     const ledger = await testLedger(testGenesis(Object.fromEntries(names.map(n => [n, 1000n * TAO])), {
       subnetLimit: 10, networkRateLimit: 0, networkMinLockCost: '1000000000', networkLockReductionInterval: 1, rootTempo: 29, rootRho: 30, newSubnet: { weightsSetRateLimit: 0, tempo: 1000 }
@@ -128,7 +129,7 @@ describe('tokenomics §11 examples', () => {
     expect(ledger.subnet(0)!.pending).toBe(0n)
   })
 
-  it('behavior: §11.11 which neuron is replaced', () => {
+  it('behavior: which neuron is replaced (registration.rs::test_burn_registration_pruning_scenarios)', () => {
     const N = X.neuronToPrune
     for (const c of N.cases) {
       const neurons = c.scores.map((s: number, uid: number) => ({ uid, pruningScore: s, registeredAt: c.registeredAt[uid] }))
@@ -136,7 +137,7 @@ describe('tokenomics §11 examples', () => {
     }
   })
 
-  it('behavior: §11.12-14 burn (and difficulty) adjustment in I110F18', () => {
+  it('behavior: burn (and difficulty) adjustment in I110F18 (upgraded_burn)', () => {
     const A = X.burnAlphaZero
     expect(upgradedBurn(big(A.burn), A.registrations, A.target, big(A.alpha), 1n, 100n * TAO)).toBe(big(A.next))
     for (const c of X.burnAlpha097.cases) expect(upgradedBurn(TAO, c.registrations, 1, big(X.burnAlpha097.alpha), 1n, 100n * TAO)).toBe(big(c.next))
@@ -145,7 +146,7 @@ describe('tokenomics §11 examples', () => {
     for (let i = 1; i < seq.length; i++) expect(upgradedBurn(seq[i - 1], 0, 1, 0n, 1n, 1n << 62n)).toBe(seq[i])
   })
 
-  it('behavior: §11.12 burn adjustment runs in the block hooks', async () => {
+  it('behavior: burn adjustment runs in the block hooks (registration.rs::test_burn_adjustment)', async () => {
     const A = X.burnAlphaZero
     const ledger = await testLedger(testGenesis({ owner: 1000n * TAO }, {
       networkMinLockCost: '100000000000', initialBurn: A.burn, newSubnet: { adjustmentInterval: A.interval, targetRegistrationsPerInterval: A.target, adjustmentAlpha: A.alpha, maxRegistrationsPerBlock: 2 }
@@ -160,7 +161,7 @@ describe('tokenomics §11 examples', () => {
     expect(ledger.globals().issuance).toBe(1000n * TAO - 2n * big(A.burn))
   })
 
-  it('behavior: §11.15 epoch blocks', () => {
+  it('behavior: epoch blocks of netuids 1 and 3 at tempo 360', () => {
     const E = X.epochOffsets
     for (const c of E.cases) {
       const due = Array.from({ length: 1200 }, (_, b) => b).filter(b => epochDue(b, c.netuid, E.tempo))
@@ -168,7 +169,7 @@ describe('tokenomics §11 examples', () => {
     }
   })
 
-  it('behavior: §11.16 owner cut', () => {
+  it('behavior: owner cut of 11796/65535 in I96F32', () => {
     const O = X.ownerCut
     expect(361n * big(O.emissionValue)).toBe(big(O.perEpoch))
     expect(u16ProportionI96F32(big(O.perEpoch), 11_796)).toBe(big(O.cut))
@@ -176,7 +177,7 @@ describe('tokenomics §11 examples', () => {
     expect(big(O.p361Tao.pending) - big(O.p361Tao.cut)).toBe(big(O.p361Tao.remainder))
   })
 
-  it('behavior: §11.16 a full tempo through the ledger pays owner, miner and validator exactly', async () => {
+  it('behavior: a full tempo through the ledger pays owner, miner and validator exactly', async () => {
     const O = X.ownerCut
     const names = ['o1', 'o2', 'o3', 'o4']
     const ledger = await testLedger(testGenesis({ ...Object.fromEntries(names.map(n => [n, 2000n * TAO])), val: 10n * TAO, miner: 10n * TAO }, {
@@ -207,7 +208,7 @@ describe('tokenomics §11 examples', () => {
     expect(ledger.audit().ok).toBe(true)
   })
 
-  it('behavior: §11.17 epoch with no cross-weights pays by stake', () => {
+  it('behavior: epoch with no cross-weights pays by stake (epoch.rs::test_10_graph, test_1_graph)', () => {
     const N = X.noCrossWeights
     const run = (n: number): bigint[] => {
       const out = yumaEpoch({
@@ -236,7 +237,7 @@ describe('tokenomics §11 examples', () => {
     expect(run(1)).toEqual([big(N.singleUid)])
   })
 
-  it('behavior: §11.18 delegate payout with take', () => {
+  it('behavior: delegate payout with take (emit_inflation_through_hotkey_account)', () => {
     const D = X.delegatePayout
     const [owner, nominator, hot] = ['owner', 'nominator', 'hot'].map(n => testKey(n).address)
     const r = new Records(new Overlay(new StateStore()))
@@ -249,7 +250,7 @@ describe('tokenomics §11 examples', () => {
     expect(r.stake(hot, owner) - big(D.ownerStake)).toBe(big(D.ownerTotal))
   })
 
-  it('behavior: §11.19 immunity boundaries', () => {
+  it('behavior: neuron and subnet immunity boundaries (strict <)', () => {
     const I = X.immunity
     const other = { uid: 1, pruningScore: 65_535, registeredAt: 0 }
     const n = { uid: 0, pruningScore: 0, registeredAt: I.neuron.registeredAt }

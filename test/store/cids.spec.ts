@@ -30,7 +30,7 @@ describe('store: CIDs against independent tools', () => {
   })
 
   it('behavior: unixfs-v1-2025 roots equal @helia/unixfs addBytes defaults', async () => {
-    // @helia/unixfs 8 addBytes defaults to the unixfs-v1-2025 layout (libp2p-notes §4).
+    // @helia/unixfs 8 addBytes defaults to the unixfs-v1-2025 layout (CIDv1, raw leaves, 1 MiB chunks, 1024 links).
     const sizes = [0, 12, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 5]
     for (const size of sizes) {
       const bytes = deterministicBuffer(`v1-${size}`, size)

@@ -1,6 +1,6 @@
 /**
  * fast-check generators of epoch inputs: small subnets where every mask, fallback and branch of
- * yuma.md §4 is reachable (inactive validators, outdated and recently-registered columns, zero
+ * the Yuma epoch is reachable (inactive validators, outdated and recently-registered columns, zero
  * stake, ties, an owner, commit-reveal, both bond variants, liquid alpha with any steepness).
  */
 import fc from 'fast-check'

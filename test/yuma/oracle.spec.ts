@@ -79,7 +79,7 @@ const aligned = epochInput(10)
   .chain(({ x, wb }) => fc.tuple(fc.constant(x), fc.constant(wb), fc.array(fc.oneof(fc.constant(0), fc.constant(65535), fc.integer({ min: 0, max: 65535 })), { minLength: wb.ptr[wb.rows], maxLength: wb.ptr[wb.rows] })))
   .map(([x, wb, vals]) => ({
     ...x,
-    // lastTempo = this + 1 is above every registration block: no column is masked (§4.10)
+    // lastTempo = this + 1 is above every registration block: no column is masked as recently registered
     lastMechanismStepBlock: Math.max(...x.blockAtRegistration),
     bonds: x.weights.map((_, i) => Array.from({ length: wb.ptr[i + 1] - wb.ptr[i] }, (_, k): [number, number] => [wb.col[wb.ptr[i] + k], vals[wb.ptr[i] + k]]))
   }))

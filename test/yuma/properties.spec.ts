@@ -28,8 +28,8 @@ describe('yuma properties', () => {
     const input = epochInput(8).chain(x => fc.tuple(fc.constant(x), fc.shuffledSubarray(x.stake.map((_, i) => i), { minLength: x.stake.length, maxLength: x.stake.length })))
     fc.assert(fc.property(input, ([x, perm]) => {
       const a = epoch(x)
-      // top-k permits break ties of normalized stake by uid (the higher uid wins, §4.3), which a
-      // permutation changes on purpose; keep every normalized stake distinct
+      // top-k permits break ties of normalized stake by uid (the chain's stable ascending sort lets
+      // the higher uid win), which a permutation changes on purpose; keep every normalized stake distinct
       fc.pre(new Set(a.stake).size === a.stake.length)
       const y = permute(x, perm)
       const b = epoch(y)
@@ -69,10 +69,10 @@ describe('yuma properties', () => {
       expect(a.activeStake[v]).toBe(0)
       expect(b.consensus).toEqual(a.consensus)
       expect(b.incentive).toEqual(a.incentive)
-      // miners are paid incentive over incentive + dividends (§4.12). Under Yuma 2 the validator's
+      // miners are paid incentive over incentive + dividends. Under Yuma 2 the validator's
       // bond increment is W̃·A = 0, so nobody's dividends move and neither does the pay. Under
-      // Yuma 3 its bonds come from W̃ alone and count in the column normalization of E (§4.11b
-      // step 3): the other validators' dividends, and their rounding, may move (seed -756563525
+      // Yuma 3 its bonds come from W̃ alone and count in the column normalization of E before
+      // dividends: the other validators' dividends, and their rounding, may move (seed -756563525
       // of this property: 1 rao), but with the same dividend total the miners' pay is the same.
       const total = (d: number[]): number => d.reduce((s, x) => s + x, 0)
       if (!x.yuma3) expect(b.dividends).toEqual(a.dividends)

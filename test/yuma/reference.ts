@@ -1,11 +1,13 @@
 /**
- * A slow, dense, obvious implementation of yuma.md §4, used only as a test oracle for `epoch()`.
+ * A slow, dense, obvious implementation of subtensor's Yuma epoch, used only as a test oracle for
+ * `epoch()`.
  *
- * It is written from the spec, not from src/yuma: n×n bigint matrices with a presence flag per
- * entry (the chain's sparse semantics: which entries exist matters), the consensus from the
- * closed form of §4.6 instead of the chain's partition search, and its own bigint I32F32
- * arithmetic (floor on multiply, truncating division, division by zero → 0). Rows are assumed
- * sorted by uid (the chain's liquid-alpha lookup differs on unsorted rows; src/yuma emulates that).
+ * It is written from the chain's rules, not from src/yuma: n×n bigint matrices with a presence flag
+ * per entry (the chain's sparse semantics: which entries exist matters), the consensus from the
+ * closed form of the stake-weighted κ-median ({@link kappaMedian}) instead of the chain's partition
+ * search (`weighted_median`), and its own bigint I32F32 arithmetic (floor on multiply, truncating
+ * division, division by zero → 0). Rows are assumed sorted by uid (the chain's liquid-alpha lookup
+ * differs on unsorted rows; src/yuma emulates that).
  */
 import type { EpochInput } from '../../src/yuma/index.ts'
 
@@ -58,7 +60,7 @@ function liquidAlpha (c: bigint, w: bigint, b: bigint, low: bigint, high: bigint
   return clamp(low + mul(sigmoid, high - low), low, high)
 }
 
-/** §4.6 closed form: the smallest score v with stake(score ≤ v) > minority; else the largest. */
+/** The κ-median in closed form: the smallest score v with stake(score ≤ v) > minority; else the largest. */
 function kappaMedian (scores: bigint[], stakes: bigint[], minority: bigint): bigint {
   if (scores.length === 0) return 0n
   const values = [...new Set(scores)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))

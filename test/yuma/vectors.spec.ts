@@ -24,9 +24,10 @@ describe('yuma vectors', () => {
     })
   }
 
-  it('behavior: on reference sequences the stored bonds drift below the float values as yuma.md §9 describes', () => {
-    // §9: the chain's truncation only loses, at most one u16 unit per fed-back epoch, where a
-    // float reference keeps its value (e.g. 0.6·65535 = 39321 on an untouched Yuma 2 column)
+  it('behavior: on reference sequences the stored bonds drift below the float values by at most one u16 unit per epoch', () => {
+    // the chain's truncation only loses, at most one u16 unit per fed-back epoch (as in subtensor's
+    // test_bonds trace, 12603 → 12602 → …), where a float reference keeps its value (e.g.
+    // 0.6·65535 = 39321 on an untouched Yuma 2 column)
     let compared = 0
     let drifted = 0
     for (const c of doc.cases.filter(k => k.kind === 'sequence' && k.name.startsWith('ref:'))) {
