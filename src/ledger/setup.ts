@@ -88,7 +88,9 @@ export async function chainForRepo (c: ChainChoice): Promise<RepoChain | undefin
     genesis = g
   } else if (genesis == null && c.dev === true) {
     const params: Record<string, unknown> = {}
-    if (c.devTempo != null) params.newSubnet = { tempo: c.devTempo }
+    // Policy (dev chains): a registration counts as a weight set, so the chain's 100-block weights
+    // rate limit would hold `weights set` back for minutes after `subnet register`
+    if (c.devTempo != null) params.newSubnet = { tempo: c.devTempo, weightsSetRateLimit: 1 }
     if (c.devDisputeWindow != null) params.disputeWindow = c.devDisputeWindow
     const json = devGenesis(c.hotkey, devAccount().address, c.devBlockTimeMs ?? 12_000)
     genesis = parseGenesis({ ...json, params: { ...json.params, ...params } })

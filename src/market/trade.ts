@@ -54,7 +54,7 @@ export interface Quote {
   seller: string
   /** Our daemon's hotkey address: the escrow's agent, which accepts or disputes the delivery. */
   agent: string
-  /** The one-time public key of this purchase (hex): the escrow's recipient. */
+  /** The one-time public key of a new purchase (hex): the escrow's recipient (zeros when owned or pending). */
   recipient: string
   /** The listing's key commitment (hex). */
   commitment: string
@@ -68,7 +68,7 @@ export interface Purchase {
   escrow: string
   /** The listing id (a CID string). */
   listing: string
-  /** The listing's name, when it is still in the local index. */
+  /** The listing's name (from the index, or the envelope kept of what was bought). */
   name?: string
   seller: string
   /** The coldkey that paid. */
@@ -238,10 +238,13 @@ export class Trade {
     if (reported != null && !owned && pending == null) {
       throw new ListingFraudError(`${id} was reported: its committed key does not decrypt chunk ${reported.record.chunk} of ${listing.record.files[reported.record.file]?.path ?? 'a file'} (verified fraud report ${reported.id.toString()}); not bought`)
     }
-    const seed = randomBytes(32)
-    const recipient = sealPublicKeyOf(seed)
-    // the secret is on disk before anyone can pay to its public key
-    await this.#svc.datastore.put(purchaseKeyKey(recipient), seed, options)
+    // a new purchase gets a one-time key, on disk before anyone can pay to its public key
+    let recipient: Uint8Array = new Uint8Array(32)
+    if (!owned && pending == null) {
+      const seed = randomBytes(32)
+      recipient = sealPublicKeyOf(seed)
+      await this.#svc.datastore.put(purchaseKeyKey(recipient), seed, options)
+    }
     // Policy: a purchase is of one version (each version has its own content key): a later
     // version of something bought is bought anew; the earlier one stays downloadable
     const ownedEarlier: string[] = []

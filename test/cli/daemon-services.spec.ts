@@ -43,6 +43,8 @@ describe('daemon services', () => {
     const g = JSON.parse(await readFile(join(quick.repo, 'genesis.json'), 'utf8')) as { params: { blockTimeMs: number, newSubnet: { tempo: number } } }
     expect(g.params.blockTimeMs).toBe(1000)
     expect(g.params.newSubnet.tempo).toBe(20)
+    // a registration counts as a weight set: on a dev chain weights can follow it at once
+    expect((g.params.newSubnet as { weightsSetRateLimit?: number }).weightsSetRateLimit).toBe(1)
     const main = await flags({ dev: true, blockTimeMs: 12_000 })
     await daemonServices(main)
     expect((JSON.parse(await readFile(join(main.repo, 'genesis.json'), 'utf8')) as { params: { blockTimeMs: number } }).params.blockTimeMs).toBe(12_000)
