@@ -94,6 +94,14 @@ export interface AgoraConfig {
     /** That peer's burst (an honest catalogue pull runs at full speed within it). @default 20_000 */
     perPeerBurst: number
   }
+  metrics: {
+    /**
+     * `host:port` of a second listener that serves only `/debug/metrics/prometheus`, without the
+     * API token, for a scraper on the same host; '' for none. Policy: loopback hosts only.
+     * @default ''
+     */
+    listen: string
+  }
   gateway: {
     /** Serve only content already in the repo; the gateway never fetches from the network. @default false */
     localOnly: boolean
@@ -134,6 +142,7 @@ export function defaultConfig (): AgoraConfig {
       perPeerRate: 500,
       perPeerBurst: 20_000
     },
+    metrics: { listen: '' },
     gateway: { localOnly: false, maxFetchBytes: 1024 * 1024 * 1024 }
   }
 }
@@ -149,6 +158,7 @@ export interface ConfigOverrides {
   serve?: Partial<AgoraConfig['serve']>
   market?: Partial<AgoraConfig['market']>
   gateway?: Partial<AgoraConfig['gateway']>
+  metrics?: Partial<AgoraConfig['metrics']>
 }
 
 /** Merge overrides into a config (returns a new object). */
@@ -163,7 +173,8 @@ export function mergeConfig (base: AgoraConfig, o: ConfigOverrides): AgoraConfig
     fetch: { ...base.fetch, ...o.fetch },
     serve: { ...base.serve, ...o.serve },
     market: { ...base.market, ...o.market },
-    gateway: { ...base.gateway, ...o.gateway }
+    gateway: { ...base.gateway, ...o.gateway },
+    metrics: { ...base.metrics, ...o.metrics }
   }
 }
 
@@ -196,6 +207,10 @@ export function validateConfig (raw: unknown): AgoraConfig {
   strings(cfg.bootstrap, 'bootstrap')
   parseHostPort(cfg.addresses.api)
   parseHostPort(cfg.addresses.gateway)
+  if (typeof cfg.metrics.listen !== 'string') throw new InvalidParametersError('config metrics.listen must be a host:port string, or "" for none')
+  if (cfg.metrics.listen !== '' && !['127.0.0.1', '::1', 'localhost'].includes(parseHostPort(cfg.metrics.listen).host)) {
+    throw new InvalidParametersError(`config metrics.listen ${JSON.stringify(cfg.metrics.listen)} must be a loopback address: it serves metrics without the API token`)
+  }
   assertProfile(cfg.import.profile)
   if (!NETWORK_SCOPES.includes(cfg.swarm.network)) {
     throw new InvalidParametersError(`config swarm.network must be one of ${NETWORK_SCOPES.join(', ')}`)

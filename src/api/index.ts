@@ -89,6 +89,8 @@ export interface DaemonInfo {
   peerId: string
   api: string
   gateway: string
+  /** The tokenless metrics listener, when configured. */
+  metrics?: string
   addresses: string[]
   pid: number
 }
@@ -108,22 +110,26 @@ export async function startDaemon (init: NodeInit): Promise<Daemon> {
   const gwAddr = parseHostPort(node.config.addresses.gateway)
   const api = createApiServer({ node, ...apiAddr, token: node.repo.apiToken })
   const gateway = createGatewayServer({ node, ...gwAddr })
+  // the tokenless metrics listener (config metrics.listen, loopback only): that one route, nothing else
+  const metricsAt = node.config.metrics.listen
+  const metrics = metricsAt === '' ? undefined : createHttpServer({ ...parseHostPort(metricsAt), routes: metricsRoutes({ node }) })
   try {
     await api.start()
     await gateway.start()
+    await metrics?.start()
   } catch (err) {
-    await api.stop()
+    await Promise.allSettled([api.stop(), gateway.stop()])
     await node.stop()
     throw err
   }
-  const info: DaemonInfo = { peerId: node.peerId, api: api.url(), gateway: gateway.url(), addresses: node.id().addresses, pid: process.pid }
+  const info: DaemonInfo = { peerId: node.peerId, api: api.url(), gateway: gateway.url(), ...(metrics != null ? { metrics: metrics.url() } : {}), addresses: node.id().addresses, pid: process.pid }
   const infoFile = join(node.repo.path, REPO_FILES.api)
   await writeFileAtomic(infoFile, JSON.stringify(info, null, 2) + '\n')
   let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
     stopping ??= (async () => {
       await rm(infoFile, { force: true })
-      await Promise.allSettled([api.stop(), gateway.stop()])
+      await Promise.allSettled([api.stop(), gateway.stop(), metrics?.stop()])
       await node.stop()
     })()
     await stopping

@@ -72,6 +72,19 @@ describe('api: prometheus metrics', () => {
     expect(labelValues.filter(v => /^(12D3Koo|Qm[1-9A-HJ-NP-Za-km-z]{44}|baf[ykz])/.test(v))).toEqual([])
   })
 
+  it('behavior: metrics.listen serves the metrics on loopback without the token, and nothing else there', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agora-metrics-'))
+    cleanup.push(async () => rm(dir, { recursive: true, force: true }))
+    const d = await startDaemon({ repo: join(dir, 'r'), config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', gateway: '127.0.0.1:0' }, metrics: { listen: '127.0.0.1:0' }, swarm: { network: 'lan' } } })
+    cleanup.push(async () => d.stop())
+    expect(d.info.metrics).toMatch(/^http:\/\/127\.0\.0\.1:\d+/)
+    const res = await fetch(new URL('/debug/metrics/prometheus', d.info.metrics))
+    expect(res.status).toBe(200)
+    expect(await res.text()).toContain('# TYPE agora_peers_connected gauge')
+    // the API's other routes are not there
+    expect((await fetch(new URL('/api/v0/id', d.info.metrics), { method: 'POST' })).status).toBe(404)
+  })
+
   it('behavior: a fetch between two daemons counts the bytes served on one and fetched on the other', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'agora-metrics-'))
     cleanup.push(async () => rm(dir, { recursive: true, force: true }))

@@ -29,6 +29,8 @@ describe('config', () => {
         perPeerRate: 500,
         perPeerBurst: 20_000
       },
+      // no tokenless metrics listener unless asked for
+      metrics: { listen: '' },
       gateway: { localOnly: false, maxFetchBytes: 1024 * 1024 * 1024 }
     })
   })
@@ -62,7 +64,10 @@ describe('config', () => {
       { version: 1, gateway: { localOnly: 'yes' } },
       { version: 1, gateway: { maxFetchBytes: -5 } },
       { version: 1, market: { perPeerRate: 0 } },
-      { version: 1, market: { maxListings: 'many' } }
+      { version: 1, market: { maxListings: 'many' } },
+      // served without the token: loopback only
+      { version: 1, metrics: { listen: '0.0.0.0:9090' } },
+      { version: 1, metrics: { listen: 9090 } }
     ]
     for (const b of bad) expect(() => validateConfig(b)).toThrow(expect.objectContaining({ name: 'InvalidParametersError' }))
   })
