@@ -193,6 +193,19 @@ export function parseHostPort (s: string): { host: string, port: number } {
   return { host: m[1] ?? m[2], port }
 }
 
+/**
+ * The tokenless metrics listener's address, or undefined when there is none. Throws
+ * `InvalidParametersError` for anything but '' or a loopback `host:port` (it serves without the token).
+ */
+export function metricsListen (cfg: AgoraConfig): { host: string, port: number } | undefined {
+  const at: unknown = cfg.metrics.listen
+  if (typeof at !== 'string') throw new InvalidParametersError('config metrics.listen must be a host:port string, or "" for none')
+  if (at === '') return undefined
+  const addr = parseHostPort(at)
+  if (!['127.0.0.1', '::1', 'localhost'].includes(addr.host)) throw new InvalidParametersError(`config metrics.listen ${JSON.stringify(at)} must be a loopback address: it serves metrics without the API token`)
+  return addr
+}
+
 /** Validate a parsed `config.json` (unknown input) and fill defaults for missing sections. */
 export function validateConfig (raw: unknown): AgoraConfig {
   if (raw == null || typeof raw !== 'object') throw new InvalidParametersError('config is not a JSON object')
@@ -207,10 +220,7 @@ export function validateConfig (raw: unknown): AgoraConfig {
   strings(cfg.bootstrap, 'bootstrap')
   parseHostPort(cfg.addresses.api)
   parseHostPort(cfg.addresses.gateway)
-  if (typeof cfg.metrics.listen !== 'string') throw new InvalidParametersError('config metrics.listen must be a host:port string, or "" for none')
-  if (cfg.metrics.listen !== '' && !['127.0.0.1', '::1', 'localhost'].includes(parseHostPort(cfg.metrics.listen).host)) {
-    throw new InvalidParametersError(`config metrics.listen ${JSON.stringify(cfg.metrics.listen)} must be a loopback address: it serves metrics without the API token`)
-  }
+  metricsListen(cfg)
   assertProfile(cfg.import.profile)
   if (!NETWORK_SCOPES.includes(cfg.swarm.network)) {
     throw new InvalidParametersError(`config swarm.network must be one of ${NETWORK_SCOPES.join(', ')}`)

@@ -3,7 +3,7 @@
  */
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { parseHostPort } from '../config.ts'
+import { metricsListen, parseHostPort } from '../config.ts'
 import { createNode } from '../node.ts'
 import { writeFileAtomic } from '../store/index.ts'
 import { REPO_FILES } from '../store/index.ts'
@@ -111,8 +111,14 @@ export async function startDaemon (init: NodeInit): Promise<Daemon> {
   const api = createApiServer({ node, ...apiAddr, token: node.repo.apiToken })
   const gateway = createGatewayServer({ node, ...gwAddr })
   // the tokenless metrics listener (config metrics.listen, loopback only): that one route, nothing else
-  const metricsAt = node.config.metrics.listen
-  const metrics = metricsAt === '' ? undefined : createHttpServer({ ...parseHostPort(metricsAt), routes: metricsRoutes({ node }) })
+  let metricsAt: ReturnType<typeof metricsListen>
+  try {
+    metricsAt = metricsListen(node.config)
+  } catch (err) {
+    await node.stop()
+    throw err
+  }
+  const metrics = metricsAt == null ? undefined : createHttpServer({ ...metricsAt, routes: metricsRoutes({ node }) })
   try {
     await api.start()
     await gateway.start()

@@ -83,6 +83,9 @@ describe('api: prometheus metrics', () => {
     expect(await res.text()).toContain('# TYPE agora_peers_connected gauge')
     // the API's other routes are not there
     expect((await fetch(new URL('/api/v0/id', d.info.metrics), { method: 'POST' })).status).toBe(404)
+    // an address others can reach is refused, also when given to the library rather than in config.json
+    await expect(startDaemon({ repo: join(dir, 'r2'), config: { addresses: { listen: ['/ip4/127.0.0.1/tcp/0'], api: '127.0.0.1:0', gateway: '127.0.0.1:0' }, metrics: { listen: '0.0.0.0:0' } } }))
+      .rejects.toMatchObject({ name: 'InvalidParametersError', message: expect.stringContaining('loopback') })
   })
 
   it('behavior: a fetch between two daemons counts the bytes served on one and fetched on the other', async () => {
