@@ -55,7 +55,6 @@ export function sealPublicKeyOf (seed: Uint8Array): Uint8Array {
 
 const x25519PublicOf = (edPublicKey: Uint8Array): Uint8Array => { assertBytes(edPublicKey, 32, 'public key'); return ed25519.utils.toMontgomery(edPublicKey) }
 const x25519SecretOf = (edSecretKey: Uint8Array): Uint8Array => { assertBytes(edSecretKey, 32, 'secret key'); return ed25519.utils.toMontgomerySecret(edSecretKey) }
-const publicKeyOf = sealPublicKeyOf
 
 /** Bytes of a sealed content key. */
 export const SEALED_KEY_SIZE = 1 + 32 + 24 + 32 + 16
@@ -135,11 +134,11 @@ export function openSealedKey (params: OpenSealedKeyParameters): Uint8Array {
     throw new SealedKeyError(`a sealed key is ${SEALED_KEY_SIZE} bytes of version ${SEAL_VERSION}`)
   }
   const ephPub = sealed.subarray(1, 33)
-  const recipientX = x25519PublicOf(publicKeyOf(recipientSecret))
+  const recipientX = x25519PublicOf(sealPublicKeyOf(recipientSecret))
   const k = boxKey(sharedSecret(x25519SecretOf(recipientSecret), ephPub), ephPub, recipientX, listingId)
   let key: Uint8Array
   try {
-    key = xchacha20poly1305(k, sealed.subarray(33, 57), aadOf(listingId, publicKeyOf(recipientSecret))).decrypt(sealed.subarray(57))
+    key = xchacha20poly1305(k, sealed.subarray(33, 57), aadOf(listingId, sealPublicKeyOf(recipientSecret))).decrypt(sealed.subarray(57))
   } catch (err) {
     throw new SealedKeyError('the sealed key does not open for this recipient and listing', { cause: err })
   }

@@ -59,10 +59,8 @@ export interface CipherPlace {
   file?: number
 }
 
-/** Ciphertext whose header or layout is wrong (bad magic, sizes, missing or extra bytes). */
-export class CiphertextFormatError extends Error {
-  static override name = 'CiphertextFormatError'
-  override name = 'CiphertextFormatError'
+/** An error that says where in a listing's ciphertext it happened. */
+abstract class CipherPlaceError extends Error {
   chunk?: number
   file?: number
   constructor (message: string, options: ErrorOptions & CipherPlace = {}) {
@@ -72,17 +70,16 @@ export class CiphertextFormatError extends Error {
   }
 }
 
+/** Ciphertext whose header or layout is wrong (bad magic, sizes, missing or extra bytes). */
+export class CiphertextFormatError extends CipherPlaceError {
+  static override name = 'CiphertextFormatError'
+  override name = 'CiphertextFormatError'
+}
+
 /** A chunk that fails authentication: wrong key, tampered, reordered, dropped or truncated. */
-export class DecryptionError extends Error {
+export class DecryptionError extends CipherPlaceError {
   static override name = 'DecryptionError'
   override name = 'DecryptionError'
-  chunk?: number
-  file?: number
-  constructor (message: string, options: ErrorOptions & CipherPlace = {}) {
-    super(message, options)
-    this.chunk = options.chunk
-    this.file = options.file
-  }
 }
 
 /** A fraud report that is malformed, not about the listing it names, or false (its chunk decrypts). */

@@ -25,7 +25,7 @@ import { listingKey, listingValidator, selectListingRecord } from './record.ts'
 import { Trade } from './trade.ts'
 import { listingView } from './view.ts'
 import type { CatalogueAnswer, CatalogueCursor, CatalogueLimits, PullResult } from './catalogue.ts'
-import type { FraudMarks, FraudReport } from './fraud.ts'
+import type { FraudReport } from './fraud.ts'
 import type { IngestStatus, ReportStatus } from './gossip.ts'
 import type { ListingView } from './view.ts'
 import type { Listing } from './listing.ts'
@@ -187,14 +187,9 @@ export class MarketService implements NodeService {
     await this.trade.deliverDue().catch(err => { log.error('delivering failed - %e', err) })
   }
 
-  /** The JSON view of a listing, with its fraud marks. */
+  /** The JSON view of a listing, with its fraud marks (fraud.ts). */
   view (listing: Listing): ListingView {
-    return listingView(listing, this.marks(listing))
-  }
-
-  /** The fraud marks of a listing (see fraud.ts). */
-  marks (listing: Listing): FraudMarks {
-    return this.fraud.marks(listing)
+    return listingView(listing, this.fraud.marks(listing))
   }
 
   /**

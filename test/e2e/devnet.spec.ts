@@ -5,6 +5,7 @@
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { runCli, spawnDaemon, stopAll, tempDir } from '../utils/daemon.ts'
+import type { TestDaemon } from '../utils/daemon.ts'
 
 afterAll(stopAll)
 
@@ -24,16 +25,21 @@ function alive (pid: number): boolean {
   }
 }
 
+/** `agora devnet` with one miner and one validator in `dir`, ready once it prints DEVNET_READY. */
+async function devnetIn (dir: string): Promise<TestDaemon<DevnetView>> {
+  return spawnDaemon<DevnetView>({
+    command: ['devnet'],
+    replaceArgs: true,
+    args: ['--miners', '1', '--validators', '1', '--tempo', '5', '--block-time', '400', '--dir', dir],
+    ready: (line) => line.startsWith('DEVNET_READY ') ? JSON.parse(line.slice('DEVNET_READY '.length)) as DevnetView : undefined,
+    readyTimeout: 120_000
+  })
+}
+
 describe('e2e: devnet', () => {
   it('default: starts an authority, a miner and a validator that register and earn, and stops them all on SIGINT', async () => {
     const dir = join(await tempDir(), 'net')
-    const devnet = await spawnDaemon<DevnetView>({
-      command: ['devnet'],
-      replaceArgs: true,
-      args: ['--miners', '1', '--validators', '1', '--tempo', '5', '--block-time', '400', '--dir', dir],
-      ready: (line) => line.startsWith('DEVNET_READY ') ? JSON.parse(line.slice('DEVNET_READY '.length)) as DevnetView : undefined,
-      readyTimeout: 120_000
-    })
+    const devnet = await devnetIn(dir)
     const net = devnet.info
     expect(net.peers.map(p => `${p.name}:${p.role}`)).toEqual(['authority:authority', 'miner-1:miner', 'validator-1:validator'])
     expect(net.content).toHaveLength(2)
@@ -60,13 +66,7 @@ describe('e2e: devnet', () => {
     for (const did of ['funded 2 hotkey(s)', 'validator-1 registered and staked', 'dev account created subnet', 'published sample-a']) expect(devnet.stderr()).toContain(did)
 
     // the same --dir again: the peers start, and nothing that is done already is claimed again
-    const again = await spawnDaemon<DevnetView>({
-      command: ['devnet'],
-      replaceArgs: true,
-      args: ['--miners', '1', '--validators', '1', '--tempo', '5', '--block-time', '400', '--dir', dir],
-      ready: (line) => line.startsWith('DEVNET_READY ') ? JSON.parse(line.slice('DEVNET_READY '.length)) as DevnetView : undefined,
-      readyTimeout: 120_000
-    })
+    const again = await devnetIn(dir)
     expect(again.info.content).toEqual(net.content)
     expect(again.stderr()).toContain('started validator-1')
     for (const did of ['funded', 'registered', 'staked', 'created subnet', 'published']) expect(again.stderr()).not.toContain(did)

@@ -59,6 +59,9 @@ async function api<T = unknown> (d: TestDaemon, method: 'GET' | 'POST', path: st
   return await res.json() as T
 }
 
+/** Daemon arguments of a peer on M's chain, bootstrapped from M. */
+const joinM = (): string[] => ['--genesis', join(m.repo, 'genesis.json'), '--bootstrap', m.info.addresses[0]]
+
 async function freeRao (d: TestDaemon, address: string): Promise<bigint> {
   return BigInt((await json<{ free: { rao: string } }>(d, ['wallet', 'balance', '--address', address])).free.rao)
 }
@@ -68,9 +71,7 @@ beforeAll(async () => {
   // a dispute window of 20 blocks (10 s): long enough for a buyer's daemon on loaded cores, short
   // enough to see a seller paid when it ends
   m = await spawnDaemon({ args: ['--dev'], env: { AGORA_DEV_BLOCK_MS: '500', AGORA_DEV_DISPUTE_WINDOW: String(WINDOW) } })
-  const genesis = join(m.repo, 'genesis.json')
-  const join1 = ['--genesis', genesis, '--bootstrap', m.info.addresses[0]]
-  ;[s, b, t] = await Promise.all([spawnDaemon({ args: join1 }), spawnDaemon({ args: join1 }), spawnDaemon({ args: join1 })])
+  ;[s, b, t] = await Promise.all([spawnDaemon({ args: joinM() }), spawnDaemon({ args: joinM() }), spawnDaemon({ args: joinM() })])
   // the buyer's coldkey: the dev account, funded in the dev genesis
   expect((await b.cli(['wallet', 'create', '--dev'], { env: PASSWORD })).code).toBe(0)
 }, 120_000)
@@ -189,7 +190,7 @@ describe('e2e: market', { timeout: 180_000 }, () => {
   it('security: a seller delivering a box that does not open, then a key that is not the committed one, is disputed by the buyer\'s daemon: refunded, the seller unpaid', async () => {
     // S2 publishes and stops (its daemon would deliver honestly); the test then plays S2 as an
     // attacker with S2's hotkey, answering B's escrows with bad deliveries through M's API
-    const s2 = await spawnDaemon({ args: ['--genesis', join(m.repo, 'genesis.json'), '--bootstrap', m.info.addresses[0]] })
+    const s2 = await spawnDaemon({ args: joinM() })
     const file = join(dir, 'cheat.bin')
     await writeDeterministicFile(file, 'market-e2e-cheat', 150_000)
     const { listing } = await json<{ listing: { id: string, root: string } }>(s2, ['publish', file, '--kind', 'dataset', '--name', 'cheatset', '--license', 'CC-BY-4.0', '--price', '1'])
@@ -228,7 +229,7 @@ describe('e2e: market', { timeout: 180_000 }, () => {
   })
 
   it('behavior: agora buy killed after paying, while the seller is away, then run again: it carries on with its escrow, pays once and decrypts the file; agora market purchases shows every purchase with its state', async () => {
-    const s3 = await spawnDaemon({ args: ['--genesis', join(m.repo, 'genesis.json'), '--bootstrap', m.info.addresses[0]] })
+    const s3 = await spawnDaemon({ args: joinM() })
     const file = join(dir, 'resume.bin')
     await writeDeterministicFile(file, 'market-e2e-resume', 300_000)
     const { listing } = await json<{ listing: { id: string, root: string } }>(s3, ['publish', file, '--kind', 'dataset', '--name', 'resumable', '--license', 'CC-BY-4.0', '--price', '3'])
@@ -256,7 +257,7 @@ describe('e2e: market', { timeout: 180_000 }, () => {
     expect(await freeRao(m, buyer)).toBe(before - 3_000_000_000n)
 
     // the seller comes back and delivers on its own; the second run finds the escrow and does not pay again
-    const back = await spawnDaemon({ repo: s3.repo, args: ['--genesis', join(m.repo, 'genesis.json'), '--bootstrap', m.info.addresses[0]] })
+    const back = await spawnDaemon({ repo: s3.repo, args: joinM() })
     await vi.waitFor(async () => { expect((await api<{ state: string }>(m, 'GET', '/api/v0/chain/escrow', { id: escrow })).state).toBe('delivered') }, wait)
     const second = await runCli(['buy', listing.id, '-o', out, '--name', 'dev'], { repo: b.repo, env: PASSWORD })
     expect(second.code, second.stderr).toBe(0)
@@ -279,7 +280,7 @@ describe('e2e: market', { timeout: 180_000 }, () => {
   })
 
   it('security: a relay that rewrites a signed escrow is refused as non-canonical and the escrow keeps its id; a buyer disputing a correct delivery is refused and the seller is paid when the window ends', async () => {
-    const s4 = await spawnDaemon({ args: ['--genesis', join(m.repo, 'genesis.json'), '--bootstrap', m.info.addresses[0]] })
+    const s4 = await spawnDaemon({ args: joinM() })
     const file = join(dir, 'honest.bin')
     await writeDeterministicFile(file, 'market-e2e-honest', 100_000)
     const { listing } = await json<{ listing: { id: string, keyCommitment: string } }>(s4, ['publish', file, '--kind', 'dataset', '--name', 'honestset', '--license', 'CC-BY-4.0', '--price', '1'])
@@ -329,14 +330,14 @@ describe('e2e: market', { timeout: 180_000 }, () => {
   it('security: a listing whose committed key does not decrypt it: the buyer pays (the chain cannot judge a chunk), its daemon publishes a fraud report, other peers verify it and mark the listing; nobody else buys it', async () => {
     // S5 is an honest daemon whose keystore holds the committed key; the ciphertext T serves was
     // encrypted with another key, and the listing (signed with S5's hotkey) is gossiped by a rogue peer
-    const s5 = await spawnDaemon({ args: ['--genesis', join(m.repo, 'genesis.json'), '--bootstrap', m.info.addresses[0]] })
+    const s5 = await spawnDaemon({ args: joinM() })
     await s5.stop({ keepRepo: true })
     const repo = await openRepo(s5.repo)
     const [sellerSeed, seller] = [hotkeySeed(repo.privateKey), hotkeyAddress(repo.privateKey)]
     await repo.close()
     const committed = generateContentKey()
     await new ContentKeyStore(s5.repo).put(committed)
-    const liar = await spawnDaemon({ repo: s5.repo, args: ['--genesis', join(m.repo, 'genesis.json'), '--bootstrap', m.info.addresses[0]] })
+    const liar = await spawnDaemon({ repo: s5.repo, args: joinM() })
     const plain = new Uint8Array(200_000).map((_, i) => i & 0xff)
     const file = join(dir, 'liar.enc')
     await writeFile(file, await encryptBytes(generateContentKey(), plain))

@@ -9,12 +9,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { commitContentKey, createListing, encryptBytes, generateContentKey } from '../../src/market/index.ts'
+import { createListing, encryptBytes, generateContentKey } from '../../src/market/index.ts'
 import { createFraudReport } from '../../src/market/fraud.ts'
 import { FRAUD_TOPIC } from '../../src/market/gossip.ts'
 import { MARKET, marketService } from '../../src/market/service.ts'
 import { createNode } from '../../src/node.ts'
-import { BUYER_SECRET, SELLER_SECRET, openModelParams, rawCid } from './helpers.ts'
+import { BUYER_SECRET, SELLER_SECRET, openModelParams, paidFileParams, rawCid } from './helpers.ts'
 import type { MarketService } from '../../src/market/service.ts'
 import type { AgoraNode } from '../../src/node.ts'
 import type { GossipSub } from '@libp2p/gossipsub'
@@ -54,16 +54,7 @@ describe('fraud reports over the network', { timeout: 90_000 }, () => {
       const file = join(a.dir, `${name}.enc`)
       await writeFile(file, await encryptBytes(key, PLAIN, { chunkSize: CHUNK }))
       const { cid } = await a.node.add(file)
-      return createListing(openModelParams({
-        name,
-        files: [{ path: 'model.bin', size: PLAIN.length, cid }],
-        root: cid,
-        price: 1_000_000_000n,
-        keyCommitment: commitContentKey(committed),
-        encryption: { alg: 'xchacha20poly1305-chunked/1', chunkSize: CHUNK },
-        created: now,
-        expires: now + 86_400_000
-      }), SELLER_SECRET)
+      return createListing(paidFileParams({ name, cid, size: PLAIN.length, committed, chunkSize: CHUNK, created: now, expires: now + 86_400_000 }), SELLER_SECRET)
     }
     // the fraud: encrypted with a key nobody is given; the honest one: with the committed key
     const fraud = await paid('fraud', generateContentKey())

@@ -6,11 +6,11 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import { MemoryDatastore } from 'datastore-core'
 import { describe, expect, it } from 'vitest'
-import { commitContentKey, createListing, encryptBytes, generateContentKey } from '../../src/market/index.ts'
+import { createListing, encryptBytes, generateContentKey } from '../../src/market/index.ts'
 import { checkFraudClaim, createFraudReport, decodeFraudReport, FRAUD_DOMAIN, FraudBook, MAX_FRAUD_REPORT_BYTES } from '../../src/market/fraud.ts'
 import { seal } from '../../src/market/envelope.ts'
 import { publicKeyOf } from '../../src/market/keys.ts'
-import { BUYER_SECRET, DAY, OTHER_SECRET, SELLER_SECRET, T0, openModelParams, rawCid } from './helpers.ts'
+import { BUYER_SECRET, DAY, OTHER_SECRET, SELLER_SECRET, T0, openModelParams, paidFileParams, rawCid } from './helpers.ts'
 import type { Listing } from '../../src/market/index.ts'
 import type { CID } from 'multiformats'
 
@@ -22,16 +22,7 @@ const PLAIN = new Uint8Array(3 * CHUNK + 100).map((_, i) => (i * 31) & 0xff)
 /** A paid listing of one file committing to `committed`, whose ciphertext is `ct` (served by the returned reader). */
 function paidListing (committed: Uint8Array, ct: Uint8Array, name = 'weights'): { listing: Listing, read: (cid: CID, offset: number, length: number) => Promise<Uint8Array> } {
   const cid = rawCid(`ct-${name}`)
-  const listing = createListing(openModelParams({
-    name,
-    files: [{ path: 'model.bin', size: PLAIN.length, cid }],
-    root: cid,
-    price: 1_000_000_000n,
-    keyCommitment: commitContentKey(committed),
-    encryption: { alg: 'xchacha20poly1305-chunked/1', chunkSize: CHUNK },
-    created: T0,
-    expires: T0 + DAY
-  }), SELLER_SECRET)
+  const listing = createListing(paidFileParams({ name, cid, size: PLAIN.length, committed, chunkSize: CHUNK, created: T0, expires: T0 + DAY }), SELLER_SECRET)
   return { listing, read: async (c, offset, length) => { expect(c.equals(cid)).toBe(true); return ct.slice(offset, offset + length) } }
 }
 

@@ -5,6 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { CID } from 'multiformats'
 import * as raw from 'multiformats/codecs/raw'
 import * as Digest from 'multiformats/hashes/digest'
+import { commitContentKey } from '../../src/seal.ts'
 import type { CreateListingParameters } from '../../src/market/listing.ts'
 
 /** RFC 8032 §7.1 TEST 1 secret key; its public key is d75a9801…511a (checked in keys.spec). */
@@ -54,4 +55,21 @@ export function openModelParams (over: Partial<CreateListingParameters> = {}): C
     expires: T0 + 30 * DAY,
     ...over
   }
+}
+
+/**
+ * A paid one-file listing (`model.bin` of `size` plaintext bytes, its ciphertext at `cid`, also
+ * the root) committing to `committed`, in `chunkSize` chunks, valid over [created, expires).
+ */
+export function paidFileParams (p: { name: string, cid: CID, size: number, committed: Uint8Array, chunkSize: number, created: number, expires: number }): CreateListingParameters {
+  return openModelParams({
+    name: p.name,
+    files: [{ path: 'model.bin', size: p.size, cid: p.cid }],
+    root: p.cid,
+    price: 1_000_000_000n,
+    keyCommitment: commitContentKey(p.committed),
+    encryption: { alg: 'xchacha20poly1305-chunked/1', chunkSize: p.chunkSize },
+    created: p.created,
+    expires: p.expires
+  })
 }

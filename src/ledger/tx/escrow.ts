@@ -25,6 +25,7 @@
  * Escrowed and held money counts in the issuance invariant until it is paid or refunded.
  */
 import { CID } from 'multiformats'
+import { equals } from 'uint8arrays/equals'
 import { SealedKeyError, KeyCommitmentMismatchError, SEALED_KEY_SIZE, openSealedKey, sealPublicKeyOf } from '../../seal.ts'
 import { DisputeRefusedError, EscrowNotFoundError, EscrowStateError, InsufficientBalanceError, InvalidAmountError, MalformedError, NotOwnerError, RateLimitedError } from '../errors.ts'
 import { address, bytes, rao, uint } from './check.ts'
@@ -162,7 +163,7 @@ export const dispute: TxKindDef<DisputeTx> = {
     assertState(e, 'delivered')
     if (ctx.block > closeWindow(ctx, e)) throw new RateLimitedError(`the dispute window closed at block ${closeWindow(ctx, e)}`)
     const pub = sealPublicKeyOf(b.secret)
-    if (!sameBytes(pub, e.recipient)) throw new MalformedError('the secret is not the escrow recipient\'s')
+    if (!equals(pub, e.recipient)) throw new MalformedError('the secret is not the escrow recipient\'s')
     try {
       openSealedKey({ sealed: e.key, recipientSecret: b.secret, listingId: CID.parse(e.listing), commitment: e.commitment })
     } catch (err) {
@@ -204,8 +205,4 @@ export const refund: TxKindDef<RefundTx> = {
     ctx.r.putEscrow(b.escrow, { ...e, state: 'refunded', closedAt: ctx.block })
     ctx.r.credit(e.buyer, e.amount)
   }
-}
-
-function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i])
 }
