@@ -70,7 +70,9 @@ describe('e2e: devnet', () => {
     expect(again.info.content).toEqual(net.content)
     expect(again.stderr()).toContain('started validator-1')
     for (const did of ['funded', 'registered', 'staked', 'created subnet', 'published']) expect(again.stderr()).not.toContain(did)
+    // Ctrl-C right after the ready line: every peer of this run stops too
     again.proc.kill('SIGINT')
-    await new Promise(resolve => { again.proc.once('exit', resolve) })
+    expect(await new Promise<number | null>(resolve => { again.proc.once('exit', resolve) })).toBe(0)
+    for (const p of again.info.peers) expect(alive(p.pid), p.name).toBe(false)
   })
 })

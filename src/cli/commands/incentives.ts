@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { defineCommand, flag, out, outJson, str } from '../command.ts'
 import { signals } from '../signals.ts'
 import type { MinerFigures } from '../../incentives/index.ts'
+import type { Devnet } from '../devnet.ts'
 import { UsageError } from '../errors.ts'
 import type { CommandContext, CommandDef } from '../command.ts'
 
@@ -110,39 +111,46 @@ const devnetCommand = defineCommand({
   },
   run: async (ctx) => {
     const { startDevnet } = await import('../devnet.ts')
-    const net = await startDevnet({
+    const init = {
       miners: minerCount(ctx),
       validators: intOption(ctx, 'validators', 1),
       dir: str(ctx, 'dir') == null ? undefined : resolve(ctx.io.cwd, str(ctx, 'dir') ?? ''),
       blockTimeMs: intOption(ctx, 'block-time', 500),
       tempo: intOption(ctx, 'tempo', 20),
       commitReveal: flag(ctx, 'commit-reveal'),
-      log: (l) => { ctx.io.stderr.write(`${l}\n`) }
-    })
-    const view = { dir: net.dir, netuid: net.netuid, genesis: net.genesis, content: net.content, peers: net.peers }
-    if (flag(ctx, 'json')) outJson(ctx, view)
-    else {
-      out(ctx, `devnet in ${net.dir}, subnet ${net.netuid}, genesis ${net.genesis}`)
-      for (const p of net.peers) {
-        out(ctx, `${p.name.padEnd(12)} ${p.role.padEnd(9)} ${p.peerId}`)
-        out(ctx, `${''.padEnd(22)} repo ${p.repo}   API ${p.api}   gateway ${p.gateway}`)
-        out(ctx, `${''.padEnd(22)} ${p.addresses[0]}`)
-      }
-      out(ctx, `content: ${net.content.join(' ')}`)
-      out(ctx, `try: AGORA_REPO=${net.peers[net.peers.length - 1].repo} agora status   (Ctrl-C stops every peer)`)
-      out(ctx, `DEVNET_READY ${JSON.stringify(view)}`)
+      log: (l: string) => { ctx.io.stderr.write(`${l}\n`) }
     }
+    // Policy: the signal handler is in place before any peer starts, so Ctrl-C at any moment
+    // (also during start-up, or just after the ready line) stops every peer the devnet started
     const sigs = signals(ctx)
     try {
-      const sig = await sigs.first
-      ctx.io.stderr.write(`received ${sig}, stopping ${net.peers.length} peers\n`)
-      await net.stop()
-      return 0
+      return await runDevnet(ctx, await startDevnet(init), sigs.first)
     } finally {
       sigs.release()
     }
   }
 })
+
+/** Prints how to reach the devnet's peers, then stops them all on the first signal. */
+async function runDevnet (ctx: CommandContext, net: Devnet, signal: Promise<string>): Promise<number> {
+  const view = { dir: net.dir, netuid: net.netuid, genesis: net.genesis, content: net.content, peers: net.peers }
+  if (flag(ctx, 'json')) outJson(ctx, view)
+  else {
+    out(ctx, `devnet in ${net.dir}, subnet ${net.netuid}, genesis ${net.genesis}`)
+    for (const p of net.peers) {
+      out(ctx, `${p.name.padEnd(12)} ${p.role.padEnd(9)} ${p.peerId}`)
+      out(ctx, `${''.padEnd(22)} repo ${p.repo}   API ${p.api}   gateway ${p.gateway}`)
+      out(ctx, `${''.padEnd(22)} ${p.addresses[0]}`)
+    }
+    out(ctx, `content: ${net.content.join(' ')}`)
+    out(ctx, `try: AGORA_REPO=${net.peers[net.peers.length - 1].repo} agora status   (Ctrl-C stops every peer)`)
+    out(ctx, `DEVNET_READY ${JSON.stringify(view)}`)
+  }
+  const sig = await signal
+  ctx.io.stderr.write(`received ${sig}, stopping ${net.peers.length} peers\n`)
+  await net.stop()
+  return 0
+}
 
 /** The incentives commands. */
 export const incentivesCommands: CommandDef[] = [status, validator, devnetCommand]
